@@ -1,0 +1,81 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { PGlite } from '@electric-sql/pglite';
+import { drizzle as drizzlePglite } from 'drizzle-orm/pglite';
+import { migrate as migratePglite } from 'drizzle-orm/pglite/migrator';
+import { drizzle as drizzlePostgres } from 'drizzle-orm/postgres-js';
+import { migrate as migratePostgres } from 'drizzle-orm/postgres-js/migrator';
+import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core';
+import postgres from 'postgres';
+import * as schema from './schema';
+
+export type Database = PgDatabase<PgQueryResultHKT, typeof schema>;
+
+export interface DatabaseHandle {
+  db: Database;
+  /** Applies pending migrations under an advisory lock, so instances starting together are safe. */
+  migrate(): Promise<void>;
+  close(): Promise<void>;
+}
+
+const migrationsFolder = path.resolve(process.cwd(), 'drizzle');
+/** An arbitrary constant naming Herald's migration lock among PostgreSQL advisory locks. */
+const MIGRATION_LOCK_KEY = 7_414_255_001;
+
+export function openPglite(dataDir?: string): DatabaseHandle {
+  if (dataDir) fs.mkdirSync(dataDir, { recursive: true });
+  const client = dataDir ? new PGlite(path.join(dataDir, 'pglite')) : new PGlite();
+  const db = drizzlePglite({ client, schema, casing: 'snake_case' });
+  return {
+    db: db as unknown as Database,
+    async migrate() {
+      await client.query('select pg_advisory_lock($1)', [MIGRATION_LOCK_KEY]);
+      try {
+        await migratePglite(db, { migrationsFolder });
+      } finally {
+        await client.query('select pg_advisory_unlock($1)', [MIGRATION_LOCK_KEY]);
+      }
+    },
+    close: () => client.close(),
+  };
+}
+
+export function openPostgres(url: string, options: { max?: number } = {}): DatabaseHandle {
+  const client = postgres(url, { max: options.max ?? 10, onnotice: () => {} });
+  const db = drizzlePostgres({ client, schema, casing: 'snake_case' });
+  return {
+    db: db as unknown as Database,
+    async migrate() {
+      const connection = await client.reserve();
+      try {
+        await connection`select pg_advisory_lock(${MIGRATION_LOCK_KEY})`;
+        try {
+          await migratePostgres(drizzlePostgres({ client: connection, casing: 'snake_case' }), { migrationsFolder });
+        } finally {
+          await connection`select pg_advisory_unlock(${MIGRATION_LOCK_KEY})`;
+        }
+      } finally {
+        connection.release();
+      }
+    },
+    close: () => client.end({ timeout: 5 }),
+  };
+}
+
+const processHandleKey = Symbol.for('herald.database');
+type GlobalWithDatabase = typeof globalThis & { [processHandleKey]?: Promise<DatabaseHandle> };
+
+/**
+ * The process's one database handle, migrated before first use. It lives on `globalThis`
+ * because the start script and the built Astro server are separate module graphs in one
+ * process, and PGlite allows a single open handle per data directory.
+ */
+export function processDatabase(settings: { databaseUrl: string | undefined; dataDir: string }): Promise<DatabaseHandle> {
+  const store = globalThis as GlobalWithDatabase;
+  store[processHandleKey] ??= (async () => {
+    const handle = settings.databaseUrl ? openPostgres(settings.databaseUrl) : openPglite(settings.dataDir);
+    await handle.migrate();
+    return handle;
+  })();
+  return store[processHandleKey];
+}

@@ -1,0 +1,221 @@
+import { sql } from 'drizzle-orm';
+import {
+  bigserial,
+  boolean,
+  customType,
+  date,
+  index,
+  integer,
+  jsonb,
+  pgEnum,
+  pgTable,
+  primaryKey,
+  text,
+  timestamp,
+  uniqueIndex,
+} from 'drizzle-orm/pg-core';
+import { componentStatuses, incidentStatuses, severities } from '../../../domain/statuses';
+import { roles } from '../../../domain/roles';
+
+const bytea = customType<{ data: Uint8Array; driverData: Uint8Array }>({ dataType: () => 'bytea' });
+const timestamptz = (name?: string) =>
+  name ? timestamp(name, { withTimezone: true, mode: 'date' }) : timestamp({ withTimezone: true, mode: 'date' });
+
+export const roleEnum = pgEnum('role', roles);
+export const componentStatusEnum = pgEnum('component_status', componentStatuses);
+export const incidentStatusEnum = pgEnum('incident_status', incidentStatuses);
+export const severityEnum = pgEnum('severity', severities);
+
+export const user = pgTable(
+  'user',
+  {
+    id: text().primaryKey(),
+    email: text().notNull(),
+    name: text().notNull(),
+    role: roleEnum().notNull(),
+    /** Null until the user sets a password through their one-time link. */
+    passwordHash: text(),
+    createdAt: timestamptz().notNull(),
+    disabledAt: timestamptz(),
+  },
+  (table) => [uniqueIndex('user_email_idx').on(sql`lower(${table.email})`)],
+);
+
+/** Sessions per Lucia's design: the token is `<id>.<secret>`, only the secret's SHA-256 is stored. */
+export const session = pgTable(
+  'session',
+  {
+    id: text().primaryKey(),
+    userId: text()
+      .notNull()
+      .references(() => user.id, { onDelete: 'cascade' }),
+    secretHash: bytea().notNull(),
+    createdAt: timestamptz().notNull(),
+    lastActiveAt: timestamptz().notNull(),
+  },
+  (table) => [index('session_user_id_idx').on(table.userId)],
+);
+
+/** One-time links that let a new user (or one who lost it) set a password. */
+export const passwordToken = pgTable(
+  'password_token',
+  {
+    id: text().primaryKey(),
+    userId: text()
+      .notNull()
+      .references(() => user.id, { onDelete: 'cascade' }),
+    secretHash: bytea().notNull(),
+    createdAt: timestamptz().notNull(),
+    expiresAt: timestamptz().notNull(),
+    usedAt: timestamptz(),
+  },
+  (table) => [index('password_token_user_id_idx').on(table.userId)],
+);
+
+/** Fixed-window counters for rate limits, shared by every Herald process. */
+export const rateLimit = pgTable('rate_limit', {
+  key: text().primaryKey(),
+  count: integer().notNull(),
+  resetAt: timestamptz().notNull(),
+});
+
+export const componentGroup = pgTable('component_group', {
+  id: text().primaryKey(),
+  name: text().notNull(),
+  description: text(),
+  position: integer().notNull(),
+  hidden: boolean().notNull().default(false),
+  createdAt: timestamptz().notNull(),
+  updatedAt: timestamptz().notNull(),
+});
+
+export const component = pgTable(
+  'component',
+  {
+    id: text().primaryKey(),
+    groupId: text().references(() => componentGroup.id, { onDelete: 'set null' }),
+    name: text().notNull(),
+    description: text(),
+    status: componentStatusEnum().notNull().default('operational'),
+    /** 1-based within its group (or among the ungrouped components). */
+    position: integer().notNull(),
+    hidden: boolean().notNull().default(false),
+    onlyShowIfDegraded: boolean().notNull().default(false),
+    startDate: date({ mode: 'string' }),
+    createdAt: timestamptz().notNull(),
+    updatedAt: timestamptz().notNull(),
+    /** Archived components keep their history but leave every public and admin list. */
+    archivedAt: timestamptz(),
+  },
+  (table) => [index('component_group_id_position_idx').on(table.groupId, table.position)],
+);
+
+/** Every status a component has held, as intervals; uptime is computed from these. */
+export const componentStatusInterval = pgTable(
+  'component_status_interval',
+  {
+    id: bigserial({ mode: 'number' }).primaryKey(),
+    componentId: text()
+      .notNull()
+      .references(() => component.id, { onDelete: 'cascade' }),
+    status: componentStatusEnum().notNull(),
+    startedAt: timestamptz().notNull(),
+    endedAt: timestamptz(),
+    incidentId: text().references(() => incident.id, { onDelete: 'set null' }),
+  },
+  (table) => [
+    index('component_status_interval_component_id_started_at_idx').on(table.componentId, table.startedAt),
+    uniqueIndex('component_status_interval_open_idx')
+      .on(table.componentId)
+      .where(sql`${table.endedAt} is null`),
+  ],
+);
+
+export const incident = pgTable(
+  'incident',
+  {
+    id: text().primaryKey(),
+    title: text().notNull(),
+    severity: severityEnum().notNull(),
+    status: incidentStatusEnum().notNull(),
+    startedAt: timestamptz().notNull(),
+    createdAt: timestamptz().notNull(),
+    updatedAt: timestamptz().notNull(),
+    monitoringAt: timestamptz(),
+    resolvedAt: timestamptz(),
+    declaredBy: text().references(() => user.id, { onDelete: 'set null' }),
+  },
+  (table) => [
+    index('incident_started_at_idx').on(table.startedAt),
+    index('incident_status_idx').on(table.status),
+  ],
+);
+
+/** Components an incident affects, kept after the incident ends for history and filters. */
+export const incidentComponent = pgTable(
+  'incident_component',
+  {
+    incidentId: text()
+      .notNull()
+      .references(() => incident.id, { onDelete: 'cascade' }),
+    componentId: text()
+      .notNull()
+      .references(() => component.id, { onDelete: 'cascade' }),
+  },
+  (table) => [
+    primaryKey({ columns: [table.incidentId, table.componentId] }),
+    index('incident_component_component_id_idx').on(table.componentId),
+  ],
+);
+
+export interface ComponentChange {
+  componentId: string;
+  name: string;
+  oldStatus: (typeof componentStatuses)[number];
+  newStatus: (typeof componentStatuses)[number];
+}
+
+export const incidentUpdate = pgTable(
+  'incident_update',
+  {
+    id: text().primaryKey(),
+    incidentId: text()
+      .notNull()
+      .references(() => incident.id, { onDelete: 'cascade' }),
+    status: incidentStatusEnum().notNull(),
+    body: text().notNull(),
+    /** Null when the update changed no component. */
+    componentChanges: jsonb().$type<ComponentChange[]>(),
+    notifySubscribers: boolean().notNull().default(true),
+    createdAt: timestamptz().notNull(),
+    displayAt: timestamptz().notNull(),
+    /** Set when staff corrected the text after posting. */
+    editedAt: timestamptz(),
+    createdBy: text().references(() => user.id, { onDelete: 'set null' }),
+  },
+  (table) => [index('incident_update_incident_id_display_at_idx').on(table.incidentId, table.displayAt)],
+);
+
+export const auditLog = pgTable(
+  'audit_log',
+  {
+    id: bigserial({ mode: 'number' }).primaryKey(),
+    at: timestamptz().notNull(),
+    actorUserId: text().references(() => user.id, { onDelete: 'set null' }),
+    /** Who acted, as shown in the log even after the user is gone ("Ada <ada@…>", "cli"). */
+    actorLabel: text().notNull(),
+    action: text().notNull(),
+    entityType: text().notNull(),
+    entityId: text(),
+    before: jsonb(),
+    after: jsonb(),
+  },
+  (table) => [index('audit_log_at_idx').on(table.at), index('audit_log_entity_type_entity_id_idx').on(table.entityType, table.entityId)],
+);
+
+/** Page-wide settings (name, time zone…) as one JSON value per key. */
+export const setting = pgTable('setting', {
+  key: text().primaryKey(),
+  value: jsonb().notNull(),
+  updatedAt: timestamptz().notNull(),
+});

@@ -1,0 +1,331 @@
+import { and, desc, eq, inArray, isNull, ne } from 'drizzle-orm';
+import { z } from 'zod';
+import {
+  componentStatuses,
+  incidentUpdateStatuses,
+  isIncidentOpen,
+  severities,
+  unresolvedIncidentStatuses,
+  type ComponentStatus,
+  type IncidentStatus,
+} from '../../domain/statuses';
+import type { Database } from '../db';
+import { component, incident, incidentComponent, incidentUpdate, type ComponentChange } from '../db/schema';
+import { newId } from '../ids';
+import { recordAudit } from './audit';
+import { changeComponentStatus } from './component-status';
+import type { Actor, ServiceContext } from './context';
+import { invalid, notFound, success, type ServiceResult } from './errors';
+import { idSchema, parseInput, requiredText } from './validation';
+
+export type IncidentRow = typeof incident.$inferSelect;
+export type IncidentUpdateRow = typeof incidentUpdate.$inferSelect;
+
+const checkboxDefaultOn = z
+  .union([z.boolean(), z.literal('on'), z.literal('true'), z.literal('false'), z.literal('')])
+  .optional()
+  .transform((value) => value === undefined || value === true || value === 'on' || value === 'true');
+
+const componentChangesInput = z
+  .array(
+    z.object({
+      componentId: idSchema,
+      status: z.enum(componentStatuses, { error: 'Choose a status for each component.' }),
+    }),
+  )
+  .max(200)
+  .default([])
+  .refine((items) => new Set(items.map((item) => item.componentId)).size === items.length, 'A component is listed twice.');
+
+const messageInput = requiredText('Message', 10_000);
+
+export const declareIncidentInput = z.object({
+  title: requiredText('Title', 200),
+  severity: z.enum(severities, { error: 'Choose a severity.' }),
+  status: z.enum(['investigating', 'identified', 'monitoring'], { error: 'Choose a status.' }),
+  message: messageInput,
+  components: componentChangesInput,
+  /** For a backfill: when the incident really began (not in the future). */
+  startedAt: z.coerce.date({ error: 'Enter a valid date and time.' }).optional(),
+  notifySubscribers: checkboxDefaultOn,
+});
+
+export const postIncidentUpdateInput = z.object({
+  status: z.enum(incidentUpdateStatuses, { error: 'Choose a status.' }),
+  message: messageInput,
+  components: componentChangesInput,
+  notifySubscribers: checkboxDefaultOn,
+});
+
+export const correctIncidentUpdateInput = z.object({ message: messageInput });
+
+export const incidentDetailsInput = z.object({
+  title: requiredText('Title', 200),
+  severity: z.enum(severities, { error: 'Choose a severity.' }),
+});
+
+/** A start time may lie a little ahead of the server's clock (staff clocks drift), never more. */
+const START_TIME_TOLERANCE_MS = 60_000;
+
+async function knownComponents(db: Database, ids: string[]) {
+  if (ids.length === 0) return new Map<string, { id: string; name: string; status: ComponentStatus }>();
+  const rows = await db
+    .select({ id: component.id, name: component.name, status: component.status })
+    .from(component)
+    .where(and(inArray(component.id, ids), isNull(component.archivedAt)));
+  return new Map(rows.map((row) => [row.id, row]));
+}
+
+/** Applies the component statuses an update asks for and returns what really changed. */
+async function applyComponentChanges(
+  db: Database,
+  options: { incidentId: string; changes: { componentId: string; status: ComponentStatus }[]; at: Date; now: Date },
+): Promise<ComponentChange[]> {
+  const components = await knownComponents(db, options.changes.map((change) => change.componentId));
+  const applied: ComponentChange[] = [];
+  for (const change of options.changes) {
+    const target = components.get(change.componentId)!;
+    await db.insert(incidentComponent).values({ incidentId: options.incidentId, componentId: change.componentId }).onConflictDoNothing();
+    const oldStatus = await changeComponentStatus(db, {
+      componentId: change.componentId,
+      status: change.status,
+      at: options.at,
+      now: options.now,
+      incidentId: options.incidentId,
+    });
+    if (oldStatus !== change.status) applied.push({ componentId: target.id, name: target.name, oldStatus, newStatus: change.status });
+  }
+  return applied;
+}
+
+function unknownComponentErrors(changes: { componentId: string }[], known: Map<string, unknown>): Record<string, string> {
+  const errors: Record<string, string> = {};
+  changes.forEach((change, index) => {
+    if (!known.has(change.componentId)) errors[`components.${index}.componentId`] = 'That component does not exist.';
+  });
+  return errors;
+}
+
+export async function declareIncident(
+  context: ServiceContext,
+  actor: Actor,
+  input: z.input<typeof declareIncidentInput>,
+): Promise<ServiceResult<IncidentRow>> {
+  const parsed = parseInput(declareIncidentInput, input);
+  if (!parsed.ok) return parsed;
+  const values = parsed.value;
+  const now = context.clock.now();
+  const startedAt = values.startedAt ?? now;
+  if (startedAt.getTime() > now.getTime() + START_TIME_TOLERANCE_MS) {
+    return invalid({ startedAt: 'The start time cannot be in the future.' });
+  }
+  if (startedAt.getFullYear() < 2000) return invalid({ startedAt: 'Enter a start time after the year 2000.' });
+
+  return context.db.transaction(async (tx) => {
+    const known = await knownComponents(tx, values.components.map((change) => change.componentId));
+    const unknown = unknownComponentErrors(values.components, known);
+    if (Object.keys(unknown).length > 0) return invalid(unknown);
+
+    const [created] = await tx
+      .insert(incident)
+      .values({
+        id: newId(),
+        title: values.title,
+        severity: values.severity,
+        status: values.status,
+        startedAt,
+        createdAt: now,
+        updatedAt: now,
+        monitoringAt: values.status === 'monitoring' ? startedAt : null,
+        declaredBy: actor.userId,
+      })
+      .returning();
+    const applied = await applyComponentChanges(tx, { incidentId: created!.id, changes: values.components, at: startedAt, now });
+    await tx.insert(incidentUpdate).values({
+      id: newId(),
+      incidentId: created!.id,
+      status: values.status,
+      body: values.message,
+      componentChanges: applied.length > 0 ? applied : null,
+      notifySubscribers: values.notifySubscribers,
+      createdAt: now,
+      displayAt: startedAt,
+      createdBy: actor.userId,
+    });
+    await recordAudit(tx, actor, now, {
+      action: 'incident.declare',
+      entityType: 'incident',
+      entityId: created!.id,
+      after: { ...created, message: values.message, components: applied },
+    });
+    return success(created!);
+  });
+}
+
+/**
+ * Posts an update. Resolving returns every affected component not named in the update to
+ * operational, except those another open incident still holds.
+ */
+export async function postIncidentUpdate(
+  context: ServiceContext,
+  actor: Actor,
+  incidentId: string,
+  input: z.input<typeof postIncidentUpdateInput>,
+): Promise<ServiceResult<IncidentUpdateRow>> {
+  const parsed = parseInput(postIncidentUpdateInput, input);
+  if (!parsed.ok) return parsed;
+  const values = parsed.value;
+  const now = context.clock.now();
+
+  return context.db.transaction(async (tx) => {
+    const [before] = await tx.select().from(incident).where(eq(incident.id, incidentId)).for('update');
+    if (!before) return notFound('That incident does not exist.');
+    const known = await knownComponents(tx, values.components.map((change) => change.componentId));
+    const unknown = unknownComponentErrors(values.components, known);
+    if (Object.keys(unknown).length > 0) return invalid(unknown);
+
+    const changes = [...values.components];
+    if (values.status === 'resolved') changes.push(...(await componentsToRestore(tx, incidentId, changes)));
+    const applied = await applyComponentChanges(tx, { incidentId, changes, at: now, now });
+
+    const status: IncidentStatus = values.status;
+    const [after] = await tx
+      .update(incident)
+      .set({
+        status,
+        updatedAt: now,
+        monitoringAt: status === 'monitoring' ? (before.monitoringAt ?? now) : before.monitoringAt,
+        resolvedAt: status === 'resolved' ? (before.resolvedAt ?? now) : isIncidentOpen(status) ? null : before.resolvedAt,
+      })
+      .where(eq(incident.id, incidentId))
+      .returning();
+    const [update] = await tx
+      .insert(incidentUpdate)
+      .values({
+        id: newId(),
+        incidentId,
+        status,
+        body: values.message,
+        componentChanges: applied.length > 0 ? applied : null,
+        notifySubscribers: values.notifySubscribers,
+        createdAt: now,
+        displayAt: now,
+        createdBy: actor.userId,
+      })
+      .returning();
+    await recordAudit(tx, actor, now, {
+      action: status === 'resolved' ? 'incident.resolve' : 'incident.update',
+      entityType: 'incident',
+      entityId: incidentId,
+      before: { status: before.status },
+      after: { status: after!.status, message: values.message, components: applied },
+    });
+    return success(update!);
+  });
+}
+
+/** The affected components a resolution sends back to operational when the update names no status for them. */
+async function componentsToRestore(db: Database, incidentId: string, named: { componentId: string }[]) {
+  const affected = await db
+    .select({ componentId: incidentComponent.componentId })
+    .from(incidentComponent)
+    .innerJoin(component, eq(component.id, incidentComponent.componentId))
+    .where(and(eq(incidentComponent.incidentId, incidentId), isNull(component.archivedAt)));
+  const heldElsewhere = new Set(
+    (
+      await db
+        .select({ componentId: incidentComponent.componentId })
+        .from(incidentComponent)
+        .innerJoin(incident, eq(incident.id, incidentComponent.incidentId))
+        .where(and(ne(incident.id, incidentId), inArray(incident.status, [...unresolvedIncidentStatuses])))
+    ).map((row) => row.componentId),
+  );
+  const namedIds = new Set(named.map((change) => change.componentId));
+  return affected
+    .filter((row) => !namedIds.has(row.componentId) && !heldElsewhere.has(row.componentId))
+    .map((row) => ({ componentId: row.componentId, status: 'operational' as const }));
+}
+
+/** Corrects the text of a posted update; the time of the correction is kept and shown. */
+export async function correctIncidentUpdate(
+  context: ServiceContext,
+  actor: Actor,
+  updateId: string,
+  input: z.input<typeof correctIncidentUpdateInput>,
+): Promise<ServiceResult<IncidentUpdateRow>> {
+  const parsed = parseInput(correctIncidentUpdateInput, input);
+  if (!parsed.ok) return parsed;
+  const now = context.clock.now();
+  return context.db.transaction(async (tx) => {
+    const [before] = await tx.select().from(incidentUpdate).where(eq(incidentUpdate.id, updateId)).for('update');
+    if (!before) return notFound('That update does not exist.');
+    const [after] = await tx
+      .update(incidentUpdate)
+      .set({ body: parsed.value.message, editedAt: now })
+      .where(eq(incidentUpdate.id, updateId))
+      .returning();
+    await tx.update(incident).set({ updatedAt: now }).where(eq(incident.id, before.incidentId));
+    await recordAudit(tx, actor, now, {
+      action: 'incident_update.correct',
+      entityType: 'incident_update',
+      entityId: updateId,
+      before: { body: before.body },
+      after: { body: after!.body },
+    });
+    return success(after!);
+  });
+}
+
+export async function updateIncidentDetails(
+  context: ServiceContext,
+  actor: Actor,
+  incidentId: string,
+  input: z.input<typeof incidentDetailsInput>,
+): Promise<ServiceResult<IncidentRow>> {
+  const parsed = parseInput(incidentDetailsInput, input);
+  if (!parsed.ok) return parsed;
+  const now = context.clock.now();
+  return context.db.transaction(async (tx) => {
+    const [before] = await tx.select().from(incident).where(eq(incident.id, incidentId)).for('update');
+    if (!before) return notFound('That incident does not exist.');
+    const [after] = await tx.update(incident).set({ ...parsed.value, updatedAt: now }).where(eq(incident.id, incidentId)).returning();
+    await recordAudit(tx, actor, now, {
+      action: 'incident.edit',
+      entityType: 'incident',
+      entityId: incidentId,
+      before: { title: before.title, severity: before.severity },
+      after: { title: after!.title, severity: after!.severity },
+    });
+    return success(after!);
+  });
+}
+
+export interface IncidentDetail {
+  incident: IncidentRow;
+  /** Newest first. */
+  updates: IncidentUpdateRow[];
+  components: { id: string; name: string; status: ComponentStatus; archived: boolean }[];
+}
+
+export async function getIncidentDetail(context: ServiceContext, incidentId: string): Promise<IncidentDetail | undefined> {
+  const [row] = await context.db.select().from(incident).where(eq(incident.id, incidentId));
+  if (!row) return undefined;
+  const [updates, components] = await Promise.all([
+    context.db
+      .select()
+      .from(incidentUpdate)
+      .where(eq(incidentUpdate.incidentId, incidentId))
+      .orderBy(desc(incidentUpdate.displayAt), desc(incidentUpdate.createdAt)),
+    context.db
+      .select({ id: component.id, name: component.name, status: component.status, archivedAt: component.archivedAt, position: component.position })
+      .from(incidentComponent)
+      .innerJoin(component, eq(component.id, incidentComponent.componentId))
+      .where(eq(incidentComponent.incidentId, incidentId))
+      .orderBy(component.position, component.name),
+  ]);
+  return {
+    incident: row,
+    updates,
+    components: components.map((item) => ({ id: item.id, name: item.name, status: item.status, archived: item.archivedAt !== null })),
+  };
+}

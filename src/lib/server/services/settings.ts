@@ -1,0 +1,48 @@
+import { eq } from 'drizzle-orm';
+import { z } from 'zod';
+import { setting } from '../db/schema';
+import { recordAudit } from './audit';
+import type { Actor, ServiceContext } from './context';
+import { success, type ServiceResult } from './errors';
+import { optionalText, parseInput, requiredText } from './validation';
+
+const timeZones = new Set(Intl.supportedValuesOf('timeZone').concat('UTC'));
+
+export const pageSettingsInput = z.object({
+  name: requiredText('Page name', 100),
+  description: optionalText('Description', 300),
+  timeZone: z
+    .string()
+    .trim()
+    .refine((value) => timeZones.has(value), 'Choose a time zone from the list (an IANA name such as Europe/Paris).'),
+});
+
+export type PageSettings = z.output<typeof pageSettingsInput>;
+
+export const defaultPageSettings: PageSettings = { name: 'Herald', description: null, timeZone: 'UTC' };
+const PAGE_KEY = 'page';
+
+export async function getPageSettings(context: Pick<ServiceContext, 'db'>): Promise<PageSettings & { updatedAt: Date | null }> {
+  const [row] = await context.db.select().from(setting).where(eq(setting.key, PAGE_KEY));
+  const stored = pageSettingsInput.partial().safeParse(row?.value ?? {});
+  return { ...defaultPageSettings, ...(stored.success ? stored.data : {}), updatedAt: row?.updatedAt ?? null };
+}
+
+export async function updatePageSettings(
+  context: ServiceContext,
+  actor: Actor,
+  input: z.input<typeof pageSettingsInput>,
+): Promise<ServiceResult<PageSettings>> {
+  const parsed = parseInput(pageSettingsInput, input);
+  if (!parsed.ok) return parsed;
+  const now = context.clock.now();
+  return context.db.transaction(async (tx) => {
+    const before = await getPageSettings({ db: tx });
+    await tx
+      .insert(setting)
+      .values({ key: PAGE_KEY, value: parsed.value, updatedAt: now })
+      .onConflictDoUpdate({ target: setting.key, set: { value: parsed.value, updatedAt: now } });
+    await recordAudit(tx, actor, now, { action: 'settings.page', entityType: 'setting', entityId: PAGE_KEY, before, after: parsed.value });
+    return success(parsed.value);
+  });
+}
