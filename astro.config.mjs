@@ -5,9 +5,9 @@ import tailwindcss from '@tailwindcss/vite';
 
 export default defineConfig({
   output: 'server',
-  // Herald's own server (scripts/start.ts) wraps the handler so that migrations and
+  // scripts/start.ts imports the built handler (autostart disabled) so that migrations and
   // configuration checks run before the first request is accepted.
-  adapter: node({ mode: 'middleware' }),
+  adapter: node({ mode: 'standalone' }),
   // CSRF is checked for every non-GET request (forms and JSON) in src/middleware.ts.
   security: { checkOrigin: false },
   vite: {

@@ -65,7 +65,8 @@ export default defineConfig({
     url: `${baseURL}/healthz`,
     reuseExistingServer: false,
     timeout: 180_000,
-    stdout: 'ignore',
+    // Shows the build's progress and the "serving" line; the app itself logs only warnings (LOG_LEVEL).
+    stdout: 'pipe',
     stderr: 'pipe',
     gracefulShutdown: { signal: 'SIGTERM', timeout: 5_000 },
     env: {

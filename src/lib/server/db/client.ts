@@ -50,7 +50,8 @@ export function openPostgres(url: string, options: { max?: number } = {}): Datab
       try {
         await connection`select pg_advisory_lock(${MIGRATION_LOCK_KEY})`;
         try {
-          await migratePostgres(drizzlePostgres({ client: connection, casing: 'snake_case' }), { migrationsFolder });
+          // The lock is held by the reserved connection; the migrator runs on the pool.
+          await migratePostgres(db, { migrationsFolder });
         } finally {
           await connection`select pg_advisory_unlock(${MIGRATION_LOCK_KEY})`;
         }

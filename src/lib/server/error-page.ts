@@ -1,0 +1,16 @@
+import { escapeHtml } from '../domain/escape';
+
+const titles: Record<number, string> = { 404: 'Page not found', 500: 'Something went wrong' };
+
+/**
+ * A self-contained error page for failures caught outside page rendering. It names the request
+ * id so an operator can find the log line; it never shows a stack trace.
+ */
+export function renderErrorPage(status: number, requestId: string): Response {
+  const title = titles[status] ?? 'Error';
+  const body = `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>${title}</title>
+<style>body{font-family:system-ui,sans-serif;max-width:36rem;margin:4rem auto;padding:0 1rem;line-height:1.5;color-scheme:light dark}</style></head>
+<body><main><h1>${title}</h1><p>Herald could not complete this request. Please try again in a moment.</p>
+<p>Reference: <code>${escapeHtml(requestId)}</code></p><p><a href="/">Back to the status page</a></p></main></body></html>`;
+  return new Response(body, { status, headers: { 'Content-Type': 'text/html; charset=utf-8' } });
+}

@@ -1,0 +1,61 @@
+import type { ServiceFailure } from './services/errors';
+
+/** The one place service failures become HTTP statuses. */
+export function statusOfFailure(failure: ServiceFailure): number {
+  switch (failure.kind) {
+    case 'invalid':
+      return 422;
+    case 'not_found':
+      return 404;
+    case 'forbidden':
+      return 403;
+    case 'conflict':
+      return 409;
+  }
+}
+
+/** The client's address; X-Forwarded-For is believed only behind a trusted proxy. */
+export function clientAddressOf(request: Request, socketAddress: string | undefined, trustProxy: boolean): string {
+  if (trustProxy) {
+    const forwarded = request.headers.get('x-forwarded-for')?.split(',')[0]?.trim();
+    if (forwarded) return forwarded;
+  }
+  return socketAddress ?? 'unknown';
+}
+
+/** A non-GET request is same-origin when its Origin (or, lacking one, its Referer) is ours. */
+export function isSameOriginRequest(request: Request, allowedOrigins: readonly string[]): boolean {
+  if (request.headers.get('sec-fetch-site') === 'cross-site') return false;
+  const origin = request.headers.get('origin');
+  if (origin && origin !== 'null') return allowedOrigins.includes(origin);
+  const referer = request.headers.get('referer');
+  if (!referer) return false;
+  try {
+    return allowedOrigins.includes(new URL(referer).origin);
+  } catch {
+    return false;
+  }
+}
+
+export function securityHeaders(options: { secure: boolean; framable: boolean }): Record<string, string> {
+  const headers: Record<string, string> = {
+    'Content-Security-Policy': [
+      "default-src 'self'",
+      "script-src 'self'",
+      "style-src 'self' 'unsafe-inline'",
+      "img-src 'self' data:",
+      "connect-src 'self'",
+      "form-action 'self'",
+      "base-uri 'none'",
+      "object-src 'none'",
+      options.framable ? 'frame-ancestors *' : "frame-ancestors 'none'",
+    ].join('; '),
+    'X-Content-Type-Options': 'nosniff',
+    'Referrer-Policy': 'strict-origin-when-cross-origin',
+    'Cross-Origin-Opener-Policy': 'same-origin',
+    'Permissions-Policy': 'camera=(), microphone=(), geolocation=()',
+  };
+  if (!options.framable) headers['X-Frame-Options'] = 'DENY';
+  if (options.secure) headers['Strict-Transport-Security'] = 'max-age=31536000; includeSubDomains';
+  return headers;
+}

@@ -1,0 +1,83 @@
+import { defineMiddleware } from 'astro:middleware';
+import { sessionCookieOptions } from './lib/server/auth/cookie';
+import { SESSION_COOKIE, sessionCookieExpiry, validateSessionToken } from './lib/server/auth/session';
+import { config } from './lib/server/config';
+import { clientAddressOf, isSameOriginRequest, securityHeaders } from './lib/server/http';
+import { logger } from './lib/server/logger';
+import { countUsers } from './lib/server/services/users';
+import { allowedOrigins, requestContext } from './lib/server/web';
+import { renderErrorPage } from './lib/server/error-page';
+
+const PROBE_PATHS = new Set(['/healthz', '/readyz']);
+const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
+/** Pages a visitor may embed in a frame; everything staff use is never framed. */
+const STAFF_PATHS = /^\/(admin|login|logout|setup|set-password)(\/|$)/;
+
+export const onRequest = defineMiddleware(async (context, next) => {
+  const started = performance.now();
+  const requestId = context.request.headers.get('x-request-id')?.slice(0, 64) || crypto.randomUUID();
+  const settings = config();
+  const { pathname } = context.url;
+  const log = logger().child({ requestId });
+
+  let response: Response;
+  try {
+    response = await handle();
+  } catch (error) {
+    log.error({ err: error, method: context.request.method, path: pathname }, 'request failed');
+    response = renderErrorPage(500, requestId);
+  }
+
+  const headers = securityHeaders({ secure: settings.secure, framable: !STAFF_PATHS.test(pathname) });
+  for (const [name, value] of Object.entries(headers)) {
+    if (!response.headers.has(name)) response.headers.set(name, value);
+  }
+  response.headers.set('X-Request-Id', requestId);
+  if (STAFF_PATHS.test(pathname)) response.headers.set('Cache-Control', 'no-store');
+  log.debug({ method: context.request.method, path: pathname, status: response.status, ms: Math.round(performance.now() - started) }, 'request');
+  return response;
+
+  async function handle(): Promise<Response> {
+    context.locals.requestId = requestId;
+    // Probes answer without a session or, for liveness, the database.
+    if (PROBE_PATHS.has(pathname)) return next();
+    context.locals.clientAddress = clientAddressOf(context.request, safeClientAddress(), settings.trustProxy);
+    context.locals.context = await requestContext();
+    context.locals.user = null;
+    context.locals.sessionId = null;
+
+    if (!SAFE_METHODS.has(context.request.method) && !isSameOriginRequest(context.request, allowedOrigins(context.url))) {
+      return new Response('Cross-site request refused: this form must be sent from the Herald site itself.', {
+        status: 403,
+        headers: { 'Content-Type': 'text/plain; charset=utf-8' },
+      });
+    }
+
+    const token = context.cookies.get(SESSION_COOKIE)?.value;
+    if (token) {
+      const now = context.locals.context.clock.now();
+      const session = await validateSessionToken(context.locals.context.db, token, now);
+      if (session) {
+        context.locals.user = session.user;
+        context.locals.sessionId = session.sessionId;
+        context.cookies.set(SESSION_COOKIE, token, sessionCookieOptions(sessionCookieExpiry(session.times)));
+      } else {
+        context.cookies.delete(SESSION_COOKIE, { path: '/' });
+      }
+    }
+
+    if (/^\/admin(\/|$)/.test(pathname) && !context.locals.user) {
+      if ((await countUsers(context.locals.context)) === 0) return context.redirect('/setup', 303);
+      return context.redirect(`/login?next=${encodeURIComponent(pathname + context.url.search)}`, 303);
+    }
+    return next();
+  }
+
+  function safeClientAddress(): string | undefined {
+    try {
+      return context.clientAddress;
+    } catch {
+      return undefined;
+    }
+  }
+});
