@@ -9,7 +9,7 @@ import http from 'node:http';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { ConfigError, config } from '../src/lib/server/config';
-import { processDatabase } from '../src/lib/server/db/client';
+import { closeProcessDatabase, processDatabase } from '../src/lib/server/db/client';
 import { logger } from '../src/lib/server/logger';
 
 const root = process.cwd();
@@ -62,8 +62,7 @@ async function main(): Promise<void> {
   const stop = async (signal: string) => {
     log.info({ signal }, 'stopping');
     server.close();
-    const handle = await processDatabase(settings);
-    await handle.close();
+    await closeProcessDatabase();
     process.exit(0);
   };
   process.once('SIGINT', () => void stop('SIGINT'));

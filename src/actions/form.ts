@@ -24,27 +24,45 @@ export interface FormFailure {
   values: FormValues;
 }
 
-export interface FormHandler {
-  role: Role;
-  /** Runs the service; on success returns where to go next and what to tell the user there. */
-  run(input: { values: FormValues; actor: StaffActor; context: ServiceContext }): Promise<ServiceResult<{ location: string; notice: string }>>;
+/**
+ * A handler's success: usually where to go next and what to tell the user there; or, for a
+ * secret that must be displayed once (a set-password link), values that the answer to the POST
+ * itself shows (`Shown`; handlers that never show anything leave it `never`).
+ */
+export type FormSuccess<Shown = never> = { location: string; notice: string } | { shown: Shown };
+
+/** A success rendered by the page that answered the POST, with no redirect. */
+export interface FormShown<Shown> {
+  intent: string;
+  shown: Shown;
 }
+
+export interface FormHandler<Shown = never> {
+  role: Role;
+  run(input: { values: FormValues; actor: StaffActor; context: ServiceContext }): Promise<ServiceResult<FormSuccess<Shown>>>;
+}
+
+type FormOutcome<Shown> = Response | FormFailure | ([Shown] extends [never] ? never : FormShown<Shown>) | null;
 
 const FLASH_COOKIE = 'herald_notice';
 const MAX_FORM_BYTES = 256 * 1024;
+
+/** Names that would reach Object.prototype if used as keys; a form field may not use them. */
+const FORBIDDEN_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
 
 export function formToObject(form: FormData): FormValues {
   const result: FormValues = {};
   for (const [name, entry] of form.entries()) {
     if (typeof entry !== 'string') continue;
     const path = name.split('.');
+    if (path.some((key) => FORBIDDEN_KEYS.has(key))) continue;
     let target: Record<string, unknown> = result;
     for (const [index, key] of path.entries()) {
       if (index === path.length - 1) {
-        const existing = target[key];
+        const existing = Object.hasOwn(target, key) ? target[key] : undefined;
         target[key] = existing === undefined ? entry : Array.isArray(existing) ? [...existing, entry] : [existing, entry];
       } else {
-        const next = target[key];
+        const next = Object.hasOwn(target, key) ? target[key] : undefined;
         target = (target[key] = typeof next === 'object' && next !== null && !Array.isArray(next) ? next : {}) as Record<string, unknown>;
       }
     }
@@ -61,7 +79,8 @@ export function indexedList(value: unknown): unknown[] {
     .map(([, item]) => item);
 }
 
-async function readForm(request: Request): Promise<FormValues | null> {
+/** The posted form as an object; null when it is too large or not a form. */
+export async function readForm(request: Request): Promise<FormValues | null> {
   const length = Number(request.headers.get('content-length') ?? '0');
   if (length > MAX_FORM_BYTES) return null;
   const type = request.headers.get('content-type') ?? '';
@@ -78,7 +97,7 @@ async function readForm(request: Request): Promise<FormValues | null> {
  * the signed-in user's role on the server, runs it, and redirects after success (so a reload
  * never posts twice). A failure comes back for the page to re-render with messages.
  */
-export async function handleForm(astro: FormRequest, handlers: Record<string, FormHandler>): Promise<Response | FormFailure | null> {
+export async function handleForm<Shown = never>(astro: FormRequest, handlers: Record<string, FormHandler<Shown>>): Promise<FormOutcome<Shown>> {
   if (astro.request.method !== 'POST') return null;
   const values = await readForm(astro.request);
   const intent = typeof values?.intent === 'string' ? values.intent : 'default';
@@ -90,7 +109,7 @@ export async function handleForm(astro: FormRequest, handlers: Record<string, Fo
     values: values ?? {},
   });
   if (!values) return fail(400, 'The form could not be read. Please send it again.');
-  const handler = handlers[intent];
+  const handler = Object.hasOwn(handlers, intent) ? handlers[intent] : undefined;
   if (!handler) return fail(400, 'Unknown form action.');
   const user = astro.locals.user;
   if (!user) return astro.redirect('/login', 303);
@@ -100,6 +119,7 @@ export async function handleForm(astro: FormRequest, handlers: Record<string, Fo
   const actor: StaffActor = { userId: user.id, label: labelOf(user), role: user.role };
   const result = await handler.run({ values, actor, context: astro.locals.context });
   if (!result.ok) return fail(statusOfFailure(result.failure), result.failure.message, 'fieldErrors' in result.failure ? result.failure.fieldErrors : {});
+  if ('shown' in result.value) return { intent, shown: result.value.shown } as FormOutcome<Shown>;
   setNotice(astro.cookies, result.value.notice);
   return astro.redirect(result.value.location, 303);
 }

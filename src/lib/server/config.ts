@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { z } from 'zod';
 
-const portSchema = z.coerce.number().int().min(1).max(65_535);
+const portSchema = z.coerce.number({ error: 'must be a whole number from 1 to 65535' }).int('must be a whole number from 1 to 65535').min(1, 'must be a whole number from 1 to 65535').max(65_535, 'must be a whole number from 1 to 65535');
 const urlWithoutTrailingSlash = z
   .url({ protocol: /^https?$/, error: 'must be an http:// or https:// URL' })
   .transform((value) => value.replace(/\/+$/, ''));

@@ -14,10 +14,13 @@ export function statusOfFailure(failure: ServiceFailure): number {
   }
 }
 
-/** The client's address; X-Forwarded-For is believed only behind a trusted proxy. */
+/**
+ * The client's address. X-Forwarded-For is believed only behind a trusted proxy, and then only
+ * its last entry, the one that proxy added: earlier entries are whatever the client sent.
+ */
 export function clientAddressOf(request: Request, socketAddress: string | undefined, trustProxy: boolean): string {
   if (trustProxy) {
-    const forwarded = request.headers.get('x-forwarded-for')?.split(',')[0]?.trim();
+    const forwarded = request.headers.get('x-forwarded-for')?.split(',').at(-1)?.trim();
     if (forwarded) return forwarded;
   }
   return socketAddress ?? 'unknown';

@@ -80,3 +80,11 @@ export function processDatabase(settings: { databaseUrl: string | undefined; dat
   })();
   return store[processHandleKey];
 }
+
+/** Closes the process's database handle if one was opened. */
+export async function closeProcessDatabase(): Promise<void> {
+  const store = globalThis as GlobalWithDatabase;
+  const pending = store[processHandleKey];
+  store[processHandleKey] = undefined;
+  if (pending) await (await pending).close();
+}

@@ -6,6 +6,7 @@ import { componentStatusInterval } from '../db/schema';
 import { listComponentTree, type ComponentRow, type GroupRow } from './components';
 import type { ServiceContext } from './context';
 import { listOpenIncidents, type IncidentSummary } from './incident-lists';
+import { publicSummary } from './public-incidents';
 import { getPageSettings, type PageSettings } from './settings';
 
 export const UPTIME_DAYS = 90;
@@ -41,27 +42,38 @@ export async function getPublicSnapshot(context: ServiceContext): Promise<Public
     listComponentTree(context, { publicOnly: true }),
     listOpenIncidents(context),
   ]);
-  const components = [...tree.ungrouped, ...tree.groups.flatMap((group) => group.components)];
+  // A component marked "only show if degraded" is on the page only while it is not operational.
+  const shown = (item: ComponentRow) => !item.onlyShowIfDegraded || item.status !== 'operational';
+  const shownGroups = tree.groups
+    .map((group) => ({ ...group, components: group.components.filter(shown) }))
+    .filter((group) => group.components.length > 0);
+  const components = [...tree.ungrouped.filter(shown), ...shownGroups.flatMap((group) => group.components)];
   const intervals = await nonOperationalIntervals(context, components.map((item) => item.id), now);
 
   const withUptime = (item: ComponentRow): PublicComponent => {
-    const days = dailyUptime({ intervals: intervals.get(item.id) ?? [], existsSince: item.createdAt, now, days: UPTIME_DAYS });
+    const days = dailyUptime({ intervals: intervals.get(item.id) ?? [], existsSince: inServiceSince(item), now, days: UPTIME_DAYS });
     return { ...item, days, uptime: uptimePercentage(days) };
   };
-  const groups = tree.groups.map((group) => ({
+  const groups = shownGroups.map((group) => ({
     ...group,
     status: worstComponentStatus(group.components.map((item) => item.status)),
     components: group.components.map(withUptime),
   }));
-  const ungrouped = tree.ungrouped.map(withUptime);
+  const ungrouped = tree.ungrouped.filter(shown).map(withUptime);
+  const visibleIds = new Set([...tree.ungrouped, ...tree.groups.flatMap((group) => group.components)].map((item) => item.id));
   return {
     page,
     status: rollUpStatus(components.map((item) => item.status)),
     ungrouped,
     groups,
-    openIncidents,
+    openIncidents: openIncidents.map((summary) => publicSummary(summary, visibleIds)),
     generatedAt: now,
   };
+}
+
+/** Uptime counts from the component's start date when staff gave one, else from its creation. */
+function inServiceSince(item: ComponentRow): Date {
+  return item.startDate ? new Date(`${item.startDate}T00:00:00Z`) : item.createdAt;
 }
 
 /** The window's intervals in any status but operational (the only ones that change a bar), by component. */

@@ -8,13 +8,27 @@ import { optionalText, parseInput, requiredText } from './validation';
 
 const timeZones = new Set(Intl.supportedValuesOf('timeZone').concat('UTC'));
 
+/**
+ * A zone from the list, or another IANA name for one: ICU lists some zones under their old
+ * names (Asia/Calcutta, Europe/Kiev), so the current ones (Asia/Kolkata, Europe/Kyiv, Etc/UTC)
+ * are checked by what they resolve to.
+ */
+function isKnownTimeZone(value: string): boolean {
+  if (timeZones.has(value)) return true;
+  try {
+    return timeZones.has(new Intl.DateTimeFormat('en-US', { timeZone: value }).resolvedOptions().timeZone);
+  } catch {
+    return false;
+  }
+}
+
 export const pageSettingsInput = z.object({
   name: requiredText('Page name', 100),
   description: optionalText('Description', 300),
   timeZone: z
     .string()
     .trim()
-    .refine((value) => timeZones.has(value), 'Choose a time zone from the list (an IANA name such as Europe/Paris).'),
+    .refine(isKnownTimeZone, 'Choose a time zone from the list (an IANA name such as Europe/Paris).'),
 });
 
 export type PageSettings = z.output<typeof pageSettingsInput>;

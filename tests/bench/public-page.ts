@@ -1,0 +1,82 @@
+/**
+ * Baseline for the public status page: requests per second and p99 latency of `/` with the
+ * demo data at 50 concurrent connections, beside the same HTML bytes served by a bare Node
+ * `http` server in the same run.
+ *
+ *   npm run bench                       (10 s per target)
+ *   BENCH_SECONDS=20 npm run bench
+ */
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { openPglite } from '../../src/lib/server/db/client';
+import { seedDemo } from '../../src/lib/server/seed/demo';
+import { runLoad, type LoadResult } from './load';
+
+const CONNECTIONS = 50;
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
+const HERALD_PORT = 4610;
+const BARE_PORT = 4611;
+
+async function waitFor(url: string, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    try {
+      if ((await fetch(url)).ok) return;
+    } catch {
+      // not up yet
+    }
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
+  throw new Error(`${url} did not answer within ${timeoutMs} ms`);
+}
+
+function describe(label: string, result: LoadResult): string {
+  return `${label.padEnd(22)} ${result.requestsPerSecond.toFixed(0).padStart(7)} req/s   p50 ${result.p50Ms.toFixed(1).padStart(6)} ms   p99 ${result.p99Ms.toFixed(1).padStart(6)} ms   (${result.requests} ok, ${result.errors} errors)`;
+}
+
+const bareServerSource = `
+const http = require('node:http');
+const html = require('node:fs').readFileSync(process.argv[1]);
+http.createServer((request, response) => {
+  response.writeHead(200, { 'Content-Type': 'text/html; charset=utf-8', 'Content-Length': html.length });
+  response.end(html);
+}).listen(Number(process.argv[2]), '127.0.0.1');
+`;
+
+const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'herald-bench-'));
+const seedHandle = openPglite(dataDir);
+await seedHandle.migrate();
+await seedDemo(seedHandle.db, new Date(), { userId: null, label: 'bench' });
+await seedHandle.close();
+
+const herald = spawn(path.resolve('node_modules/.bin/tsx'), ['scripts/start.ts'], {
+  env: { ...process.env, DATA_DIR: dataDir, PORT: String(HERALD_PORT), HOST: '127.0.0.1', LOG_LEVEL: 'warn', DATABASE_URL: '' },
+  stdio: ['ignore', 'inherit', 'inherit'],
+});
+const children = [herald];
+try {
+  await waitFor(`http://127.0.0.1:${HERALD_PORT}/healthz`, 240_000);
+  const html = Buffer.from(await (await fetch(`http://127.0.0.1:${HERALD_PORT}/`)).arrayBuffer());
+  // The bare server runs in its own process, like Herald, so both share the cores alike.
+  const htmlFile = path.join(dataDir, 'index.html');
+  fs.writeFileSync(htmlFile, html);
+  const bare = spawn(process.execPath, ['-e', bareServerSource, htmlFile, String(BARE_PORT)], { stdio: ['ignore', 'inherit', 'inherit'] });
+  children.push(bare);
+  await waitFor(`http://127.0.0.1:${BARE_PORT}/`, 10_000);
+
+  console.log(`Public page benchmark: ${CONNECTIONS} connections, ${SECONDS} s per target, ${html.length} bytes of HTML, ${os.cpus().length} cores`);
+  await runLoad(`http://127.0.0.1:${HERALD_PORT}/`, { connections: CONNECTIONS, seconds: 2 }); // warm-up
+  const heraldResult = await runLoad(`http://127.0.0.1:${HERALD_PORT}/`, { connections: CONNECTIONS, seconds: SECONDS });
+  const bareResult = await runLoad(`http://127.0.0.1:${BARE_PORT}/`, { connections: CONNECTIONS, seconds: SECONDS });
+  console.log(describe('Herald /', heraldResult));
+  console.log(describe('bare node:http', bareResult));
+  console.log(`ratio (Herald / bare): ${((heraldResult.requestsPerSecond / bareResult.requestsPerSecond) * 100).toFixed(1)} % of the bare server's throughput`);
+} finally {
+  for (const child of children) {
+    child.kill('SIGTERM');
+    await new Promise((resolve) => child.once('exit', resolve));
+  }
+  fs.rmSync(dataDir, { recursive: true, force: true });
+}

@@ -1,0 +1,441 @@
+import { eq } from 'drizzle-orm';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { consumeRateLimit, clearRateLimit } from '../../src/lib/server/auth/rate-limit';
+import {
+  createSession,
+  invalidateSession,
+  SESSION_ABSOLUTE_TIMEOUT_MS,
+  SESSION_IDLE_TIMEOUT_MS,
+  validateSessionToken,
+} from '../../src/lib/server/auth/session';
+import { hashSecret } from '../../src/lib/server/auth/tokens';
+import type { DatabaseHandle } from '../../src/lib/server/db';
+import { auditLog, passwordToken, rateLimit, session, user } from '../../src/lib/server/db/schema';
+import type { ServiceContext } from '../../src/lib/server/services/context';
+import {
+  addUser,
+  authenticate,
+  changeUserRole,
+  checkPasswordToken,
+  countUsers,
+  createFirstOwner,
+  issuePasswordLink,
+  listUsers,
+  PASSWORD_LINK_TTL_MS,
+  setPasswordWithToken,
+  setUserDisabled,
+  type StaffActor,
+} from '../../src/lib/server/services/users';
+import type { Role } from '../../src/lib/domain/roles';
+import { FakeClock } from '../support/clock';
+import { createTestDatabase } from '../support/database';
+import { auditRowsFor, countRows, DAY, expectFailure, expectInvalid, expectOk, HOUR, MINUTE } from '../support/factories';
+
+const clock = new FakeClock('2026-03-01T12:00:00.000Z');
+let handle: DatabaseHandle;
+let context: ServiceContext;
+
+const OWNER_PASSWORD = 'correct horse battery staple';
+
+beforeAll(async () => {
+  handle = await createTestDatabase();
+  context = { db: handle.db, clock };
+});
+
+afterAll(async () => {
+  await handle?.close();
+});
+
+let owner: StaffActor;
+
+async function storedUser(id: string) {
+  const [row] = await handle.db.select().from(user).where(eq(user.id, id));
+  return row!;
+}
+
+/** Adds a user as the owner and sets their password through the link; returns them as an actor. */
+async function staff(email: string, role: Role, password = 'a long enough password'): Promise<StaffActor> {
+  clock.advance(MINUTE);
+  const added = expectOk(await addUser(context, owner, { email, name: email.split('@')[0]!, role }));
+  expectOk(await setPasswordWithToken(context, added.passwordToken, { password, confirmPassword: password }));
+  return { userId: added.user.id, label: email, role };
+}
+
+describe('first owner', () => {
+  it('is refused with mismatched passwords, created once, then refused as a conflict', async () => {
+    expect(await countUsers(context)).toBe(0);
+    const mismatch = expectInvalid(
+      await createFirstOwner(context, { email: 'ada@example.com', name: 'Ada', password: OWNER_PASSWORD, confirmPassword: 'something else' }),
+    );
+    expect(mismatch).toHaveProperty('confirmPassword');
+    expect(expectInvalid(await createFirstOwner(context, { email: 'ada@example.com', name: 'Ada', password: 'short', confirmPassword: 'short' }))).toHaveProperty(
+      'password',
+    );
+    expect(await countUsers(context)).toBe(0);
+
+    const created = expectOk(
+      await createFirstOwner(context, { email: ' Ada@Example.com ', name: 'Ada', password: OWNER_PASSWORD, confirmPassword: OWNER_PASSWORD }),
+    );
+    expect(created).toMatchObject({ email: 'ada@example.com', name: 'Ada', role: 'owner', hasPassword: true, disabledAt: null });
+    expect(created).not.toHaveProperty('passwordHash');
+    owner = { userId: created.id, label: 'Ada <ada@example.com>', role: 'owner' };
+
+    const again = await createFirstOwner(context, { email: 'eve@example.com', name: 'Eve', password: OWNER_PASSWORD, confirmPassword: OWNER_PASSWORD });
+    expectFailure(again, 'conflict');
+    expect(await countUsers(context)).toBe(1);
+
+    const [audit] = await auditRowsFor(handle.db, created.id);
+    expect(audit).toMatchObject({ action: 'user.setup_owner', actorUserId: created.id, entityType: 'user' });
+    expect(JSON.stringify(audit!.after)).not.toContain('argon2');
+  });
+
+  it('stores the password as an argon2id hash, never in plain text', async () => {
+    const row = await storedUser(owner.userId);
+    expect(row.passwordHash).toMatch(/^\$argon2id\$v=19\$m=19456,t=2,p=1\$/);
+    expect(row.passwordHash).not.toContain(OWNER_PASSWORD);
+    // Nothing in the users list exposes the hash.
+    const listed = (await listUsers(context)).find((item) => item.id === owner.userId)!;
+    expect(listed).not.toHaveProperty('passwordHash');
+    expect(JSON.stringify(await handle.db.select().from(auditLog))).not.toContain(OWNER_PASSWORD);
+  });
+});
+
+describe('authenticate', () => {
+  it('accepts the right password, case-insensitively by email, and nothing else', async () => {
+    expect((await authenticate(context, 'ada@example.com', OWNER_PASSWORD))?.id).toBe(owner.userId);
+    expect((await authenticate(context, '  ADA@example.COM ', OWNER_PASSWORD))?.id).toBe(owner.userId);
+    expect(await authenticate(context, 'ada@example.com', 'wrong password!')).toBeNull();
+    expect(await authenticate(context, 'ada@example.com', OWNER_PASSWORD.toUpperCase())).toBeNull();
+    expect(await authenticate(context, 'nobody@example.com', OWNER_PASSWORD)).toBeNull();
+  });
+
+  it('refuses a user who has not set a password yet, and a disabled user', async () => {
+    clock.advance(MINUTE);
+    const pending = expectOk(await addUser(context, owner, { email: 'pending@example.com', name: 'Pending', role: 'viewer' }));
+    expect(pending.user.hasPassword).toBe(false);
+    expect(await authenticate(context, 'pending@example.com', '')).toBeNull();
+    expect(await authenticate(context, 'pending@example.com', 'anything at all')).toBeNull();
+
+    const grace = await staff('grace@example.com', 'responder', 'grace password 1');
+    expect((await authenticate(context, 'grace@example.com', 'grace password 1'))?.id).toBe(grace.userId);
+    clock.advance(MINUTE);
+    expectOk(await setUserDisabled(context, owner, grace.userId, true));
+    expect(await authenticate(context, 'grace@example.com', 'grace password 1')).toBeNull();
+    clock.advance(MINUTE);
+    expectOk(await setUserDisabled(context, owner, grace.userId, false));
+    expect((await authenticate(context, 'grace@example.com', 'grace password 1'))?.id).toBe(grace.userId);
+    expect((await auditRowsFor(handle.db, grace.userId)).map((row) => row.action)).toEqual([
+      'user.add',
+      'user.set_password',
+      'user.disable',
+      'user.enable',
+    ]);
+  });
+});
+
+describe('password links', () => {
+  it('addUser returns a link token that sets a password exactly once', async () => {
+    clock.advance(MINUTE);
+    const added = expectOk(await addUser(context, owner, { email: 'Linus@Example.com', name: 'Linus', role: 'responder' }));
+    expect(added.user).toMatchObject({ email: 'linus@example.com', role: 'responder', hasPassword: false });
+    expect(added.passwordToken).toMatch(/^[a-z0-9]{16}\.[a-z0-9]{24}$/);
+    expect(await checkPasswordToken(context, added.passwordToken)).toEqual({ email: 'linus@example.com' });
+
+    // Only the secret's hash is stored.
+    const [id, secret] = added.passwordToken.split('.') as [string, string];
+    const [row] = await handle.db.select().from(passwordToken).where(eq(passwordToken.id, id));
+    expect(row!.userId).toBe(added.user.id);
+    expect(Buffer.from(row!.secretHash).equals(Buffer.from(hashSecret(secret)))).toBe(true);
+    expect(Buffer.from(row!.secretHash).toString('latin1')).not.toContain(secret);
+    expect(row!.expiresAt.getTime() - row!.createdAt.getTime()).toBe(PASSWORD_LINK_TTL_MS);
+
+    clock.advance(HOUR);
+    const mismatch = await setPasswordWithToken(context, added.passwordToken, { password: 'linus password 1', confirmPassword: 'other' });
+    expect(expectInvalid(mismatch)).toHaveProperty('confirmPassword');
+    expect(expectOk(await setPasswordWithToken(context, added.passwordToken, { password: 'linus password 1', confirmPassword: 'linus password 1' }))).toEqual({
+      userId: added.user.id,
+    });
+    expect((await authenticate(context, 'linus@example.com', 'linus password 1'))?.id).toBe(added.user.id);
+    expect((await storedUser(added.user.id)).passwordHash).toMatch(/^\$argon2id\$/);
+
+    // The link is spent.
+    expect(await checkPasswordToken(context, added.passwordToken)).toBeNull();
+    expectFailure(await setPasswordWithToken(context, added.passwordToken, { password: 'linus password 2', confirmPassword: 'linus password 2' }), 'not_found');
+    expect(await authenticate(context, 'linus@example.com', 'linus password 2')).toBeNull();
+    expect((await authenticate(context, 'linus@example.com', 'linus password 1'))?.id).toBe(added.user.id);
+  });
+
+  it('a link expires after 72 hours', async () => {
+    clock.advance(MINUTE);
+    const added = expectOk(await addUser(context, owner, { email: 'late@example.com', name: 'Late', role: 'viewer' }));
+    clock.advance(PASSWORD_LINK_TTL_MS - MINUTE);
+    expect(await checkPasswordToken(context, added.passwordToken)).toEqual({ email: 'late@example.com' });
+    clock.advance(MINUTE);
+    expect(await checkPasswordToken(context, added.passwordToken)).toBeNull();
+    expectFailure(await setPasswordWithToken(context, added.passwordToken, { password: 'late password 1', confirmPassword: 'late password 1' }), 'not_found');
+    expect((await storedUser(added.user.id)).passwordHash).toBeNull();
+
+    // A new link works, and replaces any earlier unused one.
+    clock.advance(MINUTE);
+    const first = expectOk(await issuePasswordLink(context, owner, added.user.id));
+    const second = expectOk(await issuePasswordLink(context, owner, added.user.id));
+    expect(await checkPasswordToken(context, first)).toBeNull();
+    expectOk(await setPasswordWithToken(context, second, { password: 'late password 1', confirmPassword: 'late password 1' }));
+    expect((await auditRowsFor(handle.db, added.user.id)).map((row) => row.action)).toEqual([
+      'user.add',
+      'user.password_link',
+      'user.password_link',
+      'user.set_password',
+    ]);
+  });
+
+  it('refuses forged and malformed tokens', async () => {
+    clock.advance(MINUTE);
+    const added = expectOk(await addUser(context, owner, { email: 'forged@example.com', name: 'Forged', role: 'viewer' }));
+    const [id, secret] = added.passwordToken.split('.') as [string, string];
+    const forgedSecret = (secret[0] === 'a' ? 'b' : 'a') + secret.slice(1);
+    const input = { password: 'forged password 1', confirmPassword: 'forged password 1' };
+    for (const token of [`${id}.${forgedSecret}`, `${id}.${'a'.repeat(24)}`, 'garbage', '', `${id}.${secret}x`, `${id.toUpperCase()}.${secret}`, `${id}`]) {
+      expect(await checkPasswordToken(context, token)).toBeNull();
+      expectFailure(await setPasswordWithToken(context, token, input), 'not_found');
+    }
+    expect((await storedUser(added.user.id)).passwordHash).toBeNull();
+    // The real token still works afterwards.
+    expectOk(await setPasswordWithToken(context, added.passwordToken, input));
+  });
+
+  it('setting a password ends the user’s sessions', async () => {
+    const mia = await staff('mia@example.com', 'viewer', 'mia password 1');
+    const { token } = await createSession(handle.db, mia.userId, clock.now());
+    expect(await validateSessionToken(handle.db, token, clock.now())).not.toBeNull();
+    clock.advance(MINUTE);
+    const link = expectOk(await issuePasswordLink(context, owner, mia.userId));
+    expectOk(await setPasswordWithToken(context, link, { password: 'mia password 2', confirmPassword: 'mia password 2' }));
+    expect(await validateSessionToken(handle.db, token, clock.now())).toBeNull();
+  });
+
+  it('refuses a second user with the same email', async () => {
+    clock.advance(MINUTE);
+    const before = await countUsers(context);
+    expect(expectInvalid(await addUser(context, owner, { email: 'ADA@example.com', name: 'Ada again', role: 'viewer' }))).toHaveProperty('email');
+    expect(expectInvalid(await addUser(context, owner, { email: 'not-an-email', name: 'Nobody', role: 'viewer' }))).toHaveProperty('email');
+    expect(await countUsers(context)).toBe(before);
+  });
+});
+
+describe('sessions', () => {
+  let userId: string;
+
+  beforeAll(async () => {
+    userId = (await staff('sam@example.com', 'responder')).userId;
+  });
+
+  it('a new session validates; a wrong secret does not (and does not end it)', async () => {
+    const start = clock.now();
+    const { token, times } = await createSession(handle.db, userId, start);
+    expect(times).toEqual({ createdAt: start, lastActiveAt: start });
+
+    const valid = await validateSessionToken(handle.db, token, start);
+    expect(valid).toMatchObject({ user: { id: userId, email: 'sam@example.com', role: 'responder' } });
+    expect(valid!.user).not.toHaveProperty('disabledAt');
+
+    const [id, secret] = token.split('.') as [string, string];
+    const wrong = `${id}.${(secret[0] === 'a' ? 'b' : 'a') + secret.slice(1)}`;
+    expect(await validateSessionToken(handle.db, wrong, start)).toBeNull();
+    expect(await validateSessionToken(handle.db, 'not-a-token', start)).toBeNull();
+    expect(await validateSessionToken(handle.db, token, start)).not.toBeNull();
+
+    // The row stores only a hash of the secret.
+    const [row] = await handle.db.select().from(session).where(eq(session.id, id));
+    expect(Buffer.from(row!.secretHash).equals(Buffer.from(hashSecret(secret)))).toBe(true);
+    expect(JSON.stringify(row)).not.toContain(secret);
+    expect(Buffer.from(row!.secretHash).toString('latin1')).not.toContain(secret);
+    expect(Buffer.from(row!.secretHash).toString('hex')).not.toContain(secret);
+
+    await invalidateSession(handle.db, id);
+    expect(await validateSessionToken(handle.db, token, start)).toBeNull();
+  });
+
+  it('ends after 24 hours idle and deletes the row', async () => {
+    const start = clock.now();
+    const { token } = await createSession(handle.db, userId, start);
+    const id = token.split('.')[0]!;
+    expect(await validateSessionToken(handle.db, token, new Date(start.getTime() + SESSION_IDLE_TIMEOUT_MS - MINUTE))).not.toBeNull();
+
+    // That use counted as activity, so another 23 h 59 min later it is still valid…
+    const lastUse = new Date(start.getTime() + SESSION_IDLE_TIMEOUT_MS - MINUTE);
+    const [afterUse] = await handle.db.select().from(session).where(eq(session.id, id));
+    expect(afterUse!.lastActiveAt).toEqual(lastUse);
+
+    // …but a full day without use ends it.
+    const idleUntil = new Date(lastUse.getTime() + SESSION_IDLE_TIMEOUT_MS);
+    expect(await validateSessionToken(handle.db, token, idleUntil)).toBeNull();
+    expect(await handle.db.select().from(session).where(eq(session.id, id))).toEqual([]);
+    // It stays ended even if the clock were to run back.
+    expect(await validateSessionToken(handle.db, token, lastUse)).toBeNull();
+  });
+
+  it('ends after 30 days however active', async () => {
+    const start = clock.now();
+    const { token } = await createSession(handle.db, userId, start);
+    let now = start;
+    for (let hours = 20; hours * HOUR < SESSION_ABSOLUTE_TIMEOUT_MS; hours += 20) {
+      now = new Date(start.getTime() + hours * HOUR);
+      const valid = await validateSessionToken(handle.db, token, now);
+      expect(valid, `still valid after ${hours} h`).not.toBeNull();
+      expect(valid!.times.lastActiveAt).toEqual(now);
+    }
+    expect(SESSION_ABSOLUTE_TIMEOUT_MS).toBe(30 * DAY);
+    const end = new Date(start.getTime() + SESSION_ABSOLUTE_TIMEOUT_MS);
+    expect(end.getTime() - now.getTime()).toBeLessThan(SESSION_IDLE_TIMEOUT_MS);
+    expect(await validateSessionToken(handle.db, token, end)).toBeNull();
+    expect(await handle.db.select().from(session).where(eq(session.id, token.split('.')[0]!))).toEqual([]);
+  });
+
+  it('a disabled user has no valid session', async () => {
+    const { token } = await createSession(handle.db, userId, clock.now());
+    expect(await validateSessionToken(handle.db, token, clock.now())).not.toBeNull();
+    // Disabled directly in the database (as by another process): the session is refused and removed.
+    await handle.db.update(user).set({ disabledAt: clock.now() }).where(eq(user.id, userId));
+    expect(await validateSessionToken(handle.db, token, clock.now())).toBeNull();
+    expect(await handle.db.select().from(session).where(eq(session.id, token.split('.')[0]!))).toEqual([]);
+    await handle.db.update(user).set({ disabledAt: null }).where(eq(user.id, userId));
+
+    // Disabled through the service: every session ends at once.
+    const one = await createSession(handle.db, userId, clock.now());
+    const two = await createSession(handle.db, userId, clock.now());
+    clock.advance(MINUTE);
+    expectOk(await setUserDisabled(context, owner, userId, true));
+    expect(await validateSessionToken(handle.db, one.token, clock.now())).toBeNull();
+    expect(await validateSessionToken(handle.db, two.token, clock.now())).toBeNull();
+    expect(await handle.db.select().from(session).where(eq(session.userId, userId))).toEqual([]);
+    clock.advance(MINUTE);
+    expectOk(await setUserDisabled(context, owner, userId, false));
+  });
+});
+
+describe('roles', () => {
+  let admin: StaffActor;
+  let responder: StaffActor;
+
+  beforeAll(async () => {
+    admin = await staff('alan@example.com', 'admin');
+    responder = await staff('rita@example.com', 'responder');
+  });
+
+  it('an admin adds responders and viewers but not admins or owners', async () => {
+    const before = await countUsers(context);
+    const audit = await countRows(handle.db, auditLog);
+    clock.advance(MINUTE);
+    expectFailure(await addUser(context, admin, { email: 'new-admin@example.com', name: 'New admin', role: 'admin' }), 'forbidden');
+    expectFailure(await addUser(context, admin, { email: 'new-owner@example.com', name: 'New owner', role: 'owner' }), 'forbidden');
+    expectFailure(await addUser(context, responder, { email: 'new-viewer@example.com', name: 'New viewer', role: 'viewer' }), 'forbidden');
+    expect(await countUsers(context)).toBe(before);
+    expect(await countRows(handle.db, auditLog)).toBe(audit);
+
+    const viewer = expectOk(await addUser(context, admin, { email: 'vera@example.com', name: 'Vera', role: 'viewer' }));
+    expect(viewer.user.role).toBe('viewer');
+    expect((await auditRowsFor(handle.db, viewer.user.id))[0]).toMatchObject({ action: 'user.add', actorUserId: admin.userId });
+    const promoted = expectOk(await changeUserRole(context, admin, viewer.user.id, { role: 'responder' }));
+    expect(promoted.role).toBe('responder');
+    expect((await auditRowsFor(handle.db, viewer.user.id)).at(-1)).toMatchObject({
+      action: 'user.role',
+      before: { role: 'viewer' },
+      after: { role: 'responder' },
+    });
+  });
+
+  it('an admin cannot change an owner or another admin, nor make anyone an admin', async () => {
+    const otherAdmin = await staff('ines@example.com', 'admin');
+    clock.advance(MINUTE);
+    expectFailure(await changeUserRole(context, admin, owner.userId, { role: 'viewer' }), 'forbidden');
+    expectFailure(await changeUserRole(context, admin, otherAdmin.userId, { role: 'viewer' }), 'forbidden');
+    expectFailure(await changeUserRole(context, admin, responder.userId, { role: 'admin' }), 'forbidden');
+    expectFailure(await setUserDisabled(context, admin, owner.userId, true), 'forbidden');
+    expectFailure(await issuePasswordLink(context, admin, owner.userId), 'forbidden');
+    expect((await storedUser(owner.userId)).role).toBe('owner');
+    expect((await storedUser(otherAdmin.userId)).role).toBe('admin');
+    expect((await storedUser(responder.userId)).role).toBe('responder');
+    expect((await storedUser(owner.userId)).disabledAt).toBeNull();
+  });
+
+  it('an owner can add admins and owners and change their roles', async () => {
+    clock.advance(MINUTE);
+    const newAdmin = expectOk(await addUser(context, owner, { email: 'ned@example.com', name: 'Ned', role: 'admin' }));
+    const newOwner = expectOk(await addUser(context, owner, { email: 'olga@example.com', name: 'Olga', role: 'owner' }));
+    expect(newAdmin.user.role).toBe('admin');
+    expect(newOwner.user.role).toBe('owner');
+    expect(expectOk(await changeUserRole(context, owner, newAdmin.user.id, { role: 'viewer' })).role).toBe('viewer');
+    expect(expectOk(await changeUserRole(context, owner, newOwner.user.id, { role: 'admin' })).role).toBe('admin');
+    expect(expectOk(await changeUserRole(context, owner, responder.userId, { role: 'admin' })).role).toBe('admin');
+    expect(expectOk(await changeUserRole(context, owner, responder.userId, { role: 'responder' })).role).toBe('responder');
+  });
+
+  it('nobody changes their own role', async () => {
+    clock.advance(MINUTE);
+    expectFailure(await changeUserRole(context, owner, owner.userId, { role: 'admin' }), 'forbidden');
+    expectFailure(await changeUserRole(context, admin, admin.userId, { role: 'owner' }), 'forbidden');
+    expectFailure(await changeUserRole(context, admin, admin.userId, { role: 'viewer' }), 'forbidden');
+    expectFailure(await setUserDisabled(context, owner, owner.userId, true), 'forbidden');
+    expect((await storedUser(owner.userId)).role).toBe('owner');
+    expect((await storedUser(admin.userId)).role).toBe('admin');
+  });
+
+  it('refuses an unknown role or user', async () => {
+    expect(expectInvalid(await changeUserRole(context, owner, responder.userId, { role: 'god' as Role }))).toHaveProperty('role');
+    expectFailure(await changeUserRole(context, owner, 'nosuchuser000000', { role: 'viewer' }), 'not_found');
+  });
+});
+
+describe('rate limit', () => {
+  const rule = { limit: 3, windowMs: 15 * MINUTE };
+
+  it('allows `limit` attempts per window, then refuses with the time to wait', async () => {
+    const start = clock.now();
+    for (let attempt = 1; attempt <= 3; attempt += 1) {
+      expect(await consumeRateLimit(handle.db, 'login:ada@example.com', rule, new Date(start.getTime() + attempt * 1000))).toEqual({ allowed: true });
+    }
+    // The window began with the first attempt (start + 1 s) and lasts 15 min.
+    expect(await consumeRateLimit(handle.db, 'login:ada@example.com', rule, new Date(start.getTime() + 61_000))).toEqual({
+      allowed: false,
+      retryAfterSeconds: 15 * 60 - 60,
+    });
+    expect(await consumeRateLimit(handle.db, 'login:ada@example.com', rule, new Date(start.getTime() + 15 * MINUTE))).toEqual({
+      allowed: false,
+      retryAfterSeconds: 1,
+    });
+    // Other keys have their own count.
+    expect(await consumeRateLimit(handle.db, 'login:eve@example.com', rule, start)).toEqual({ allowed: true });
+
+    // Once the window is over, counting starts again.
+    const reset = new Date(start.getTime() + 1000 + 15 * MINUTE);
+    expect(await consumeRateLimit(handle.db, 'login:ada@example.com', rule, reset)).toEqual({ allowed: true });
+    const [row] = await handle.db.select().from(rateLimit).where(eq(rateLimit.key, 'login:ada@example.com'));
+    expect(row).toMatchObject({ count: 1, resetAt: new Date(reset.getTime() + 15 * MINUTE) });
+    expect(await consumeRateLimit(handle.db, 'login:ada@example.com', rule, reset)).toEqual({ allowed: true });
+    expect(await consumeRateLimit(handle.db, 'login:ada@example.com', rule, reset)).toEqual({ allowed: true });
+    expect(await consumeRateLimit(handle.db, 'login:ada@example.com', rule, reset)).toEqual({ allowed: false, retryAfterSeconds: 15 * 60 });
+  });
+
+  it('clearRateLimit starts the count afresh', async () => {
+    const now = clock.now();
+    const key = 'login:clear@example.com';
+    for (let attempt = 0; attempt < 3; attempt += 1) await consumeRateLimit(handle.db, key, rule, now);
+    expect((await consumeRateLimit(handle.db, key, rule, now)).allowed).toBe(false);
+    await clearRateLimit(handle.db, key);
+    expect(await consumeRateLimit(handle.db, key, rule, now)).toEqual({ allowed: true });
+  });
+});
+
+describe('audit', () => {
+  it('user writes are recorded with their actor', async () => {
+    const rows = await handle.db.select().from(auditLog).where(eq(auditLog.entityType, 'user'));
+    expect(rows.length).toBeGreaterThan(10);
+    expect(rows.every((row) => row.actorLabel.length > 0)).toBe(true);
+    expect(new Set(rows.map((row) => row.action))).toEqual(
+      new Set(['user.setup_owner', 'user.add', 'user.set_password', 'user.disable', 'user.enable', 'user.password_link', 'user.role']),
+    );
+    // No audit row holds a password hash.
+    expect(JSON.stringify(rows)).not.toContain('$argon2');
+  });
+});
