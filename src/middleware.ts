@@ -53,7 +53,8 @@ export const onRequest = defineMiddleware(async (context, next) => {
       });
     }
 
-    const token = context.cookies.get(SESSION_COOKIE)?.value;
+    // Public pages never read or refresh the session, so a shared cache can never store a cookie.
+    const token = STAFF_PATHS.test(pathname) ? context.cookies.get(SESSION_COOKIE)?.value : undefined;
     if (token) {
       const now = context.locals.context.clock.now();
       const session = await validateSessionToken(context.locals.context.db, token, now);

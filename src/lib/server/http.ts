@@ -62,3 +62,9 @@ export function securityHeaders(options: { secure: boolean; framable: boolean })
   if (options.secure) headers['Strict-Transport-Security'] = 'max-age=31536000; includeSubDomains';
   return headers;
 }
+
+/**
+ * Public pages: browsers always ask again (staff see a change at once), while a CDN in front may
+ * serve a copy for a few seconds, which is what absorbs the traffic of an outage.
+ */
+export const PUBLIC_PAGE_CACHE_CONTROL = 'public, max-age=0, s-maxage=10, stale-while-revalidate=30';
