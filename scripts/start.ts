@@ -9,7 +9,8 @@ import http from 'node:http';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { ConfigError, config } from '../src/lib/server/config';
-import { closeProcessDatabase, processDatabase } from '../src/lib/server/db/client';
+import { closeProcessDatabase } from '../src/lib/server/db/client';
+import { processRuntime } from '../src/lib/server/runtime';
 import { logger } from '../src/lib/server/logger';
 
 const root = process.cwd();
@@ -49,7 +50,7 @@ async function main(): Promise<void> {
   }
 
   const log = logger();
-  await processDatabase(settings);
+  const runtime = await processRuntime(settings);
 
   process.env.ASTRO_NODE_AUTOSTART = 'disabled';
   const { handler } = (await import(pathToFileURL(entry).href)) as { handler: http.RequestListener };
@@ -62,6 +63,7 @@ async function main(): Promise<void> {
   const stop = async (signal: string) => {
     log.info({ signal }, 'stopping');
     server.close();
+    await runtime.stop();
     await closeProcessDatabase();
     process.exit(0);
   };

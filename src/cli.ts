@@ -3,14 +3,16 @@
  *
  *   user create --email E --name N --role owner|admin|responder|viewer   (password on standard input)
  *   seed demo
+ *   worker [--exit-when-idle]   run only the job worker (no web server)
  *
  * With the embedded database (no DATABASE_URL), stop the server first: one process at a time
  * may open DATA_DIR.
  */
 import { parseArgs } from 'node:util';
-import { systemClock } from './lib/server/clock';
 import { ConfigError, config } from './lib/server/config';
-import { closeProcessDatabase, processDatabase } from './lib/server/db/client';
+import { closeProcessDatabase } from './lib/server/db/client';
+import { unfinishedJobCount } from './lib/server/jobs/queue';
+import { processRuntime, stopProcessRuntime } from './lib/server/runtime';
 import { seedDemo } from './lib/server/seed/demo';
 import type { Actor } from './lib/server/services/context';
 import { createUserWithPassword } from './lib/server/services/users';
@@ -18,7 +20,8 @@ import { createUserWithPassword } from './lib/server/services/users';
 const cliActor: Actor = { userId: null, label: 'command line' };
 const usage = `Usage:
   npm run herald -- user create --email E --name N --role owner|admin|responder|viewer   (reads the password from standard input)
-  npm run herald -- seed demo`;
+  npm run herald -- seed demo
+  npm run herald -- worker [--exit-when-idle]`;
 
 async function readStandardInput(): Promise<string> {
   if (process.stdin.isTTY) process.stderr.write('Password (at least 10 characters), then Enter: ');
@@ -36,8 +39,8 @@ async function run(args: string[]): Promise<number> {
   if (area === 'user' && verb === 'create') {
     const { values } = parseArgs({ args: rest, options: { email: { type: 'string' }, name: { type: 'string' }, role: { type: 'string' } } });
     const password = await readStandardInput();
-    const { db } = await processDatabase(settings);
-    const result = await createUserWithPassword({ db, clock: systemClock }, cliActor, {
+    const { context } = await processRuntime(settings, { worker: false });
+    const result = await createUserWithPassword(context, cliActor, {
       email: values.email ?? '',
       name: values.name ?? '',
       role: (values.role ?? '') as never,
@@ -52,10 +55,27 @@ async function run(args: string[]): Promise<number> {
     return 0;
   }
   if (area === 'seed' && verb === 'demo') {
-    const { db } = await processDatabase(settings);
-    const outcome = await seedDemo(db, systemClock.now(), cliActor);
+    const { context } = await processRuntime(settings, { worker: false });
+    const outcome = await seedDemo(context, cliActor);
     console.log(`Loaded the demo page: ${outcome.components} components, ${outcome.incidents} incidents.`);
     return 0;
+  }
+  if (area === 'worker') {
+    const { values } = parseArgs({ args: [verb, ...rest].filter((item): item is string => item !== undefined), options: { 'exit-when-idle': { type: 'boolean' } } });
+    const runtime = await processRuntime(settings, { worker: true });
+    console.log(`Job worker running; mail goes to ${runtime.mailer.describe()}.`);
+    if (!values['exit-when-idle']) {
+      await new Promise<void>((resolve) => {
+        process.once('SIGINT', resolve);
+        process.once('SIGTERM', resolve);
+      });
+      return 0;
+    }
+    // Returns once no job is waiting, retrying or running.
+    for (;;) {
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      if ((await unfinishedJobCount(runtime.handle.executor)) === 0) return 0;
+    }
   }
   console.error(usage);
   return 2;
@@ -63,6 +83,7 @@ async function run(args: string[]): Promise<number> {
 
 try {
   const code = await run(process.argv.slice(2));
+  await stopProcessRuntime();
   await closeProcessDatabase();
   process.exit(code);
 } catch (error) {

@@ -9,6 +9,11 @@ import { allowedOrigins, requestContext } from './lib/server/web';
 import { renderErrorPage } from './lib/server/error-page';
 
 const PROBE_PATHS = new Set(['/healthz', '/readyz']);
+/**
+ * RFC 8058 one-click unsubscribe: mail providers POST here from their own servers, with no
+ * Origin of ours; the single-purpose token in the path is the whole credential.
+ */
+const ONE_CLICK_UNSUBSCRIBE = /^\/unsubscribe\/[^/]+$/;
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 /** Pages a visitor may embed in a frame; everything staff use is never framed. */
 const STAFF_PATHS = /^\/(admin|login|logout|setup|set-password)(\/|$)/;
@@ -46,7 +51,8 @@ export const onRequest = defineMiddleware(async (context, next) => {
     context.locals.user = null;
     context.locals.sessionId = null;
 
-    if (!SAFE_METHODS.has(context.request.method) && !isSameOriginRequest(context.request, allowedOrigins(context.url))) {
+    const csrfChecked = !SAFE_METHODS.has(context.request.method) && !ONE_CLICK_UNSUBSCRIBE.test(pathname);
+    if (csrfChecked && !isSameOriginRequest(context.request, allowedOrigins(context.url))) {
       return new Response('Cross-site request refused: this form must be sent from the Herald site itself.', {
         status: 403,
         headers: { 'Content-Type': 'text/plain; charset=utf-8' },

@@ -12,6 +12,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { openPglite } from '../../src/lib/server/db/client';
 import { seedDemo } from '../../src/lib/server/seed/demo';
+import { systemClock } from '../../src/lib/server/clock';
+import { defaultQueueSettings, startJobQueue } from '../../src/lib/server/jobs/queue';
 import { runLoad, type LoadResult } from './load';
 
 const CONNECTIONS = 50;
@@ -48,7 +50,9 @@ http.createServer((request, response) => {
 const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'herald-bench-'));
 const seedHandle = openPglite(dataDir);
 await seedHandle.migrate();
-await seedDemo(seedHandle.db, new Date(), { userId: null, label: 'bench' });
+const seedJobs = await startJobQueue(seedHandle, defaultQueueSettings, { maintenance: false });
+await seedDemo({ db: seedHandle.db, clock: systemClock, queue: seedJobs.queue }, { userId: null, label: 'bench' });
+await seedJobs.stop();
 await seedHandle.close();
 
 const herald = spawn(path.resolve('node_modules/.bin/tsx'), ['scripts/start.ts'], {

@@ -1,6 +1,5 @@
 import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { DatabaseHandle } from '../../src/lib/server/db';
 import { auditLog, component, componentGroup, componentStatusInterval } from '../../src/lib/server/db/schema';
 import {
   createComponent,
@@ -21,16 +20,16 @@ import {
 import type { ServiceContext } from '../../src/lib/server/services/context';
 import { declareIncident } from '../../src/lib/server/services/incidents';
 import { FakeClock } from '../support/clock';
-import { createTestDatabase } from '../support/database';
+import { createTestDatabase, type TestDatabase } from '../support/database';
 import { auditRowsFor, countRows, expectFailure, expectInvalid, expectOk, HOUR, intervalsOf, MINUTE, testActor } from '../support/factories';
 
 const clock = new FakeClock('2026-03-01T12:00:00.000Z');
-let handle: DatabaseHandle;
+let handle: TestDatabase;
 let context: ServiceContext;
 
 beforeAll(async () => {
   handle = await createTestDatabase();
-  context = { db: handle.db, clock };
+  context = { db: handle.db, clock, queue: handle.queue };
 });
 
 afterAll(async () => {

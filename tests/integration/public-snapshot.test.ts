@@ -1,5 +1,4 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { DatabaseHandle } from '../../src/lib/server/db';
 import { createComponent, createGroup, removeComponent, setComponentStatus, type ComponentRow } from '../../src/lib/server/services/components';
 import type { ServiceContext } from '../../src/lib/server/services/context';
 import { listOpenIncidents } from '../../src/lib/server/services/incident-lists';
@@ -8,7 +7,7 @@ import { getPublicSnapshot, UPTIME_DAYS, type PublicComponent, type PublicSnapsh
 import { updatePageSettings } from '../../src/lib/server/services/settings';
 import type { ComponentStatus } from '../../src/lib/domain/statuses';
 import { FakeClock } from '../support/clock';
-import { createTestDatabase } from '../support/database';
+import { createTestDatabase, type TestDatabase } from '../support/database';
 import { DAY, expectOk, HOUR, MINUTE, testActor } from '../support/factories';
 
 /** "Now" for the uptime checks: midday, so today is half observed. */
@@ -17,12 +16,12 @@ const NOW = '2026-03-10T12:00:00.000Z';
 const LONG_AGO = '2025-11-01T00:00:00.000Z';
 
 const clock = new FakeClock(LONG_AGO);
-let handle: DatabaseHandle;
+let handle: TestDatabase;
 let context: ServiceContext;
 
 beforeAll(async () => {
   handle = await createTestDatabase();
-  context = { db: handle.db, clock };
+  context = { db: handle.db, clock, queue: handle.queue };
 });
 
 afterAll(async () => {

@@ -1,21 +1,20 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { DatabaseHandle } from '../../src/lib/server/db';
 import { auditLog } from '../../src/lib/server/db/schema';
 import { AUDIT_PAGE_SIZE, listAuditLog, recordAudit } from '../../src/lib/server/services/audit';
 import { createGroup } from '../../src/lib/server/services/components';
 import type { ServiceContext } from '../../src/lib/server/services/context';
 import { getPageSettings, updatePageSettings } from '../../src/lib/server/services/settings';
 import { FakeClock } from '../support/clock';
-import { createTestDatabase } from '../support/database';
+import { createTestDatabase, type TestDatabase } from '../support/database';
 import { auditRowsFor, countRows, expectInvalid, expectOk, MINUTE, testActor } from '../support/factories';
 
 const clock = new FakeClock('2026-03-01T12:00:00.000Z');
-let handle: DatabaseHandle;
+let handle: TestDatabase;
 let context: ServiceContext;
 
 beforeAll(async () => {
   handle = await createTestDatabase();
-  context = { db: handle.db, clock };
+  context = { db: handle.db, clock, queue: handle.queue };
 });
 
 afterAll(async () => {

@@ -9,7 +9,6 @@ import {
   validateSessionToken,
 } from '../../src/lib/server/auth/session';
 import { hashSecret } from '../../src/lib/server/auth/tokens';
-import type { DatabaseHandle } from '../../src/lib/server/db';
 import { auditLog, passwordToken, rateLimit, session, user } from '../../src/lib/server/db/schema';
 import type { ServiceContext } from '../../src/lib/server/services/context';
 import {
@@ -28,18 +27,18 @@ import {
 } from '../../src/lib/server/services/users';
 import type { Role } from '../../src/lib/domain/roles';
 import { FakeClock } from '../support/clock';
-import { createTestDatabase } from '../support/database';
+import { createTestDatabase, type TestDatabase } from '../support/database';
 import { auditRowsFor, countRows, DAY, expectFailure, expectInvalid, expectOk, HOUR, MINUTE } from '../support/factories';
 
 const clock = new FakeClock('2026-03-01T12:00:00.000Z');
-let handle: DatabaseHandle;
+let handle: TestDatabase;
 let context: ServiceContext;
 
 const OWNER_PASSWORD = 'correct horse battery staple';
 
 beforeAll(async () => {
   handle = await createTestDatabase();
-  context = { db: handle.db, clock };
+  context = { db: handle.db, clock, queue: handle.queue };
 });
 
 afterAll(async () => {

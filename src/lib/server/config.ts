@@ -1,3 +1,4 @@
+import fs from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
 
@@ -15,6 +16,29 @@ const environmentSchema = z.object({
     .url({ protocol: /^postgres(ql)?$/, error: 'must be a postgres:// or postgresql:// URL' })
     .optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  SMTP_URL: z
+    .url({ protocol: /^smtps?$/, error: 'must be an smtp:// or smtps:// URL (credentials may go in it: smtp://user:pass@host:587)' })
+    .optional(),
+  MAIL_FROM: z
+    .string()
+    .trim()
+    .refine((value) => /^(?:[^<>]*<)?[^\s@<>]+@[^\s@<>]+\.[^\s@<>]+>?$/.test(value), 'must be an address such as updates@example.com or "Example Status <updates@example.com>"')
+    .optional(),
+  DKIM_DOMAIN: z.string().trim().min(1).optional(),
+  DKIM_SELECTOR: z.string().trim().min(1).optional(),
+  /** The private key in PEM, or the path of a file holding it. */
+  DKIM_PRIVATE_KEY: z.string().min(1).optional(),
+  /** Run the job worker in this process (default); set to false on web-only instances. */
+  WORKER: z
+    .enum(['true', 'false', '1', '0'], { error: 'must be true or false' })
+    .default('true')
+    .transform((value) => value === 'true' || value === '1'),
+  /** Job retries after the first attempt (exponential backoff with jitter). */
+  JOB_RETRY_LIMIT: z.coerce.number({ error: 'must be a whole number from 0 to 100' }).int('must be a whole number from 0 to 100').min(0, 'must be a whole number from 0 to 100').max(100, 'must be a whole number from 0 to 100').default(8),
+  /** Seconds before a job's first retry. */
+  JOB_RETRY_DELAY_SECONDS: z.coerce.number({ error: 'must be a whole number from 1 to 3600' }).int('must be a whole number from 1 to 3600').min(1, 'must be a whole number from 1 to 3600').max(3600, 'must be a whole number from 1 to 3600').default(5),
+  /** Seconds after which a job whose worker went silent is retried. */
+  JOB_EXPIRE_SECONDS: z.coerce.number({ error: 'must be a whole number from 5 to 86400' }).int('must be a whole number from 5 to 86400').min(5, 'must be a whole number from 5 to 86400').max(86_400, 'must be a whole number from 5 to 86400').default(300),
   /** Trust X-Forwarded-For for the client address (rate limits) when behind a reverse proxy. */
   TRUST_PROXY: z
     .enum(['true', 'false', '1', '0'], { error: 'must be true or false' })
@@ -32,9 +56,23 @@ export interface Config {
   trustProxy: boolean;
   /** True when PUBLIC_URL is https: cookies get `Secure` and responses HSTS. */
   secure: boolean;
+  smtpUrl: string | undefined;
+  mailFrom: string;
+  dkim: { domainName: string; keySelector: string; privateKey: string } | undefined;
+  runWorker: boolean;
+  jobs: { retryLimit: number; retryDelaySeconds: number; expireInSeconds: number };
 }
 
 export class ConfigError extends Error {}
+
+function readPrivateKey(value: string): string {
+  if (value.includes('-----BEGIN')) return value.replace(/\\n/g, '\n');
+  try {
+    return fs.readFileSync(value, 'utf8');
+  } catch {
+    throw new ConfigError('Invalid environment variable DKIM_PRIVATE_KEY: must be a PEM private key or the path of a readable file holding one');
+  }
+}
 
 /** Parses the environment; a bad value throws one line naming the variable and the problem. */
 export function parseConfig(environment: Record<string, string | undefined>): Config {
@@ -47,6 +85,11 @@ export function parseConfig(environment: Record<string, string | undefined>): Co
   }
   const values = result.data;
   const publicUrl = values.PUBLIC_URL ?? `http://${values.HOST === '0.0.0.0' ? 'localhost' : values.HOST}:${values.PORT}`;
+  const dkimParts = [values.DKIM_DOMAIN, values.DKIM_SELECTOR, values.DKIM_PRIVATE_KEY];
+  if (dkimParts.some(Boolean) && !dkimParts.every(Boolean)) {
+    const missing = ['DKIM_DOMAIN', 'DKIM_SELECTOR', 'DKIM_PRIVATE_KEY'].filter((_, index) => !dkimParts[index]);
+    throw new ConfigError(`Invalid environment variable ${missing[0]}: DKIM signing needs DKIM_DOMAIN, DKIM_SELECTOR and DKIM_PRIVATE_KEY together`);
+  }
   return {
     host: values.HOST,
     port: values.PORT,
@@ -56,6 +99,11 @@ export function parseConfig(environment: Record<string, string | undefined>): Co
     logLevel: values.LOG_LEVEL,
     trustProxy: values.TRUST_PROXY,
     secure: publicUrl.startsWith('https://'),
+    smtpUrl: values.SMTP_URL,
+    mailFrom: values.MAIL_FROM ?? `updates@${new URL(publicUrl).hostname}`,
+    dkim: values.DKIM_DOMAIN ? { domainName: values.DKIM_DOMAIN, keySelector: values.DKIM_SELECTOR!, privateKey: readPrivateKey(values.DKIM_PRIVATE_KEY!) } : undefined,
+    runWorker: values.WORKER,
+    jobs: { retryLimit: values.JOB_RETRY_LIMIT, retryDelaySeconds: values.JOB_RETRY_DELAY_SECONDS, expireInSeconds: values.JOB_EXPIRE_SECONDS },
   };
 }
 

@@ -1,11 +1,10 @@
 import { config } from './config';
-import { systemClock } from './clock';
-import { database } from './db';
+import { processRuntime } from './runtime';
 import type { ServiceContext } from './services/context';
 
-/** The service context requests run with: the process's database and the system clock. */
+/** The service context requests run with: the process's database, job queue and system clock. */
 export async function requestContext(): Promise<ServiceContext> {
-  return { db: await database(), clock: systemClock };
+  return (await processRuntime(config())).context;
 }
 
 /** Origins a form or JSON request may come from: PUBLIC_URL's, and the address it was sent to. */

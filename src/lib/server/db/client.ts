@@ -11,8 +11,15 @@ import * as schema from './schema';
 
 export type Database = PgDatabase<PgQueryResultHKT, typeof schema>;
 
+/** Raw SQL access in the shape pg-boss expects (its `db` option). */
+export interface SqlExecutor {
+  executeSql(text: string, values?: unknown[]): Promise<{ rows: any[] }>;
+}
+
 export interface DatabaseHandle {
   db: Database;
+  /** For the job queue: runs pg-boss's SQL on this database, outside any transaction. */
+  executor: SqlExecutor;
   /** Applies pending migrations under an advisory lock, so instances starting together are safe. */
   migrate(): Promise<void>;
   close(): Promise<void>;
@@ -28,6 +35,14 @@ export function openPglite(dataDir?: string): DatabaseHandle {
   const db = drizzlePglite({ client, schema, casing: 'snake_case' });
   return {
     db: db as unknown as Database,
+    executor: {
+      async executeSql(text, values) {
+        // PGlite's `query` takes one statement; pg-boss's schema scripts (sent without values) hold many.
+        if (values && values.length > 0) return { rows: (await client.query(text, values)).rows };
+        const results = await client.exec(text);
+        return { rows: results.at(-1)?.rows ?? [] };
+      },
+    },
     async migrate() {
       await client.query('select pg_advisory_lock($1)', [MIGRATION_LOCK_KEY]);
       try {
@@ -45,6 +60,11 @@ export function openPostgres(url: string, options: { max?: number } = {}): Datab
   const db = drizzlePostgres({ client, schema, casing: 'snake_case' });
   return {
     db: db as unknown as Database,
+    executor: {
+      async executeSql(text, values) {
+        return { rows: await client.unsafe(text, (values ?? []) as never[]) };
+      },
+    },
     async migrate() {
       const connection = await client.reserve();
       try {

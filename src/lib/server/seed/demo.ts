@@ -1,6 +1,5 @@
 import type { ComponentStatus, Severity } from '../../domain/statuses';
 import type { Clock } from '../clock';
-import type { Database } from '../db';
 import { createComponent, createGroup, listComponentTree } from '../services/components';
 import type { Actor, ServiceContext } from '../services/context';
 import type { ServiceResult } from '../services/errors';
@@ -97,9 +96,10 @@ function unwrap<T>(result: ServiceResult<T>): T {
  * Loads a realistic demo page into an empty database: groups, a dozen components, ninety days
  * of past incidents and one open incident. Refuses when components already exist.
  */
-export async function seedDemo(db: Database, now: Date, actor: Actor): Promise<{ components: number; incidents: number }> {
+export async function seedDemo(base: ServiceContext, actor: Actor): Promise<{ components: number; incidents: number }> {
+  const now = base.clock.now();
   const clock = new SeedClock(new Date(now.getTime() - 91 * DAY));
-  const context: ServiceContext = { db, clock };
+  const context: ServiceContext = { ...base, clock };
   const existing = await listComponentTree(context);
   if (existing.ungrouped.length > 0 || existing.groups.length > 0) {
     throw new Error('This page already has components: the demo seed only loads into an empty page.');
@@ -125,12 +125,13 @@ export async function seedDemo(db: Database, now: Date, actor: Actor): Promise<{
         severity: scenario.severity,
         status: 'investigating',
         message: scenario.first,
+        notifySubscribers: false,
         components: Object.entries(scenario.components).map(([name, status]) => ({ componentId: ids.get(name)!, status })),
       }),
     );
     for (const update of scenario.updates) {
       clock.set(new Date(start.getTime() + update.after * 60_000));
-      unwrap(await postIncidentUpdate(context, actor, incident.id, { status: update.status, message: update.body }));
+      unwrap(await postIncidentUpdate(context, actor, incident.id, { status: update.status, message: update.body, notifySubscribers: false }));
     }
   }
 
@@ -141,10 +142,11 @@ export async function seedDemo(db: Database, now: Date, actor: Actor): Promise<{
       severity: 'medium',
       status: 'investigating',
       message: 'Some webhook deliveries are delayed by several minutes. We are investigating.',
+      notifySubscribers: false,
       components: [{ componentId: ids.get('Webhooks')!, status: 'degraded_performance' }],
     }),
   );
   clock.set(new Date(now.getTime() - 15 * 60_000));
-  unwrap(await postIncidentUpdate(context, actor, open.id, { status: 'identified', message: 'A slow downstream queue was identified. We are adding workers.', components: [{ componentId: ids.get('Webhooks')!, status: 'degraded_performance' }] }));
+  unwrap(await postIncidentUpdate(context, actor, open.id, { status: 'identified', message: 'A slow downstream queue was identified. We are adding workers.', notifySubscribers: false, components: [{ componentId: ids.get('Webhooks')!, status: 'degraded_performance' }] }));
   return { components: ids.size, incidents: scenarios.length + 1 };
 }

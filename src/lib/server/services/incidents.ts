@@ -13,6 +13,7 @@ import type { Database } from '../db';
 import { component, incident, incidentComponent, incidentUpdate, type ComponentChange } from '../db/schema';
 import { newId } from '../ids';
 import { recordAudit } from './audit';
+import { queueIncidentNotification } from './notifications';
 import { changeComponentStatus } from './component-status';
 import type { Actor, ServiceContext } from './context';
 import { invalid, notFound, success, type ServiceResult } from './errors';
@@ -141,8 +142,9 @@ export async function declareIncident(
       })
       .returning();
     const applied = await applyComponentChanges(tx, { incidentId: created!.id, changes: values.components, at: startedAt, now });
+    const firstUpdateId = newId();
     await tx.insert(incidentUpdate).values({
-      id: newId(),
+      id: firstUpdateId,
       incidentId: created!.id,
       status: values.status,
       body: values.message,
@@ -152,6 +154,9 @@ export async function declareIncident(
       displayAt: startedAt,
       createdBy: actor.userId,
     });
+    if (values.notifySubscribers) {
+      await queueIncidentNotification(tx, context, { incidentId: created!.id, incidentUpdateId: firstUpdateId, now });
+    }
     await recordAudit(tx, actor, now, {
       action: 'incident.declare',
       entityType: 'incident',
@@ -213,6 +218,7 @@ export async function postIncidentUpdate(
         createdBy: actor.userId,
       })
       .returning();
+    if (values.notifySubscribers) await queueIncidentNotification(tx, context, { incidentId, incidentUpdateId: update!.id, now });
     await recordAudit(tx, actor, now, {
       action: status === 'resolved' ? 'incident.resolve' : 'incident.update',
       entityType: 'incident',

@@ -1,0 +1,126 @@
+import { and, asc, eq, inArray, sql } from 'drizzle-orm';
+import { impactOfSeverity } from '../../../domain/statuses';
+import { delivery, notification } from '../../db/schema';
+import type { Mailer } from '../../mail/transport';
+import { incidentUpdateMail, type RenderedMail } from '../../mail/templates';
+import type { ServiceContext } from '../../services/context';
+import { getPublicIncident } from '../../services/public-incidents';
+import { getPageSettings } from '../../services/settings';
+import { mintSubscriberToken } from '../../services/subscriber-tokens';
+
+/** Messages sent at once by one batch: the SMTP pool holds five connections. */
+const SEND_CONCURRENCY = 5;
+
+export interface SendOutcome {
+  sent: number;
+  /** Failed this attempt and left queued for the next. */
+  retrying: number;
+  failed: number;
+}
+
+interface Threading {
+  messageId: string;
+  inReplyTo?: string;
+  references?: string;
+}
+
+/** Every email of one incident threads under one root Message-ID: the incident's first email. */
+async function threadingOf(context: ServiceContext, notificationRow: typeof notification.$inferSelect, host: string): Promise<Threading> {
+  const root = `<incident.${notificationRow.incidentId}@${host}>`;
+  const [first] = await context.db
+    .select({ id: notification.id })
+    .from(notification)
+    .where(eq(notification.incidentId, notificationRow.incidentId))
+    .orderBy(asc(notification.createdAt), asc(notification.id))
+    .limit(1);
+  if (first?.id === notificationRow.id) return { messageId: root };
+  return { messageId: `<incident.${notificationRow.incidentId}.${notificationRow.incidentUpdateId}@${host}>`, inReplyTo: root, references: root };
+}
+
+/**
+ * Sends one batch of deliveries. Each is claimed (queued → sending) just before its message goes
+ * out and marked sent once the server accepts it, so a crash can leave at most the messages in
+ * flight undecided. Those are never resent: a later attempt marks them failed, because the
+ * server may already have accepted them and nobody may get an email twice.
+ */
+export async function sendDeliveries(
+  context: ServiceContext,
+  mailer: Mailer,
+  options: { notificationId: string; deliveryIds: string[]; publicUrl: string; lastAttempt: boolean },
+): Promise<SendOutcome> {
+  const outcome: SendOutcome = { sent: 0, retrying: 0, failed: 0 };
+  const now = () => context.clock.now();
+  await context.db
+    .update(delivery)
+    .set({ state: 'failed', lastError: 'Interrupted while sending (the worker stopped); not resent, to avoid a duplicate.' })
+    .where(and(inArray(delivery.id, options.deliveryIds), eq(delivery.state, 'sending')));
+
+  const [notificationRow] = await context.db.select().from(notification).where(eq(notification.id, options.notificationId));
+  const detail = notificationRow ? await getPublicIncident(context, notificationRow.incidentId) : undefined;
+  const update = detail?.updates.find((item) => item.id === notificationRow?.incidentUpdateId);
+  if (!notificationRow || !detail || !update) return outcome;
+  const page = await getPageSettings(context);
+  const threading = await threadingOf(context, notificationRow, new URL(options.publicUrl).hostname);
+  const render = (manageToken: string, unsubscribeToken: string): RenderedMail =>
+    incidentUpdateMail({
+      pageName: page.name,
+      incidentTitle: detail.incident.title,
+      status: update.status,
+      impact: impactOfSeverity(detail.incident.severity),
+      body: update.body,
+      postedAt: update.displayAt,
+      components: detail.components.map(({ name, status }) => ({ name, status })),
+      incidentUrl: `${options.publicUrl}/incidents/${detail.incident.id}`,
+      manageUrl: `${options.publicUrl}/subscription/${manageToken}`,
+      unsubscribeUrl: `${options.publicUrl}/unsubscribe/${unsubscribeToken}`,
+    });
+
+  const sendOne = async (deliveryId: string) => {
+    const claimed = await context.db.execute(sql`
+      update delivery d set state = 'sending', claimed_at = ${now().toISOString()}::timestamptz, attempts = d.attempts + 1
+      from subscriber s
+      where d.id = ${deliveryId} and d.state = 'queued' and s.id = d.subscriber_id and s.state = 'confirmed'
+      returning s.id as subscriber_id, s.email`);
+    const recipient = rowsOf(claimed)[0] as { subscriber_id: string; email: string } | undefined;
+    if (!recipient) return;
+    try {
+      const manageToken = await mintSubscriberToken(context.db, { subscriberId: recipient.subscriber_id, purpose: 'manage', now: now() });
+      const unsubscribeToken = await mintSubscriberToken(context.db, { subscriberId: recipient.subscriber_id, purpose: 'unsubscribe', now: now() });
+      const mail = render(manageToken, unsubscribeToken);
+      await mailer.send({
+        to: recipient.email,
+        ...mail,
+        ...threading,
+        headers: {
+          'List-Unsubscribe': `<${options.publicUrl}/unsubscribe/${unsubscribeToken}>`,
+          'List-Unsubscribe-Post': 'List-Unsubscribe=One-Click',
+          'Auto-Submitted': 'auto-generated',
+        },
+      });
+    } catch (error) {
+      const message = error instanceof Error ? error.message.slice(0, 500) : String(error);
+      await context.db
+        .update(delivery)
+        .set({ state: options.lastAttempt ? 'failed' : 'queued', lastError: message })
+        .where(eq(delivery.id, deliveryId));
+      if (options.lastAttempt) outcome.failed += 1;
+      else outcome.retrying += 1;
+      return;
+    }
+    await context.db.update(delivery).set({ state: 'sent', sentAt: now(), lastError: null }).where(eq(delivery.id, deliveryId));
+    outcome.sent += 1;
+  };
+
+  const pending = [...options.deliveryIds];
+  await Promise.all(
+    Array.from({ length: Math.min(SEND_CONCURRENCY, pending.length) }, async () => {
+      for (let next = pending.shift(); next !== undefined; next = pending.shift()) await sendOne(next);
+    }),
+  );
+  return outcome;
+}
+
+/** `db.execute` answers with an array (postgres.js) or `{ rows }` (PGlite). */
+export function rowsOf(result: unknown): Record<string, unknown>[] {
+  return Array.isArray(result) ? result : ((result as { rows?: Record<string, unknown>[] }).rows ?? []);
+}

@@ -1,0 +1,96 @@
+import { sql, type SQL } from 'drizzle-orm';
+import { PgBoss } from 'pg-boss';
+import type { Database, DatabaseHandle } from '../db';
+import type { SqlExecutor } from '../db/client';
+
+/** Every job Herald runs, with the data each carries. */
+export interface JobData {
+  'notification-fan-out': { notificationId: string };
+  'delivery-send': { notificationId: string; deliveryIds: string[] };
+  'subscriber-confirmation': { subscriberId: string };
+}
+export type JobName = keyof JobData;
+
+export interface QueueSettings {
+  /** Attempts after the first, with exponential backoff and jitter. */
+  retryLimit: number;
+  /** Seconds before the first retry; each later one waits about twice as long. */
+  retryDelaySeconds: number;
+  /** A job still active after this long is taken to have died with its worker, and retried. */
+  expireInSeconds: number;
+}
+
+export const defaultQueueSettings: QueueSettings = { retryLimit: 8, retryDelaySeconds: 5, expireInSeconds: 300 };
+
+/** Jobs not yet finished (waiting, retrying or running), for `worker --exit-when-idle`. */
+export async function unfinishedJobCount(executor: SqlExecutor): Promise<number> {
+  const { rows } = await executor.executeSql("select count(*)::int as count from pgboss.job where state in ('created', 'retry', 'active')", []);
+  return Number(rows[0]?.count ?? 0);
+}
+
+export const jobNames: JobName[] = ['notification-fan-out', 'delivery-send', 'subscriber-confirmation'];
+
+/** What services use to queue work: `db` may be a transaction, so the job commits with the change. */
+export interface JobQueue {
+  send<Name extends JobName>(db: Database, name: Name, data: JobData[Name], options?: { startAfter?: Date; singletonKey?: string }): Promise<void>;
+}
+
+/**
+ * pg-boss's SQL run through a drizzle handle, which may be a transaction: its `$n` placeholders
+ * become drizzle parameters, so the same code serves PGlite and postgres.js.
+ */
+export function drizzleExecutor(db: Database): SqlExecutor {
+  return {
+    async executeSql(text, values = []) {
+      const pieces = text.split(/\$(\d+)/);
+      const chunks: SQL[] = [];
+      pieces.forEach((piece, index) => {
+        chunks.push(index % 2 === 0 ? sql.raw(piece) : sql`${values[Number(piece) - 1]}`);
+      });
+      const result = (await db.execute(sql.join(chunks))) as unknown;
+      return { rows: Array.isArray(result) ? result : ((result as { rows: unknown[] }).rows ?? []) };
+    },
+  };
+}
+
+export interface StartedQueue {
+  boss: PgBoss;
+  queue: JobQueue;
+  stop(): Promise<void>;
+}
+
+/**
+ * Installs pg-boss's schema and Herald's queues, then starts the instance that sends and works
+ * jobs. Queues are created by a first, short-lived instance so that the running one knows them
+ * all from its start: a send inside a PGlite transaction must never need another query.
+ */
+export async function startJobQueue(handle: DatabaseHandle, settings: QueueSettings = defaultQueueSettings, options: { maintenance?: boolean } = {}): Promise<StartedQueue> {
+  const base = { db: handle.executor, schedule: false };
+  const installer = new PgBoss({ ...base, supervise: false });
+  installer.on('error', () => {});
+  await installer.start();
+  const queueOptions = {
+    retryLimit: settings.retryLimit,
+    retryDelay: settings.retryDelaySeconds,
+    retryBackoff: true,
+    expireInSeconds: settings.expireInSeconds,
+  };
+  for (const name of jobNames) {
+    if (await installer.getQueue(name)) await installer.updateQueue(name, queueOptions);
+    else await installer.createQueue(name, queueOptions);
+  }
+  await installer.stop({ graceful: false, close: false });
+
+  const boss = new PgBoss({ ...base, supervise: options.maintenance ?? true, migrate: false });
+  await boss.start();
+  const queue: JobQueue = {
+    async send(db, name, data, sendOptions = {}) {
+      await boss.send(name, data, {
+        db: drizzleExecutor(db),
+        ...(sendOptions.startAfter ? { startAfter: sendOptions.startAfter } : {}),
+        ...(sendOptions.singletonKey ? { singletonKey: sendOptions.singletonKey } : {}),
+      });
+    },
+  };
+  return { boss, queue, stop: () => boss.stop({ graceful: true, close: false, timeout: 5_000 }) };
+}

@@ -1,0 +1,42 @@
+import type { Logger } from 'pino';
+import type { PgBoss } from 'pg-boss';
+import type { Mailer } from '../mail/transport';
+import type { ServiceContext } from '../services/context';
+import { sendSubscriberConfirmation } from './handlers/confirmation';
+import { fanOutNotification } from './handlers/fan-out';
+import { sendDeliveries } from './handlers/send-deliveries';
+import type { JobData } from './queue';
+
+export interface WorkerDependencies {
+  context: ServiceContext;
+  mailer: Mailer;
+  publicUrl: string;
+  log: Logger;
+  /** Send jobs worked at once in this process. */
+  sendConcurrency?: number;
+}
+
+const polling = { pollingIntervalSeconds: 0.5 };
+
+/** Registers a handler for every job; each process that calls this shares the queue's work. */
+export async function startWorkers(boss: PgBoss, dependencies: WorkerDependencies): Promise<void> {
+  const { context, mailer, publicUrl, log } = dependencies;
+
+  await boss.work<JobData['notification-fan-out']>('notification-fan-out', { ...polling, batchSize: 1 }, async ([job]) => {
+    await fanOutNotification(context, job!.data.notificationId);
+  });
+
+  for (let worker = 0; worker < (dependencies.sendConcurrency ?? 2); worker += 1) {
+    await boss.work<JobData['delivery-send']>('delivery-send', { ...polling, batchSize: 1, includeMetadata: true }, async ([job]) => {
+      const lastAttempt = job!.retryCount >= job!.retryLimit;
+      const outcome = await sendDeliveries(context, mailer, { ...job!.data, publicUrl, lastAttempt });
+      log.info({ notificationId: job!.data.notificationId, attempt: job!.retryCount + 1, ...outcome }, 'delivery batch');
+      // Throwing hands the job back to pg-boss, which retries it later with backoff and jitter.
+      if (outcome.retrying > 0) throw new Error(`${outcome.retrying} of ${job!.data.deliveryIds.length} messages were not accepted; retrying`);
+    });
+  }
+
+  await boss.work<JobData['subscriber-confirmation']>('subscriber-confirmation', { ...polling, batchSize: 1 }, async ([job]) => {
+    await sendSubscriberConfirmation(context, mailer, { subscriberId: job!.data.subscriberId, publicUrl });
+  });
+}

@@ -1,0 +1,130 @@
+import { escapeHtml } from '../../domain/escape';
+import { componentStatusLabels, impactLabels, incidentStatusLabels, type ComponentStatus, type Impact, type IncidentStatus } from '../../domain/statuses';
+import { formatUtc } from '../../domain/time-format';
+
+export interface RenderedMail {
+  subject: string;
+  html: string;
+  text: string;
+}
+
+/**
+ * One HTML layout for every email: a single column, inline styles (mail clients drop style
+ * sheets), colours that read on light and dark backgrounds, and the links spelled out in full.
+ */
+function layout(options: { pageName: string; preheader: string; body: string; footer: string }): string {
+  return `<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+<meta name="color-scheme" content="light dark"><meta name="supported-color-schemes" content="light dark">
+<title>${escapeHtml(options.pageName)}</title></head>
+<body style="margin:0;padding:0;font-family:-apple-system,BlinkMacSystemFont,'Segoe UI',Roboto,Helvetica,Arial,sans-serif;font-size:16px;line-height:1.5">
+<div style="display:none;max-height:0;overflow:hidden">${escapeHtml(options.preheader)}</div>
+<table role="presentation" width="100%" cellpadding="0" cellspacing="0" style="border-collapse:collapse"><tr><td style="padding:24px 16px">
+<table role="presentation" width="100%" cellpadding="0" cellspacing="0" style="max-width:560px;margin:0 auto;border-collapse:collapse">
+<tr><td style="padding-bottom:16px;font-size:14px;font-weight:600;color:#64748b">${escapeHtml(options.pageName)}</td></tr>
+<tr><td>${options.body}</td></tr>
+<tr><td style="padding-top:24px;border-top:1px solid #94a3b8;font-size:13px;color:#64748b">${options.footer}</td></tr>
+</table></td></tr></table></body></html>`;
+}
+
+const button = (href: string, label: string) =>
+  `<a href="${escapeHtml(href)}" style="display:inline-block;padding:10px 16px;border-radius:6px;background:#1d4ed8;color:#ffffff;text-decoration:none;font-weight:600">${escapeHtml(label)}</a>`;
+
+const paragraphs = (text: string) =>
+  text
+    .split(/\n{2,}/)
+    .map((part) => `<p style="margin:0 0 12px">${escapeHtml(part).replace(/\n/g, '<br>')}</p>`)
+    .join('');
+
+export function confirmationMail(options: { pageName: string; confirmUrl: string; componentNames: string[] }): RenderedMail {
+  const scope = options.componentNames.length > 0 ? `these components: ${options.componentNames.join(', ')}` : 'every component';
+  const subject = `[${options.pageName}] Confirm your subscription`;
+  const text = [
+    `Please confirm that you want email from the ${options.pageName} status page when an incident affects ${scope}.`,
+    '',
+    `Confirm: ${options.confirmUrl}`,
+    '',
+    'The link works for 48 hours. If you did not ask for this, ignore this email: nothing will be sent to you.',
+  ].join('\n');
+  const html = layout({
+    pageName: options.pageName,
+    preheader: 'Confirm your subscription to status updates.',
+    body: `<h1 style="margin:0 0 12px;font-size:20px">Confirm your subscription</h1>
+<p style="margin:0 0 16px">Please confirm that you want email from the ${escapeHtml(options.pageName)} status page when an incident affects ${escapeHtml(scope)}.</p>
+<p style="margin:0 0 16px">${button(options.confirmUrl, 'Confirm subscription')}</p>
+<p style="margin:0 0 12px;font-size:13px;word-break:break-all">Or open this link: ${escapeHtml(options.confirmUrl)}</p>`,
+    footer: 'The link works for 48 hours. If you did not ask for this, ignore this email: nothing will be sent to you.',
+  });
+  return { subject, html, text };
+}
+
+export interface IncidentMailContent {
+  pageName: string;
+  incidentTitle: string;
+  status: IncidentStatus;
+  impact: Impact;
+  body: string;
+  postedAt: Date;
+  components: { name: string; status: ComponentStatus }[];
+  incidentUrl: string;
+  manageUrl: string;
+  unsubscribeUrl: string;
+}
+
+export function incidentUpdateMail(content: IncidentMailContent): RenderedMail {
+  const statusLabel = incidentStatusLabels[content.status];
+  const subject = `[${content.pageName}] ${content.incidentTitle}: ${statusLabel}`;
+  const componentLines = content.components.map((item) => `${item.name}: ${componentStatusLabels[item.status]}`);
+  const text = [
+    `${content.incidentTitle}`,
+    `${statusLabel} · ${formatUtc(content.postedAt)} · Impact: ${impactLabels[content.impact]}`,
+    '',
+    content.body,
+    '',
+    ...(componentLines.length > 0 ? ['Affected components:', ...componentLines.map((line) => `- ${line}`), ''] : []),
+    `Follow this incident: ${content.incidentUrl}`,
+    '',
+    '--',
+    `You get this email because you subscribed to the ${content.pageName} status page.`,
+    `Choose components or unsubscribe: ${content.manageUrl}`,
+    `Unsubscribe now: ${content.unsubscribeUrl}`,
+  ].join('\n');
+  const componentsHtml =
+    componentLines.length > 0
+      ? `<p style="margin:16px 0 4px;font-weight:600">Affected components</p><ul style="margin:0 0 16px;padding-left:20px">${componentLines
+          .map((line) => `<li>${escapeHtml(line)}</li>`)
+          .join('')}</ul>`
+      : '';
+  const html = layout({
+    pageName: content.pageName,
+    preheader: `${statusLabel}: ${content.body.slice(0, 120)}`,
+    body: `<h1 style="margin:0 0 4px;font-size:20px">${escapeHtml(content.incidentTitle)}</h1>
+<p style="margin:0 0 16px;font-size:14px;color:#64748b"><strong>${escapeHtml(statusLabel)}</strong> · ${escapeHtml(formatUtc(content.postedAt))} · Impact: ${escapeHtml(impactLabels[content.impact])}</p>
+${paragraphs(content.body)}
+${componentsHtml}
+<p style="margin:16px 0">${button(content.incidentUrl, 'Follow this incident')}</p>`,
+    footer: `You get this email because you subscribed to the ${escapeHtml(content.pageName)} status page.<br>
+<a href="${escapeHtml(content.manageUrl)}" style="color:#2563eb">Choose components or unsubscribe</a> · <a href="${escapeHtml(content.unsubscribeUrl)}" style="color:#2563eb">Unsubscribe now</a>`,
+  });
+  return { subject, html, text };
+}
+
+export function subscribedAlreadyMail(options: { pageName: string; manageUrl: string }): RenderedMail {
+  const subject = `[${options.pageName}] Your subscription`;
+  const text = [
+    `Someone (probably you) asked to subscribe this address to the ${options.pageName} status page. It is already subscribed.`,
+    '',
+    `Choose components or unsubscribe: ${options.manageUrl}`,
+    '',
+    'If you did not ask for this, ignore this email: nothing changes.',
+  ].join('\n');
+  const html = layout({
+    pageName: options.pageName,
+    preheader: 'You are already subscribed.',
+    body: `<h1 style="margin:0 0 12px;font-size:20px">You are already subscribed</h1>
+<p style="margin:0 0 16px">Someone (probably you) asked to subscribe this address to the ${escapeHtml(options.pageName)} status page. It is already subscribed.</p>
+<p style="margin:0 0 16px">${button(options.manageUrl, 'Choose components or unsubscribe')}</p>`,
+    footer: 'If you did not ask for this, ignore this email: nothing changes.',
+  });
+  return { subject, html, text };
+}
