@@ -62,7 +62,19 @@ export function openPostgres(url: string, options: { max?: number } = {}): Datab
     db: db as unknown as Database,
     executor: {
       async executeSql(text, values) {
-        return { rows: await client.unsafe(text, (values ?? []) as never[]) };
+        if (values && values.length > 0) return { rows: await client.unsafe(text, values as never[]) };
+        // pg-boss's scripts (sent without values) may hold their own BEGIN … COMMIT, which
+        // postgres.js refuses on a pooled connection (UNSAFE_TRANSACTION): run them on a reserved one.
+        const connection = await client.reserve();
+        try {
+          return { rows: await connection.unsafe(text) };
+        } catch (error) {
+          // A failed script leaves its transaction open; end it before the connection goes back.
+          await connection.unsafe('rollback').catch(() => {});
+          throw error;
+        } finally {
+          connection.release();
+        }
       },
     },
     async migrate() {
