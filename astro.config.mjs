@@ -5,7 +5,7 @@ import tailwindcss from '@tailwindcss/vite';
 
 export default defineConfig({
   output: 'server',
-  // scripts/start.ts imports the built handler (autostart disabled) so that migrations and
+  // scripts/server.ts imports the built handler (autostart disabled) so that migrations and
   // configuration checks run before the first request is accepted.
   adapter: node({ mode: 'standalone' }),
   // CSRF is checked for every non-GET request (forms and JSON) in src/middleware.ts.

@@ -62,7 +62,7 @@ export default defineConfig({
   ],
   webServer: {
     // Builds the Astro app when the build is stale, then serves it (migrations run first).
-    command: 'node_modules/.bin/tsx scripts/start.ts',
+    command: 'node --max-semi-space-size=8 scripts/start.mjs',
     url: `${baseURL}/healthz`,
     reuseExistingServer: false,
     timeout: 180_000,

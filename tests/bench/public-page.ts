@@ -55,7 +55,7 @@ await seedDemo({ db: seedHandle.db, clock: systemClock, queue: seedJobs.queue },
 await seedJobs.stop();
 await seedHandle.close();
 
-const herald = spawn(path.resolve('node_modules/.bin/tsx'), ['scripts/start.ts'], {
+const herald = spawn(process.execPath, ['--max-semi-space-size=8', 'scripts/start.mjs'], {
   env: { ...process.env, DATA_DIR: dataDir, PORT: String(HERALD_PORT), HOST: '127.0.0.1', LOG_LEVEL: 'warn', DATABASE_URL: '' },
   stdio: ['ignore', 'inherit', 'inherit'],
 });

@@ -55,6 +55,11 @@ export function openPglite(dataDir?: string): DatabaseHandle {
   };
 }
 
+function asJsonIfPlainObject(value: unknown): unknown {
+  const plain = value !== null && typeof value === 'object' && !Array.isArray(value) && !(value instanceof Date) && !ArrayBuffer.isView(value);
+  return plain ? JSON.stringify(value) : value;
+}
+
 export function openPostgres(url: string, options: { max?: number } = {}): DatabaseHandle {
   const client = postgres(url, { max: options.max ?? 10, onnotice: () => {} });
   const db = drizzlePostgres({ client, schema, casing: 'snake_case' });
@@ -62,7 +67,8 @@ export function openPostgres(url: string, options: { max?: number } = {}): Datab
     db: db as unknown as Database,
     executor: {
       async executeSql(text, values) {
-        if (values && values.length > 0) return { rows: await client.unsafe(text, values as never[]) };
+        // pg-boss is written for node-postgres, which sends a plain object as JSON (updateQueue's options).
+        if (values && values.length > 0) return { rows: await client.unsafe(text, values.map(asJsonIfPlainObject) as never[]) };
         // pg-boss's scripts (sent without values) may hold their own BEGIN … COMMIT, which
         // postgres.js refuses on a pooled connection (UNSAFE_TRANSACTION): run them on a reserved one.
         const connection = await client.reserve();

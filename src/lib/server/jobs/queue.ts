@@ -81,7 +81,16 @@ export async function startJobQueue(handle: DatabaseHandle, settings: QueueSetti
   }
   await installer.stop({ graceful: false, close: false });
 
-  const boss = new PgBoss({ ...base, supervise: options.maintenance ?? true, migrate: false });
+  // Jobs of a dead worker come back once they expire and the supervisor next looks: look at
+  // least twice per expiry window (pg-boss's default is once a minute).
+  const superviseSeconds = Math.max(5, Math.min(60, Math.ceil(settings.expireInSeconds / 2)));
+  const boss = new PgBoss({
+    ...base,
+    supervise: options.maintenance ?? true,
+    migrate: false,
+    superviseIntervalSeconds: superviseSeconds,
+    monitorIntervalSeconds: superviseSeconds,
+  });
   await boss.start();
   const queue: JobQueue = {
     async send(db, name, data, sendOptions = {}) {

@@ -34,6 +34,12 @@ export interface OutboxEntry {
   headers: Record<string, string>;
 }
 
+/**
+ * SMTP connections kept open: one for every message the worker may have in flight (two send
+ * jobs of five messages each), so a message claimed for sending is on the wire, not waiting.
+ */
+export const SMTP_CONNECTIONS = 10;
+
 export function outboxFolder(dataDir: string): string {
   return path.join(dataDir, 'outbox');
 }
@@ -46,7 +52,7 @@ export function createMailer(settings: Pick<Config, 'smtpUrl' | 'mailFrom' | 'dk
   const defaults = { from: settings.mailFrom, ...(settings.dkim ? { dkim: settings.dkim } : {}) };
   if (settings.smtpUrl) {
     const separator = settings.smtpUrl.includes('?') ? '&' : '?';
-    const transporter: Transporter = nodemailer.createTransport(`${settings.smtpUrl}${separator}pool=true&maxConnections=5`, defaults);
+    const transporter: Transporter = nodemailer.createTransport(`${settings.smtpUrl}${separator}pool=true&maxConnections=${SMTP_CONNECTIONS}`, defaults);
     const host = new URL(settings.smtpUrl).host;
     return {
       async send(mail) {

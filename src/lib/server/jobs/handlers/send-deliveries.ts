@@ -6,7 +6,7 @@ import { incidentUpdateMail, type RenderedMail } from '../../mail/templates';
 import type { ServiceContext } from '../../services/context';
 import { getPublicIncident } from '../../services/public-incidents';
 import { getPageSettings } from '../../services/settings';
-import { mintSubscriberToken } from '../../services/subscriber-tokens';
+import { issueToken } from '../../auth/tokens';
 
 /** Messages sent at once by one batch: the SMTP pool holds five connections. */
 const SEND_CONCURRENCY = 5;
@@ -76,33 +76,44 @@ export async function sendDeliveries(
     });
 
   const sendOne = async (deliveryId: string) => {
+    const manage = issueToken();
+    const unsubscribe = issueToken();
+    // One round trip: claim the delivery (queued → sending) and mint its two links.
     const claimed = await context.db.execute(sql`
-      update delivery d set state = 'sending', claimed_at = ${now().toISOString()}::timestamptz, attempts = d.attempts + 1
-      from subscriber s
-      where d.id = ${deliveryId} and d.state = 'queued' and s.id = d.subscriber_id and s.state = 'confirmed'
-      returning s.id as subscriber_id, s.email`);
+      with claimed as (
+        update delivery d set state = 'sending', claimed_at = ${now().toISOString()}::timestamptz, attempts = d.attempts + 1
+        from subscriber s
+        where d.id = ${deliveryId} and d.state = 'queued' and s.id = d.subscriber_id and s.state = 'confirmed'
+        returning s.id as subscriber_id, s.email
+      ), minted as (
+        insert into subscriber_token (id, subscriber_id, purpose, secret_hash, created_at)
+        select link.id, claimed.subscriber_id, link.purpose::subscriber_token_purpose, decode(link.secret_hash, 'hex'), ${now().toISOString()}::timestamptz
+        from claimed, (values (${manage.id}, 'manage', ${toHex(manage.secretHash)}), (${unsubscribe.id}, 'unsubscribe', ${toHex(unsubscribe.secretHash)})) as link (id, purpose, secret_hash)
+        returning 1
+      )
+      select subscriber_id, email from claimed`);
     const recipient = rowsOf(claimed)[0] as { subscriber_id: string; email: string } | undefined;
     if (!recipient) return;
     try {
-      const manageToken = await mintSubscriberToken(context.db, { subscriberId: recipient.subscriber_id, purpose: 'manage', now: now() });
-      const unsubscribeToken = await mintSubscriberToken(context.db, { subscriberId: recipient.subscriber_id, purpose: 'unsubscribe', now: now() });
-      const mail = render(manageToken, unsubscribeToken);
+      const mail = render(manage.token, unsubscribe.token);
       await mailer.send({
         to: recipient.email,
         ...mail,
         ...threading,
         headers: {
-          'List-Unsubscribe': `<${options.publicUrl}/unsubscribe/${unsubscribeToken}>`,
+          'List-Unsubscribe': `<${options.publicUrl}/unsubscribe/${unsubscribe.token}>`,
           'List-Unsubscribe-Post': 'List-Unsubscribe=One-Click',
           'Auto-Submitted': 'auto-generated',
         },
       });
     } catch (error) {
       const message = error instanceof Error ? error.message.slice(0, 500) : String(error);
+      // Only while still ours: a send that outlived its job (pg-boss retries it after
+      // expireInSeconds) finds the delivery already closed by the retry, and must not reopen it.
       await context.db
         .update(delivery)
         .set({ state: options.lastAttempt ? 'failed' : 'queued', lastError: message })
-        .where(eq(delivery.id, deliveryId));
+        .where(and(eq(delivery.id, deliveryId), eq(delivery.state, 'sending')));
       if (options.lastAttempt) outcome.failed += 1;
       else outcome.retrying += 1;
       return;
@@ -119,6 +130,8 @@ export async function sendDeliveries(
   );
   return outcome;
 }
+
+const toHex = (bytes: Uint8Array) => Buffer.from(bytes).toString('hex');
 
 /** `db.execute` answers with an array (postgres.js) or `{ rows }` (PGlite). */
 export function rowsOf(result: unknown): Record<string, unknown>[] {

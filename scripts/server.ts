@@ -1,9 +1,8 @@
 /**
- * `npm start`: checks the environment, builds the site when its sources are newer than the
- * build, applies migrations, then serves Herald. A bad environment variable stops start-up
- * with one line naming it.
+ * Herald's server process, bundled by scripts/start.mjs into dist/herald-server.mjs: checks the
+ * environment, applies migrations, starts the job queue and worker, then serves the built site.
+ * A bad environment variable stops start-up with one line naming it.
  */
-import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
@@ -15,21 +14,6 @@ import { logger } from '../src/lib/server/logger';
 
 const root = process.cwd();
 const entry = path.join(root, 'dist/server/entry.mjs');
-
-function newestModification(target: string): number {
-  if (!fs.existsSync(target)) return 0;
-  const stat = fs.statSync(target);
-  if (!stat.isDirectory()) return stat.mtimeMs;
-  let newest = stat.mtimeMs;
-  for (const name of fs.readdirSync(target)) newest = Math.max(newest, newestModification(path.join(target, name)));
-  return newest;
-}
-
-function buildIsStale(): boolean {
-  if (!fs.existsSync(entry)) return true;
-  const sources = ['src', 'public', 'astro.config.mjs', 'package.json'].map((name) => newestModification(path.join(root, name)));
-  return Math.max(...sources) > fs.statSync(entry).mtimeMs;
-}
 
 async function main(): Promise<void> {
   let settings;
@@ -43,10 +27,9 @@ async function main(): Promise<void> {
     throw error;
   }
 
-  if (buildIsStale()) {
-    console.log('Building Herald (sources changed since the last build)…');
-    const build = spawnSync(path.join(root, 'node_modules/.bin/astro'), ['build'], { stdio: 'inherit' });
-    if (build.status !== 0) process.exit(build.status ?? 1);
+  if (!fs.existsSync(entry)) {
+    console.error('The site is not built: run `npm start` (it builds first) or `npm run build`.');
+    process.exit(1);
   }
 
   const log = logger();
