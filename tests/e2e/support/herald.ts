@@ -1,3 +1,5 @@
+import { readFile, readdir } from 'node:fs/promises';
+import path from 'node:path';
 import { expect, test, type APIRequestContext, type BrowserContext, type Cookie, type Locator, type Page } from '@playwright/test';
 
 /**
@@ -119,6 +121,8 @@ export interface Declaration {
   message: string;
   /** Component name → status label, e.g. `{ API: 'Major outage' }`. */
   components?: Record<string, string>;
+  /** Ticks (true) or unticks (false) "Notify subscribers"; left as the form has it when omitted. */
+  notify?: boolean;
 }
 
 /** Declares an incident through /admin/incidents/new; returns its id, read from the page address. */
@@ -131,6 +135,7 @@ export async function declareIncident(page: Page, incident: Declaration): Promis
   for (const [component, status] of Object.entries(incident.components ?? {})) {
     await affected.getByLabel(component, { exact: true }).selectOption({ label: status });
   }
+  if (incident.notify !== undefined) await page.getByLabel('Notify subscribers').setChecked(incident.notify);
   await page.getByRole('button', { name: 'Declare incident' }).click();
   await expect(page).toHaveURL(/\/admin\/incidents\/[a-z0-9]+$/);
   await expect(page.getByRole('status')).toContainText('Incident declared.');
@@ -167,4 +172,66 @@ export function escapeRegExp(text: string): string {
 /** "March 2026": how /history labels the month (UTC) a time falls in. */
 export function monthLabel(time: Date): string {
   return new Intl.DateTimeFormat('en', { month: 'long', year: 'numeric', timeZone: 'UTC' }).format(time);
+}
+
+/** A message the server wrote to DATA_DIR/outbox (no SMTP_URL in the tests): the `<id>.json` beside each `<id>.eml`. */
+export interface OutboxMail {
+  id: string;
+  to: string;
+  from: string;
+  subject: string;
+  date: string;
+  html: string;
+  text: string;
+  headers: Record<string, string>;
+}
+
+/** The outbox folder of this run's server (playwright.config.ts sets HERALD_E2E_DATA_DIR). */
+export function outboxDir(): string {
+  const dataDir = process.env.HERALD_E2E_DATA_DIR;
+  if (!dataDir) throw new Error('HERALD_E2E_DATA_DIR is not set: run the tests through playwright.config.ts');
+  return path.join(dataDir, 'outbox');
+}
+
+/**
+ * Every message in the outbox, oldest first (ids start with the time they were written). A .json
+ * file caught half-written is left out; the next read finds it whole.
+ */
+export async function readOutbox(): Promise<OutboxMail[]> {
+  let names: string[];
+  try {
+    names = await readdir(outboxDir());
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
+    throw error;
+  }
+  const mails: OutboxMail[] = [];
+  for (const name of names.filter((item) => item.endsWith('.json')).sort()) {
+    try {
+      mails.push(JSON.parse(await readFile(path.join(outboxDir(), name), 'utf8')) as OutboxMail);
+    } catch {
+      // Being written right now.
+    }
+  }
+  return mails;
+}
+
+/** The messages to one address (compared without case), oldest first. */
+export async function mailsTo(address: string): Promise<OutboxMail[]> {
+  return (await readOutbox()).filter((mail) => mail.to.toLowerCase() === address.toLowerCase());
+}
+
+/** Waits (polling the outbox folder) for a message to `address` that `matches`, and returns it. */
+export async function waitForMail(address: string, matches: (mail: OutboxMail) => boolean, description: string, timeout = 20_000): Promise<OutboxMail> {
+  let found: OutboxMail | undefined;
+  await expect
+    .poll(
+      async () => {
+        found = (await mailsTo(address)).find(matches);
+        return found !== undefined;
+      },
+      { message: `an email to ${address}: ${description}`, timeout },
+    )
+    .toBe(true);
+  return found!;
 }
