@@ -112,6 +112,12 @@ describe('parseConfig errors', () => {
     ['DATABASE_URL', 'not a url'],
     ['LOG_LEVEL', 'loud'],
     ['TRUST_PROXY', 'maybe'],
+    ['SMTP_URL', 'http://mail.example.com'],
+    ['MAIL_FROM', 'not an address'],
+    ['WORKER', 'sometimes'],
+    ['JOB_RETRY_LIMIT', '-1'],
+    ['JOB_RETRY_DELAY_SECONDS', '0'],
+    ['JOB_EXPIRE_SECONDS', '1'],
   ])('%s=%s throws a ConfigError whose message is one line naming the variable', (variable, value) => {
     const error = configError({ [variable]: value });
     expect(error.message).not.toMatch(/[\r\n]/);
@@ -141,5 +147,34 @@ describe('parseConfig empty strings', () => {
 
   it('undefined values count as unset', () => {
     expect(parseConfig({ PORT: undefined, PUBLIC_URL: undefined })).toEqual(parseConfig({}));
+  });
+});
+
+describe('parseConfig mail settings', () => {
+  it('sends from updates@<PUBLIC_URL host> unless MAIL_FROM says otherwise', () => {
+    expect(parseConfig({ PUBLIC_URL: 'https://status.example.com' }).mailFrom).toBe('updates@status.example.com');
+    expect(parseConfig({ MAIL_FROM: 'Example Status <news@example.com>' }).mailFrom).toBe('Example Status <news@example.com>');
+  });
+
+  it('needs the three DKIM variables together, naming the first one missing', () => {
+    expect(() => parseConfig({ DKIM_DOMAIN: 'example.com', DKIM_SELECTOR: 'herald' })).toThrow(/DKIM_PRIVATE_KEY/);
+  });
+
+  it('reads a DKIM key given as PEM text', () => {
+    const key = '-----BEGIN PRIVATE KEY-----\nabc\n-----END PRIVATE KEY-----';
+    expect(parseConfig({ DKIM_DOMAIN: 'example.com', DKIM_SELECTOR: 'herald', DKIM_PRIVATE_KEY: key }).dkim).toEqual({
+      domainName: 'example.com',
+      keySelector: 'herald',
+      privateKey: '-----BEGIN PRIVATE KEY-----\nabc\n-----END PRIVATE KEY-----',
+    });
+  });
+
+  it('refuses a DKIM key path that cannot be read', () => {
+    expect(() => parseConfig({ DKIM_DOMAIN: 'example.com', DKIM_SELECTOR: 'herald', DKIM_PRIVATE_KEY: '/nonexistent/key.pem' })).toThrow(/DKIM_PRIVATE_KEY/);
+  });
+
+  it('runs the worker in the web process unless WORKER=false', () => {
+    expect(parseConfig({}).runWorker).toBe(true);
+    expect(parseConfig({ WORKER: 'false' }).runWorker).toBe(false);
   });
 });
