@@ -71,7 +71,7 @@ async function run(args: string[]): Promise<number> {
       });
       return 0;
     }
-    // Returns once no job is waiting, retrying or running.
+    // Returns once nothing is due: no job running, retrying, or waiting past its start time.
     for (;;) {
       await new Promise((resolve) => setTimeout(resolve, 500));
       if ((await unfinishedJobCount(runtime.handle.executor)) === 0) return 0;

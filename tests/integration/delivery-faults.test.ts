@@ -73,7 +73,7 @@ async function declareAndNotify(title: string, component: ComponentRow): Promise
   const created = expectOk(
     await declareIncident(context, testActor, {
       title,
-      severity: 'high',
+      severity: 'medium',
       status: 'investigating',
       message: `${title}: we are investigating.`,
       components: [{ componentId: component.id, status: 'major_outage' }],

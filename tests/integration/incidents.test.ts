@@ -117,7 +117,8 @@ describe('declaring an incident', () => {
       displayAt: now,
       createdAt: now,
       editedAt: null,
-      notifySubscribers: true,
+      // A High incident is an outage: customers hear through the five-minute rule, not at once.
+      notifySubscribers: false,
       componentChanges: [
         { componentId: api.id, name: 'API', oldStatus: 'operational', newStatus: 'major_outage' },
         { componentId: web.id, name: 'Web', oldStatus: 'operational', newStatus: 'degraded_performance' },
@@ -428,7 +429,7 @@ describe('editing', () => {
     const updated = expectOk(await updateIncidentDetails(context, testActor, declared.id, { title: 'Checkout is slow', severity: 'critical' }));
     expect(updated).toMatchObject({ title: 'Checkout is slow', severity: 'critical', updatedAt: at, status: 'investigating' });
     expect((await auditRowsFor(handle.db, declared.id)).at(-1)).toMatchObject({
-      action: 'incident.edit',
+      action: 'incident.severity',
       before: { title: 'Slow', severity: 'low' },
       after: { title: 'Checkout is slow', severity: 'critical' },
     });
@@ -514,6 +515,7 @@ describe('reading incidents', () => {
   });
 
   it('listOpenIncidents lists open incidents with their latest update', async () => {
+    for (const item of await listOpenIncidents(context)) await post(item.incident.id, { status: 'resolved' });
     expect(await listOpenIncidents(context)).toEqual([]);
     const older = await declare({ title: 'Older', message: 'Older, first' });
     await post(older.id, { status: 'identified', message: 'Older, second' });
@@ -547,7 +549,7 @@ describe('audit trail', () => {
     expect(rows.map((row) => row.action)).toEqual([
       'incident.declare',
       'incident.update',
-      'incident.edit',
+      'incident.severity',
       'incident.resolve',
       'incident.update',
       'incident.resolve',

@@ -95,7 +95,7 @@ async function declare(title: string, components: { componentId: string; status:
   return expectOk(
     await declareIncident(context, testActor, {
       title,
-      severity: 'high',
+      severity: 'medium',
       status: 'investigating',
       message: `We are looking into ${title}.`,
       components,

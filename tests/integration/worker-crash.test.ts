@@ -148,7 +148,7 @@ describe('a worker killed while sending', () => {
       expectOk(await addSubscriberByAdmin(context, testActor, { email: `reader-${String(index).padStart(3, '0')}@example.com` }));
     }
     expectOk(
-      await declareIncident(context, testActor, { title: 'Storage outage', severity: 'critical', status: 'investigating', message: 'Uploads fail.' }),
+      await declareIncident(context, testActor, { title: 'Storage outage', severity: 'medium', status: 'investigating', message: 'Uploads fail.' }),
     );
     await jobs.stop();
     if (!databaseUrl) await closeDatabase();

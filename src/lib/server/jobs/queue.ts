@@ -2,12 +2,19 @@ import { sql, type SQL } from 'drizzle-orm';
 import { PgBoss } from 'pg-boss';
 import type { Database, DatabaseHandle } from '../db';
 import type { SqlExecutor } from '../db/client';
+import type { teamAlertKinds } from '../db/schema';
+
+export type TeamAlertKind = (typeof teamAlertKinds)[number];
 
 /** Every job Herald runs, with the data each carries. */
 export interface JobData {
   'notification-fan-out': { notificationId: string };
   'delivery-send': { notificationId: string; deliveryIds: string[] };
   'subscriber-confirmation': { subscriberId: string };
+  'customer-email': { incidentId: string };
+  'update-cadence-check': { incidentId: string };
+  'postmortem-check': { incidentId: string; kind: 'postmortem_reminder' | 'postmortem_overdue'; occasion: string };
+  'team-alert': { incidentId: string; kind: TeamAlertKind; occasion: string };
 }
 export type JobName = keyof JobData;
 
@@ -22,13 +29,27 @@ export interface QueueSettings {
 
 export const defaultQueueSettings: QueueSettings = { retryLimit: 8, retryDelaySeconds: 5, expireInSeconds: 300 };
 
-/** Jobs not yet finished (waiting, retrying or running), for `worker --exit-when-idle`. */
+/**
+ * Work still to do now: jobs running, waiting for a retry, or waiting and already due. Jobs
+ * scheduled for later (a reminder in thirty minutes) do not count. For `worker --exit-when-idle`.
+ */
 export async function unfinishedJobCount(executor: SqlExecutor): Promise<number> {
-  const { rows } = await executor.executeSql("select count(*)::int as count from pgboss.job where state in ('created', 'retry', 'active')", []);
+  const { rows } = await executor.executeSql(
+    "select count(*)::int as count from pgboss.job where state in ('active', 'retry') or (state = 'created' and start_after <= now())",
+    [],
+  );
   return Number(rows[0]?.count ?? 0);
 }
 
-export const jobNames: JobName[] = ['notification-fan-out', 'delivery-send', 'subscriber-confirmation'];
+export const jobNames: JobName[] = [
+  'notification-fan-out',
+  'delivery-send',
+  'subscriber-confirmation',
+  'customer-email',
+  'update-cadence-check',
+  'postmortem-check',
+  'team-alert',
+];
 
 /** What services use to queue work: `db` may be a transaction, so the job commits with the change. */
 export interface JobQueue {

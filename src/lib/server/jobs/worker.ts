@@ -5,6 +5,9 @@ import type { ServiceContext } from '../services/context';
 import { sendSubscriberConfirmation } from './handlers/confirmation';
 import { fanOutNotification } from './handlers/fan-out';
 import { sendDeliveries } from './handlers/send-deliveries';
+import { sendCustomerEmailIfDue } from '../services/communication-plan';
+import { checkPostmortem, checkUpdateCadence } from './handlers/plan-checks';
+import { sendTeamAlert } from './handlers/team-alert';
 import type { JobData } from './queue';
 
 export interface WorkerDependencies {
@@ -38,5 +41,23 @@ export async function startWorkers(boss: PgBoss, dependencies: WorkerDependencie
 
   await boss.work<JobData['subscriber-confirmation']>('subscriber-confirmation', { ...polling, batchSize: 1 }, async ([job]) => {
     await sendSubscriberConfirmation(context, mailer, { subscriberId: job!.data.subscriberId, publicUrl });
+  });
+
+  await boss.work<JobData['customer-email']>('customer-email', { ...polling, batchSize: 1 }, async ([job]) => {
+    const outcome = await sendCustomerEmailIfDue(context, job!.data.incidentId);
+    if (outcome === 'sent') log.info({ incidentId: job!.data.incidentId }, 'customer email due: sent');
+  });
+
+  await boss.work<JobData['update-cadence-check']>('update-cadence-check', { ...polling, batchSize: 1 }, async ([job]) => {
+    await checkUpdateCadence(context, job!.data.incidentId);
+  });
+
+  await boss.work<JobData['postmortem-check']>('postmortem-check', { ...polling, batchSize: 1 }, async ([job]) => {
+    await checkPostmortem(context, job!.data);
+  });
+
+  // sendTeamAlert throws when an email was refused, so pg-boss retries the missing ones.
+  await boss.work<JobData['team-alert']>('team-alert', { ...polling, batchSize: 1 }, async ([job]) => {
+    await sendTeamAlert(context, mailer, { ...job!.data, publicUrl });
   });
 }

@@ -128,3 +128,50 @@ export function subscribedAlreadyMail(options: { pageName: string; manageUrl: st
   });
   return { subject, html, text };
 }
+
+export interface TeamAlertMailContent {
+  pageName: string;
+  /** The first line of the message, already in words ("Critical incident declared"). */
+  headline: string;
+  subject: string;
+  /** Why the recipient gets it: "You are paged for Critical incidents as Incident commander." */
+  reason: string;
+  incidentTitle: string;
+  severityLabel: string;
+  statusLabel: string;
+  startedAt: Date;
+  adminUrl: string;
+}
+
+/** An alert to the team (a paged contact or the incident's owner); never sent to subscribers. */
+export function teamAlertMail(content: TeamAlertMailContent): RenderedMail {
+  const facts: [string, string][] = [
+    ['Severity', content.severityLabel],
+    ['Status', content.statusLabel],
+    ['Started', formatUtc(content.startedAt)],
+  ];
+  const text = [
+    content.headline,
+    '',
+    content.incidentTitle,
+    ...facts.map(([label, value]) => `${label}: ${value}`),
+    '',
+    `Open the incident: ${content.adminUrl}`,
+    '',
+    '--',
+    content.reason,
+  ].join('\n');
+  const html = layout({
+    pageName: content.pageName,
+    preheader: `${content.headline}: ${content.incidentTitle}`,
+    body: `<p style="margin:0 0 4px;font-size:14px;font-weight:600;color:#b91c1c">${escapeHtml(content.headline)}</p>
+<h1 style="margin:0 0 12px;font-size:20px">${escapeHtml(content.incidentTitle)}</h1>
+<table role="presentation" cellpadding="0" cellspacing="0" style="border-collapse:collapse;margin:0 0 16px;font-size:14px">${facts
+      .map(([label, value]) => `<tr><td style="padding:2px 12px 2px 0;font-weight:600">${escapeHtml(label)}</td><td style="padding:2px 0">${escapeHtml(value)}</td></tr>`)
+      .join('')}</table>
+<p style="margin:16px 0">${button(content.adminUrl, 'Open the incident')}</p>
+<p style="margin:0 0 12px;font-size:13px;word-break:break-all">Or open this link: ${escapeHtml(content.adminUrl)}</p>`,
+    footer: escapeHtml(content.reason),
+  });
+  return { subject: content.subject, html, text };
+}

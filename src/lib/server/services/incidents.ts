@@ -5,15 +5,19 @@ import {
   incidentUpdateStatuses,
   isIncidentOpen,
   severities,
+  severityLabels,
   unresolvedIncidentStatuses,
   type ComponentStatus,
   type IncidentStatus,
 } from '../../domain/statuses';
+import { classifySeverity, severitySignalIds } from '../../domain/severity-classifier';
 import type { Database } from '../db';
 import { component, incident, incidentComponent, incidentUpdate, type ComponentChange } from '../db/schema';
 import { newId } from '../ids';
 import { recordAudit } from './audit';
 import { queueIncidentNotification } from './notifications';
+import { applyCustomerEmailRule, emailsUpdate, scheduleCadenceCheck, schedulePostmortemChecks } from './communication-plan';
+import { getCommunicationPolicy } from './communication-policy';
 import { changeComponentStatus } from './component-status';
 import type { Actor, ServiceContext } from './context';
 import { invalid, notFound, success, type ServiceResult } from './errors';
@@ -43,6 +47,17 @@ const messageInput = requiredText('Message', 10_000);
 export const declareIncidentInput = z.object({
   title: requiredText('Title', 200),
   severity: z.enum(severities, { error: 'Choose a severity.' }),
+  /**
+   * The monitoring signals staff ticked. When given (the declare form always gives them), a
+   * severity other than the classifier's suggestion needs a reason.
+   */
+  signals: z.array(z.enum(severitySignalIds, { error: 'Choose signals from the list.' })).max(severitySignalIds.length).optional(),
+  severityOverrideReason: z
+    .string()
+    .trim()
+    .max(500, 'Keep the reason under 500 characters.')
+    .nullish()
+    .transform((value) => (value ? value : null)),
   status: z.enum(['investigating', 'identified', 'monitoring'], { error: 'Choose a status.' }),
   message: messageInput,
   components: componentChangesInput,
@@ -63,7 +78,16 @@ export const correctIncidentUpdateInput = z.object({ message: messageInput });
 export const incidentDetailsInput = z.object({
   title: requiredText('Title', 200),
   severity: z.enum(severities, { error: 'Choose a severity.' }),
+  /** Why the severity changed; kept with the incident and in the audit log. */
+  severityReason: z
+    .string()
+    .trim()
+    .max(500, 'Keep the reason under 500 characters.')
+    .nullish()
+    .transform((value) => (value ? value : null)),
 });
+
+const severityRank = (severity: (typeof severities)[number]) => severities.length - severities.indexOf(severity);
 
 /** A start time may lie a little ahead of the server's clock (staff clocks drift), never more. */
 const START_TIME_TOLERANCE_MS = 60_000;
@@ -122,10 +146,16 @@ export async function declareIncident(
   }
   if (startedAt.getFullYear() < 2000) return invalid({ startedAt: 'Enter a start time after the year 2000.' });
 
+  const suggestion = classifySeverity(values.signals ?? [], values.components.map((change) => change.status));
+  if (values.signals !== undefined && values.severity !== suggestion.severity && !values.severityOverrideReason) {
+    return invalid({ severityOverrideReason: `Say why you chose ${severityLabels[values.severity]} rather than the suggested ${severityLabels[suggestion.severity]}.` });
+  }
+
   return context.db.transaction(async (tx) => {
     const known = await knownComponents(tx, values.components.map((change) => change.componentId));
     const unknown = unknownComponentErrors(values.components, known);
     if (Object.keys(unknown).length > 0) return invalid(unknown);
+    const policy = await getCommunicationPolicy({ db: tx });
 
     const [created] = await tx
       .insert(incident)
@@ -139,8 +169,14 @@ export async function declareIncident(
         updatedAt: now,
         monitoringAt: values.status === 'monitoring' ? startedAt : null,
         declaredBy: actor.userId,
+        ownerId: actor.userId,
+        suggestedSeverity: suggestion.severity,
+        severitySuggestionReason: suggestion.reason,
+        severitySignals: values.signals ?? [],
+        severityOverrideReason: values.severity === suggestion.severity ? null : values.severityOverrideReason,
       })
       .returning();
+    const emailed = emailsUpdate(created!, policy, values.notifySubscribers);
     const applied = await applyComponentChanges(tx, { incidentId: created!.id, changes: values.components, at: startedAt, now });
     const firstUpdateId = newId();
     await tx.insert(incidentUpdate).values({
@@ -149,14 +185,15 @@ export async function declareIncident(
       status: values.status,
       body: values.message,
       componentChanges: applied.length > 0 ? applied : null,
-      notifySubscribers: values.notifySubscribers,
+      notifySubscribers: emailed,
       createdAt: now,
       displayAt: startedAt,
       createdBy: actor.userId,
     });
-    if (values.notifySubscribers) {
-      await queueIncidentNotification(tx, context, { incidentId: created!.id, incidentUpdateId: firstUpdateId, now });
-    }
+    if (emailed) await queueIncidentNotification(tx, context, { incidentId: created!.id, incidentUpdateId: firstUpdateId, now });
+    await applyCustomerEmailRule(tx, context, created!, policy, now);
+    await scheduleCadenceCheck(tx, context, created!, policy, startedAt);
+    await context.queue.send(tx, 'team-alert', { incidentId: created!.id, kind: 'declared', occasion: 'declared' });
     await recordAudit(tx, actor, now, {
       action: 'incident.declare',
       entityType: 'incident',
@@ -189,6 +226,8 @@ export async function postIncidentUpdate(
     const unknown = unknownComponentErrors(values.components, known);
     if (Object.keys(unknown).length > 0) return invalid(unknown);
 
+    const policy = await getCommunicationPolicy({ db: tx });
+    const emailed = emailsUpdate(before, policy, values.notifySubscribers);
     const changes = [...values.components];
     if (values.status === 'resolved') changes.push(...(await componentsToRestore(tx, incidentId, changes)));
     const applied = await applyComponentChanges(tx, { incidentId, changes, at: now, now });
@@ -212,13 +251,16 @@ export async function postIncidentUpdate(
         status,
         body: values.message,
         componentChanges: applied.length > 0 ? applied : null,
-        notifySubscribers: values.notifySubscribers,
+        notifySubscribers: emailed,
         createdAt: now,
         displayAt: now,
         createdBy: actor.userId,
       })
       .returning();
-    if (values.notifySubscribers) await queueIncidentNotification(tx, context, { incidentId, incidentUpdateId: update!.id, now });
+    if (emailed) await queueIncidentNotification(tx, context, { incidentId, incidentUpdateId: update!.id, now });
+    await applyCustomerEmailRule(tx, context, after!, policy, now);
+    await scheduleCadenceCheck(tx, context, after!, policy, now);
+    if (status === 'resolved' && before.status !== 'resolved') await schedulePostmortemChecks(tx, context, after!, policy);
     await recordAudit(tx, actor, now, {
       action: status === 'resolved' ? 'incident.resolve' : 'incident.update',
       entityType: 'incident',
@@ -294,13 +336,26 @@ export async function updateIncidentDetails(
   return context.db.transaction(async (tx) => {
     const [before] = await tx.select().from(incident).where(eq(incident.id, incidentId)).for('update');
     if (!before) return notFound('That incident does not exist.');
-    const [after] = await tx.update(incident).set({ ...parsed.value, updatedAt: now }).where(eq(incident.id, incidentId)).returning();
+    const { severityReason, ...details } = parsed.value;
+    const severityChanged = details.severity !== before.severity;
+    const [after] = await tx
+      .update(incident)
+      .set({ ...details, updatedAt: now, ...(severityChanged ? { severityOverrideReason: severityReason } : {}) })
+      .where(eq(incident.id, incidentId))
+      .returning();
+    if (severityChanged) {
+      const policy = await getCommunicationPolicy({ db: tx });
+      await applyCustomerEmailRule(tx, context, after!, policy, now);
+      if (severityRank(details.severity) > severityRank(before.severity) && isIncidentOpen(after!.status)) {
+        await context.queue.send(tx, 'team-alert', { incidentId, kind: 'severity_raised', occasion: `${details.severity}@${now.toISOString()}` });
+      }
+    }
     await recordAudit(tx, actor, now, {
-      action: 'incident.edit',
+      action: severityChanged ? 'incident.severity' : 'incident.edit',
       entityType: 'incident',
       entityId: incidentId,
       before: { title: before.title, severity: before.severity },
-      after: { title: after!.title, severity: after!.severity },
+      after: { title: after!.title, severity: after!.severity, ...(severityChanged ? { reason: severityReason } : {}) },
     });
     return success(after!);
   });

@@ -12,10 +12,11 @@ export async function queueIncidentNotification(
   db: Database,
   context: ServiceContext,
   options: { incidentId: string; incidentUpdateId: string; now: Date },
-): Promise<void> {
+): Promise<string> {
   const id = newId();
   await db.insert(notification).values({ id, incidentId: options.incidentId, incidentUpdateId: options.incidentUpdateId, createdAt: options.now });
   await context.queue.send(db, 'notification-fan-out', { notificationId: id });
+  return id;
 }
 
 export interface DeliveryCounts {

@@ -131,6 +131,9 @@ export const componentStatusInterval = pgTable(
   ],
 );
 
+export const customerEmailStates = ['not_required', 'scheduled', 'sent', 'skipped', 'held', 'cancelled'] as const;
+export const customerEmailStateEnum = pgEnum('customer_email_state', customerEmailStates);
+
 export const incident = pgTable(
   'incident',
   {
@@ -144,6 +147,23 @@ export const incident = pgTable(
     monitoringAt: timestamptz(),
     resolvedAt: timestamptz(),
     declaredBy: text().references(() => user.id, { onDelete: 'set null' }),
+    /** Who answers for the incident's communication: the declarer unless reassigned. */
+    ownerId: text().references(() => user.id, { onDelete: 'set null' }),
+    /** The classifier's suggestion, the signals it read, and why staff chose otherwise (if they did). */
+    suggestedSeverity: severityEnum(),
+    severitySuggestionReason: text(),
+    severitySignals: jsonb().$type<string[]>().notNull().default([]),
+    severityOverrideReason: text(),
+    /** The customer email rule: see lib/domain/communication-policy.ts. */
+    customerEmailState: customerEmailStateEnum().notNull().default('not_required'),
+    customerEmailDueAt: timestamptz(),
+    customerEmailSentAt: timestamptz(),
+    /** The notification that carried the customer email, for its recipient count. */
+    customerEmailNotificationId: text(),
+    /** Why it was skipped or held, in words ("resolved after 3 m 12 s", "held by Ada: legal review"). */
+    customerEmailNote: text(),
+    postmortemBody: text(),
+    postmortemPublishedAt: timestamptz(),
   },
   (table) => [
     index('incident_started_at_idx').on(table.startedAt),
@@ -321,5 +341,46 @@ export const delivery = pgTable(
   (table) => [
     uniqueIndex('delivery_notification_id_subscriber_id_idx').on(table.notificationId, table.subscriberId),
     index('delivery_notification_id_state_idx').on(table.notificationId, table.state),
+  ],
+);
+
+/** On-call contacts alerted when an incident of a severity they are paged for is declared. */
+export const contact = pgTable('contact', {
+  id: text().primaryKey(),
+  name: text().notNull(),
+  role: text().notNull(),
+  email: text().notNull(),
+  webhookUrl: text(),
+  severities: jsonb().$type<(typeof severities)[number][]>().notNull(),
+  createdAt: timestamptz().notNull(),
+  updatedAt: timestamptz().notNull(),
+});
+
+export const teamAlertKinds = ['declared', 'severity_raised', 'update_overdue', 'postmortem_reminder', 'postmortem_overdue'] as const;
+export const teamAlertKindEnum = pgEnum('team_alert_kind', teamAlertKinds);
+
+/**
+ * One alert to one contact (or the incident's owner) about one incident. The unique key (incident,
+ * recipient, kind, occasion) makes a retried or doubled job alert nobody twice.
+ */
+export const teamAlert = pgTable(
+  'team_alert',
+  {
+    id: text().primaryKey(),
+    incidentId: text()
+      .notNull()
+      .references(() => incident.id, { onDelete: 'cascade' }),
+    kind: teamAlertKindEnum().notNull(),
+    /** Distinguishes repeats of one kind, such as each overdue update (the time it fell due). */
+    occasion: text().notNull(),
+    recipientEmail: text().notNull(),
+    recipientName: text().notNull(),
+    channel: text().notNull(),
+    createdAt: timestamptz().notNull(),
+    sentAt: timestamptz(),
+    error: text(),
+  },
+  (table) => [
+    uniqueIndex('team_alert_incident_id_kind_occasion_recipient_email_channel_idx').on(table.incidentId, table.kind, table.occasion, table.recipientEmail, table.channel),
   ],
 );

@@ -1,0 +1,48 @@
+import { desc, eq, max } from 'drizzle-orm';
+import { postmortemDueAt, postmortemReminderAt } from '../../../domain/communication-policy';
+import { isIncidentOpen } from '../../../domain/statuses';
+import { incident, incidentUpdate } from '../../db/schema';
+import { getCommunicationPolicy } from '../../services/communication-policy';
+import type { ServiceContext } from '../../services/context';
+import type { JobData } from '../queue';
+
+/**
+ * Runs when a public update falls due: while the incident is open and no update was posted for
+ * a whole cadence, the owner and the contacts are alerted, once per missed cadence, and the
+ * next check is queued. A newer update makes the check a no-op (its own check is queued).
+ */
+export async function checkUpdateCadence(context: ServiceContext, incidentId: string): Promise<void> {
+  const now = context.clock.now();
+  const policy = await getCommunicationPolicy(context);
+  const [row] = await context.db.select().from(incident).where(eq(incident.id, incidentId));
+  if (!row || !isIncidentOpen(row.status)) return;
+  const [latest] = await context.db.select({ at: max(incidentUpdate.displayAt) }).from(incidentUpdate).where(eq(incidentUpdate.incidentId, incidentId));
+  const lastPublicAt = latest?.at ?? row.startedAt;
+  const cadenceMs = policy.updateCadenceMinutes * 60_000;
+  const missed = Math.floor((now.getTime() - lastPublicAt.getTime()) / cadenceMs);
+  if (missed < 1) return;
+  const dueAt = new Date(lastPublicAt.getTime() + missed * cadenceMs);
+  const nextAt = new Date(dueAt.getTime() + cadenceMs);
+  await context.db.transaction(async (tx) => {
+    await context.queue.send(tx, 'team-alert', { incidentId, kind: 'update_overdue', occasion: dueAt.toISOString() });
+    await context.queue.send(tx, 'update-cadence-check', { incidentId }, { startAfter: nextAt, singletonKey: `${incidentId}:${nextAt.toISOString()}` });
+  });
+}
+
+/**
+ * Runs before and at a post-mortem's deadline: if it is still unpublished and the incident is
+ * still the same resolution (not reopened, resolved again), the owner and the contacts are alerted.
+ */
+export async function checkPostmortem(context: ServiceContext, data: JobData['postmortem-check']): Promise<void> {
+  const now = context.clock.now();
+  const policy = await getCommunicationPolicy(context);
+  const [row] = await context.db.select().from(incident).where(eq(incident.id, data.incidentId)).orderBy(desc(incident.updatedAt));
+  if (!row || row.postmortemPublishedAt || !row.resolvedAt || isIncidentOpen(row.status)) return;
+  if (row.resolvedAt.toISOString() !== data.occasion) return;
+  const at = data.kind === 'postmortem_reminder' ? postmortemReminderAt(policy, row.resolvedAt) : postmortemDueAt(policy, row.resolvedAt);
+  if (now < at) {
+    await context.queue.send(context.db, 'postmortem-check', data, { startAfter: at });
+    return;
+  }
+  await context.queue.send(context.db, 'team-alert', { incidentId: data.incidentId, kind: data.kind, occasion: data.occasion });
+}

@@ -1,0 +1,209 @@
+import { and, asc, desc, eq, isNull, or } from 'drizzle-orm';
+import { incidentStatusLabels, severityLabels, type Severity } from '../../../domain/statuses';
+import { incident, teamAlert, teamAlertKinds, user } from '../../db/schema';
+import { newId } from '../../ids';
+import { teamAlertMail } from '../../mail/templates';
+import type { Mailer } from '../../mail/transport';
+import { getCommunicationPolicy } from '../../services/communication-policy';
+import { contactsForSeverity } from '../../services/contacts';
+import type { ServiceContext } from '../../services/context';
+import { getPageSettings } from '../../services/settings';
+
+export type TeamAlertKind = (typeof teamAlertKinds)[number];
+export type TeamAlertChannel = 'email' | 'webhook';
+
+/** How long a webhook may take to answer before its alert counts as failed. */
+export const WEBHOOK_TIMEOUT_MS = 10_000;
+/** Alerts sent at once: a slow webhook must not hold up everyone else's email. */
+const SEND_CONCURRENCY = 5;
+const MAX_ERROR_LENGTH = 500;
+
+/** Kinds about the incident's own follow-up, which its owner hears about as well as the paged contacts. */
+const OWNER_KINDS: readonly TeamAlertKind[] = ['update_overdue', 'postmortem_reminder', 'postmortem_overdue'];
+
+interface Recipient {
+  name: string;
+  email: string;
+  webhookUrl: string | null;
+  /** Why this person gets the alert, printed at the foot of the email. */
+  reason: string;
+}
+
+export interface TeamAlertOptions {
+  incidentId: string;
+  kind: TeamAlertKind;
+  /** Tells repeats of one kind apart (such as the time an overdue update fell due). */
+  occasion: string;
+  publicUrl: string;
+  fetchImpl?: typeof fetch;
+}
+
+export interface WebhookPayload {
+  kind: TeamAlertKind;
+  incident: { id: string; title: string; severity: Severity; status: string; startedAt: string; adminUrl: string };
+}
+
+function wording(kind: TeamAlertKind, severity: Severity, policy: { updateCadenceMinutes: number; postmortemReminderHours: number }) {
+  const label = severityLabels[severity];
+  switch (kind) {
+    case 'declared':
+      return { headline: `${label} incident declared`, suffix: '' };
+    case 'severity_raised':
+      return { headline: `Severity raised to ${label}`, suffix: '' };
+    case 'update_overdue':
+      return { headline: 'Update overdue', suffix: ` (no public update for ${policy.updateCadenceMinutes} min)` };
+    case 'postmortem_reminder':
+      return { headline: `Post-mortem due in ${policy.postmortemReminderHours} h`, suffix: '' };
+    case 'postmortem_overdue':
+      return { headline: 'Post-mortem overdue', suffix: '' };
+  }
+}
+
+const errorText = (error: unknown): string => {
+  if (error instanceof Error && (error.name === 'TimeoutError' || error.name === 'AbortError')) {
+    return `The webhook did not answer within ${WEBHOOK_TIMEOUT_MS / 1000} s.`;
+  }
+  const message = error instanceof Error ? error.message : String(error);
+  return message.slice(0, MAX_ERROR_LENGTH);
+};
+
+/**
+ * Alerts the team about one incident: every contact paged for its current severity (by email,
+ * and by webhook when they have one) and, for the follow-up kinds, the incident's owner.
+ *
+ * Each (recipient, channel) gets one team_alert row under a unique key, so a retried or doubled
+ * job finds the rows already there. A row is claimed (sentAt set) before its message goes out,
+ * so two workers never both send it, and a row once sent is never sent again. A message that
+ * failed gives its claim back with the error: a failed email is tried again by the job's retry
+ * (this function throws when any email failed); a failed webhook is recorded and left alone.
+ * A worker that dies mid-send leaves its row claimed, and that message is not resent: a
+ * missing alert is better than a doubled one.
+ */
+export async function sendTeamAlert(context: ServiceContext, mailer: Mailer, options: TeamAlertOptions): Promise<{ sent: number; failed: number }> {
+  const outcome = { sent: 0, failed: 0 };
+  const [row] = await context.db.select().from(incident).where(eq(incident.id, options.incidentId));
+  if (!row) return outcome;
+  const [page, policy] = await Promise.all([getPageSettings(context), getCommunicationPolicy(context)]);
+  const publicUrl = options.publicUrl.replace(/\/+$/, '');
+  const adminUrl = `${publicUrl}/admin/incidents/${row.id}`;
+  const severityLabel = severityLabels[row.severity];
+  const statusLabel = incidentStatusLabels[row.status];
+
+  const recipients = new Map<string, Recipient>();
+  for (const item of await contactsForSeverity(context.db, row.severity)) {
+    const email = item.email.toLowerCase();
+    if (recipients.has(email)) continue;
+    recipients.set(email, {
+      name: item.name,
+      email,
+      webhookUrl: item.webhookUrl,
+      reason: `You get this alert because you are on the ${page.name} communication plan as ${item.role}, paged for ${severityLabel} incidents.`,
+    });
+  }
+  if (OWNER_KINDS.includes(options.kind) && row.ownerId) {
+    const [owner] = await context.db.select().from(user).where(and(eq(user.id, row.ownerId), isNull(user.disabledAt)));
+    const email = owner?.email.toLowerCase();
+    if (owner && email && !recipients.has(email)) {
+      recipients.set(email, { name: owner.name, email, webhookUrl: null, reason: `You get this alert because you own this incident's communication on ${page.name}.` });
+    }
+  }
+
+  const now = context.clock.now();
+  const wanted = [...recipients.values()].flatMap((recipient) =>
+    (['email', 'webhook'] as const)
+      .filter((channel) => channel === 'email' || recipient.webhookUrl !== null)
+      .map((channel) => ({
+        id: newId(),
+        incidentId: row.id,
+        kind: options.kind,
+        occasion: options.occasion,
+        recipientEmail: recipient.email,
+        recipientName: recipient.name,
+        channel,
+        createdAt: now,
+      })),
+  );
+  if (wanted.length > 0) await context.db.insert(teamAlert).values(wanted).onConflictDoNothing();
+
+  const key = and(eq(teamAlert.incidentId, row.id), eq(teamAlert.kind, options.kind), eq(teamAlert.occasion, options.occasion));
+  // Unsent email is (re)tried, even after an earlier failure; a failed webhook is not.
+  const pending = await context.db
+    .select()
+    .from(teamAlert)
+    .where(and(key, isNull(teamAlert.sentAt), or(eq(teamAlert.channel, 'email'), isNull(teamAlert.error))));
+
+  const { headline, suffix } = wording(options.kind, row.severity, policy);
+  const subject = `[${page.name}] ${headline}: ${row.title}${suffix}`;
+  const host = new URL(publicUrl).hostname;
+  const payload: WebhookPayload = {
+    kind: options.kind,
+    incident: { id: row.id, title: row.title, severity: row.severity, status: row.status, startedAt: row.startedAt.toISOString(), adminUrl },
+  };
+  const fetchImpl = options.fetchImpl ?? fetch;
+  let failedEmails = 0;
+
+  const deliver = async (channel: string, recipient: Recipient, alertId: string): Promise<void> => {
+    if (channel === 'email') {
+      const mail = teamAlertMail({ pageName: page.name, headline, subject, reason: recipient.reason, incidentTitle: row.title, severityLabel, statusLabel, startedAt: row.startedAt, adminUrl });
+      await mailer.send({ to: recipient.email, ...mail, messageId: `<team-alert.${alertId}@${host}>`, headers: { 'Auto-Submitted': 'auto-generated' } });
+      return;
+    }
+    if (!recipient.webhookUrl) throw new Error('The contact no longer has a webhook.');
+    const response = await fetchImpl(recipient.webhookUrl, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'user-agent': 'Herald' },
+      body: JSON.stringify(payload),
+      redirect: 'manual',
+      signal: AbortSignal.timeout(WEBHOOK_TIMEOUT_MS),
+    });
+    await response.body?.cancel().catch(() => {});
+    if (response.status < 200 || response.status > 299) throw new Error(`The webhook answered HTTP ${response.status}.`);
+  };
+
+  const sendOne = async (alert: typeof teamAlert.$inferSelect): Promise<void> => {
+    const recipient = recipients.get(alert.recipientEmail);
+    if (!recipient) {
+      // Written by an earlier attempt for someone since taken off the plan: not theirs any more.
+      await context.db
+        .update(teamAlert)
+        .set({ error: 'No longer a recipient of this alert.' })
+        .where(and(eq(teamAlert.id, alert.id), isNull(teamAlert.sentAt)));
+      outcome.failed += 1;
+      return;
+    }
+    const [claimed] = await context.db
+      .update(teamAlert)
+      .set({ sentAt: context.clock.now() })
+      .where(and(eq(teamAlert.id, alert.id), isNull(teamAlert.sentAt)))
+      .returning({ id: teamAlert.id });
+    if (!claimed) return;
+    try {
+      await deliver(alert.channel, recipient, alert.id);
+    } catch (error) {
+      await context.db.update(teamAlert).set({ sentAt: null, error: errorText(error) }).where(eq(teamAlert.id, alert.id));
+      outcome.failed += 1;
+      if (alert.channel === 'email') failedEmails += 1;
+      return;
+    }
+    await context.db.update(teamAlert).set({ sentAt: context.clock.now(), error: null }).where(eq(teamAlert.id, alert.id));
+    outcome.sent += 1;
+  };
+
+  const queue = [...pending];
+  await Promise.all(
+    Array.from({ length: Math.min(SEND_CONCURRENCY, queue.length) }, async () => {
+      for (let next = queue.shift(); next !== undefined; next = queue.shift()) await sendOne(next);
+    }),
+  );
+  if (failedEmails > 0) throw new Error(`${failedEmails} team alert email(s) failed and will be retried (${outcome.sent} sent).`);
+  return outcome;
+}
+
+/** The alerts recorded for an incident, newest first: for the incident page and tests. */
+export function teamAlertsOf(context: Pick<ServiceContext, 'db'>, incidentId: string) {
+  return context.db
+    .select()
+    .from(teamAlert)
+    .where(eq(teamAlert.incidentId, incidentId))
+    .orderBy(desc(teamAlert.createdAt), asc(teamAlert.recipientEmail), asc(teamAlert.channel));
+}
