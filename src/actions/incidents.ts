@@ -1,4 +1,5 @@
-import type { ComponentStatus, IncidentUpdateStatus, Severity } from '../lib/domain/statuses';
+import { classifySeverity, severitySignalIds, type SeveritySignalId, type SeveritySuggestion } from '../lib/domain/severity-classifier';
+import { componentStatuses, type ComponentStatus, type IncidentUpdateStatus, type Severity } from '../lib/domain/statuses';
 import type { ServiceResult } from '../lib/server/services/errors';
 import { correctIncidentUpdate, declareIncident, postIncidentUpdate, updateIncidentDetails } from '../lib/server/services/incidents';
 import { indexedList, type FormFailure, type FormHandler } from './form';
@@ -50,6 +51,30 @@ function utcDateTime(value: unknown): Date | undefined {
   return new Date(Number.NaN);
 }
 
+/** A field posted once, several times or not at all, as a list of its strings. */
+const textList = (value: unknown): string[] => (Array.isArray(value) ? value : value === undefined ? [] : [value]).filter((item): item is string => typeof item === 'string');
+
+/**
+ * The signal checkboxes of the declare form (`name="signals"`, one value per ticked box). Always a
+ * list, possibly empty: the form always asks, so the service always compares with its suggestion.
+ */
+export function postedSignals(values: Record<string, unknown>): string[] {
+  return textList(values.signals);
+}
+
+/**
+ * The classifier's suggestion for what a declare form holds: its ticked signals and the statuses
+ * chosen for the affected components. Unknown values (a forged post) are left out here; the
+ * service refuses them when the form is sent.
+ */
+export function suggestionForForm(values: Record<string, unknown>): SeveritySuggestion {
+  const signals = postedSignals(values).filter((id): id is SeveritySignalId => (severitySignalIds as readonly string[]).includes(id));
+  const statuses = componentRows(values.components)
+    .map((row) => row.status)
+    .filter((status): status is ComponentStatus => (componentStatuses as readonly string[]).includes(status));
+  return classifySeverity(signals, statuses);
+}
+
 /** The notify checkbox posts `on` when ticked and nothing when not. */
 const notifyChecked = (value: unknown): boolean => value === 'on';
 
@@ -63,6 +88,8 @@ export const declareIncidentForm: FormHandler = {
       await declareIncident(context, actor, {
         title: text(values.title),
         severity: text(values.severity) as Severity,
+        signals: postedSignals(values) as SeveritySignalId[],
+        severityOverrideReason: text(values.severityOverrideReason),
         status: text(values.status) as DeclareInput['status'],
         message: text(values.message),
         components: changesOf(sent),
@@ -72,6 +99,23 @@ export const declareIncidentForm: FormHandler = {
       sent,
     );
     return result.ok ? { ok: true, value: { location: incidentPage(result.value.id), notice: 'Incident declared.' } } : result;
+  },
+};
+
+/** What the declare form's "Suggest severity" button answers with: the form as posted, and the suggestion for it. */
+export interface SeveritySuggestionShown {
+  values: Record<string, unknown>;
+  suggestion: SeveritySuggestion;
+}
+
+/**
+ * "Suggest severity" on the declare form, for browsers without JavaScript: writes nothing, and
+ * answers the post with the same form, its suggestion computed here and pre-selected.
+ */
+export const suggestSeverityForm: FormHandler<SeveritySuggestionShown> = {
+  role: 'responder',
+  async run({ values }) {
+    return { ok: true, value: { shown: { values, suggestion: suggestionForForm(values) } } };
   },
 };
 
@@ -133,6 +177,7 @@ export function incidentDetailsForm(incidentId: string): FormHandler {
       const result = await updateIncidentDetails(context, actor, incidentId, {
         title: text(values.title),
         severity: text(values.severity) as Severity,
+        severityReason: text(values.severityReason),
       });
       return result.ok ? { ok: true, value: { location: incidentPage(incidentId), notice: 'Incident details saved.' } } : result;
     },

@@ -41,6 +41,9 @@ export interface SeveritySuggestion {
 
 const rank = (severity: Severity) => severities.length - severities.indexOf(severity);
 
+/** A label as it reads inside a sentence: "Error rate…" → "error rate…"; acronyms ("API…", "CPU…") stay. */
+const inSentence = (label: string) => label.replace(/^[A-Z](?![A-Z])/, (letter) => letter.toLowerCase());
+
 /**
  * Suggests a severity from the ticked signals and the affected components' statuses: the most
  * severe one any of them points to; with none, Low (no customer-visible impact).
@@ -48,7 +51,7 @@ const rank = (severity: Severity) => severities.length - severities.indexOf(seve
 export function classifySeverity(signals: readonly SeveritySignalId[], componentStatuses: readonly ComponentStatus[]): SeveritySuggestion {
   const causes: { severity: Severity; label: string }[] = [];
   for (const signal of severitySignals) {
-    if (signals.includes(signal.id)) causes.push({ severity: signal.severity, label: signal.label.toLowerCase().replace(/^api/, 'API') });
+    if (signals.includes(signal.id)) causes.push({ severity: signal.severity, label: inSentence(signal.label) });
   }
   for (const status of new Set(componentStatuses)) {
     const cause = componentStatusSeverity[status];

@@ -125,7 +125,13 @@ export interface Declaration {
   notify?: boolean;
 }
 
-/** Declares an incident through /admin/incidents/new; returns its id, read from the page address. */
+/** What `declareIncident` gives as the reason when the severity chosen is not the suggested one. */
+export const OVERRIDE_REASON = 'Set by the e2e test';
+
+/**
+ * Declares an incident through /admin/incidents/new; returns its id, read from the page address.
+ * It ticks no signals; when the severity differs from the suggestion, it gives OVERRIDE_REASON.
+ */
 export async function declareIncident(page: Page, incident: Declaration): Promise<string> {
   await page.goto('/admin/incidents/new');
   await page.getByLabel('Title').fill(incident.title);
@@ -136,6 +142,10 @@ export async function declareIncident(page: Page, incident: Declaration): Promis
     await affected.getByLabel(component, { exact: true }).selectOption({ label: status });
   }
   if (incident.notify !== undefined) await page.getByLabel('Notify subscribers').setChecked(incident.notify);
+  // A severity other than the classifier's suggestion needs a reason. The field is shown when it
+  // is needed (with JavaScript) or always (without); the reason is kept only when it was needed.
+  const reason = page.getByLabel('Why a different severity?');
+  if (await reason.isVisible()) await reason.fill(OVERRIDE_REASON);
   await page.getByRole('button', { name: 'Declare incident' }).click();
   await expect(page).toHaveURL(/\/admin\/incidents\/[a-z0-9]+$/);
   await expect(page.getByRole('status')).toContainText('Incident declared.');

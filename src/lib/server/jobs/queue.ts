@@ -12,7 +12,7 @@ export interface JobData {
   'delivery-send': { notificationId: string; deliveryIds: string[] };
   'subscriber-confirmation': { subscriberId: string };
   'customer-email': { incidentId: string };
-  'update-cadence-check': { incidentId: string };
+  'update-cadence-check': { incidentId: string; dueAt: string };
   'postmortem-check': { incidentId: string; kind: 'postmortem_reminder' | 'postmortem_overdue'; occasion: string };
   'team-alert': { incidentId: string; kind: TeamAlertKind; occasion: string };
 }
@@ -51,9 +51,20 @@ export const jobNames: JobName[] = [
   'team-alert',
 ];
 
+/**
+ * Plan jobs that must exist once per occasion: their queues use pg-boss's `short` policy (one
+ * waiting job per key), so a retried or doubled job cannot start a second chain of reminders.
+ */
+const onePerKey: { [Name in JobName]?: (data: JobData[Name]) => string } = {
+  'customer-email': (data) => data.incidentId,
+  'update-cadence-check': (data) => `${data.incidentId}:${data.dueAt}`,
+  'postmortem-check': (data) => `${data.incidentId}:${data.kind}:${data.occasion}`,
+  'team-alert': (data) => `${data.incidentId}:${data.kind}:${data.occasion}`,
+};
+
 /** What services use to queue work: `db` may be a transaction, so the job commits with the change. */
 export interface JobQueue {
-  send<Name extends JobName>(db: Database, name: Name, data: JobData[Name], options?: { startAfter?: Date; singletonKey?: string }): Promise<void>;
+  send<Name extends JobName>(db: Database, name: Name, data: JobData[Name], options?: { startAfter?: Date }): Promise<void>;
 }
 
 /**
@@ -98,7 +109,7 @@ export async function startJobQueue(handle: DatabaseHandle, settings: QueueSetti
   };
   for (const name of jobNames) {
     if (await installer.getQueue(name)) await installer.updateQueue(name, queueOptions);
-    else await installer.createQueue(name, queueOptions);
+    else await installer.createQueue(name, { ...queueOptions, policy: onePerKey[name] ? 'short' : 'standard' });
   }
   await installer.stop({ graceful: false, close: false });
 
@@ -115,10 +126,11 @@ export async function startJobQueue(handle: DatabaseHandle, settings: QueueSetti
   await boss.start();
   const queue: JobQueue = {
     async send(db, name, data, sendOptions = {}) {
+      const keyOf = onePerKey[name] as ((value: typeof data) => string) | undefined;
       await boss.send(name, data, {
         db: drizzleExecutor(db),
         ...(sendOptions.startAfter ? { startAfter: sendOptions.startAfter } : {}),
-        ...(sendOptions.singletonKey ? { singletonKey: sendOptions.singletonKey } : {}),
+        ...(keyOf ? { singletonKey: keyOf(data) } : {}),
       });
     },
   };

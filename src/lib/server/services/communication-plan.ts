@@ -26,15 +26,21 @@ import { queueIncidentNotification } from './notifications';
 export async function applyCustomerEmailRule(db: Database, context: ServiceContext, row: IncidentRow, policy: CommunicationPolicy, now: Date): Promise<void> {
   const state = row.customerEmailState;
   if (!isIncidentOpen(row.status)) {
-    if (state === 'scheduled') {
-      const lasted = formatDuration((row.resolvedAt ?? now).getTime() - row.startedAt.getTime());
-      await db.update(incident).set({ customerEmailState: 'skipped', customerEmailNote: `resolved after ${lasted}` }).where(eq(incident.id, row.id));
+    if (state !== 'scheduled') return;
+    const resolvedAt = row.resolvedAt ?? now;
+    if (row.customerEmailDueAt && resolvedAt >= row.customerEmailDueAt) {
+      // It was owed before the resolution (no worker sent it in time): customers get it now, with the resolution.
+      await deliverCustomerEmail(db, context, row, now, `sent with the resolution, ${formatDuration(now.getTime() - row.customerEmailDueAt.getTime())} after it was due`);
+      return;
     }
+    const lasted = formatDuration(resolvedAt.getTime() - row.startedAt.getTime());
+    await db.update(incident).set({ customerEmailState: 'skipped', customerEmailNote: `resolved after ${lasted}` }).where(eq(incident.id, row.id));
     return;
   }
   const outage = isOutageSeverity(policy, row.severity);
   if (outage && (state === 'not_required' || state === 'cancelled')) {
-    const dueAt = customerEmailDueAt(policy, row.startedAt);
+    // Raised into the outage set after start + delay: owed from now, and not "late".
+    const dueAt = new Date(Math.max(customerEmailDueAt(policy, row.startedAt).getTime(), now.getTime()));
     await db.update(incident).set({ customerEmailState: 'scheduled', customerEmailDueAt: dueAt, customerEmailNote: null }).where(eq(incident.id, row.id));
     await context.queue.send(db, 'customer-email', { incidentId: row.id }, dueAt > now ? { startAfter: dueAt } : {});
   } else if (!outage && state === 'scheduled') {
@@ -58,7 +64,7 @@ export function emailsUpdate(row: Pick<IncidentRow, 'severity' | 'customerEmailS
 export async function scheduleCadenceCheck(db: Database, context: ServiceContext, row: IncidentRow, policy: CommunicationPolicy, postedAt: Date): Promise<void> {
   if (!isIncidentOpen(row.status)) return;
   const dueAt = nextUpdateDueAt(policy, postedAt);
-  await context.queue.send(db, 'update-cadence-check', { incidentId: row.id }, { startAfter: dueAt, singletonKey: `${row.id}:${dueAt.toISOString()}` });
+  await context.queue.send(db, 'update-cadence-check', { incidentId: row.id, dueAt: dueAt.toISOString() }, { startAfter: dueAt });
 }
 
 /** On resolution of an incident that owes a post-mortem: a reminder before the deadline and one at it. */

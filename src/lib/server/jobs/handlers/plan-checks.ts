@@ -25,7 +25,7 @@ export async function checkUpdateCadence(context: ServiceContext, incidentId: st
   const nextAt = new Date(dueAt.getTime() + cadenceMs);
   await context.db.transaction(async (tx) => {
     await context.queue.send(tx, 'team-alert', { incidentId, kind: 'update_overdue', occasion: dueAt.toISOString() });
-    await context.queue.send(tx, 'update-cadence-check', { incidentId }, { startAfter: nextAt, singletonKey: `${incidentId}:${nextAt.toISOString()}` });
+    await context.queue.send(tx, 'update-cadence-check', { incidentId, dueAt: nextAt.toISOString() }, { startAfter: nextAt });
   });
 }
 

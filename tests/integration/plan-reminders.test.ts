@@ -1,0 +1,292 @@
+/**
+ * The plan's reminders to staff: an overdue public update (every 30 minutes without one) and the
+ * post-mortem (a reminder 4 h before its 24 h deadline, and at the deadline). The clock is a
+ * FakeClock and the check handlers are called directly at chosen moments; the team-alert jobs
+ * they queue are read from pg-boss's table and run with a real SMTP sink.
+ */
+import { eq } from 'drizzle-orm';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Severity } from '../../src/lib/domain/statuses';
+import { incident, user } from '../../src/lib/server/db/schema';
+import { newId } from '../../src/lib/server/ids';
+import { checkPostmortem, checkUpdateCadence } from '../../src/lib/server/jobs/handlers/plan-checks';
+import { sendTeamAlert, teamAlertsOf, type TeamAlertKind } from '../../src/lib/server/jobs/handlers/team-alert';
+import { createMailer, type Mailer } from '../../src/lib/server/mail/transport';
+import { createContact } from '../../src/lib/server/services/contacts';
+import type { ServiceContext } from '../../src/lib/server/services/context';
+import { declareIncident, postIncidentUpdate, type IncidentRow } from '../../src/lib/server/services/incidents';
+import { updatePageSettings } from '../../src/lib/server/services/settings';
+import { FakeClock } from '../support/clock';
+import { createTestDatabase, type TestDatabase } from '../support/database';
+import { DAY, expectOk, HOUR, MINUTE, testActor } from '../support/factories';
+import { TEST_MAIL_FROM, TEST_PUBLIC_URL } from '../support/mail-workers';
+import { queuedJobs } from '../support/queued-jobs';
+import { startSmtpSink, type ReceivedMail, type SmtpSink } from '../support/smtp-sink';
+
+const SECOND = 1000;
+const PAGE = 'Acme Cloud';
+const BASE = new Date('2026-03-01T00:00:00.000Z');
+const clock = new FakeClock(BASE);
+let handle: TestDatabase;
+let context: ServiceContext;
+let sink: SmtpSink;
+let mailer: Mailer;
+let owner: { userId: string; label: string };
+
+beforeAll(async () => {
+  handle = await createTestDatabase();
+  context = { db: handle.db, clock, queue: handle.queue };
+  sink = await startSmtpSink();
+  mailer = createMailer({ smtpUrl: sink.url, mailFrom: TEST_MAIL_FROM, dkim: undefined, dataDir: '/nonexistent' });
+  expectOk(await updatePageSettings(context, testActor, { name: PAGE, description: '', timeZone: 'UTC' }));
+  const add = (name: string, email: string, severities: Severity[]) => createContact(context, testActor, { name, role: 'On call', email, webhookUrl: null, severities }).then(expectOk);
+  await add('Ada Commander', 'ada@example.com', ['critical', 'high']);
+  await add('Sam Support', 'sam@example.com', ['critical']);
+  await add('Mia Medium', 'mia@example.com', ['medium']);
+  const ownerId = newId();
+  await handle.db.insert(user).values({ id: ownerId, email: 'olga@example.com', name: 'Olga Owner', role: 'responder', createdAt: clock.now() });
+  owner = { userId: ownerId, label: 'Olga Owner <olga@example.com>' };
+});
+
+afterAll(async () => {
+  mailer?.close();
+  await handle?.close();
+  await sink?.close();
+});
+
+let days = 0;
+let titles = 0;
+
+/** Declares an incident, owned by Olga, at the start of a day of its own. */
+async function declare(severity: Severity): Promise<IncidentRow> {
+  days += 1;
+  clock.set(new Date(BASE.getTime() + days * 3 * DAY));
+  return expectOk(
+    await declareIncident(context, owner, { title: `Incident ${++titles}`, severity, status: 'investigating', message: 'Looking into it.', notifySubscribers: false }),
+  );
+}
+
+function at(row: IncidentRow, offset: number): Date {
+  clock.set(new Date(row.startedAt.getTime() + offset));
+  return clock.now();
+}
+
+async function post(row: IncidentRow, offset: number, status: 'identified' | 'investigating' | 'resolved' = 'identified') {
+  at(row, offset);
+  return expectOk(await postIncidentUpdate(context, owner, row.id, { status, message: `Now ${status}.`, notifySubscribers: false }));
+}
+
+async function reload(row: IncidentRow): Promise<IncidentRow> {
+  const [fresh] = await handle.db.select().from(incident).where(eq(incident.id, row.id));
+  return fresh!;
+}
+
+/** Team-alert jobs of one kind queued for the incident. */
+async function alertJobs(row: IncidentRow, kind: TeamAlertKind) {
+  return (await queuedJobs(handle, 'team-alert', row.id)).filter((job) => job.data.kind === kind);
+}
+
+/** Runs every queued team-alert job of one kind, as the worker would (again, for those already run). */
+async function runAlertJobs(row: IncidentRow, kind: TeamAlertKind) {
+  for (const job of await alertJobs(row, kind)) await sendTeamAlert(context, mailer, { ...job.data, publicUrl: TEST_PUBLIC_URL });
+}
+
+async function alertRows(row: IncidentRow, kind: TeamAlertKind) {
+  return (await teamAlertsOf(context, row.id)).filter((item) => item.kind === kind);
+}
+
+function mailsAbout(row: IncidentRow, headline: string): ReceivedMail[] {
+  return sink.received.filter((mail) => mail.parsed.subject?.startsWith(`[${PAGE}] ${headline}: ${row.title}`));
+}
+
+const recipients = (rows: { recipientEmail: string }[]) => rows.map((item) => item.recipientEmail).sort();
+const minutes = (count: number, seconds = 0) => count * MINUTE + seconds * SECOND;
+
+describe('the 30-minute update cadence', () => {
+  it('queues the first check for thirty minutes after the start', async () => {
+    const row = await declare('high');
+    const checks = await queuedJobs(handle, 'update-cadence-check', row.id);
+    expect(checks.map((job) => job.startAfter)).toEqual([new Date(row.startedAt.getTime() + minutes(30))]);
+  });
+
+  it('reminds the contacts and the owner once at 30:00, not at 29:59, and not again at 30:10', async () => {
+    const row = await declare('high');
+    const dueAt = new Date(row.startedAt.getTime() + minutes(30));
+
+    at(row, minutes(29, 59));
+    await checkUpdateCadence(context, row.id);
+    expect(await alertJobs(row, 'update_overdue')).toEqual([]);
+    await runAlertJobs(row, 'update_overdue');
+    expect(await alertRows(row, 'update_overdue')).toEqual([]);
+
+    at(row, minutes(30));
+    await checkUpdateCadence(context, row.id);
+    const jobs = await alertJobs(row, 'update_overdue');
+    expect(jobs.map((job) => job.data)).toEqual([{ incidentId: row.id, kind: 'update_overdue', occasion: dueAt.toISOString() }]);
+    await runAlertJobs(row, 'update_overdue');
+    const rows = await alertRows(row, 'update_overdue');
+    expect(recipients(rows)).toEqual(['ada@example.com', 'olga@example.com']);
+    expect(rows.every((item) => item.channel === 'email' && item.sentAt !== null && item.occasion === dueAt.toISOString())).toBe(true);
+    const mails = mailsAbout(row, 'Update overdue');
+    expect(mails.map((mail) => mail.to).sort()).toEqual(['ada@example.com', 'olga@example.com']);
+    expect(mails[0]!.parsed.subject).toBe(`[${PAGE}] Update overdue: ${row.title} (no public update for 30 min)`);
+    // The next check is queued for the next missed cadence.
+    const nextAt = new Date(row.startedAt.getTime() + minutes(60));
+    expect((await queuedJobs(handle, 'update-cadence-check', row.id)).map((job) => job.startAfter)).toContainEqual(nextAt);
+
+    at(row, minutes(30, 10));
+    await checkUpdateCadence(context, row.id);
+    await runAlertJobs(row, 'update_overdue');
+    expect(await alertRows(row, 'update_overdue')).toHaveLength(2);
+    expect(mailsAbout(row, 'Update overdue')).toHaveLength(2);
+  });
+
+  it('reminds again, once, for each further half hour without an update', async () => {
+    const row = await declare('critical');
+    at(row, minutes(30));
+    await checkUpdateCadence(context, row.id);
+    await runAlertJobs(row, 'update_overdue');
+    expect(await alertRows(row, 'update_overdue')).toHaveLength(3);
+
+    at(row, minutes(60));
+    await checkUpdateCadence(context, row.id);
+    await checkUpdateCadence(context, row.id);
+    await runAlertJobs(row, 'update_overdue');
+    const rows = await alertRows(row, 'update_overdue');
+    expect(rows).toHaveLength(6);
+    expect(new Set(rows.map((item) => item.occasion))).toEqual(
+      new Set([new Date(row.startedAt.getTime() + minutes(30)).toISOString(), new Date(row.startedAt.getTime() + minutes(60)).toISOString()]),
+    );
+    expect(recipients(rows.filter((item) => item.occasion.endsWith(new Date(row.startedAt.getTime() + minutes(60)).toISOString())))).toEqual([
+      'ada@example.com',
+      'olga@example.com',
+      'sam@example.com',
+    ]);
+    expect(mailsAbout(row, 'Update overdue')).toHaveLength(6);
+  });
+
+  it('starts counting again from an update posted at 20:00', async () => {
+    const row = await declare('high');
+    await post(row, minutes(20));
+    expect((await queuedJobs(handle, 'update-cadence-check', row.id)).map((job) => job.startAfter)).toContainEqual(new Date(row.startedAt.getTime() + minutes(50)));
+
+    // The check queued at the start still runs at 30:00: the update made it a no-op.
+    at(row, minutes(30));
+    await checkUpdateCadence(context, row.id);
+    at(row, minutes(49, 59));
+    await checkUpdateCadence(context, row.id);
+    expect(await alertJobs(row, 'update_overdue')).toEqual([]);
+
+    at(row, minutes(50));
+    await checkUpdateCadence(context, row.id);
+    expect((await alertJobs(row, 'update_overdue')).map((job) => job.data.occasion)).toEqual([new Date(row.startedAt.getTime() + minutes(50)).toISOString()]);
+    await runAlertJobs(row, 'update_overdue');
+    expect(recipients(await alertRows(row, 'update_overdue'))).toEqual(['ada@example.com', 'olga@example.com']);
+  });
+
+  it('reminds nobody about a resolved incident', async () => {
+    const row = await declare('high');
+    await post(row, minutes(10), 'resolved');
+    at(row, minutes(30));
+    await checkUpdateCadence(context, row.id);
+    at(row, minutes(90));
+    await checkUpdateCadence(context, row.id);
+    expect(await alertJobs(row, 'update_overdue')).toEqual([]);
+  });
+});
+
+describe('post-mortem reminders', () => {
+  /** A Critical incident resolved one hour after it started, and the post-mortem deadline. */
+  async function resolvedCritical() {
+    const row = await declare('critical');
+    await post(row, HOUR, 'resolved');
+    const resolved = await reload(row);
+    const resolvedAt = resolved.resolvedAt!;
+    return { row: resolved, resolvedAt, dueAt: new Date(resolvedAt.getTime() + 24 * HOUR) };
+  }
+
+  it('queues a reminder 4 h before the deadline and a check at the deadline, on resolution', async () => {
+    const { row, resolvedAt, dueAt } = await resolvedCritical();
+    const checks = await queuedJobs(handle, 'postmortem-check', row.id);
+    expect(checks.map((job) => ({ data: job.data, startAfter: job.startAfter }))).toEqual([
+      { data: { incidentId: row.id, kind: 'postmortem_reminder', occasion: resolvedAt.toISOString() }, startAfter: new Date(dueAt.getTime() - 4 * HOUR) },
+      { data: { incidentId: row.id, kind: 'postmortem_overdue', occasion: resolvedAt.toISOString() }, startAfter: dueAt },
+    ]);
+  });
+
+  it('reminds once at due − 4 h and once more when overdue', async () => {
+    const { row, resolvedAt, dueAt } = await resolvedCritical();
+    const reminder = { incidentId: row.id, kind: 'postmortem_reminder' as const, occasion: resolvedAt.toISOString() };
+    const overdue = { incidentId: row.id, kind: 'postmortem_overdue' as const, occasion: resolvedAt.toISOString() };
+
+    // A job that runs a second early waits for its moment rather than alerting.
+    clock.set(new Date(dueAt.getTime() - 4 * HOUR - SECOND));
+    await checkPostmortem(context, reminder);
+    expect(await alertJobs(row, 'postmortem_reminder')).toEqual([]);
+
+    clock.set(new Date(dueAt.getTime() - 4 * HOUR));
+    await checkPostmortem(context, reminder);
+    await runAlertJobs(row, 'postmortem_reminder');
+    expect(recipients(await alertRows(row, 'postmortem_reminder'))).toEqual(['ada@example.com', 'olga@example.com', 'sam@example.com']);
+    expect(mailsAbout(row, 'Post-mortem due in 4 h')).toHaveLength(3);
+
+    clock.set(new Date(dueAt.getTime() - 3 * HOUR));
+    await checkPostmortem(context, reminder);
+    await runAlertJobs(row, 'postmortem_reminder');
+    expect(await alertRows(row, 'postmortem_reminder')).toHaveLength(3);
+    expect(mailsAbout(row, 'Post-mortem due in 4 h')).toHaveLength(3);
+    expect(await alertRows(row, 'postmortem_overdue')).toEqual([]);
+
+    clock.set(dueAt);
+    await checkPostmortem(context, overdue);
+    await runAlertJobs(row, 'postmortem_overdue');
+    expect(recipients(await alertRows(row, 'postmortem_overdue'))).toEqual(['ada@example.com', 'olga@example.com', 'sam@example.com']);
+    expect(mailsAbout(row, 'Post-mortem overdue')).toHaveLength(3);
+
+    clock.set(new Date(dueAt.getTime() + HOUR));
+    await checkPostmortem(context, overdue);
+    await runAlertJobs(row, 'postmortem_overdue');
+    expect(await alertRows(row, 'postmortem_overdue')).toHaveLength(3);
+  });
+
+  it('reminds nobody once the post-mortem is published', async () => {
+    const { row, resolvedAt, dueAt } = await resolvedCritical();
+    await handle.db.update(incident).set({ postmortemPublishedAt: new Date(resolvedAt.getTime() + 2 * HOUR), status: 'postmortem' }).where(eq(incident.id, row.id));
+    clock.set(new Date(dueAt.getTime() - 4 * HOUR));
+    await checkPostmortem(context, { incidentId: row.id, kind: 'postmortem_reminder', occasion: resolvedAt.toISOString() });
+    clock.set(dueAt);
+    await checkPostmortem(context, { incidentId: row.id, kind: 'postmortem_overdue', occasion: resolvedAt.toISOString() });
+    expect(await alertJobs(row, 'postmortem_reminder')).toEqual([]);
+    expect(await alertJobs(row, 'postmortem_overdue')).toEqual([]);
+  });
+
+  it('reminds nobody when only the post-mortem date is set and the status is still resolved', async () => {
+    const { row, resolvedAt, dueAt } = await resolvedCritical();
+    await handle.db.update(incident).set({ postmortemPublishedAt: new Date(resolvedAt.getTime() + 2 * HOUR) }).where(eq(incident.id, row.id));
+    clock.set(dueAt);
+    await checkPostmortem(context, { incidentId: row.id, kind: 'postmortem_overdue', occasion: resolvedAt.toISOString() });
+    expect(await alertJobs(row, 'postmortem_overdue')).toEqual([]);
+  });
+
+  it('ignores the checks of a resolution that was reopened, and follows the new one', async () => {
+    const { row, resolvedAt: firstResolution } = await resolvedCritical();
+    await post(row, 2 * HOUR, 'investigating');
+    await post(row, 3 * HOUR, 'resolved');
+    const secondResolution = (await reload(row)).resolvedAt!;
+    expect(secondResolution).not.toEqual(firstResolution);
+
+    clock.set(new Date(firstResolution.getTime() + 24 * HOUR));
+    await checkPostmortem(context, { incidentId: row.id, kind: 'postmortem_overdue', occasion: firstResolution.toISOString() });
+    expect(await alertJobs(row, 'postmortem_overdue')).toEqual([]);
+
+    clock.set(new Date(secondResolution.getTime() + 24 * HOUR));
+    await checkPostmortem(context, { incidentId: row.id, kind: 'postmortem_overdue', occasion: secondResolution.toISOString() });
+    expect((await alertJobs(row, 'postmortem_overdue')).map((job) => job.data.occasion)).toEqual([secondResolution.toISOString()]);
+  });
+
+  it('owes no post-mortem for a Medium incident', async () => {
+    const row = await declare('medium');
+    await post(row, HOUR, 'resolved');
+    expect(await queuedJobs(handle, 'postmortem-check', row.id)).toEqual([]);
+  });
+});
