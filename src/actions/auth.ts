@@ -72,7 +72,8 @@ export async function signOut(astro: FormRequest): Promise<Response> {
   return astro.redirect('/login', 303);
 }
 
-function outcome<T>(astro: FormRequest, intent: string, values: Record<string, unknown>, result: ServiceResult<T>): FormFailure | null {
+/** The failure a form shows for a failed service result; null on success. */
+function failureOf<T>(intent: string, values: Record<string, unknown>, result: ServiceResult<T>): FormFailure | null {
   if (result.ok) return null;
   const fieldErrors = 'fieldErrors' in result.failure ? result.failure.fieldErrors : {};
   return failure(intent, statusOfFailure(result.failure), result.failure.message, values, fieldErrors);
@@ -87,7 +88,7 @@ export async function setUpOwner(astro: FormRequest): Promise<Response | FormFai
     password: String(values.password ?? ''),
     confirmPassword: String(values.confirmPassword ?? ''),
   });
-  const failed = outcome(astro, 'setup', values, result);
+  const failed = failureOf('setup', values, result);
   if (failed || !result.ok) return failed!;
   await startSession(astro, result.value.id);
   setNotice(astro.cookies, 'Welcome to Herald. Start by adding the components your customers rely on.');
@@ -101,7 +102,7 @@ export async function setPassword(astro: FormRequest, token: string): Promise<Re
     password: String(values.password ?? ''),
     confirmPassword: String(values.confirmPassword ?? ''),
   });
-  const failed = outcome(astro, 'set-password', values, result);
+  const failed = failureOf('set-password', values, result);
   if (failed || !result.ok) return failed!;
   await startSession(astro, result.value.userId);
   setNotice(astro.cookies, 'Your password is set.');

@@ -1,4 +1,3 @@
-import { renderMarkdown } from '../lib/domain/markdown';
 import { postmortemDraftInput, publishPostmortem, savePostmortemDraft } from '../lib/server/services/postmortem';
 import { parseInput } from '../lib/server/services/validation';
 import type { FormHandler } from './form';
@@ -13,7 +12,6 @@ const postmortemPage = (incidentId: string) => `/admin/incidents/${incidentId}/p
 /** A preview: the posted text and its rendering, shown by the page that answers the POST. */
 export interface PostmortemPreview {
   body: string;
-  html: string;
   notifySubscribers: boolean;
 }
 
@@ -24,7 +22,7 @@ export const previewPostmortemForm: FormHandler<PostmortemPreview> = {
     const parsed = parseInput(postmortemDraftInput, { body: text(values.body) });
     if (!parsed.ok) return parsed;
     const { body } = parsed.value;
-    return { ok: true, value: { shown: { body, html: renderMarkdown(body, { headingOffset: 2 }), notifySubscribers: notifyChecked(values.notifySubscribers) } } };
+    return { ok: true, value: { shown: { body, notifySubscribers: notifyChecked(values.notifySubscribers) } } };
   },
 };
 
