@@ -1,4 +1,4 @@
-import { holdCustomerEmail, sendCustomerEmailNow } from '../lib/server/services/communication-plan';
+import { holdCustomerEmail, reassignIncidentOwner, sendCustomerEmailNow } from '../lib/server/services/communication-plan';
 import { updateCommunicationPolicy } from '../lib/server/services/communication-policy';
 import type { FormHandler, FormValues } from './form';
 
@@ -56,3 +56,14 @@ export const updateCommunicationPolicyForm: FormHandler = {
     return result.ok ? { ok: true, value: { location: '/admin/settings/communication', notice: 'Communication plan saved.' } } : result;
   },
 };
+
+/** Hands the incident's communication (and its reminders) to another responder. */
+export function reassignOwnerForm(incidentId: string): FormHandler {
+  return {
+    role: 'responder',
+    async run({ values, actor, context }) {
+      const result = await reassignIncidentOwner(context, actor, incidentId, text(values.ownerId));
+      return result.ok ? { ok: true, value: { location: incidentPage(incidentId), notice: 'The incident has a new communication owner.' } } : result;
+    },
+  };
+}

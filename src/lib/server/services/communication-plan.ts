@@ -9,9 +9,10 @@ import {
   type CommunicationPolicy,
 } from '../../domain/communication-policy';
 import { formatDuration } from '../../domain/duration';
+import { hasRole } from '../../domain/roles';
 import { isIncidentOpen, severityLabels } from '../../domain/statuses';
 import type { Database } from '../db';
-import { incident, incidentUpdate, notification } from '../db/schema';
+import { incident, incidentUpdate, notification, user } from '../db/schema';
 import { recordAudit } from './audit';
 import type { Actor, ServiceContext } from './context';
 import { invalid, notFound, success, type ServiceResult } from './errors';
@@ -151,3 +152,25 @@ export async function holdCustomerEmail(context: ServiceContext, actor: Actor, i
   });
 }
 
+
+/** Hands the incident's communication to another responder (reminders then go to them). */
+export async function reassignIncidentOwner(context: ServiceContext, actor: Actor, incidentId: string, ownerId: string): Promise<ServiceResult<null>> {
+  const now = context.clock.now();
+  return context.db.transaction(async (tx) => {
+    const [row] = await tx.select().from(incident).where(eq(incident.id, incidentId)).for('update');
+    if (!row) return notFound('That incident does not exist.');
+    const [owner] = await tx.select().from(user).where(eq(user.id, ownerId));
+    if (!owner || owner.disabledAt !== null || !hasRole(owner.role, 'responder')) {
+      return invalid({ ownerId: 'Choose an active responder, admin or owner.' });
+    }
+    await tx.update(incident).set({ ownerId, updatedAt: now }).where(eq(incident.id, incidentId));
+    await recordAudit(tx, actor, now, { action: 'incident.owner', entityType: 'incident', entityId: incidentId, before: { ownerId: row.ownerId }, after: { ownerId } });
+    return success(null);
+  });
+}
+
+/** Staff who can own an incident's communication: active responders and above. */
+export async function possibleIncidentOwners(context: ServiceContext): Promise<{ id: string; name: string; email: string }[]> {
+  const rows = await context.db.select({ id: user.id, name: user.name, email: user.email, role: user.role, disabledAt: user.disabledAt }).from(user).orderBy(user.name);
+  return rows.filter((row) => row.disabledAt === null && hasRole(row.role, 'responder')).map(({ id, name, email }) => ({ id, name, email }));
+}

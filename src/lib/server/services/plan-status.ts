@@ -94,6 +94,7 @@ export interface PlanStatus {
   customerEmailActionable: boolean;
   /** A post-mortem is owed and not yet published. */
   postmortemOwed: boolean;
+  ownerId: string | null;
   /** The incident is resolved, so a post-mortem can be written (owed or not). */
   postmortemWritable: boolean;
   postmortemPublished: boolean;
@@ -228,6 +229,7 @@ export async function getPlanStatus(context: ServiceContext, incidentId: string,
     postmortem,
     customerEmailActionable: row.customerEmailState === 'scheduled' || row.customerEmailState === 'held',
     postmortemOwed: postmortem.state === 'pending' || postmortem.state === 'overdue',
+    ownerId: row.ownerId,
     postmortemWritable: row.resolvedAt !== null && (row.status === 'resolved' || row.status === 'postmortem'),
     postmortemPublished: row.postmortemPublishedAt !== null,
   };
