@@ -15,6 +15,7 @@ export interface JobData {
   'update-cadence-check': { incidentId: string; dueAt: string };
   'postmortem-check': { incidentId: string; kind: 'postmortem_reminder' | 'postmortem_overdue'; occasion: string };
   'team-alert': { incidentId: string; kind: TeamAlertKind; occasion: string };
+  'user-invitation': { userId: string; invitedBy: string };
 }
 export type JobName = keyof JobData;
 
@@ -49,6 +50,7 @@ export const jobNames: JobName[] = [
   'update-cadence-check',
   'postmortem-check',
   'team-alert',
+  'user-invitation',
 ];
 
 /**

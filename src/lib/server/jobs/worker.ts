@@ -7,6 +7,7 @@ import { fanOutNotification } from './handlers/fan-out';
 import { sendDeliveries } from './handlers/send-deliveries';
 import { sendCustomerEmailIfDue } from '../services/communication-plan';
 import { checkPostmortem, checkUpdateCadence } from './handlers/plan-checks';
+import { sendUserInvitation } from './handlers/invitation';
 import { sendTeamAlert } from './handlers/team-alert';
 import type { JobData } from './queue';
 
@@ -54,6 +55,10 @@ export async function startWorkers(boss: PgBoss, dependencies: WorkerDependencie
 
   await boss.work<JobData['postmortem-check']>('postmortem-check', { ...polling, batchSize: 1 }, async ([job]) => {
     await checkPostmortem(context, job!.data);
+  });
+
+  await boss.work<JobData['user-invitation']>('user-invitation', { ...polling, batchSize: 1 }, async ([job]) => {
+    await sendUserInvitation(context, mailer, { ...job!.data, publicUrl });
   });
 
   // sendTeamAlert throws when an email was refused, so pg-boss retries the missing ones.

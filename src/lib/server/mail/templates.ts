@@ -175,3 +175,27 @@ export function teamAlertMail(content: TeamAlertMailContent): RenderedMail {
   });
   return { subject: content.subject, html, text };
 }
+
+export function invitationMail(options: { pageName: string; name: string; invitedBy: string; setPasswordUrl: string }): RenderedMail {
+  const subject = `[${options.pageName}] You are invited to the status page admin`;
+  const text = [
+    `Hello ${options.name},`,
+    '',
+    `${options.invitedBy} added you to the ${options.pageName} status page admin. Choose a password to sign in:`,
+    '',
+    options.setPasswordUrl,
+    '',
+    'The link works once, for 72 hours. If you did not expect this, ignore this email.',
+  ].join('\n');
+  const html = layout({
+    pageName: options.pageName,
+    preheader: 'Choose a password to sign in.',
+    body: `<h1 style="margin:0 0 12px;font-size:20px">You are invited</h1>
+<p style="margin:0 0 12px">Hello ${escapeHtml(options.name)},</p>
+<p style="margin:0 0 16px">${escapeHtml(options.invitedBy)} added you to the ${escapeHtml(options.pageName)} status page admin. Choose a password to sign in.</p>
+<p style="margin:0 0 16px">${button(options.setPasswordUrl, 'Choose a password')}</p>
+<p style="margin:0 0 12px;font-size:13px;word-break:break-all">Or open this link: ${escapeHtml(options.setPasswordUrl)}</p>`,
+    footer: 'The link works once, for 72 hours. If you did not expect this, ignore this email.',
+  });
+  return { subject, html, text };
+}

@@ -114,6 +114,7 @@ export async function addUser(
     if (await emailTaken(tx, parsed.value.email)) return invalid({ email: 'A user with this email already exists.' });
     const [created] = await tx.insert(user).values({ id: newId(), ...parsed.value, createdAt: now }).returning();
     const token = await insertPasswordToken(tx, created!.id, now);
+    await context.queue.send(tx, 'user-invitation', { userId: created!.id, invitedBy: actor.label });
     await recordAudit(tx, actor, now, { action: 'user.add', entityType: 'user', entityId: created!.id, after: withoutHash(created!) });
     return success({ user: withoutHash(created!), passwordToken: token });
   });
@@ -138,9 +139,10 @@ export async function createUserWithPassword(
   });
 }
 
-async function insertPasswordToken(db: Database, userId: string, now: Date): Promise<string> {
-  // A new link replaces any earlier one that was not used.
-  await db.delete(passwordToken).where(and(eq(passwordToken.userId, userId), isNull(passwordToken.usedAt)));
+async function insertPasswordToken(db: Database, userId: string, now: Date, options: { replaceEarlier: boolean } = { replaceEarlier: true }): Promise<string> {
+  // A new link from an admin replaces any earlier one that was not used; the invitation email's
+  // own link sits beside the one shown to the admin, and using either spends both.
+  if (options.replaceEarlier) await db.delete(passwordToken).where(and(eq(passwordToken.userId, userId), isNull(passwordToken.usedAt)));
   const issued = issueToken();
   await db.insert(passwordToken).values({
     id: issued.id,
@@ -256,6 +258,7 @@ export async function setPasswordWithToken(
       .returning();
     if (!spent) return notFound('This link is invalid, used or expired. Ask an admin for a new one.');
     await tx.update(user).set({ passwordHash }).where(eq(user.id, found.userId));
+    await tx.delete(passwordToken).where(and(eq(passwordToken.userId, found.userId), isNull(passwordToken.usedAt)));
     await invalidateUserSessions(tx, found.userId);
     await recordAudit(tx, { userId: found.userId, label: found.email }, now, { action: 'user.set_password', entityType: 'user', entityId: found.userId });
     return success({ userId: found.userId });
@@ -268,4 +271,14 @@ export async function authenticate(context: ServiceContext, email: string, passw
   const matches = await verifyPassword(row?.passwordHash ?? null, password);
   if (!row || !matches || row.disabledAt !== null) return null;
   return row;
+}
+
+/** A set-password link for an invitation email, minted when the email is sent (only its hash is stored). */
+export async function mintInvitationLink(context: ServiceContext, userId: string): Promise<{ email: string; name: string; token: string } | null> {
+  const now = context.clock.now();
+  return context.db.transaction(async (tx) => {
+    const [row] = await tx.select().from(user).where(eq(user.id, userId));
+    if (!row || row.passwordHash !== null || row.disabledAt !== null) return null;
+    return { email: row.email, name: row.name, token: await insertPasswordToken(tx, userId, now, { replaceEarlier: false }) };
+  });
 }

@@ -1,0 +1,14 @@
+import type { Mailer } from '../../mail/transport';
+import { invitationMail } from '../../mail/templates';
+import type { ServiceContext } from '../../services/context';
+import { getPageSettings } from '../../services/settings';
+import { mintInvitationLink } from '../../services/users';
+
+/** Emails a new user their set-password link; nothing once they have set a password. */
+export async function sendUserInvitation(context: ServiceContext, mailer: Mailer, options: { userId: string; invitedBy: string; publicUrl: string }): Promise<void> {
+  const link = await mintInvitationLink(context, options.userId);
+  if (!link) return;
+  const page = await getPageSettings(context);
+  const mail = invitationMail({ pageName: page.name, name: link.name, invitedBy: options.invitedBy, setPasswordUrl: `${options.publicUrl}/set-password/${link.token}` });
+  await mailer.send({ to: link.email, ...mail, messageId: `<invitation.${options.userId}.${context.clock.now().getTime()}@${new URL(options.publicUrl).hostname}>` });
+}

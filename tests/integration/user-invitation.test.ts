@@ -1,0 +1,47 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { ServiceContext } from '../../src/lib/server/services/context';
+import { addUser, authenticate, createUserWithPassword, labelOf, setPasswordWithToken } from '../../src/lib/server/services/users';
+import { FakeClock } from '../support/clock';
+import { createTestDatabase, type TestDatabase } from '../support/database';
+import { expectOk, testActor } from '../support/factories';
+import { startMailWorkers, type MailWorkers } from '../support/mail-workers';
+import { startSmtpSink, type SmtpSink } from '../support/smtp-sink';
+
+const clock = new FakeClock(new Date());
+let handle: TestDatabase;
+let context: ServiceContext;
+let sink: SmtpSink;
+let workers: MailWorkers;
+
+beforeAll(async () => {
+  handle = await createTestDatabase();
+  context = { db: handle.db, clock, queue: handle.queue };
+  sink = await startSmtpSink();
+  workers = await startMailWorkers(handle, { smtpUrl: sink.url, clock });
+});
+
+afterAll(async () => {
+  await workers?.stop();
+  await sink?.close();
+  await handle?.close();
+});
+
+describe('inviting a user', () => {
+  it('emails the new user a set-password link of their own; using it spends the link shown to the admin', async () => {
+    const owner = expectOk(await createUserWithPassword(context, testActor, { email: 'owner@example.com', name: 'Olive', role: 'owner', password: 'a long password 1' }));
+    const actor = { userId: owner.id, label: labelOf(owner), role: owner.role };
+    const added = expectOk(await addUser(context, actor, { email: 'new@example.com', name: 'Nia', role: 'responder' }));
+
+    const [mail] = await sink.waitFor(1);
+    expect(mail!.to).toBe('new@example.com');
+    expect(mail!.parsed.subject).toBe('[Herald] You are invited to the status page admin');
+    expect(mail!.parsed.text).toContain('Olive <owner@example.com> added you');
+    const emailed = /\/set-password\/(\S+)/.exec(mail!.parsed.text ?? '')![1]!;
+    expect(emailed).not.toBe(added.passwordToken);
+
+    expectOk(await setPasswordWithToken(context, emailed, { password: 'nia-password-1', confirmPassword: 'nia-password-1' }));
+    expect(await authenticate(context, 'new@example.com', 'nia-password-1')).not.toBeNull();
+    const reuse = await setPasswordWithToken(context, added.passwordToken, { password: 'other-password-1', confirmPassword: 'other-password-1' });
+    expect(reuse.ok).toBe(false);
+  });
+});
