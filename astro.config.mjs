@@ -7,7 +7,8 @@ export default defineConfig({
   output: 'server',
   // scripts/server.ts imports the built handler (autostart disabled) so that migrations and
   // configuration checks run before the first request is accepted.
-  adapter: node({ mode: 'standalone' }),
+  // No request body Herald accepts is larger than a 1 MB CSV import.
+  adapter: node({ mode: 'standalone', bodySizeLimit: 2 * 1024 * 1024 }),
   // CSRF is checked for every non-GET request (forms and JSON) in src/middleware.ts.
   security: { checkOrigin: false },
   vite: {

@@ -1,6 +1,6 @@
 import { defineMiddleware } from 'astro:middleware';
-import { sessionCookieOptions } from './lib/server/auth/cookie';
-import { SESSION_COOKIE, sessionCookieExpiry, validateSessionToken } from './lib/server/auth/session';
+import { sessionCookieName, sessionCookieOptions } from './lib/server/auth/cookie';
+import { sessionCookieExpiry, validateSessionToken } from './lib/server/auth/session';
 import { config } from './lib/server/config';
 import { clientAddressOf, isSameOriginRequest, securityHeaders } from './lib/server/http';
 import { logger } from './lib/server/logger';
@@ -20,8 +20,10 @@ const STAFF_PATHS = /^\/(admin|login|logout|setup|set-password)(\/|$)/;
 
 export const onRequest = defineMiddleware(async (context, next) => {
   const started = performance.now();
-  const requestId = context.request.headers.get('x-request-id')?.slice(0, 64) || crypto.randomUUID();
   const settings = config();
+  // A proxy's request id is kept (for log correlation) only behind a trusted proxy, and only if plain.
+  const offeredId = settings.trustProxy ? context.request.headers.get('x-request-id') : null;
+  const requestId = offeredId && /^[A-Za-z0-9-]{1,64}$/.test(offeredId) ? offeredId : crypto.randomUUID();
   const { pathname } = context.url;
   const log = logger().child({ requestId });
 
@@ -60,16 +62,16 @@ export const onRequest = defineMiddleware(async (context, next) => {
     }
 
     // Public pages never read or refresh the session, so a shared cache can never store a cookie.
-    const token = STAFF_PATHS.test(pathname) ? context.cookies.get(SESSION_COOKIE)?.value : undefined;
+    const token = STAFF_PATHS.test(pathname) ? context.cookies.get(sessionCookieName())?.value : undefined;
     if (token) {
       const now = context.locals.context.clock.now();
       const session = await validateSessionToken(context.locals.context.db, token, now);
       if (session) {
         context.locals.user = session.user;
         context.locals.sessionId = session.sessionId;
-        context.cookies.set(SESSION_COOKIE, token, sessionCookieOptions(sessionCookieExpiry(session.times)));
+        context.cookies.set(token, sessionCookieOptions(sessionCookieExpiry(session.times)));
       } else {
-        context.cookies.delete(SESSION_COOKIE, { path: '/' });
+        context.cookies.delete(sessionCookieName(), { path: '/' });
       }
     }
 

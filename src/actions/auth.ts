@@ -1,14 +1,21 @@
 import { z } from 'zod';
-import { sessionCookieOptions } from '../lib/server/auth/cookie';
-import { consumeRateLimit, type RateLimitRule } from '../lib/server/auth/rate-limit';
-import { createSession, invalidateSession, SESSION_COOKIE, sessionCookieExpiry } from '../lib/server/auth/session';
+import { sessionCookieName, sessionCookieOptions } from '../lib/server/auth/cookie';
+import { clearRateLimit, consumeRateLimit, peekRateLimit, type RateLimitRule } from '../lib/server/auth/rate-limit';
+import { createSession, invalidateSession, sessionCookieExpiry } from '../lib/server/auth/session';
 import { statusOfFailure } from '../lib/server/http';
 import type { ServiceResult } from '../lib/server/services/errors';
 import { authenticate, createFirstOwner, setPasswordWithToken } from '../lib/server/services/users';
 import { readForm, setNotice, type FormFailure, type FormRequest } from './form';
 
-const LOGIN_PER_ADDRESS: RateLimitRule = { limit: 20, windowMs: 15 * 60 * 1000 };
-const LOGIN_PER_EMAIL: RateLimitRule = { limit: 10, windowMs: 15 * 60 * 1000 };
+const WINDOW_MS = 15 * 60 * 1000;
+/** Every attempt from one client address. */
+const LOGIN_PER_ADDRESS: RateLimitRule = { limit: 20, windowMs: WINDOW_MS };
+/**
+ * Failed attempts on one account: strict from one address, looser from everywhere, so that a
+ * stranger who knows a staff email cannot lock its owner out from another address.
+ */
+const FAILURES_PER_EMAIL_AND_ADDRESS: RateLimitRule = { limit: 10, windowMs: WINDOW_MS };
+const FAILURES_PER_EMAIL: RateLimitRule = { limit: 100, windowMs: WINDOW_MS };
 const GENERIC_LOGIN_ERROR = 'Email or password is incorrect.';
 
 const loginInput = z.object({
@@ -36,7 +43,7 @@ function failure(intent: string, status: number, message: string, values: Record
 async function startSession(astro: FormRequest, userId: string): Promise<void> {
   const { db, clock } = astro.locals.context;
   const { token, times } = await createSession(db, userId, clock.now());
-  astro.cookies.set(SESSION_COOKIE, token, sessionCookieOptions(sessionCookieExpiry(times)));
+  astro.cookies.set(token, sessionCookieOptions(sessionCookieExpiry(times)));
 }
 
 /** Signs in with one generic error for any wrong email or password, limited per address and per email. */
@@ -50,24 +57,34 @@ export async function signIn(astro: FormRequest, next: string | null): Promise<R
   const { db, clock } = astro.locals.context;
   const now = clock.now();
   const email = parsed.data.email.toLowerCase();
-  const verdicts = await Promise.all([
-    consumeRateLimit(db, `login:address:${astro.locals.clientAddress}`, LOGIN_PER_ADDRESS, now),
-    consumeRateLimit(db, `login:email:${email}`, LOGIN_PER_EMAIL, now),
-  ]);
-  const refused = verdicts.find((verdict) => !verdict.allowed);
-  if (refused && !refused.allowed) {
-    const minutes = Math.ceil(refused.retryAfterSeconds / 60);
+  const address = astro.locals.clientAddress;
+  const failureKeys = [
+    [`login:failures:${email}|${address}`, FAILURES_PER_EMAIL_AND_ADDRESS],
+    [`login:failures:${email}`, FAILURES_PER_EMAIL],
+  ] as const;
+  const tooMany = (retryAfterSeconds: number) => {
+    const minutes = Math.ceil(retryAfterSeconds / 60);
     return failure('login', 429, `Too many sign-in attempts. Try again in ${minutes} minute${minutes === 1 ? '' : 's'}.`, values);
+  };
+  const attempt = await consumeRateLimit(db, `login:address:${address}`, LOGIN_PER_ADDRESS, now);
+  if (!attempt.allowed) return tooMany(attempt.retryAfterSeconds);
+  for (const [key, rule] of failureKeys) {
+    const verdict = await peekRateLimit(db, key, rule, now);
+    if (!verdict.allowed) return tooMany(verdict.retryAfterSeconds);
   }
   const user = await authenticate(astro.locals.context, email, parsed.data.password);
-  if (!user) return failure('login', 401, GENERIC_LOGIN_ERROR, values);
+  if (!user) {
+    for (const [key, rule] of failureKeys) await consumeRateLimit(db, key, rule, now);
+    return failure('login', 401, GENERIC_LOGIN_ERROR, values);
+  }
+  await clearRateLimit(db, failureKeys[0][0]);
   await startSession(astro, user.id);
   return astro.redirect(safeNextPath(next), 303);
 }
 
 export async function signOut(astro: FormRequest): Promise<Response> {
   if (astro.locals.sessionId) await invalidateSession(astro.locals.context.db, astro.locals.sessionId);
-  astro.cookies.delete(SESSION_COOKIE, { path: '/' });
+  astro.cookies.delete(sessionCookieName(), { path: '/' });
   setNotice(astro.cookies, 'You are signed out.');
   return astro.redirect('/login', 303);
 }

@@ -1,5 +1,6 @@
 import type { AstroCookies } from 'astro';
 import { hasRole, roleLabels, type Role } from '../lib/domain/roles';
+import { config } from '../lib/server/config';
 import { statusOfFailure } from '../lib/server/http';
 import type { ServiceContext } from '../lib/server/services/context';
 import type { ServiceResult } from '../lib/server/services/errors';
@@ -125,7 +126,7 @@ export async function handleForm<Shown = never>(astro: FormRequest, handlers: Re
 }
 
 export function setNotice(cookies: AstroCookies, notice: string): void {
-  cookies.set(FLASH_COOKIE, notice.slice(0, 300), { path: '/', httpOnly: true, sameSite: 'lax', maxAge: 60 });
+  cookies.set(FLASH_COOKIE, notice.slice(0, 300), { path: '/', httpOnly: true, sameSite: 'lax', secure: config().secure, maxAge: 60 });
 }
 
 /** The one-time message left by the previous form, removed once read. */

@@ -1,6 +1,6 @@
 import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { consumeRateLimit, clearRateLimit } from '../../src/lib/server/auth/rate-limit';
+import { consumeRateLimit, clearRateLimit, peekRateLimit } from '../../src/lib/server/auth/rate-limit';
 import {
   createSession,
   invalidateSession,
@@ -436,5 +436,19 @@ describe('audit', () => {
     );
     // No audit row holds a password hash.
     expect(JSON.stringify(rows)).not.toContain('$argon2');
+  });
+});
+
+describe('peeking at a rate limit', () => {
+  it('tells whether one more attempt would pass without counting it', async () => {
+    const rule = { limit: 2, windowMs: 15 * MINUTE };
+    const start = new Date('2026-03-05T10:00:00.000Z');
+    const key = 'login:failures:peek@example.com';
+    expect(await peekRateLimit(handle.db, key, rule, start)).toEqual({ allowed: true });
+    await consumeRateLimit(handle.db, key, rule, start);
+    expect(await peekRateLimit(handle.db, key, rule, start)).toEqual({ allowed: true });
+    await consumeRateLimit(handle.db, key, rule, start);
+    expect(await peekRateLimit(handle.db, key, rule, start)).toEqual({ allowed: false, retryAfterSeconds: 15 * 60 });
+    expect(await peekRateLimit(handle.db, key, rule, new Date(start.getTime() + 15 * MINUTE))).toEqual({ allowed: true });
   });
 });

@@ -35,3 +35,10 @@ export async function consumeRateLimit(db: Database, key: string, rule: RateLimi
 export async function clearRateLimit(db: Database, key: string): Promise<void> {
   await db.delete(rateLimit).where(sql`${rateLimit.key} = ${key}`);
 }
+
+/** Whether one more attempt would be allowed, without counting it (for limits on failures only). */
+export async function peekRateLimit(db: Database, key: string, rule: RateLimitRule, now: Date): Promise<RateLimitVerdict> {
+  const [row] = await db.select().from(rateLimit).where(sql`${rateLimit.key} = ${key}`);
+  if (!row || row.resetAt <= now || row.count < rule.limit) return { allowed: true };
+  return { allowed: false, retryAfterSeconds: Math.max(1, Math.ceil((row.resetAt.getTime() - now.getTime()) / 1000)) };
+}

@@ -4,7 +4,6 @@ import type { Database } from '../db';
 import { session, user } from '../db/schema';
 import { issueToken, parseToken, secretMatches } from './tokens';
 
-export const SESSION_COOKIE = 'herald_session';
 /** A session unused for this long ends. */
 export const SESSION_IDLE_TIMEOUT_MS = 24 * 60 * 60 * 1000;
 /** No session lives longer than this, however active. */

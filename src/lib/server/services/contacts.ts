@@ -5,6 +5,11 @@ import type { Database } from '../db';
 import { contact } from '../db/schema';
 import { newId } from '../ids';
 import { recordAudit } from './audit';
+
+/** A contact as the audit log keeps it: a webhook URL often carries a secret, so only whether one is set. */
+function forAudit<T extends { webhookUrl: string | null }>(row: T) {
+  return { ...row, webhookUrl: row.webhookUrl ? '(set)' : null };
+}
 import type { Actor, ServiceContext } from './context';
 import { notFound, success, type ServiceResult } from './errors';
 import { parseInput, requiredText } from './validation';
@@ -84,7 +89,7 @@ export async function createContact(context: ServiceContext, actor: Actor, input
       .insert(contact)
       .values({ id: newId(), ...parsed.value, createdAt: now, updatedAt: now })
       .returning();
-    await recordAudit(tx, actor, now, { action: 'contact.create', entityType: 'contact', entityId: created!.id, after: created });
+    await recordAudit(tx, actor, now, { action: 'contact.create', entityType: 'contact', entityId: created!.id, after: forAudit(created!) });
     return success(created!);
   });
 }
@@ -101,7 +106,7 @@ export async function updateContact(context: ServiceContext, actor: Actor, id: s
       .set({ ...parsed.value, updatedAt: now })
       .where(eq(contact.id, id))
       .returning();
-    await recordAudit(tx, actor, now, { action: 'contact.update', entityType: 'contact', entityId: id, before, after });
+    await recordAudit(tx, actor, now, { action: 'contact.update', entityType: 'contact', entityId: id, before: forAudit(before), after: forAudit(after!) });
     return success(after!);
   });
 }
@@ -111,7 +116,7 @@ export async function deleteContact(context: ServiceContext, actor: Actor, id: s
   return context.db.transaction(async (tx) => {
     const [before] = await tx.delete(contact).where(eq(contact.id, id)).returning();
     if (!before) return notFound('That contact does not exist.');
-    await recordAudit(tx, actor, now, { action: 'contact.delete', entityType: 'contact', entityId: id, before });
+    await recordAudit(tx, actor, now, { action: 'contact.delete', entityType: 'contact', entityId: id, before: forAudit(before) });
     return success(before);
   });
 }
