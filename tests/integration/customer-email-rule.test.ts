@@ -138,7 +138,7 @@ describe('declaring an outage', () => {
     });
     expect(row.customerEmailDueAt).toEqual(new Date(row.startedAt.getTime() + minutes(5)));
     const jobs = await queuedJobs(handle, 'customer-email', row.id);
-    expect(jobs.map((job) => ({ data: job.data, startAfter: job.startAfter }))).toEqual([{ data: { incidentId: row.id }, startAfter: row.customerEmailDueAt }]);
+    expect(jobs.map((job) => ({ data: job.data, startAfter: job.startAfter }))).toEqual([{ data: { incidentId: row.id, dueAt: row.customerEmailDueAt!.toISOString() }, startAfter: row.customerEmailDueAt }]);
     // The first update of an outage is not emailed even though staff left "notify" ticked: the rule decides when customers hear.
     expect(await notificationsOf(row)).toEqual([]);
     expect((await updatesOf(row)).map((update) => update.notifySubscribers)).toEqual([false]);
@@ -257,6 +257,18 @@ describe('a resolution after the due moment', () => {
     expect(notifications[0]!.incidentUpdateId).toBe(updates.at(-1)!.id);
     expect((await settledMailsAbout(row)).map((mail) => mail.to)).toEqual([READER]);
     expect(await runJob(row)).toBe('not_scheduled');
+  });
+});
+
+describe('a reopened outage', () => {
+  it('schedules the customer email again when an incident skipped as short is reopened', async () => {
+    const row = await declare('high');
+    await post(row, minutes(2), { status: 'resolved', notify: true });
+    expect((await reload(row)).customerEmailState).toBe('skipped');
+    await post(row, minutes(3), { status: 'investigating', notify: true });
+    expect(await reload(row)).toMatchObject({ customerEmailState: 'scheduled', customerEmailDueAt: new Date(row.startedAt.getTime() + minutes(5)) });
+    at(row, minutes(5));
+    expect(await runJob(row)).toBe('sent');
   });
 });
 

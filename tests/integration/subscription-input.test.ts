@@ -2,7 +2,7 @@ import { generateKeyPairSync } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { subscriber, subscriberToken } from '../../src/lib/server/db/schema';
 import { createMailer } from '../../src/lib/server/mail/transport';
-import { createComponent } from '../../src/lib/server/services/components';
+import { createComponent, removeComponent } from '../../src/lib/server/services/components';
 import type { ServiceContext } from '../../src/lib/server/services/context';
 import { mintSubscriberToken } from '../../src/lib/server/services/subscriber-tokens';
 import {
@@ -157,5 +157,15 @@ describe('DKIM', () => {
       mailer.close();
       await sink.close();
     }
+  });
+});
+
+describe('removing a component that subscribers chose', () => {
+  it('archives it, so their choice is kept instead of widening to every component', async () => {
+    const chosen = expectOk(await createComponent(context, testActor, { name: 'Chosen' }));
+    const reader = expectOk(await addSubscriberByAdmin(context, testActor, { email: 'chooser@example.com', componentIds: [chosen.id] }));
+    expect(expectOk(await removeComponent(context, testActor, chosen.id))).toEqual({ outcome: 'archived' });
+    const manageToken = await mintSubscriberToken(handle.db, { subscriberId: reader.id, purpose: 'manage', now: clock.now() });
+    expect(await getSubscription(context, manageToken)).toMatchObject({ componentIds: [chosen.id] });
   });
 });

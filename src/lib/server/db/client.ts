@@ -39,8 +39,14 @@ export function openPglite(dataDir?: string): DatabaseHandle {
       async executeSql(text, values) {
         // PGlite's `query` takes one statement; pg-boss's schema scripts (sent without values) hold many.
         if (values && values.length > 0) return { rows: (await client.query(text, values)).rows };
-        const results = await client.exec(text);
-        return { rows: results.at(-1)?.rows ?? [] };
+        try {
+          const results = await client.exec(text);
+          return { rows: results.at(-1)?.rows ?? [] };
+        } catch (error) {
+          // A script with its own BEGIN that failed midway would leave PGlite's only session aborted.
+          await client.exec('rollback').catch(() => {});
+          throw error;
+        }
       },
     },
     async migrate() {

@@ -11,7 +11,7 @@ export interface JobData {
   'notification-fan-out': { notificationId: string };
   'delivery-send': { notificationId: string; deliveryIds: string[] };
   'subscriber-confirmation': { subscriberId: string };
-  'customer-email': { incidentId: string };
+  'customer-email': { incidentId: string; dueAt: string };
   'update-cadence-check': { incidentId: string; dueAt: string };
   'postmortem-check': { incidentId: string; kind: 'postmortem_reminder' | 'postmortem_overdue'; occasion: string };
   'team-alert': { incidentId: string; kind: TeamAlertKind; occasion: string };
@@ -58,7 +58,7 @@ export const jobNames: JobName[] = [
  * waiting job per key), so a retried or doubled job cannot start a second chain of reminders.
  */
 const onePerKey: { [Name in JobName]?: (data: JobData[Name]) => string } = {
-  'customer-email': (data) => data.incidentId,
+  'customer-email': (data) => `${data.incidentId}:${data.dueAt}`,
   'update-cadence-check': (data) => `${data.incidentId}:${data.dueAt}`,
   'postmortem-check': (data) => `${data.incidentId}:${data.kind}:${data.occasion}`,
   'team-alert': (data) => `${data.incidentId}:${data.kind}:${data.occasion}`,

@@ -39,6 +39,7 @@ export interface OutboxEntry {
  * jobs of five messages each), so a message claimed for sending is on the wire, not waiting.
  */
 export const SMTP_CONNECTIONS = 10;
+// Timeouts (in the URL above) keep a stalled relay from holding a batch past its job's expiry.
 
 export function outboxFolder(dataDir: string): string {
   return path.join(dataDir, 'outbox');
@@ -52,7 +53,7 @@ export function createMailer(settings: Pick<Config, 'smtpUrl' | 'mailFrom' | 'dk
   const defaults = { from: settings.mailFrom, ...(settings.dkim ? { dkim: settings.dkim } : {}) };
   if (settings.smtpUrl) {
     const separator = settings.smtpUrl.includes('?') ? '&' : '?';
-    const transporter: Transporter = nodemailer.createTransport(`${settings.smtpUrl}${separator}pool=true&maxConnections=${SMTP_CONNECTIONS}`, defaults);
+    const transporter: Transporter = nodemailer.createTransport(`${settings.smtpUrl}${separator}pool=true&maxConnections=${SMTP_CONNECTIONS}&connectionTimeout=15000&greetingTimeout=15000&socketTimeout=30000`, defaults);
     const host = new URL(settings.smtpUrl).host;
     return {
       async send(mail) {

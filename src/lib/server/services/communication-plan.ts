@@ -14,6 +14,7 @@ import { isIncidentOpen, severityLabels } from '../../domain/statuses';
 import type { Database } from '../db';
 import { incident, incidentUpdate, notification, user } from '../db/schema';
 import { recordAudit } from './audit';
+import { getCommunicationPolicy } from './communication-policy';
 import type { Actor, ServiceContext } from './context';
 import { invalid, notFound, success, type ServiceResult } from './errors';
 import type { IncidentRow } from './incidents';
@@ -32,6 +33,13 @@ export async function applyCustomerEmailRule(db: Database, context: ServiceConte
     if (row.customerEmailDueAt && resolvedAt >= row.customerEmailDueAt) {
       // It was owed before the resolution (no worker sent it in time): customers get it now, with the resolution.
       await deliverCustomerEmail(db, context, row, now, `sent with the resolution, ${formatDuration(now.getTime() - row.customerEmailDueAt.getTime())} after it was due`);
+      await recordAudit(db, { userId: null, label: 'communication plan' }, now, {
+        action: 'incident.customer_email',
+        entityType: 'incident',
+        entityId: row.id,
+        before: { state: 'scheduled' },
+        after: { dueAt: row.customerEmailDueAt, sentAt: now },
+      });
       return;
     }
     const lasted = formatDuration(resolvedAt.getTime() - row.startedAt.getTime());
@@ -39,11 +47,12 @@ export async function applyCustomerEmailRule(db: Database, context: ServiceConte
     return;
   }
   const outage = isOutageSeverity(policy, row.severity);
-  if (outage && (state === 'not_required' || state === 'cancelled')) {
+  // An incident reopened after a skip is an outage again: customers hear if it lasts.
+  if (outage && (state === 'not_required' || state === 'cancelled' || state === 'skipped')) {
     // Raised into the outage set after start + delay: owed from now, and not "late".
     const dueAt = new Date(Math.max(customerEmailDueAt(policy, row.startedAt).getTime(), now.getTime()));
     await db.update(incident).set({ customerEmailState: 'scheduled', customerEmailDueAt: dueAt, customerEmailNote: null }).where(eq(incident.id, row.id));
-    await context.queue.send(db, 'customer-email', { incidentId: row.id }, dueAt > now ? { startAfter: dueAt } : {});
+    await context.queue.send(db, 'customer-email', { incidentId: row.id, dueAt: dueAt.toISOString() }, dueAt > now ? { startAfter: dueAt } : {});
   } else if (!outage && state === 'scheduled') {
     await db
       .update(incident)
@@ -107,8 +116,14 @@ export async function sendCustomerEmailIfDue(context: ServiceContext, incidentId
   return context.db.transaction(async (tx) => {
     const [row] = await tx.select().from(incident).where(eq(incident.id, incidentId)).for('update');
     if (!row || row.customerEmailState !== 'scheduled' || !row.customerEmailDueAt || !isIncidentOpen(row.status)) return 'not_scheduled';
+    const policy = await getCommunicationPolicy({ db: tx });
+    if (!isOutageSeverity(policy, row.severity)) {
+      // The settings changed since it was scheduled: this severity is no longer an outage.
+      await applyCustomerEmailRule(tx, context, row, policy, now);
+      return 'not_scheduled';
+    }
     if (now < row.customerEmailDueAt) {
-      await context.queue.send(tx, 'customer-email', { incidentId }, { startAfter: row.customerEmailDueAt });
+      await context.queue.send(tx, 'customer-email', { incidentId, dueAt: row.customerEmailDueAt.toISOString() }, { startAfter: row.customerEmailDueAt });
       return 'not_due';
     }
     const lateness = now.getTime() - row.customerEmailDueAt.getTime();
@@ -117,6 +132,7 @@ export async function sendCustomerEmailIfDue(context: ServiceContext, incidentId
       action: 'incident.customer_email',
       entityType: 'incident',
       entityId: incidentId,
+      before: { state: 'scheduled' },
       after: { dueAt: row.customerEmailDueAt, sentAt: now },
     });
     return 'sent';

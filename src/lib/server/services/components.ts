@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { componentStatuses, type ComponentStatus } from '../../domain/statuses';
 import type { Database } from '../db';
 import { newId } from '../ids';
-import { component, componentGroup, componentStatusInterval, incidentComponent } from '../db/schema';
+import { component, componentGroup, componentStatusInterval, incidentComponent, subscriberComponent } from '../db/schema';
 import { recordAudit } from './audit';
 import { changeComponentStatus } from './component-status';
 import type { Actor, ServiceContext } from './context';
@@ -230,7 +230,9 @@ export async function removeComponent(
       .select({ value: count() })
       .from(componentStatusInterval)
       .where(and(eq(componentStatusInterval.componentId, id), ne(componentStatusInterval.status, 'operational')));
-    const hasHistory = (incidents?.value ?? 0) > 0 || (changes?.value ?? 0) > 0;
+    // Subscribers who chose it must keep their choice: deleting it would widen them to "every component".
+    const [chosen] = await tx.select({ value: count() }).from(subscriberComponent).where(eq(subscriberComponent.componentId, id));
+    const hasHistory = (incidents?.value ?? 0) > 0 || (changes?.value ?? 0) > 0 || (chosen?.value ?? 0) > 0;
     if (hasHistory) {
       await tx.update(component).set({ archivedAt: now, updatedAt: now }).where(eq(component.id, id));
     } else {

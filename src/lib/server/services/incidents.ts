@@ -108,7 +108,9 @@ async function applyComponentChanges(
 ): Promise<ComponentChange[]> {
   const components = await knownComponents(db, options.changes.map((change) => change.componentId));
   const applied: ComponentChange[] = [];
-  for (const change of options.changes) {
+  // Components are locked in id order, so two updates touching the same ones cannot deadlock.
+  const ordered = [...options.changes].sort((a, b) => a.componentId.localeCompare(b.componentId));
+  for (const change of ordered) {
     const target = components.get(change.componentId)!;
     await db.insert(incidentComponent).values({ incidentId: options.incidentId, componentId: change.componentId }).onConflictDoNothing();
     const oldStatus = await changeComponentStatus(db, {
@@ -120,7 +122,9 @@ async function applyComponentChanges(
     });
     if (oldStatus !== change.status) applied.push({ componentId: target.id, name: target.name, oldStatus, newStatus: change.status });
   }
-  return applied;
+  // Recorded in the order staff listed them.
+  const position = new Map(options.changes.map((change, index) => [change.componentId, index]));
+  return applied.sort((a, b) => position.get(a.componentId)! - position.get(b.componentId)!);
 }
 
 function unknownComponentErrors(changes: { componentId: string }[], known: Map<string, unknown>): Record<string, string> {
@@ -192,7 +196,7 @@ export async function declareIncident(
     });
     if (emailed) await queueIncidentNotification(tx, context, { incidentId: created!.id, incidentUpdateId: firstUpdateId, now });
     await applyCustomerEmailRule(tx, context, created!, policy, now);
-    await scheduleCadenceCheck(tx, context, created!, policy, startedAt);
+    await scheduleCadenceCheck(tx, context, created!, policy, now);
     await context.queue.send(tx, 'team-alert', { incidentId: created!.id, kind: 'declared', occasion: 'declared' });
     await recordAudit(tx, actor, now, {
       action: 'incident.declare',
@@ -346,6 +350,7 @@ export async function updateIncidentDetails(
     if (severityChanged) {
       const policy = await getCommunicationPolicy({ db: tx });
       await applyCustomerEmailRule(tx, context, after!, policy, now);
+      await schedulePostmortemChecks(tx, context, after!, policy);
       if (severityRank(details.severity) > severityRank(before.severity) && isIncidentOpen(after!.status)) {
         await context.queue.send(tx, 'team-alert', { incidentId, kind: 'severity_raised', occasion: `${details.severity}@${now.toISOString()}` });
       }

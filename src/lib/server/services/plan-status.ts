@@ -154,7 +154,7 @@ export async function getPlanStatus(context: ServiceContext, incidentId: string,
     getCommunicationPolicy(context),
     peopleIds.length > 0 ? context.db.select({ id: user.id, name: user.name }).from(user).where(inArray(user.id, peopleIds)) : Promise.resolve([]),
     context.db
-      .select({ latestDisplayAt: max(incidentUpdate.displayAt), firstPostedAt: min(incidentUpdate.createdAt), count: count() })
+      .select({ latestPostedAt: max(incidentUpdate.createdAt), firstPostedAt: min(incidentUpdate.createdAt), count: count() })
       .from(incidentUpdate)
       .where(eq(incidentUpdate.incidentId, incidentId)),
     declaredAlerts(context, incidentId),
@@ -200,7 +200,7 @@ export async function getPlanStatus(context: ServiceContext, incidentId: string,
 
   let nextUpdate: NextUpdateStep;
   if (open) {
-    const lastPublicUpdateAt = updates?.latestDisplayAt ?? row.startedAt;
+    const lastPublicUpdateAt = updates?.latestPostedAt ?? row.startedAt;
     const dueAt = nextUpdateDueAt(policy, lastPublicUpdateAt);
     nextUpdate = { state: now >= dueAt ? 'overdue' : 'pending', dueAt, lastPublicUpdateAt, cadenceMinutes: policy.updateCadenceMinutes };
   } else {
@@ -269,7 +269,7 @@ export async function nextUpdateDueForOpenIncidents(context: ServiceContext, now
   const [policy, rows] = await Promise.all([
     getCommunicationPolicy(context),
     context.db
-      .select({ id: incident.id, startedAt: incident.startedAt, latestDisplayAt: max(incidentUpdate.displayAt) })
+      .select({ id: incident.id, startedAt: incident.startedAt, latestPostedAt: max(incidentUpdate.createdAt) })
       .from(incident)
       .leftJoin(incidentUpdate, eq(incidentUpdate.incidentId, incident.id))
       .where(inArray(incident.status, [...unresolvedIncidentStatuses]))
@@ -278,7 +278,7 @@ export async function nextUpdateDueForOpenIncidents(context: ServiceContext, now
   ]);
   const result = new Map<string, NextUpdateDue>();
   for (const row of rows) {
-    const lastPublicUpdateAt = row.latestDisplayAt ?? row.startedAt;
+    const lastPublicUpdateAt = row.latestPostedAt ?? row.startedAt;
     const dueAt = nextUpdateDueAt(policy, lastPublicUpdateAt);
     result.set(row.id, { dueAt, overdue: now >= dueAt, lastPublicUpdateAt });
   }

@@ -72,13 +72,12 @@ export async function requestSubscription(
     if (!verdict.allowed) return success({ kind: 'rate_limited', retryAfterSeconds: verdict.retryAfterSeconds });
   }
   await context.db.transaction(async (tx) => {
-    let row = await findByEmail(tx, parsed.value.email);
-    if (!row) {
-      [row] = await tx
-        .insert(subscriber)
-        .values({ id: newId(), email: parsed.value.email, state: 'pending', source: 'web', createdAt: now, updatedAt: now })
-        .returning();
-    }
+    // Two requests for a new address at once: the second insert yields to the first.
+    await tx
+      .insert(subscriber)
+      .values({ id: newId(), email: parsed.value.email, state: 'pending', source: 'web', createdAt: now, updatedAt: now })
+      .onConflictDoNothing();
+    const row = await findByEmail(tx, parsed.value.email);
     // A confirmed subscriber's choice changes only through their own manage link.
     if (row!.state === 'pending') await replaceComponents(tx, row!.id, choice.value);
     await context.queue.send(tx, 'subscriber-confirmation', { subscriberId: row!.id });

@@ -1,5 +1,5 @@
 import { desc, eq, max } from 'drizzle-orm';
-import { postmortemDueAt, postmortemReminderAt } from '../../../domain/communication-policy';
+import { owesPostmortem, postmortemDueAt, postmortemReminderAt } from '../../../domain/communication-policy';
 import { isIncidentOpen } from '../../../domain/statuses';
 import { incident, incidentUpdate } from '../../db/schema';
 import { getCommunicationPolicy } from '../../services/communication-policy';
@@ -16,11 +16,17 @@ export async function checkUpdateCadence(context: ServiceContext, incidentId: st
   const policy = await getCommunicationPolicy(context);
   const [row] = await context.db.select().from(incident).where(eq(incident.id, incidentId));
   if (!row || !isIncidentOpen(row.status)) return;
-  const [latest] = await context.db.select({ at: max(incidentUpdate.displayAt) }).from(incidentUpdate).where(eq(incidentUpdate.incidentId, incidentId));
-  const lastPublicAt = latest?.at ?? row.startedAt;
+  // When updates were posted (a backfilled one is displayed earlier than it was written).
+  const [latest] = await context.db.select({ at: max(incidentUpdate.createdAt) }).from(incidentUpdate).where(eq(incidentUpdate.incidentId, incidentId));
+  const lastPublicAt = latest?.at ?? row.createdAt;
   const cadenceMs = policy.updateCadenceMinutes * 60_000;
   const missed = Math.floor((now.getTime() - lastPublicAt.getTime()) / cadenceMs);
-  if (missed < 1) return;
+  if (missed < 1) {
+    // Ran a moment early (the database clock leads ours): keep the chain alive.
+    const dueAt = new Date(lastPublicAt.getTime() + cadenceMs);
+    await context.queue.send(context.db, 'update-cadence-check', { incidentId, dueAt: dueAt.toISOString() }, { startAfter: dueAt });
+    return;
+  }
   const dueAt = new Date(lastPublicAt.getTime() + missed * cadenceMs);
   const nextAt = new Date(dueAt.getTime() + cadenceMs);
   await context.db.transaction(async (tx) => {
@@ -37,7 +43,7 @@ export async function checkPostmortem(context: ServiceContext, data: JobData['po
   const now = context.clock.now();
   const policy = await getCommunicationPolicy(context);
   const [row] = await context.db.select().from(incident).where(eq(incident.id, data.incidentId)).orderBy(desc(incident.updatedAt));
-  if (!row || row.postmortemPublishedAt || !row.resolvedAt || isIncidentOpen(row.status)) return;
+  if (!row || row.postmortemPublishedAt || !row.resolvedAt || isIncidentOpen(row.status) || !owesPostmortem(policy, row.severity)) return;
   if (row.resolvedAt.toISOString() !== data.occasion) return;
   const at = data.kind === 'postmortem_reminder' ? postmortemReminderAt(policy, row.resolvedAt) : postmortemDueAt(policy, row.resolvedAt);
   if (now < at) {
