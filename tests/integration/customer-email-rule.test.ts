@@ -101,7 +101,7 @@ async function updatesOf(row: IncidentRow) {
   return handle.db.select().from(incidentUpdate).where(eq(incidentUpdate.incidentId, row.id)).orderBy(asc(incidentUpdate.createdAt));
 }
 
-async function post(row: IncidentRow, offset: number, options: { status?: 'identified' | 'monitoring' | 'resolved'; notify: boolean; message?: string }) {
+async function post(row: IncidentRow, offset: number, options: { status?: 'investigating' | 'identified' | 'monitoring' | 'resolved'; notify: boolean; message?: string }) {
   at(row, offset);
   return expectOk(
     await postIncidentUpdate(context, testActor, row.id, {
