@@ -69,7 +69,7 @@ export const onRequest = defineMiddleware(async (context, next) => {
       if (session) {
         context.locals.user = session.user;
         context.locals.sessionId = session.sessionId;
-        context.cookies.set(token, sessionCookieOptions(sessionCookieExpiry(session.times)));
+        context.cookies.set(sessionCookieName(), token, sessionCookieOptions(sessionCookieExpiry(session.times)));
       } else {
         context.cookies.delete(sessionCookieName(), { path: '/' });
       }

@@ -43,7 +43,7 @@ function failure(intent: string, status: number, message: string, values: Record
 async function startSession(astro: FormRequest, userId: string): Promise<void> {
   const { db, clock } = astro.locals.context;
   const { token, times } = await createSession(db, userId, clock.now());
-  astro.cookies.set(token, sessionCookieOptions(sessionCookieExpiry(times)));
+  astro.cookies.set(sessionCookieName(), token, sessionCookieOptions(sessionCookieExpiry(times)));
 }
 
 /** Signs in with one generic error for any wrong email or password, limited per address and per email. */
