@@ -15,7 +15,7 @@ import type { Database } from '../db';
 import { component, incident, incidentComponent, incidentUpdate, type ComponentChange } from '../db/schema';
 import { newId } from '../ids';
 import { recordAudit } from './audit';
-import { queueIncidentNotification } from './notifications';
+import { writePublicUpdate } from './public-updates';
 import { applyCustomerEmailRule, emailsUpdate, scheduleCadenceCheck, schedulePostmortemChecks } from './communication-plan';
 import { getCommunicationPolicy } from './communication-policy';
 import { changeComponentStatus } from './component-status';
@@ -182,19 +182,16 @@ export async function declareIncident(
       .returning();
     const emailed = emailsUpdate(created!, policy, values.notifySubscribers);
     const applied = await applyComponentChanges(tx, { incidentId: created!.id, changes: values.components, at: startedAt, now });
-    const firstUpdateId = newId();
-    await tx.insert(incidentUpdate).values({
-      id: firstUpdateId,
+    await writePublicUpdate(tx, context, {
       incidentId: created!.id,
       status: values.status,
       body: values.message,
-      componentChanges: applied.length > 0 ? applied : null,
-      notifySubscribers: emailed,
-      createdAt: now,
+      componentChanges: applied,
+      emailed,
+      now,
       displayAt: startedAt,
       createdBy: actor.userId,
     });
-    if (emailed) await queueIncidentNotification(tx, context, { incidentId: created!.id, incidentUpdateId: firstUpdateId, now });
     await applyCustomerEmailRule(tx, context, created!, policy, now);
     await scheduleCadenceCheck(tx, context, created!, policy, now);
     await context.queue.send(tx, 'team-alert', { incidentId: created!.id, kind: 'declared', occasion: 'declared' });
@@ -247,21 +244,16 @@ export async function postIncidentUpdate(
       })
       .where(eq(incident.id, incidentId))
       .returning();
-    const [update] = await tx
-      .insert(incidentUpdate)
-      .values({
-        id: newId(),
-        incidentId,
-        status,
-        body: values.message,
-        componentChanges: applied.length > 0 ? applied : null,
-        notifySubscribers: emailed,
-        createdAt: now,
-        displayAt: now,
-        createdBy: actor.userId,
-      })
-      .returning();
-    if (emailed) await queueIncidentNotification(tx, context, { incidentId, incidentUpdateId: update!.id, now });
+    const update = await writePublicUpdate(tx, context, {
+      incidentId,
+      status,
+      body: values.message,
+      componentChanges: applied,
+      emailed,
+      now,
+      displayAt: now,
+      createdBy: actor.userId,
+    });
     await applyCustomerEmailRule(tx, context, after!, policy, now);
     await scheduleCadenceCheck(tx, context, after!, policy, now);
     if (status === 'resolved' && before.status !== 'resolved') await schedulePostmortemChecks(tx, context, after!, policy);
@@ -272,7 +264,7 @@ export async function postIncidentUpdate(
       before: { status: before.status },
       after: { status: after!.status, message: values.message, components: applied },
     });
-    return success(update!);
+    return success(update);
   });
 }
 

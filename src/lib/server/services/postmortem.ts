@@ -1,15 +1,14 @@
 import { eq } from 'drizzle-orm';
 import { z } from 'zod';
 import { owesPostmortem, postmortemDueAt, type CommunicationPolicy } from '../../domain/communication-policy';
-import { incident, incidentUpdate } from '../db/schema';
-import { newId } from '../ids';
+import { incident } from '../db/schema';
 import { recordAudit } from './audit';
 import { emailsUpdate } from './communication-plan';
 import { getCommunicationPolicy } from './communication-policy';
 import type { Actor, ServiceContext } from './context';
 import { invalid, notFound, success, type ServiceResult } from './errors';
 import type { IncidentRow } from './incidents';
-import { queueIncidentNotification } from './notifications';
+import { writePublicUpdate } from './public-updates';
 import { parseInput } from './validation';
 
 export const POSTMORTEM_MAX_CHARS = 50_000;
@@ -103,19 +102,16 @@ export async function publishPostmortem(
       .set({ postmortemBody: values.body, postmortemPublishedAt: before.postmortemPublishedAt ?? now, status: 'postmortem', updatedAt: now })
       .where(eq(incident.id, incidentId))
       .returning();
-    const updateId = newId();
-    await tx.insert(incidentUpdate).values({
-      id: updateId,
+    await writePublicUpdate(tx, context, {
       incidentId,
       status: 'postmortem',
       body: before.postmortemPublishedAt ? POSTMORTEM_REVISED_BODY : POSTMORTEM_UPDATE_BODY,
-      componentChanges: null,
-      notifySubscribers: emailed,
-      createdAt: now,
+      componentChanges: [],
+      emailed,
+      now,
       displayAt: now,
       createdBy: actor.userId,
     });
-    if (emailed) await queueIncidentNotification(tx, context, { incidentId, incidentUpdateId: updateId, now });
     const dueAt = before.resolvedAt && owesPostmortem(policy, before.severity) ? postmortemDueAt(policy, before.resolvedAt) : null;
     await recordAudit(tx, actor, now, {
       action: before.postmortemPublishedAt ? 'incident.postmortem_republish' : 'incident.postmortem_publish',
