@@ -57,7 +57,7 @@ async function run(args: string[]): Promise<number> {
   if (area === 'seed' && verb === 'demo') {
     const { context } = await processRuntime(settings, { worker: false });
     const outcome = await seedDemo(context, cliActor);
-    console.log(`Loaded the demo page: ${outcome.components} components, ${outcome.incidents} incidents.`);
+    console.log(`Loaded the demo page: ${outcome.components} components, ${outcome.incidents} incidents, ${outcome.maintenances} maintenances.`);
     return 0;
   }
   if (area === 'worker') {

@@ -1,8 +1,7 @@
 import { holdCustomerEmail, reassignIncidentOwner, sendCustomerEmailNow } from '../lib/server/services/communication-plan';
 import { updateCommunicationPolicy } from '../lib/server/services/communication-policy';
-import type { FormHandler, FormValues } from './form';
+import { fieldText as text, type FormHandler, type FormValues } from './form';
 
-const text = (value: unknown): string => (typeof value === 'string' ? value : '');
 
 /** Ticked checkboxes of one name: nothing, one string, or an array of them. */
 const ticked = (value: unknown): string[] => (Array.isArray(value) ? value.filter((item): item is string => typeof item === 'string') : typeof value === 'string' ? [value] : []);

@@ -1,6 +1,6 @@
 import { severities, type Severity } from '../lib/domain/statuses';
 import { createContact, deleteContact, updateContact, type ContactRow } from '../lib/server/services/contacts';
-import type { FormHandler, FormValues } from './form';
+import { fieldText as text, fieldTexts as texts, type FormHandler, type FormValues } from './form';
 
 const CONTACTS_PAGE = '/admin/contacts';
 
@@ -15,8 +15,6 @@ export interface ContactFields {
 
 export const blankContactFields: ContactFields = { name: '', role: '', email: '', webhookUrl: '', severities: [] };
 
-const text = (value: unknown): string => (typeof value === 'string' ? value : '');
-const texts = (value: unknown): string[] => (Array.isArray(value) ? value.filter((item) => typeof item === 'string') : typeof value === 'string' ? [value] : []);
 
 /** The posted severities, passed on as-is (the service's schema rejects anything else). */
 function postedSeverities(values: FormValues): Severity[] {

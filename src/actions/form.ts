@@ -9,6 +9,15 @@ import { labelOf, type StaffActor } from '../lib/server/services/users';
 /** What a form posted, as an object: repeated names become arrays, `a.0.b` names nest. */
 export type FormValues = Record<string, unknown>;
 
+/** A posted field as text; anything else (absent, repeated, nested) as blank. */
+export const fieldText = (value: unknown): string => (typeof value === 'string' ? value : '');
+
+/** A field posted once, several times or not at all (checkboxes sharing a name), as a list of its strings. */
+export const fieldTexts = (value: unknown): string[] => (Array.isArray(value) ? value : value === undefined ? [] : [value]).filter((item): item is string => typeof item === 'string');
+
+/** A checkbox posts `on` when ticked and nothing when not. */
+export const isTicked = (value: unknown): boolean => value === 'on';
+
 export interface FormRequest {
   request: Request;
   locals: App.Locals;

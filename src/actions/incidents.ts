@@ -2,7 +2,7 @@ import { classifySeverity, severitySignalIds, type SeveritySignalId, type Severi
 import { componentStatuses, type ComponentStatus, type IncidentUpdateStatus, type Severity } from '../lib/domain/statuses';
 import type { ServiceResult } from '../lib/server/services/errors';
 import { correctIncidentUpdate, declareIncident, postIncidentUpdate, updateIncidentDetails } from '../lib/server/services/incidents';
-import { indexedList, type FormFailure, type FormHandler } from './form';
+import { fieldText as text, fieldTexts as textList, isTicked as notifyChecked, indexedList, type FormFailure, type FormHandler } from './form';
 
 /** One component row of a form: `components.<row>.componentId` and `components.<row>.status`. */
 interface ComponentRow {
@@ -13,7 +13,6 @@ interface ComponentRow {
 
 type DeclareInput = Parameters<typeof declareIncident>[2];
 
-const text = (value: unknown): string => (typeof value === 'string' ? value : '');
 
 function componentRows(value: unknown): ComponentRow[] {
   return indexedList(value).map((item, row) => {
@@ -51,8 +50,6 @@ function utcDateTime(value: unknown): Date | undefined {
   return new Date(Number.NaN);
 }
 
-/** A field posted once, several times or not at all, as a list of its strings. */
-const textList = (value: unknown): string[] => (Array.isArray(value) ? value : value === undefined ? [] : [value]).filter((item): item is string => typeof item === 'string');
 
 /**
  * The signal checkboxes of the declare form (`name="signals"`, one value per ticked box). Always a
@@ -75,8 +72,6 @@ export function suggestionForForm(values: Record<string, unknown>): SeveritySugg
   return classifySeverity(signals, statuses);
 }
 
-/** The notify checkbox posts `on` when ticked and nothing when not. */
-const notifyChecked = (value: unknown): boolean => value === 'on';
 
 const incidentPage = (incidentId: string) => `/admin/incidents/${incidentId}`;
 

@@ -1,11 +1,8 @@
 import { postmortemDraftInput, publishPostmortem, savePostmortemDraft } from '../lib/server/services/postmortem';
 import { parseInput } from '../lib/server/services/validation';
-import type { FormHandler } from './form';
+import { fieldText as text, isTicked as notifyChecked, type FormHandler } from './form';
 
-const text = (value: unknown): string => (typeof value === 'string' ? value : '');
 
-/** The notify checkbox posts `on` when ticked and nothing when not. */
-const notifyChecked = (value: unknown): boolean => value === 'on';
 
 const postmortemPage = (incidentId: string) => `/admin/incidents/${incidentId}/postmortem`;
 

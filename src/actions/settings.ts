@@ -8,6 +8,7 @@ export const updatePageSettingsForm: FormHandler = {
       name: String(values.name ?? ''),
       description: String(values.description ?? ''),
       timeZone: String(values.timeZone ?? ''),
+      upcomingMaintenanceDays: String(values.upcomingMaintenanceDays ?? ''),
     });
     return result.ok ? { ok: true, value: { location: '/admin/settings', notice: 'Settings saved.' } } : result;
   },

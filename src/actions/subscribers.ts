@@ -4,7 +4,7 @@ import { invalid } from '../lib/server/services/errors';
 import { importSubscribersCsv, MAX_IMPORT_BYTES, type ImportReport } from '../lib/server/services/subscriber-csv';
 import { addSubscriberByAdmin, removeSubscriber } from '../lib/server/services/subscribers';
 import { labelOf, type StaffActor } from '../lib/server/services/users';
-import { handleForm, setNotice, type FormFailure, type FormHandler, type FormRequest, type FormShown, type FormValues } from './form';
+import { fieldText as text, fieldTexts as texts, handleForm, setNotice, type FormFailure, type FormHandler, type FormRequest, type FormShown, type FormValues } from './form';
 
 const SUBSCRIBERS_PAGE = '/admin/subscribers';
 /** The list's query parameters, kept when a row's form sends the admin back to the list. */
@@ -15,8 +15,6 @@ const SUBSCRIBER_FILTER_KEYS = ['search', 'state', 'component', 'page'] as const
  */
 const MAX_IMPORT_BODY_BYTES = MAX_IMPORT_BYTES + 16 * 1024;
 
-const text = (value: unknown): string => (typeof value === 'string' ? value : '');
-const texts = (value: unknown): string[] => (Array.isArray(value) ? value.filter((item) => typeof item === 'string') : typeof value === 'string' ? [value] : []);
 
 /** The list page with the filters the form was sent from, rebuilt from known keys only. */
 function listLocation(filters: unknown): string {

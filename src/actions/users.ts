@@ -1,9 +1,8 @@
 import { roleLabels, type Role } from '../lib/domain/roles';
 import { config } from '../lib/server/config';
 import { addUser, changeUserRole, issuePasswordLink, labelOf, setUserDisabled } from '../lib/server/services/users';
-import type { FormHandler } from './form';
+import { fieldText as text, type FormHandler } from './form';
 
-const text = (value: unknown): string => (typeof value === 'string' ? value : '');
 /** A posted role as the service's input type; the service's schema rejects anything else. */
 const postedRole = (value: unknown): Role => text(value) as Role;
 

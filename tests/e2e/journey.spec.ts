@@ -179,7 +179,7 @@ test.describe.serial('main journey', () => {
 
   test('the history lists the incident under its month and filters by component', async () => {
     await page.goto('/history');
-    await expect(page.getByRole('heading', { name: 'Incident history', level: 1 })).toBeVisible();
+    await expect(page.getByRole('heading', { name: 'History', level: 1 })).toBeVisible();
     // The month the incident started in (UTC); around midnight at a month's end it may be the next one.
     const months = [...new Set([monthLabel(declaredAround), monthLabel(new Date())])];
     const month = page.getByRole('region', { name: new RegExp(`^(${months.join('|')})$`) });
@@ -197,7 +197,7 @@ test.describe.serial('main journey', () => {
 
     await page.getByLabel('Component').selectOption({ label: 'Website' });
     await page.getByRole('button', { name: 'Filter' }).click();
-    await expect(page.getByText('No incidents affected this component.')).toBeVisible();
+    await expect(page.getByText('No incidents or maintenance affected this component.')).toBeVisible();
     await expect(page.getByRole('link', { name: incident.title })).toHaveCount(0);
   });
 });

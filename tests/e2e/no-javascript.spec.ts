@@ -92,7 +92,7 @@ test.describe.serial('without JavaScript', () => {
 
   test('visitors read the incident history', async () => {
     await visitorPage.goto('/history');
-    await expect(visitorPage.getByRole('heading', { name: 'Incident history', level: 1 })).toBeVisible();
+    await expect(visitorPage.getByRole('heading', { name: 'History', level: 1 })).toBeVisible();
     const entry = visitorPage.getByRole('listitem').filter({ has: visitorPage.getByRole('link', { name: incident.title }) });
     await expect(entry).toContainText('Identified · Impact: Minor');
     await expect(entry).toContainText(affected);

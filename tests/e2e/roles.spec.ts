@@ -93,7 +93,7 @@ test.describe.serial('a viewer', () => {
     await expect(page.getByRole('heading', { name: /^All incidents \(\d+\)$/ })).toBeVisible();
     await expect(page.getByRole('link', { name: title })).toHaveCount(0);
     await page.goto('/history');
-    await expect(page.getByRole('heading', { name: 'Incident history', level: 1 })).toBeVisible();
+    await expect(page.getByRole('heading', { name: 'History', level: 1 })).toBeVisible();
     await expect(page.getByRole('link', { name: title })).toHaveCount(0);
   });
 

@@ -119,7 +119,7 @@ function mailsAbout(row: IncidentRow): ReceivedMail[] {
 
 /** Waits for every notification of the incident to be sent and returns the messages about it. */
 async function settledMailsAbout(row: IncidentRow): Promise<ReceivedMail[]> {
-  for (const item of await notificationsOf(row)) await waitForNotificationSettled(handle.db, item.incidentUpdateId);
+  for (const item of await notificationsOf(row)) await waitForNotificationSettled(handle.db, item.incidentUpdateId!);
   return mailsAbout(row);
 }
 
@@ -441,7 +441,7 @@ describe('which public updates are emailed', () => {
 describe('the whole file', () => {
   it('sent every owed email exactly once to the subscriber, and nothing else', async () => {
     const notifications = await handle.db.select().from(notification);
-    for (const item of notifications) await waitForNotificationSettled(handle.db, item.incidentUpdateId);
+    for (const item of notifications) await waitForNotificationSettled(handle.db, item.incidentUpdateId!);
     expect(sink.received.every((mail) => mail.to === READER)).toBe(true);
     expect(sink.received).toHaveLength(notifications.length);
     expect(new Set(sink.received.map((mail) => mail.parsed.messageId)).size).toBe(sink.received.length);

@@ -80,7 +80,7 @@ async function declareAndNotify(title: string, component: ComponentRow): Promise
     }),
   );
   const [row] = await handle.db.select().from(notification).where(eq(notification.incidentId, created.id));
-  return row!.incidentUpdateId;
+  return row!.incidentUpdateId!;
 }
 
 async function deliveryStates(notificationId: string) {

@@ -23,7 +23,7 @@ afterAll(async () => {
 
 describe('page settings', () => {
   it('default to the name Herald in UTC before anyone saves them', async () => {
-    expect(await getPageSettings(context)).toEqual({ name: 'Herald', description: null, timeZone: 'UTC', updatedAt: null });
+    expect(await getPageSettings(context)).toEqual({ name: 'Herald', description: null, timeZone: 'UTC', upcomingMaintenanceDays: 7, updatedAt: null });
   });
 
   it('are saved, trimmed, and audited with the before and after', async () => {
@@ -31,7 +31,7 @@ describe('page settings', () => {
     const saved = expectOk(
       await updatePageSettings(context, testActor, { name: '  Acme Status ', description: '  Status of Acme services  ', timeZone: 'Europe/Paris' }),
     );
-    expect(saved).toEqual({ name: 'Acme Status', description: 'Status of Acme services', timeZone: 'Europe/Paris' });
+    expect(saved).toEqual({ name: 'Acme Status', description: 'Status of Acme services', timeZone: 'Europe/Paris', upcomingMaintenanceDays: 7 });
     expect(await getPageSettings(context)).toEqual({ ...saved, updatedAt: at });
 
     const [audit] = await auditRowsFor(handle.db, 'page');
@@ -40,14 +40,14 @@ describe('page settings', () => {
       entityType: 'setting',
       actorLabel: 'test-suite',
       at,
-      before: { name: 'Herald', description: null, timeZone: 'UTC', updatedAt: null },
-      after: { name: 'Acme Status', description: 'Status of Acme services', timeZone: 'Europe/Paris' },
+      before: { name: 'Herald', description: null, timeZone: 'UTC', upcomingMaintenanceDays: 7, updatedAt: null },
+      after: { name: 'Acme Status', description: 'Status of Acme services', timeZone: 'Europe/Paris', upcomingMaintenanceDays: 7 },
     });
 
     // A blank description is stored as none; saving again overwrites.
     const later = clock.advance(MINUTE);
     expectOk(await updatePageSettings(context, testActor, { name: 'Acme', description: '   ', timeZone: 'UTC' }));
-    expect(await getPageSettings(context)).toEqual({ name: 'Acme', description: null, timeZone: 'UTC', updatedAt: later });
+    expect(await getPageSettings(context)).toEqual({ name: 'Acme', description: null, timeZone: 'UTC', upcomingMaintenanceDays: 7, updatedAt: later });
     expect((await auditRowsFor(handle.db, 'page')).at(-1)!.before).toMatchObject({ name: 'Acme Status', timeZone: 'Europe/Paris' });
   });
 

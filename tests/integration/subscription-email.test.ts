@@ -114,7 +114,7 @@ async function post(incidentId: string, message: string, options: { status?: 'id
 /** The first update of an incident (its notification is the only one so far). */
 async function firstUpdateIdOf(incidentId: string): Promise<string> {
   const [row] = await handle.db.select().from(notification).where(eq(notification.incidentId, incidentId));
-  return row!.incidentUpdateId;
+  return row!.incidentUpdateId!;
 }
 
 async function subscriberRow(email: string) {

@@ -23,7 +23,7 @@ import { systemClock } from '../../src/lib/server/clock';
 import { openPglite, openPostgres, type DatabaseHandle } from '../../src/lib/server/db/client';
 import { delivery, notification, subscriber } from '../../src/lib/server/db/schema';
 import { startJobQueue, type QueueSettings } from '../../src/lib/server/jobs/queue';
-import { rowsOf } from '../../src/lib/server/jobs/handlers/send-deliveries';
+import { rowsOf } from '../../src/lib/server/db/client';
 import { declareIncident } from '../../src/lib/server/services/incidents';
 import { addSubscriberByAdmin } from '../../src/lib/server/services/subscribers';
 import { expectOk, testActor } from '../support/factories';

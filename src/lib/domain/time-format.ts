@@ -16,3 +16,42 @@ export function monthLabel(time: Date): string {
 export function toDateTimeLocalUtc(time: Date): string {
   return time.toISOString().slice(0, 16);
 }
+
+const zonedFormatters = new Map<string, Intl.DateTimeFormat>();
+
+function zonedParts(time: Date, timeZone: string) {
+  let formatter = zonedFormatters.get(timeZone);
+  if (!formatter) {
+    formatter = new Intl.DateTimeFormat('en-GB', {
+      timeZone,
+      weekday: 'short',
+      day: 'numeric',
+      month: 'short',
+      year: 'numeric',
+      hour: '2-digit',
+      minute: '2-digit',
+      hourCycle: 'h23',
+      timeZoneName: 'short',
+    });
+    zonedFormatters.set(timeZone, formatter);
+  }
+  const parts = Object.fromEntries(formatter.formatToParts(time).map((part) => [part.type, part.value]));
+  return { day: `${parts.weekday} ${parts.day} ${parts.month} ${parts.year}`, time: `${parts.hour}:${parts.minute}`, zone: parts.timeZoneName ?? timeZone };
+}
+
+/** "Tue 24 Nov 2026, 02:00 CET": a moment as people in `timeZone` read it, zone included. */
+export function formatInZone(time: Date, timeZone: string): string {
+  const parts = zonedParts(time, timeZone);
+  return `${parts.day}, ${parts.time} ${parts.zone}`;
+}
+
+/**
+ * A window in one zone: "Tue 24 Nov 2026, 02:00–04:00 CET" within a day, or both ends in full
+ * ("Tue 24 Nov 2026, 23:00 CET – Wed 25 Nov 2026, 01:00 CET") across days or a DST change.
+ */
+export function formatWindow(start: Date, end: Date, timeZone: string): string {
+  const from = zonedParts(start, timeZone);
+  const to = zonedParts(end, timeZone);
+  if (from.day === to.day && from.zone === to.zone) return `${from.day}, ${from.time}–${to.time} ${from.zone}`;
+  return `${formatInZone(start, timeZone)} – ${formatInZone(end, timeZone)}`;
+}

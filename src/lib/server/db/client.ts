@@ -132,3 +132,8 @@ export async function closeProcessDatabase(): Promise<void> {
   store[processHandleKey] = undefined;
   if (pending) await (await pending).close();
 }
+
+/** `db.execute` answers with an array (postgres.js) or `{ rows }` (PGlite). */
+export function rowsOf(result: unknown): Record<string, unknown>[] {
+  return Array.isArray(result) ? result : ((result as { rows?: Record<string, unknown>[] }).rows ?? []);
+}

@@ -16,7 +16,10 @@ export interface JobData {
   'postmortem-check': { incidentId: string; kind: 'postmortem_reminder' | 'postmortem_overdue'; occasion: string };
   'team-alert': { incidentId: string; kind: TeamAlertKind; occasion: string };
   'user-invitation': { userId: string; invitedBy: string };
+  /** `version` is the maintenance's scheduleVersion when queued: a rescheduled window ignores older jobs. */
+  'maintenance-transition': { maintenanceId: string; transition: MaintenanceTransition; version: number };
 }
+export type MaintenanceTransition = 'reminder' | 'start' | 'end';
 export type JobName = keyof JobData;
 
 export interface QueueSettings {
@@ -51,6 +54,7 @@ export const jobNames: JobName[] = [
   'postmortem-check',
   'team-alert',
   'user-invitation',
+  'maintenance-transition',
 ];
 
 /**
@@ -62,7 +66,19 @@ const onePerKey: { [Name in JobName]?: (data: JobData[Name]) => string } = {
   'update-cadence-check': (data) => `${data.incidentId}:${data.dueAt}`,
   'postmortem-check': (data) => `${data.incidentId}:${data.kind}:${data.occasion}`,
   'team-alert': (data) => `${data.incidentId}:${data.kind}:${data.occasion}`,
+  'maintenance-transition': (data) => `${data.maintenanceId}:${data.transition}:${data.version}`,
 };
+
+/**
+ * Drops the maintenance's transition jobs that have not run yet, in the caller's transaction:
+ * a rescheduled, started, extended or cancelled window queues the ones it still needs.
+ */
+export async function dropMaintenanceTransitions(db: Database, maintenanceId: string, transitions: MaintenanceTransition[]): Promise<void> {
+  await db.execute(sql`
+    delete from pgboss.job
+    where name = 'maintenance-transition' and state in ('created', 'retry')
+      and data->>'maintenanceId' = ${maintenanceId} and data->>'transition' in (${sql.join(transitions.map((item) => sql`${item}`), sql`, `)})`);
+}
 
 /** What services use to queue work: `db` may be a transaction, so the job commits with the change. */
 export interface JobQueue {

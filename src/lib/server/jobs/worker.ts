@@ -10,6 +10,7 @@ import { checkPostmortem, checkUpdateCadence } from './handlers/plan-checks';
 import { sendUserInvitation } from './handlers/invitation';
 import { sendTeamAlert } from './handlers/team-alert';
 import type { JobData } from './queue';
+import { runMaintenanceTransition } from '../services/maintenance-windows';
 
 export interface WorkerDependencies {
   context: ServiceContext;
@@ -64,5 +65,11 @@ export async function startWorkers(boss: PgBoss, dependencies: WorkerDependencie
   // sendTeamAlert throws when an email was refused, so pg-boss retries the missing ones.
   await boss.work<JobData['team-alert']>('team-alert', { ...polling, batchSize: 1 }, async ([job]) => {
     await sendTeamAlert(context, mailer, { ...job!.data, publicUrl });
+  });
+
+  // Start, end and reminder of maintenance windows: each checks its own status and version.
+  await boss.work<JobData['maintenance-transition']>('maintenance-transition', { ...polling, batchSize: 1 }, async ([job]) => {
+    const outcome = await runMaintenanceTransition(context, job!.data);
+    log.info({ ...job!.data, outcome }, 'maintenance transition');
   });
 }

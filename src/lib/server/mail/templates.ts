@@ -58,6 +58,23 @@ export function confirmationMail(options: { pageName: string; confirmUrl: string
   return { subject, html, text };
 }
 
+/** What every subscriber email ends with: why it came, and the links to manage or leave. */
+interface SubscriberLinks {
+  pageName: string;
+  manageUrl: string;
+  unsubscribeUrl: string;
+}
+
+const subscriberFooterText = (links: SubscriberLinks) => [
+  '--',
+  `You get this email because you subscribed to the ${links.pageName} status page.`,
+  `Choose components or unsubscribe: ${links.manageUrl}`,
+  `Unsubscribe now: ${links.unsubscribeUrl}`,
+];
+
+const subscriberFooterHtml = (links: SubscriberLinks) => `You get this email because you subscribed to the ${escapeHtml(links.pageName)} status page.<br>
+<a href="${escapeHtml(links.manageUrl)}" style="color:#2563eb">Choose components or unsubscribe</a> · <a href="${escapeHtml(links.unsubscribeUrl)}" style="color:#2563eb">Unsubscribe now</a>`;
+
 export interface IncidentMailContent {
   pageName: string;
   incidentTitle: string;
@@ -84,10 +101,7 @@ export function incidentUpdateMail(content: IncidentMailContent): RenderedMail {
     ...(componentLines.length > 0 ? ['Affected components:', ...componentLines.map((line) => `- ${line}`), ''] : []),
     `Follow this incident: ${content.incidentUrl}`,
     '',
-    '--',
-    `You get this email because you subscribed to the ${content.pageName} status page.`,
-    `Choose components or unsubscribe: ${content.manageUrl}`,
-    `Unsubscribe now: ${content.unsubscribeUrl}`,
+    ...subscriberFooterText(content),
   ].join('\n');
   const componentsHtml =
     componentLines.length > 0
@@ -103,8 +117,54 @@ export function incidentUpdateMail(content: IncidentMailContent): RenderedMail {
 ${paragraphs(content.body)}
 ${componentsHtml}
 <p style="margin:16px 0">${button(content.incidentUrl, 'Follow this incident')}</p>`,
-    footer: `You get this email because you subscribed to the ${escapeHtml(content.pageName)} status page.<br>
-<a href="${escapeHtml(content.manageUrl)}" style="color:#2563eb">Choose components or unsubscribe</a> · <a href="${escapeHtml(content.unsubscribeUrl)}" style="color:#2563eb">Unsubscribe now</a>`,
+    footer: subscriberFooterHtml(content),
+  });
+  return { subject, html, text };
+}
+
+export interface MaintenanceMailContent {
+  pageName: string;
+  title: string;
+  /** What the email is about, in words: "Scheduled", "Starts in 60 minutes", "Completed"… */
+  headline: string;
+  body: string;
+  /** The window as its zone reads it ("Tue 24 Nov 2026, 02:00–04:00 CET"). */
+  window: string;
+  componentNames: string[];
+  maintenanceUrl: string;
+  manageUrl: string;
+  unsubscribeUrl: string;
+}
+
+/** A maintenance moment for subscribers, threaded like incident email. */
+export function maintenanceMail(content: MaintenanceMailContent): RenderedMail {
+  const subject = `[${content.pageName}] Maintenance: ${content.title}: ${content.headline}`;
+  const text = [
+    content.title,
+    `${content.headline} · ${content.window}`,
+    '',
+    content.body,
+    '',
+    ...(content.componentNames.length > 0 ? ['Components under maintenance:', ...content.componentNames.map((name) => `- ${name}`), ''] : []),
+    `Details: ${content.maintenanceUrl}`,
+    '',
+    ...subscriberFooterText(content),
+  ].join('\n');
+  const componentsHtml =
+    content.componentNames.length > 0
+      ? `<p style="margin:16px 0 4px;font-weight:600">Components under maintenance</p><ul style="margin:0 0 16px;padding-left:20px">${content.componentNames
+          .map((name) => `<li>${escapeHtml(name)}</li>`)
+          .join('')}</ul>`
+      : '';
+  const html = layout({
+    pageName: content.pageName,
+    preheader: `${content.headline}: ${content.window}`,
+    body: `<h1 style="margin:0 0 4px;font-size:20px">${escapeHtml(content.title)}</h1>
+<p style="margin:0 0 16px;font-size:14px;color:#64748b"><strong>${escapeHtml(content.headline)}</strong> · ${escapeHtml(content.window)}</p>
+${paragraphs(content.body)}
+${componentsHtml}
+<p style="margin:16px 0">${button(content.maintenanceUrl, 'See the maintenance')}</p>`,
+    footer: subscriberFooterHtml(content),
   });
   return { subject, html, text };
 }

@@ -4,6 +4,7 @@ import { createComponent, createGroup, listComponentTree } from '../services/com
 import type { Actor, ServiceContext } from '../services/context';
 import type { ServiceResult } from '../services/errors';
 import { declareIncident, postIncidentUpdate } from '../services/incidents';
+import { scheduleMaintenance } from '../services/maintenances';
 import { updatePageSettings } from '../services/settings';
 
 const HOUR = 3_600_000;
@@ -96,7 +97,7 @@ function unwrap<T>(result: ServiceResult<T>): T {
  * Loads a realistic demo page into an empty database: groups, a dozen components, ninety days
  * of past incidents and one open incident. Refuses when components already exist.
  */
-export async function seedDemo(base: ServiceContext, actor: Actor): Promise<{ components: number; incidents: number }> {
+export async function seedDemo(base: ServiceContext, actor: Actor): Promise<{ components: number; incidents: number; maintenances: number }> {
   const now = base.clock.now();
   const clock = new SeedClock(new Date(now.getTime() - 91 * DAY));
   const context: ServiceContext = { ...base, clock };
@@ -148,5 +149,41 @@ export async function seedDemo(base: ServiceContext, actor: Actor): Promise<{ co
   );
   clock.set(new Date(now.getTime() - 15 * 60_000));
   unwrap(await postIncidentUpdate(context, actor, open.id, { status: 'identified', message: 'A slow downstream queue was identified. We are adding workers.', notifySubscribers: false, components: [{ componentId: ids.get('Webhooks')!, status: 'degraded_performance' }] }));
-  return { components: ids.size, incidents: scenarios.length + 1 };
+
+  clock.set(now);
+  const maintenances = await seedMaintenance(context, actor, ids, now);
+  return { components: ids.size, incidents: scenarios.length + 1, maintenances };
+}
+
+/** A UTC wall-clock value for the maintenance forms, `days` from now at `hour`:00. */
+function localAt(now: Date, days: number, hour: number): string {
+  const day = new Date(now.getTime() + days * DAY);
+  return new Date(Date.UTC(day.getUTCFullYear(), day.getUTCMonth(), day.getUTCDate(), hour)).toISOString().slice(0, 16);
+}
+
+/** A finished window in the history and an announced one in two days; nobody is emailed. */
+async function seedMaintenance(context: ServiceContext, actor: Actor, ids: Map<string, string>, now: Date): Promise<number> {
+  const quiet = { notifySubscribers: false, timeZone: 'UTC' };
+  unwrap(
+    await scheduleMaintenance(context, actor, {
+      ...quiet,
+      title: 'Primary database upgrade',
+      description: 'We upgraded the primary database to a new major version. The dashboard was read-only for a few minutes.',
+      components: [ids.get('Primary database')!, ids.get('Dashboard')!],
+      startsAt: localAt(now, -12, 2),
+      endsAt: localAt(now, -12, 3),
+      backfill: true,
+    }),
+  );
+  unwrap(
+    await scheduleMaintenance(context, actor, {
+      ...quiet,
+      title: 'CDN certificate rotation',
+      description: 'We will rotate the CDN certificates. Downloads may be slow for a few seconds while edges reload.',
+      components: [ids.get('CDN')!],
+      startsAt: localAt(now, 2, 4),
+      endsAt: localAt(now, 2, 5),
+    }),
+  );
+  return 2;
 }

@@ -6,11 +6,12 @@ import { component, componentStatusInterval } from '../db/schema';
 /**
  * Moves a component to a new status at `at`: closes its open interval and opens the next one.
  * A change dated before the open interval began (a backfill) starts when that interval began,
- * so intervals never overlap. Returns the previous status.
+ * so intervals never overlap. Returns the previous status. The new interval records what set it
+ * (an incident, a maintenance, or neither when staff set it by hand).
  */
 export async function changeComponentStatus(
   db: Database,
-  options: { componentId: string; status: ComponentStatus; at: Date; now: Date; incidentId?: string | null },
+  options: { componentId: string; status: ComponentStatus; at: Date; now: Date; incidentId?: string | null; maintenanceId?: string | null },
 ): Promise<ComponentStatus> {
   const [current] = await db
     .select({ status: component.status })
@@ -34,6 +35,7 @@ export async function changeComponentStatus(
     status: options.status,
     startedAt: startsAt,
     incidentId: options.incidentId ?? null,
+    maintenanceId: options.maintenanceId ?? null,
   });
   await db.update(component).set({ status: options.status, updatedAt: options.now }).where(eq(component.id, options.componentId));
   return current.status;

@@ -11,7 +11,7 @@ export interface IncidentSummary {
 }
 
 /** Latest update and affected components for a set of incidents, in two queries. */
-async function summarise(context: ServiceContext, incidents: IncidentRow[]): Promise<IncidentSummary[]> {
+export async function summariseIncidents(context: ServiceContext, incidents: IncidentRow[]): Promise<IncidentSummary[]> {
   if (incidents.length === 0) return [];
   const ids = incidents.map((row) => row.id);
   const [updates, components] = await Promise.all([
@@ -41,7 +41,7 @@ export async function listOpenIncidents(context: ServiceContext): Promise<Incide
     .from(incident)
     .where(inArray(incident.status, [...unresolvedIncidentStatuses]))
     .orderBy(desc(incident.startedAt));
-  return summarise(context, rows);
+  return summariseIncidents(context, rows);
 }
 
 export const HISTORY_PAGE_SIZE = 20;
@@ -84,7 +84,7 @@ export async function listIncidents(
   ]);
   const totalCount = total?.value ?? 0;
   return {
-    items: await summarise(context, rows),
+    items: await summariseIncidents(context, rows),
     page: options.page,
     pageCount: Math.max(1, Math.ceil(totalCount / pageSize)),
     total: totalCount,

@@ -19,17 +19,13 @@ import { writePublicUpdate } from './public-updates';
 import { applyCustomerEmailRule, emailsUpdate, scheduleCadenceCheck, schedulePostmortemChecks } from './communication-plan';
 import { getCommunicationPolicy } from './communication-policy';
 import { changeComponentStatus } from './component-status';
+import { componentsUnderActiveMaintenance } from './maintenance-windows';
 import type { Actor, ServiceContext } from './context';
 import { invalid, notFound, success, type ServiceResult } from './errors';
-import { idSchema, parseInput, requiredText } from './validation';
+import { checkboxDefaultOn, idSchema, parseInput, requiredText } from './validation';
 
 export type IncidentRow = typeof incident.$inferSelect;
 export type IncidentUpdateRow = typeof incidentUpdate.$inferSelect;
-
-const checkboxDefaultOn = z
-  .union([z.boolean(), z.literal('on'), z.literal('true'), z.literal('false'), z.literal('')])
-  .optional()
-  .transform((value) => value === undefined || value === true || value === 'on' || value === 'true');
 
 const componentChangesInput = z
   .array(
@@ -104,7 +100,7 @@ async function knownComponents(db: Database, ids: string[]) {
 /** Applies the component statuses an update asks for and returns what really changed. */
 async function applyComponentChanges(
   db: Database,
-  options: { incidentId: string; changes: { componentId: string; status: ComponentStatus }[]; at: Date; now: Date },
+  options: { incidentId: string; changes: { componentId: string; status: ComponentStatus; maintenanceId?: string }[]; at: Date; now: Date },
 ): Promise<ComponentChange[]> {
   const components = await knownComponents(db, options.changes.map((change) => change.componentId));
   const applied: ComponentChange[] = [];
@@ -118,7 +114,9 @@ async function applyComponentChanges(
       status: change.status,
       at: options.at,
       now: options.now,
-      incidentId: options.incidentId,
+      // A status handed back to a running maintenance belongs to it, not to the incident.
+      incidentId: change.maintenanceId ? null : options.incidentId,
+      maintenanceId: change.maintenanceId ?? null,
     });
     if (oldStatus !== change.status) applied.push({ componentId: target.id, name: target.name, oldStatus, newStatus: change.status });
   }
@@ -229,7 +227,7 @@ export async function postIncidentUpdate(
 
     const policy = await getCommunicationPolicy({ db: tx });
     const emailed = emailsUpdate(before, policy, values.notifySubscribers);
-    const changes = [...values.components];
+    const changes: { componentId: string; status: ComponentStatus; maintenanceId?: string }[] = [...values.components];
     if (values.status === 'resolved') changes.push(...(await componentsToRestore(tx, incidentId, changes)));
     const applied = await applyComponentChanges(tx, { incidentId, changes, at: now, now });
 
@@ -268,7 +266,10 @@ export async function postIncidentUpdate(
   });
 }
 
-/** The affected components a resolution sends back to operational when the update names no status for them. */
+/**
+ * The affected components a resolution sends back when the update names no status for them: to
+ * operational, or to under_maintenance while a running maintenance window covers them.
+ */
 async function componentsToRestore(db: Database, incidentId: string, named: { componentId: string }[]) {
   const affected = await db
     .select({ componentId: incidentComponent.componentId })
@@ -285,9 +286,16 @@ async function componentsToRestore(db: Database, incidentId: string, named: { co
     ).map((row) => row.componentId),
   );
   const namedIds = new Set(named.map((change) => change.componentId));
+  const underMaintenance = await componentsUnderActiveMaintenance(db);
   return affected
     .filter((row) => !namedIds.has(row.componentId) && !heldElsewhere.has(row.componentId))
-    .map((row) => ({ componentId: row.componentId, status: 'operational' as const }));
+    .map((row) => {
+      // A maintenance window still running takes its component back until the window ends.
+      const maintenanceId = underMaintenance.get(row.componentId);
+      return maintenanceId
+        ? { componentId: row.componentId, status: 'under_maintenance' as const, maintenanceId }
+        : { componentId: row.componentId, status: 'operational' as const };
+    });
 }
 
 /** Corrects the text of a posted update; the time of the correction is kept and shown. */

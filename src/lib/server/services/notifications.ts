@@ -19,6 +19,25 @@ export async function queueIncidentNotification(
   return id;
 }
 
+/**
+ * Queues the subscriber email for a maintenance moment, in the caller's transaction. `occasion`
+ * is unique per maintenance (`update:<id>`, `reminder:<start>`): queuing one twice does nothing.
+ */
+export async function queueMaintenanceNotification(
+  db: Database,
+  context: ServiceContext,
+  options: { maintenanceId: string; maintenanceUpdateId: string | null; occasion: string; now: Date },
+): Promise<string | null> {
+  const [row] = await db
+    .insert(notification)
+    .values({ id: newId(), maintenanceId: options.maintenanceId, maintenanceUpdateId: options.maintenanceUpdateId, occasion: options.occasion, createdAt: options.now })
+    .onConflictDoNothing()
+    .returning({ id: notification.id });
+  if (!row) return null;
+  await context.queue.send(db, 'notification-fan-out', { notificationId: row.id });
+  return row.id;
+}
+
 export interface DeliveryCounts {
   queued: number;
   sent: number;
@@ -27,9 +46,18 @@ export interface DeliveryCounts {
   recipients: number | null;
 }
 
-/** Per incident update: how its email is doing (queued, sent, failed), for the admin. */
-export async function deliveryCountsByUpdate(context: ServiceContext, incidentId: string): Promise<Map<string, DeliveryCounts>> {
-  const notifications = await context.db.select().from(notification).where(eq(notification.incidentId, incidentId));
+/**
+ * How each email of an incident or a maintenance is doing (queued, sent, failed), for the admin:
+ * keyed by the update it carried, or by the occasion for a maintenance reminder.
+ */
+export async function deliveryCountsByUpdate(
+  context: ServiceContext,
+  subject: { incidentId: string } | { maintenanceId: string },
+): Promise<Map<string, DeliveryCounts>> {
+  const notifications = await context.db
+    .select()
+    .from(notification)
+    .where('incidentId' in subject ? eq(notification.incidentId, subject.incidentId) : eq(notification.maintenanceId, subject.maintenanceId));
   const result = new Map<string, DeliveryCounts>();
   if (notifications.length === 0) return result;
   const rows = await context.db
@@ -44,7 +72,7 @@ export async function deliveryCountsByUpdate(context: ServiceContext, incidentId
       else if (item.state === 'failed') counts.failed += item.value;
       else counts.queued += item.value;
     }
-    result.set(row.incidentUpdateId, counts);
+    result.set(row.incidentUpdateId ?? row.maintenanceUpdateId ?? row.occasion ?? row.id, counts);
   }
   return result;
 }

@@ -1,7 +1,7 @@
 import type { ComponentChange } from '../db/schema';
 import { listComponentTree } from './components';
 import type { ServiceContext } from './context';
-import { listIncidents, type IncidentPage, type IncidentSummary } from './incident-lists';
+import type { IncidentSummary } from './incident-lists';
 import { getIncidentDetail, type IncidentDetail } from './incidents';
 
 /** Ids of the components the public may see: not hidden, not archived, not in a hidden group. */
@@ -32,15 +32,4 @@ export async function getPublicIncident(context: ServiceContext, incidentId: str
     updates: detail.updates.map((update) => ({ ...update, componentChanges: visibleChanges(update.componentChanges, visibleIds) })),
     components: detail.components.filter((item) => visibleIds.has(item.id)),
   };
-}
-
-/** Incident history for the public; filtering by a hidden component finds nothing. */
-export async function listPublicIncidents(
-  context: ServiceContext,
-  options: { page: number; componentId: string | null },
-): Promise<IncidentPage> {
-  const visibleIds = await publicComponentIds(context);
-  if (options.componentId && !visibleIds.has(options.componentId)) return { items: [], page: 1, pageCount: 1, total: 0 };
-  const result = await listIncidents(context, options);
-  return { ...result, items: result.items.map((summary) => publicSummary(summary, visibleIds)) };
 }

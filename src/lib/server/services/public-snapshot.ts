@@ -7,6 +7,14 @@ import { listComponentTree, type ComponentRow, type GroupRow } from './component
 import type { ServiceContext } from './context';
 import { listOpenIncidents, type IncidentSummary } from './incident-lists';
 import { publicSummary } from './public-incidents';
+import {
+  latestMaintenanceUpdates,
+  listActiveMaintenances,
+  listUpcomingMaintenances,
+  publicMaintenanceSummary,
+  type MaintenanceSummary,
+  type MaintenanceUpdateRow,
+} from './maintenance-lists';
 import { getPageSettings, type PageSettings } from './settings';
 
 export const UPTIME_DAYS = 90;
@@ -28,6 +36,10 @@ export interface PublicSnapshot {
   ungrouped: PublicComponent[];
   groups: PublicGroup[];
   openIncidents: IncidentSummary[];
+  /** In progress or verifying, each with its latest update. */
+  activeMaintenances: (MaintenanceSummary & { latestUpdate: MaintenanceUpdateRow | undefined })[];
+  /** Scheduled to start within the page's announcement window, soonest first. */
+  upcomingMaintenances: MaintenanceSummary[];
   generatedAt: Date;
 }
 
@@ -37,10 +49,15 @@ export interface PublicSnapshot {
  */
 export async function getPublicSnapshot(context: ServiceContext): Promise<PublicSnapshot> {
   const now = context.clock.now();
-  const [page, tree, openIncidents] = await Promise.all([
+  const [page, tree, openIncidents, activeMaintenances] = await Promise.all([
     getPageSettings(context),
     listComponentTree(context, { publicOnly: true }),
     listOpenIncidents(context),
+    listActiveMaintenances(context),
+  ]);
+  const [upcomingMaintenances, maintenanceUpdates] = await Promise.all([
+    listUpcomingMaintenances(context, { until: new Date(now.getTime() + page.upcomingMaintenanceDays * 86_400_000), limit: 50 }),
+    latestMaintenanceUpdates(context, activeMaintenances.map((item) => item.maintenance.id)),
   ]);
   // A component marked "only show if degraded" is on the page only while it is not operational.
   const shown = (item: ComponentRow) => !item.onlyShowIfDegraded || item.status !== 'operational';
@@ -67,6 +84,8 @@ export async function getPublicSnapshot(context: ServiceContext): Promise<Public
     ungrouped,
     groups,
     openIncidents: openIncidents.map((summary) => publicSummary(summary, visibleIds)),
+    activeMaintenances: publicMaintenanceSummary(activeMaintenances, visibleIds).map((item) => ({ ...item, latestUpdate: maintenanceUpdates.get(item.maintenance.id) })),
+    upcomingMaintenances: publicMaintenanceSummary(upcomingMaintenances, visibleIds),
     generatedAt: now,
   };
 }

@@ -1,5 +1,6 @@
 import { eq } from 'drizzle-orm';
 import { z } from 'zod';
+import { DEFAULT_UPCOMING_DAYS } from '../../domain/maintenance';
 import { setting } from '../db/schema';
 import { recordAudit } from './audit';
 import type { Actor, ServiceContext } from './context';
@@ -13,7 +14,7 @@ const timeZones = new Set(Intl.supportedValuesOf('timeZone').concat('UTC'));
  * names (Asia/Calcutta, Europe/Kiev), so the current ones (Asia/Kolkata, Europe/Kyiv, Etc/UTC)
  * are checked by what they resolve to.
  */
-function isKnownTimeZone(value: string): boolean {
+export function isKnownTimeZone(value: string): boolean {
   if (timeZones.has(value)) return true;
   try {
     return timeZones.has(new Intl.DateTimeFormat('en-US', { timeZone: value }).resolvedOptions().timeZone);
@@ -29,11 +30,18 @@ export const pageSettingsInput = z.object({
     .string()
     .trim()
     .refine(isKnownTimeZone, 'Choose a time zone from the list (an IANA name such as Europe/Paris).'),
+  /** How many days ahead the public page announces scheduled maintenance. */
+  upcomingMaintenanceDays: z.coerce
+    .number({ error: 'Enter a number of days (1–90).' })
+    .int('Enter a whole number of days (1–90).')
+    .min(1, 'Enter a number of days (1–90).')
+    .max(90, 'Enter a number of days (1–90).')
+    .default(DEFAULT_UPCOMING_DAYS),
 });
 
 export type PageSettings = z.output<typeof pageSettingsInput>;
 
-export const defaultPageSettings: PageSettings = { name: 'Herald', description: null, timeZone: 'UTC' };
+export const defaultPageSettings: PageSettings = { name: 'Herald', description: null, timeZone: 'UTC', upcomingMaintenanceDays: DEFAULT_UPCOMING_DAYS };
 const PAGE_KEY = 'page';
 
 export async function getPageSettings(context: Pick<ServiceContext, 'db'>): Promise<PageSettings & { updatedAt: Date | null }> {

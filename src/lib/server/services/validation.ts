@@ -31,3 +31,15 @@ export const optionalText = (label: string, max: number) =>
     .transform((value) => (value ? value : null));
 
 export const idSchema = z.string().trim().regex(/^[a-z0-9]{1,40}$/, 'Unknown id.');
+
+/** A yes/no input: a boolean (API) or a checkbox value (form); absent means yes. */
+export const checkboxDefaultOn = z
+  .union([z.boolean(), z.literal('on'), z.literal('true'), z.literal('false'), z.literal('')])
+  .optional()
+  .transform((value) => value === undefined || value === true || value === 'on' || value === 'true');
+
+/** A yes/no input: absent means no. */
+export const checkboxDefaultOff = z
+  .union([z.boolean(), z.literal('on'), z.literal('true'), z.literal('false'), z.literal('')])
+  .optional()
+  .transform((value) => value === true || value === 'on' || value === 'true');

@@ -2,6 +2,8 @@ import { sql } from 'drizzle-orm';
 import {
   bigserial,
   boolean,
+  check,
+  type AnyPgColumn,
   customType,
   date,
   index,
@@ -15,6 +17,8 @@ import {
   uniqueIndex,
 } from 'drizzle-orm/pg-core';
 import { componentStatuses, incidentStatuses, severities } from '../../../domain/statuses';
+import { maintenanceStatuses } from '../../../domain/maintenance';
+import type { RecurrenceEnd, RecurrenceRule } from '../../../domain/recurrence';
 import { roles } from '../../../domain/roles';
 
 const bytea = customType<{ data: Uint8Array; driverData: Uint8Array }>({ dataType: () => 'bytea' });
@@ -122,6 +126,8 @@ export const componentStatusInterval = pgTable(
     startedAt: timestamptz().notNull(),
     endedAt: timestamptz(),
     incidentId: text().references(() => incident.id, { onDelete: 'set null' }),
+    /** Set when a maintenance window put the component in this status. */
+    maintenanceId: text().references(() => maintenance.id, { onDelete: 'set null' }),
   },
   (table) => [
     index('component_status_interval_component_id_started_at_idx').on(table.componentId, table.startedAt),
@@ -294,23 +300,33 @@ export const subscriberToken = pgTable(
   (table) => [index('subscriber_token_subscriber_id_idx').on(table.subscriberId)],
 );
 
-/** One message to fan out to subscribers: an incident update marked "notify subscribers". */
+/**
+ * One message to fan out to subscribers: an incident update marked "notify subscribers", or a
+ * maintenance's announcement, reminder, start, end, reschedule or cancellation. Exactly one of
+ * incident and maintenance is set.
+ */
 export const notification = pgTable(
   'notification',
   {
     id: text().primaryKey(),
-    incidentId: text()
-      .notNull()
-      .references(() => incident.id, { onDelete: 'cascade' }),
-    incidentUpdateId: text()
-      .notNull()
-      .references(() => incidentUpdate.id, { onDelete: 'cascade' }),
+    incidentId: text().references(() => incident.id, { onDelete: 'cascade' }),
+    incidentUpdateId: text().references(() => incidentUpdate.id, { onDelete: 'cascade' }),
+    maintenanceId: text().references(() => maintenance.id, { onDelete: 'cascade' }),
+    /** The public update it carries; null for a reminder, which is not a public update. */
+    maintenanceUpdateId: text().references(() => maintenanceUpdate.id, { onDelete: 'cascade' }),
+    /** What a maintenance email is about, unique per maintenance: `update:<id>` or `reminder:<start>`. */
+    occasion: text(),
     createdAt: timestamptz().notNull(),
     /** Set once every recipient has a delivery row. */
     fannedOutAt: timestamptz(),
     recipientCount: integer(),
   },
-  (table) => [uniqueIndex('notification_incident_update_id_idx').on(table.incidentUpdateId), index('notification_incident_id_idx').on(table.incidentId)],
+  (table) => [
+    uniqueIndex('notification_incident_update_id_idx').on(table.incidentUpdateId),
+    index('notification_incident_id_idx').on(table.incidentId),
+    uniqueIndex('notification_maintenance_id_occasion_idx').on(table.maintenanceId, table.occasion),
+    check('notification_one_subject', sql`(${table.incidentId} is null) <> (${table.maintenanceId} is null)`),
+  ],
 );
 
 export const deliveryStates = ['queued', 'sending', 'sent', 'failed'] as const;
@@ -383,4 +399,87 @@ export const teamAlert = pgTable(
   (table) => [
     uniqueIndex('team_alert_incident_id_kind_occasion_recipient_email_channel_idx').on(table.incidentId, table.kind, table.occasion, table.recipientEmail, table.channel),
   ],
+);
+
+export const maintenanceStatusEnum = pgEnum('maintenance_status', maintenanceStatuses);
+
+/** A recurring maintenance: the rule its occurrences (maintenance rows) were created from. */
+export const maintenanceSeries = pgTable('maintenance_series', {
+  id: text().primaryKey(),
+  rule: jsonb().$type<RecurrenceRule>().notNull(),
+  end: jsonb().$type<RecurrenceEnd>().notNull(),
+  createdAt: timestamptz().notNull(),
+});
+
+/** A scheduled maintenance window; its start and end are moved by jobs (see services/maintenance-transitions.ts). */
+export const maintenance = pgTable(
+  'maintenance',
+  {
+    id: text().primaryKey(),
+    title: text().notNull(),
+    description: text().notNull(),
+    status: maintenanceStatusEnum().notNull(),
+    scheduledFor: timestamptz().notNull(),
+    scheduledUntil: timestamptz().notNull(),
+    /** The zone staff entered the times in, shown back to them when editing. */
+    timeZone: text().notNull(),
+    /** Whether its components go to under_maintenance while it is in progress. */
+    setsUnderMaintenance: boolean().notNull(),
+    /** Master switch for subscriber email, then one switch per moment. */
+    notifySubscribers: boolean().notNull(),
+    notifyOnSchedule: boolean().notNull(),
+    notifyReminder: boolean().notNull(),
+    notifyOnStart: boolean().notNull(),
+    notifyOnComplete: boolean().notNull(),
+    /** Recorded after the fact: never notified, never changed a component. */
+    backfilled: boolean().notNull().default(false),
+    seriesId: text().references(() => maintenanceSeries.id, { onDelete: 'set null' }),
+    /** Bumped by every reschedule: a transition job of an older version does nothing. */
+    scheduleVersion: integer().notNull().default(1),
+    startedAt: timestamptz(),
+    completedAt: timestamptz(),
+    cancelledAt: timestamptz(),
+    createdAt: timestamptz().notNull(),
+    updatedAt: timestamptz().notNull(),
+    createdBy: text().references(() => user.id, { onDelete: 'set null' }),
+  },
+  (table) => [index('maintenance_status_scheduled_for_idx').on(table.status, table.scheduledFor), index('maintenance_series_id_idx').on(table.seriesId)],
+);
+
+/** The components a maintenance affects, with the status each had when it began. */
+export const maintenanceComponent = pgTable(
+  'maintenance_component',
+  {
+    maintenanceId: text()
+      .notNull()
+      .references(() => maintenance.id, { onDelete: 'cascade' }),
+    componentId: text()
+      .notNull()
+      .references(() => component.id, { onDelete: 'cascade' }),
+    /** Set at the start when the window moved the component to under_maintenance: the status it had… */
+    statusBefore: componentStatusEnum(),
+    /** …and what held that status then (neither: staff set it by hand), for the restore rule at the end. */
+    heldByIncidentId: text().references(() => incident.id, { onDelete: 'set null' }),
+    heldByMaintenanceId: text().references((): AnyPgColumn => maintenance.id, { onDelete: 'set null' }),
+  },
+  (table) => [primaryKey({ columns: [table.maintenanceId, table.componentId] }), index('maintenance_component_component_id_idx').on(table.componentId)],
+);
+
+/** The public timeline of a maintenance: scheduled, rescheduled, started, verifying, completed, cancelled… */
+export const maintenanceUpdate = pgTable(
+  'maintenance_update',
+  {
+    id: text().primaryKey(),
+    maintenanceId: text()
+      .notNull()
+      .references(() => maintenance.id, { onDelete: 'cascade' }),
+    status: maintenanceStatusEnum().notNull(),
+    body: text().notNull(),
+    notifySubscribers: boolean().notNull(),
+    createdAt: timestamptz().notNull(),
+    /** Orders updates written in the same instant (a window that starts and ends in one go). */
+    sequence: bigserial({ mode: 'number' }).notNull(),
+    createdBy: text().references(() => user.id, { onDelete: 'set null' }),
+  },
+  (table) => [index('maintenance_update_maintenance_id_created_at_idx').on(table.maintenanceId, table.createdAt)],
 );

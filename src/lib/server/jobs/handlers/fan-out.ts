@@ -8,8 +8,8 @@ import { queuedDeliveryIds } from '../../services/notifications';
 export const DELIVERY_BATCH_SIZE = 50;
 
 /**
- * Picks the recipients of a notification (confirmed subscribers of an affected component, or of
- * everything), writes one delivery row each and queues the send jobs, all in one transaction.
+ * Picks the recipients of a notification (confirmed subscribers of a component the incident or
+ * maintenance affects, or of everything), writes one delivery row each and queues the send jobs, all in one transaction.
  * Running it again changes nothing: rows are unique per (notification, subscriber).
  */
 export async function fanOutNotification(context: ServiceContext, notificationId: string): Promise<void> {
@@ -17,6 +17,9 @@ export async function fanOutNotification(context: ServiceContext, notificationId
   await context.db.transaction(async (tx) => {
     const [row] = await tx.select().from(notification).where(eq(notification.id, notificationId)).for('update');
     if (!row || row.fannedOutAt) return;
+    const affected = row.incidentId
+      ? sql`select component_id from incident_component where incident_id = ${row.incidentId}`
+      : sql`select component_id from maintenance_component where maintenance_id = ${row.maintenanceId}`;
     // One INSERT … SELECT for every recipient: ten thousand subscribers are one statement.
     await tx.execute(sql`
       insert into delivery (id, notification_id, subscriber_id, state, attempts, created_at)
@@ -27,8 +30,7 @@ export async function fanOutNotification(context: ServiceContext, notificationId
           not exists (select 1 from subscriber_component sc where sc.subscriber_id = s.id)
           or exists (
             select 1 from subscriber_component sc
-            join incident_component ic on ic.component_id = sc.component_id
-            where sc.subscriber_id = s.id and ic.incident_id = ${row.incidentId}
+            where sc.subscriber_id = s.id and sc.component_id in (${affected})
           )
         )
       on conflict (notification_id, subscriber_id) do nothing`);

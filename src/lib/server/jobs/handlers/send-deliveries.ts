@@ -1,12 +1,10 @@
-import { and, asc, eq, inArray, sql } from 'drizzle-orm';
-import { impactOfSeverity } from '../../../domain/statuses';
-import { delivery, notification } from '../../db/schema';
+import { and, eq, inArray, sql } from 'drizzle-orm';
+import { delivery } from '../../db/schema';
 import type { Mailer } from '../../mail/transport';
-import { incidentUpdateMail, type RenderedMail } from '../../mail/templates';
 import type { ServiceContext } from '../../services/context';
-import { getPublicIncident } from '../../services/public-incidents';
-import { getPageSettings } from '../../services/settings';
 import { issueToken } from '../../auth/tokens';
+import { composeNotification } from './notification-message';
+import { rowsOf } from '../../db/client';
 
 /** Messages sent at once by one batch: the SMTP pool holds five connections. */
 const SEND_CONCURRENCY = 5;
@@ -16,25 +14,6 @@ export interface SendOutcome {
   /** Failed this attempt and left queued for the next. */
   retrying: number;
   failed: number;
-}
-
-interface Threading {
-  messageId: string;
-  inReplyTo?: string;
-  references?: string;
-}
-
-/** Every email of one incident threads under one root Message-ID: the incident's first email. */
-async function threadingOf(context: ServiceContext, notificationRow: typeof notification.$inferSelect, host: string): Promise<Threading> {
-  const root = `<incident.${notificationRow.incidentId}@${host}>`;
-  const [first] = await context.db
-    .select({ id: notification.id })
-    .from(notification)
-    .where(eq(notification.incidentId, notificationRow.incidentId))
-    .orderBy(asc(notification.createdAt), asc(notification.id))
-    .limit(1);
-  if (first?.id === notificationRow.id) return { messageId: root };
-  return { messageId: `<incident.${notificationRow.incidentId}.${notificationRow.incidentUpdateId}@${host}>`, inReplyTo: root, references: root };
 }
 
 /**
@@ -55,25 +34,8 @@ export async function sendDeliveries(
     .set({ state: 'failed', lastError: 'Interrupted while sending (the worker stopped); not resent, to avoid a duplicate.' })
     .where(and(inArray(delivery.id, options.deliveryIds), eq(delivery.state, 'sending')));
 
-  const [notificationRow] = await context.db.select().from(notification).where(eq(notification.id, options.notificationId));
-  const detail = notificationRow ? await getPublicIncident(context, notificationRow.incidentId) : undefined;
-  const update = detail?.updates.find((item) => item.id === notificationRow?.incidentUpdateId);
-  if (!notificationRow || !detail || !update) return outcome;
-  const page = await getPageSettings(context);
-  const threading = await threadingOf(context, notificationRow, new URL(options.publicUrl).hostname);
-  const render = (manageToken: string, unsubscribeToken: string): RenderedMail =>
-    incidentUpdateMail({
-      pageName: page.name,
-      incidentTitle: detail.incident.title,
-      status: update.status,
-      impact: impactOfSeverity(detail.incident.severity),
-      body: update.body,
-      postedAt: update.displayAt,
-      components: detail.components.map(({ name, status }) => ({ name, status })),
-      incidentUrl: `${options.publicUrl}/incidents/${detail.incident.id}`,
-      manageUrl: `${options.publicUrl}/subscription/${manageToken}`,
-      unsubscribeUrl: `${options.publicUrl}/unsubscribe/${unsubscribeToken}`,
-    });
+  const message = await composeNotification(context, options.notificationId, options.publicUrl);
+  if (!message) return outcome;
 
   const sendOne = async (deliveryId: string) => {
     const manage = issueToken();
@@ -95,11 +57,14 @@ export async function sendDeliveries(
     const recipient = rowsOf(claimed)[0] as { subscriber_id: string; email: string } | undefined;
     if (!recipient) return;
     try {
-      const mail = render(manage.token, unsubscribe.token);
+      const mail = message.render({
+        manageUrl: `${options.publicUrl}/subscription/${manage.token}`,
+        unsubscribeUrl: `${options.publicUrl}/unsubscribe/${unsubscribe.token}`,
+      });
       await mailer.send({
         to: recipient.email,
         ...mail,
-        ...threading,
+        ...message.threading,
         headers: {
           'List-Unsubscribe': `<${options.publicUrl}/unsubscribe/${unsubscribe.token}>`,
           'List-Unsubscribe-Post': 'List-Unsubscribe=One-Click',
@@ -132,8 +97,3 @@ export async function sendDeliveries(
 }
 
 const toHex = (bytes: Uint8Array) => Buffer.from(bytes).toString('hex');
-
-/** `db.execute` answers with an array (postgres.js) or `{ rows }` (PGlite). */
-export function rowsOf(result: unknown): Record<string, unknown>[] {
-  return Array.isArray(result) ? result : ((result as { rows?: Record<string, unknown>[] }).rows ?? []);
-}

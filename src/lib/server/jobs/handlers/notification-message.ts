@@ -1,0 +1,104 @@
+import { asc, eq } from 'drizzle-orm';
+import { maintenanceStatusLabels } from '../../../domain/maintenance';
+import { impactOfSeverity } from '../../../domain/statuses';
+import { formatWindow } from '../../../domain/time-format';
+import { notification } from '../../db/schema';
+import { incidentUpdateMail, maintenanceMail, type RenderedMail } from '../../mail/templates';
+import type { ServiceContext } from '../../services/context';
+import { getPublicMaintenance } from '../../services/maintenance-lists';
+import { getPublicIncident } from '../../services/public-incidents';
+import { getPageSettings } from '../../services/settings';
+
+type NotificationRow = typeof notification.$inferSelect;
+
+export interface Threading {
+  messageId: string;
+  inReplyTo?: string;
+  references?: string;
+}
+
+/** One notification's email, ready to render per recipient with their own links. */
+export interface NotificationMessage {
+  threading: Threading;
+  render(links: { manageUrl: string; unsubscribeUrl: string }): RenderedMail;
+}
+
+/**
+ * Every email about one incident (or one maintenance) threads under one root Message-ID: the
+ * first email sent about it. Later ones reply to that root.
+ */
+async function threadingOf(context: ServiceContext, row: NotificationRow, host: string): Promise<Threading> {
+  const [kind, subjectId] = row.incidentId ? ['incident', row.incidentId] : ['maintenance', row.maintenanceId!];
+  const root = `<${kind}.${subjectId}@${host}>`;
+  const [first] = await context.db
+    .select({ id: notification.id })
+    .from(notification)
+    .where(row.incidentId ? eq(notification.incidentId, row.incidentId) : eq(notification.maintenanceId, row.maintenanceId!))
+    .orderBy(asc(notification.createdAt), asc(notification.id))
+    .limit(1);
+  if (first?.id === row.id) return { messageId: root };
+  return { messageId: `<${kind}.${subjectId}.${row.incidentUpdateId ?? row.id}@${host}>`, inReplyTo: root, references: root };
+}
+
+/** Headlines of maintenance emails by the moment in their occasion (`<moment>:<id>`). */
+const maintenanceHeadlines: Record<string, string> = {
+  scheduled: 'Scheduled',
+  rescheduled: 'Rescheduled',
+  reminder: 'Starts in 60 minutes',
+  started: 'In progress',
+  verifying: 'Verifying',
+  extended: 'Extended',
+  completed: 'Completed',
+  cancelled: 'Cancelled',
+};
+
+/** The email a notification sends, or undefined when what it was about is gone. */
+export async function composeNotification(context: ServiceContext, notificationId: string, publicUrl: string): Promise<NotificationMessage | undefined> {
+  const [row] = await context.db.select().from(notification).where(eq(notification.id, notificationId));
+  if (!row) return undefined;
+  const page = await getPageSettings(context);
+  const threading = await threadingOf(context, row, new URL(publicUrl).hostname);
+
+  if (row.incidentId) {
+    const detail = await getPublicIncident(context, row.incidentId);
+    const update = detail?.updates.find((item) => item.id === row.incidentUpdateId);
+    if (!detail || !update) return undefined;
+    return {
+      threading,
+      render: (links) =>
+        incidentUpdateMail({
+          pageName: page.name,
+          incidentTitle: detail.incident.title,
+          status: update.status,
+          impact: impactOfSeverity(detail.incident.severity),
+          body: update.body,
+          postedAt: update.displayAt,
+          components: detail.components.map(({ name, status }) => ({ name, status })),
+          incidentUrl: `${publicUrl}/incidents/${detail.incident.id}`,
+          ...links,
+        }),
+    };
+  }
+
+  const detail = await getPublicMaintenance(context, row.maintenanceId!);
+  if (!detail) return undefined;
+  const update = row.maintenanceUpdateId ? detail.updates.find((item) => item.id === row.maintenanceUpdateId) : undefined;
+  if (row.maintenanceUpdateId && !update) return undefined;
+  const moment = (row.occasion ?? '').split(':')[0]!;
+  const { maintenance } = detail;
+  return {
+    threading,
+    render: (links) =>
+      maintenanceMail({
+        pageName: page.name,
+        title: maintenance.title,
+        headline: maintenanceHeadlines[moment] ?? maintenanceStatusLabels[update?.status ?? maintenance.status],
+        // The announcement and the reminder tell what the work is; later emails carry their update.
+        body: !update ? maintenance.description : moment === 'scheduled' ? `${maintenance.description}\n\n${update.body}` : update.body,
+        window: formatWindow(maintenance.scheduledFor, maintenance.scheduledUntil, maintenance.timeZone),
+        componentNames: detail.components.map((item) => item.name),
+        maintenanceUrl: `${publicUrl}/maintenance/${maintenance.id}`,
+        ...links,
+      }),
+  };
+}
