@@ -2,6 +2,9 @@
  * Herald's command line: `npm run herald -- <command>`.
  *
  *   user create --email E --name N --role owner|admin|responder|viewer   (password on standard input)
+ *   apikey create --name N --role viewer|responder|admin [--expires-in-days D]   (prints the key once)
+ *   apikey list
+ *   apikey revoke <id>
  *   seed demo
  *   worker [--exit-when-idle]   run only the job worker (no web server)
  *
@@ -9,17 +12,26 @@
  * may open DATA_DIR.
  */
 import { parseArgs } from 'node:util';
+import { apiKeyInputOf, apiKeyState } from './actions/api-keys';
+import { roleLabels } from './lib/domain/roles';
+import { formatUtc } from './lib/domain/time-format';
 import { ConfigError, config } from './lib/server/config';
 import { closeProcessDatabase } from './lib/server/db/client';
 import { unfinishedJobCount } from './lib/server/jobs/queue';
 import { processRuntime, stopProcessRuntime } from './lib/server/runtime';
 import { seedDemo } from './lib/server/seed/demo';
+import { createApiKey, listApiKeys, revokeApiKey } from './lib/server/services/api-keys';
 import type { Actor } from './lib/server/services/context';
+import type { ServiceFailure } from './lib/server/services/errors';
 import { createUserWithPassword } from './lib/server/services/users';
 
 const cliActor: Actor = { userId: null, label: 'command line' };
 const usage = `Usage:
   npm run herald -- user create --email E --name N --role owner|admin|responder|viewer   (reads the password from standard input)
+  npm run herald -- apikey create --name N --role viewer|responder|admin [--expires-in-days D]
+      prints the new key once on standard output; without --expires-in-days it never expires
+  npm run herald -- apikey list
+  npm run herald -- apikey revoke <id>   (the id as shown by apikey list)
   npm run herald -- seed demo
   npm run herald -- worker [--exit-when-idle]`;
 
@@ -31,6 +43,99 @@ async function readStandardInput(): Promise<string> {
     if (process.stdin.isTTY && Buffer.concat(chunks).includes(10)) break;
   }
   return Buffer.concat(chunks).toString('utf8').replace(/\r?\n$/, '');
+}
+
+/** Command-line flags of the service's input fields, for error messages. */
+const apiKeyFlags: Record<string, string> = { name: '--name', role: '--role', expiresInDays: '--expires-in-days' };
+
+/** A failure on one line: `--name: message; --role: message`, or the failure's message. */
+function failureLine(failure: ServiceFailure, flags: Record<string, string> = {}): string {
+  const fields = 'fieldErrors' in failure ? Object.entries(failure.fieldErrors) : [];
+  return fields.length > 0 ? fields.map(([field, message]) => `${flags[field] ?? field}: ${message}`).join('; ') : failure.message;
+}
+
+/** parseArgs, with a bad option as a one-line message instead of a thrown error. */
+function parseCommandArgs<Options extends NonNullable<Parameters<typeof parseArgs>[0]>['options']>(args: string[], options: Options, allowPositionals = false) {
+  try {
+    return { ok: true as const, parsed: parseArgs({ args, options, allowPositionals, strict: true }) };
+  } catch (error) {
+    return { ok: false as const, message: error instanceof Error ? error.message : String(error) };
+  }
+}
+
+/** `apikey create|list|revoke`; exit code 2 for bad arguments, with nothing changed. */
+async function apiKeyCommand(verb: string | undefined, rest: string[], settings: ReturnType<typeof config>): Promise<number> {
+  if (verb === 'create') {
+    const args = parseCommandArgs(rest, { name: { type: 'string' }, role: { type: 'string' }, 'expires-in-days': { type: 'string' } });
+    if (!args.ok) {
+      console.error(`apikey create: ${args.message}`);
+      return 2;
+    }
+    const { values } = args.parsed;
+    // Checked before the database is opened, so a typo costs nothing; the service checks again.
+    const input = apiKeyInputOf({ name: values.name ?? '', role: values.role ?? '', expiresInDays: values['expires-in-days'] ?? '' });
+    if (!input.ok) {
+      console.error(failureLine(input.failure, apiKeyFlags));
+      return 2;
+    }
+    const { context } = await processRuntime(settings, { worker: false });
+    const result = await createApiKey(context, cliActor, input.value);
+    if (!result.ok) {
+      console.error(failureLine(result.failure, apiKeyFlags));
+      return result.failure.kind === 'invalid' ? 2 : 1;
+    }
+    const { key, token } = result.value;
+    // The key alone on standard output, so that `$(npm run -s herald -- apikey create …)` captures it.
+    process.stdout.write(`${token}\n`);
+    const expiresText = key.expiresAt ? `expires at ${formatUtc(key.expiresAt)}` : 'never expires';
+    console.error(`Created the ${roleLabels[key.role]} key "${key.name}" (id ${key.id}, ${expiresText}). Copy the key now: it will not be shown again.`);
+    return 0;
+  }
+  if (verb === 'list') {
+    const args = parseCommandArgs(rest, {});
+    if (!args.ok) {
+      console.error(`apikey list: ${args.message}`);
+      return 2;
+    }
+    const { context } = await processRuntime(settings, { worker: false });
+    const keys = await listApiKeys(context);
+    if (keys.length === 0) {
+      console.log('No API keys.');
+      return 0;
+    }
+    const now = context.clock.now();
+    const rows = [
+      ['ID', 'NAME', 'ROLE', 'STATE', 'LAST USED', 'EXPIRES'],
+      ...keys.map((key) => [
+        key.id,
+        key.name,
+        key.role,
+        apiKeyState(key, now).toLowerCase(),
+        key.lastUsedAt ? formatUtc(key.lastUsedAt) : 'never',
+        key.expiresAt ? formatUtc(key.expiresAt) : 'never',
+      ]),
+    ];
+    const widths = rows[0]!.map((_, column) => Math.max(...rows.map((row) => row[column]!.length)));
+    for (const row of rows) console.log(row.map((cell, column) => (column === row.length - 1 ? cell : cell.padEnd(widths[column]!))).join('  '));
+    return 0;
+  }
+  if (verb === 'revoke') {
+    const args = parseCommandArgs(rest, {}, true);
+    if (!args.ok || args.parsed.positionals.length !== 1) {
+      console.error(`apikey revoke: ${args.ok ? 'give exactly one key id (see apikey list)' : args.message}`);
+      return 2;
+    }
+    const { context } = await processRuntime(settings, { worker: false });
+    const result = await revokeApiKey(context, cliActor, args.parsed.positionals[0]!);
+    if (!result.ok) {
+      console.error(failureLine(result.failure));
+      return 1;
+    }
+    console.log(`Revoked the ${roleLabels[result.value.role]} key "${result.value.name}" (id ${result.value.id}).`);
+    return 0;
+  }
+  console.error(usage);
+  return 2;
 }
 
 async function run(args: string[]): Promise<number> {
@@ -54,6 +159,7 @@ async function run(args: string[]): Promise<number> {
     console.log(`Created ${result.value.role} ${result.value.email}.`);
     return 0;
   }
+  if (area === 'apikey') return apiKeyCommand(verb, rest, settings);
   if (area === 'seed' && verb === 'demo') {
     const { context } = await processRuntime(settings, { worker: false });
     const outcome = await seedDemo(context, cliActor);

@@ -14,6 +14,11 @@ const PROBE_PATHS = new Set(['/healthz', '/readyz']);
  * Origin of ours; the single-purpose token in the path is the whole credential.
  */
 const ONE_CLICK_UNSUBSCRIBE = /^\/unsubscribe\/[^/]+$/;
+/**
+ * The management API and the alert intake authenticate every request with an API key in the
+ * Authorization header and never read cookies, so a cross-site request cannot borrow a session.
+ */
+const KEY_AUTHENTICATED = /^\/api\/(admin\/v1|intake)(\/|$)/;
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 /** Pages a visitor may embed in a frame; everything staff use is never framed. */
 const STAFF_PATHS = /^\/(admin|login|logout|setup|set-password)(\/|$)/;
@@ -53,7 +58,7 @@ export const onRequest = defineMiddleware(async (context, next) => {
     context.locals.user = null;
     context.locals.sessionId = null;
 
-    const csrfChecked = !SAFE_METHODS.has(context.request.method) && !ONE_CLICK_UNSUBSCRIBE.test(pathname);
+    const csrfChecked = !SAFE_METHODS.has(context.request.method) && !ONE_CLICK_UNSUBSCRIBE.test(pathname) && !KEY_AUTHENTICATED.test(pathname);
     if (csrfChecked && !isSameOriginRequest(context.request, allowedOrigins(context.url))) {
       return new Response('Cross-site request refused: this form must be sent from the Herald site itself.', {
         status: 403,

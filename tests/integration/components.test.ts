@@ -464,7 +464,7 @@ describe('validation', () => {
     });
     expect(expectInvalid(await createComponent(context, testActor, { name: 'Dated', startDate: 'yesterday' }))).toHaveProperty('startDate');
     expect(expectInvalid(await createComponent(context, testActor, { name: 'Dated', startDate: '2026-02-30' }))).toHaveProperty('startDate');
-    expectFailure(await createComponent(context, testActor, { name: 'Orphan', groupId: 'nosuchgroup00000' }), 'not_found');
+    expect(expectInvalid(await createComponent(context, testActor, { name: 'Orphan', groupId: 'nosuchgroup00000' }))).toEqual({ groupId: 'Choose a group from the list.' });
     expect(expectInvalid(await createComponent(context, testActor, { name: 'Orphan', groupId: 'Not An Id!' }))).toHaveProperty('groupId');
 
     expect(expectInvalid(await updateComponent(context, testActor, existing.id, { name: ' ', groupId: group.id }))).toHaveProperty('name');
@@ -474,7 +474,7 @@ describe('validation', () => {
     expect(
       expectInvalid(await updateComponent(context, testActor, existing.id, { name: 'Existing', groupId: group.id, startDate: '31/01/2026' })),
     ).toHaveProperty('startDate');
-    expectFailure(await updateComponent(context, testActor, existing.id, { name: 'Existing', groupId: 'nosuchgroup00000' }), 'not_found');
+    expect(expectInvalid(await updateComponent(context, testActor, existing.id, { name: 'Existing', groupId: 'nosuchgroup00000' }))).toEqual({ groupId: 'Choose a group from the list.' });
     expectFailure(await updateComponent(context, testActor, 'nosuchcomponent0', { name: 'Ghost' }), 'not_found');
 
     expect(await snapshot()).toEqual(before);

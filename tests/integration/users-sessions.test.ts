@@ -392,28 +392,28 @@ describe('rate limit', () => {
   it('allows `limit` attempts per window, then refuses with the time to wait', async () => {
     const start = clock.now();
     for (let attempt = 1; attempt <= 3; attempt += 1) {
-      expect(await consumeRateLimit(handle.db, 'login:ada@example.com', rule, new Date(start.getTime() + attempt * 1000))).toEqual({ allowed: true });
+      expect(await consumeRateLimit(handle.db, 'login:ada@example.com', rule, new Date(start.getTime() + attempt * 1000))).toMatchObject({ allowed: true });
     }
     // The window began with the first attempt (start + 1 s) and lasts 15 min.
-    expect(await consumeRateLimit(handle.db, 'login:ada@example.com', rule, new Date(start.getTime() + 61_000))).toEqual({
+    expect(await consumeRateLimit(handle.db, 'login:ada@example.com', rule, new Date(start.getTime() + 61_000))).toMatchObject({
       allowed: false,
       retryAfterSeconds: 15 * 60 - 60,
     });
-    expect(await consumeRateLimit(handle.db, 'login:ada@example.com', rule, new Date(start.getTime() + 15 * MINUTE))).toEqual({
+    expect(await consumeRateLimit(handle.db, 'login:ada@example.com', rule, new Date(start.getTime() + 15 * MINUTE))).toMatchObject({
       allowed: false,
       retryAfterSeconds: 1,
     });
     // Other keys have their own count.
-    expect(await consumeRateLimit(handle.db, 'login:eve@example.com', rule, start)).toEqual({ allowed: true });
+    expect(await consumeRateLimit(handle.db, 'login:eve@example.com', rule, start)).toMatchObject({ allowed: true });
 
     // Once the window is over, counting starts again.
     const reset = new Date(start.getTime() + 1000 + 15 * MINUTE);
-    expect(await consumeRateLimit(handle.db, 'login:ada@example.com', rule, reset)).toEqual({ allowed: true });
+    expect(await consumeRateLimit(handle.db, 'login:ada@example.com', rule, reset)).toMatchObject({ allowed: true });
     const [row] = await handle.db.select().from(rateLimit).where(eq(rateLimit.key, 'login:ada@example.com'));
     expect(row).toMatchObject({ count: 1, resetAt: new Date(reset.getTime() + 15 * MINUTE) });
-    expect(await consumeRateLimit(handle.db, 'login:ada@example.com', rule, reset)).toEqual({ allowed: true });
-    expect(await consumeRateLimit(handle.db, 'login:ada@example.com', rule, reset)).toEqual({ allowed: true });
-    expect(await consumeRateLimit(handle.db, 'login:ada@example.com', rule, reset)).toEqual({ allowed: false, retryAfterSeconds: 15 * 60 });
+    expect(await consumeRateLimit(handle.db, 'login:ada@example.com', rule, reset)).toMatchObject({ allowed: true });
+    expect(await consumeRateLimit(handle.db, 'login:ada@example.com', rule, reset)).toMatchObject({ allowed: true });
+    expect(await consumeRateLimit(handle.db, 'login:ada@example.com', rule, reset)).toMatchObject({ allowed: false, retryAfterSeconds: 15 * 60 });
   });
 
   it('clearRateLimit starts the count afresh', async () => {
@@ -422,7 +422,7 @@ describe('rate limit', () => {
     for (let attempt = 0; attempt < 3; attempt += 1) await consumeRateLimit(handle.db, key, rule, now);
     expect((await consumeRateLimit(handle.db, key, rule, now)).allowed).toBe(false);
     await clearRateLimit(handle.db, key);
-    expect(await consumeRateLimit(handle.db, key, rule, now)).toEqual({ allowed: true });
+    expect(await consumeRateLimit(handle.db, key, rule, now)).toMatchObject({ allowed: true });
   });
 });
 

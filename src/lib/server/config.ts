@@ -39,6 +39,8 @@ const environmentSchema = z.object({
   JOB_RETRY_DELAY_SECONDS: z.coerce.number({ error: 'must be a whole number from 1 to 3600' }).int('must be a whole number from 1 to 3600').min(1, 'must be a whole number from 1 to 3600').max(3600, 'must be a whole number from 1 to 3600').default(5),
   /** Seconds after which a job whose worker went silent is retried. */
   JOB_EXPIRE_SECONDS: z.coerce.number({ error: 'must be a whole number from 5 to 86400' }).int('must be a whole number from 5 to 86400').min(5, 'must be a whole number from 5 to 86400').max(86_400, 'must be a whole number from 5 to 86400').default(300),
+  /** Requests per minute each API key may make (management API and alert intake). */
+  API_RATE_LIMIT: z.coerce.number({ error: 'must be a whole number from 1 to 100000' }).int('must be a whole number from 1 to 100000').min(1, 'must be a whole number from 1 to 100000').max(100_000, 'must be a whole number from 1 to 100000').default(300),
   /** Trust X-Forwarded-For for the client address (rate limits) when behind a reverse proxy. */
   TRUST_PROXY: z
     .enum(['true', 'false', '1', '0'], { error: 'must be true or false' })
@@ -61,6 +63,8 @@ export interface Config {
   dkim: { domainName: string; keySelector: string; privateKey: string } | undefined;
   runWorker: boolean;
   jobs: { retryLimit: number; retryDelaySeconds: number; expireInSeconds: number };
+  /** Requests per minute per API key. */
+  apiRateLimit: number;
 }
 
 export class ConfigError extends Error {}
@@ -104,6 +108,7 @@ export function parseConfig(environment: Record<string, string | undefined>): Co
     dkim: values.DKIM_DOMAIN ? { domainName: values.DKIM_DOMAIN, keySelector: values.DKIM_SELECTOR!, privateKey: readPrivateKey(values.DKIM_PRIVATE_KEY!) } : undefined,
     runWorker: values.WORKER,
     jobs: { retryLimit: values.JOB_RETRY_LIMIT, retryDelaySeconds: values.JOB_RETRY_DELAY_SECONDS, expireInSeconds: values.JOB_EXPIRE_SECONDS },
+    apiRateLimit: values.API_RATE_LIMIT,
   };
 }
 

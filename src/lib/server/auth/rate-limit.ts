@@ -9,10 +9,13 @@ export interface RateLimitRule {
 
 export type RateLimitVerdict = { allowed: true } | { allowed: false; retryAfterSeconds: number };
 
+/** A verdict with the window's numbers, for `RateLimit-*` headers. */
+export type CountedVerdict = RateLimitVerdict & { remaining: number; resetSeconds: number };
+
 /**
  * Counts one attempt against a fixed window shared by every Herald process (one upsert).
  */
-export async function consumeRateLimit(db: Database, key: string, rule: RateLimitRule, now: Date): Promise<RateLimitVerdict> {
+export async function consumeRateLimit(db: Database, key: string, rule: RateLimitRule, now: Date): Promise<CountedVerdict> {
   const resetAt = new Date(now.getTime() + rule.windowMs);
   // Dates go into raw SQL as ISO text: both drivers then agree on the parameter's type.
   const nowText = now.toISOString();
@@ -28,8 +31,10 @@ export async function consumeRateLimit(db: Database, key: string, rule: RateLimi
       },
     })
     .returning();
-  if (row!.count <= rule.limit) return { allowed: true };
-  return { allowed: false, retryAfterSeconds: Math.max(1, Math.ceil((row!.resetAt.getTime() - now.getTime()) / 1000)) };
+  const resetSeconds = Math.max(1, Math.ceil((row!.resetAt.getTime() - now.getTime()) / 1000));
+  const remaining = Math.max(0, rule.limit - row!.count);
+  if (row!.count <= rule.limit) return { allowed: true, remaining, resetSeconds };
+  return { allowed: false, retryAfterSeconds: resetSeconds, remaining, resetSeconds };
 }
 
 export async function clearRateLimit(db: Database, key: string): Promise<void> {

@@ -7,7 +7,7 @@ import { component, componentGroup, componentStatusInterval, incidentComponent, 
 import { recordAudit } from './audit';
 import { changeComponentStatus } from './component-status';
 import type { Actor, ServiceContext } from './context';
-import { notFound, success, type ServiceResult } from './errors';
+import { invalid, notFound, success, type ServiceResult } from './errors';
 import { idSchema, optionalText, parseInput, requiredText } from './validation';
 
 export type ComponentRow = typeof component.$inferSelect;
@@ -114,7 +114,7 @@ export async function createComponent(
   const values = parsed.value;
   const now = context.clock.now();
   return context.db.transaction(async (tx) => {
-    if (!(await groupExists(tx, values.groupId))) return notFound('That group does not exist.');
+    if (!(await groupExists(tx, values.groupId))) return invalid({ groupId: 'Choose a group from the list.' });
     const [created] = await tx
       .insert(component)
       .values({
@@ -145,7 +145,7 @@ export async function updateComponent(
   return context.db.transaction(async (tx) => {
     const [before] = await tx.select().from(component).where(and(eq(component.id, id), isNull(component.archivedAt))).for('update');
     if (!before) return notFound('That component does not exist.');
-    if (!(await groupExists(tx, values.groupId))) return notFound('That group does not exist.');
+    if (!(await groupExists(tx, values.groupId))) return invalid({ groupId: 'Choose a group from the list.' });
     const moved = before.groupId !== values.groupId;
     const [after] = await tx
       .update(component)

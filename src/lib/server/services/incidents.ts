@@ -104,8 +104,17 @@ async function applyComponentChanges(
 ): Promise<ComponentChange[]> {
   const components = await knownComponents(db, options.changes.map((change) => change.componentId));
   const applied: ComponentChange[] = [];
-  // Components are locked in id order, so two updates touching the same ones cannot deadlock.
-  const ordered = [...options.changes].sort((a, b) => a.componentId.localeCompare(b.componentId));
+  // Components are locked in id order, before anything references them (a reference takes a
+  // share lock on the row), so two writes touching the same ones cannot deadlock.
+  const ordered = [...options.changes].sort((a, b) => (a.componentId < b.componentId ? -1 : a.componentId > b.componentId ? 1 : 0));
+  if (ordered.length > 0) {
+    await db
+      .select({ id: component.id })
+      .from(component)
+      .where(inArray(component.id, ordered.map((change) => change.componentId)))
+      .orderBy(component.id)
+      .for('update');
+  }
   for (const change of ordered) {
     const target = components.get(change.componentId)!;
     await db.insert(incidentComponent).values({ incidentId: options.incidentId, componentId: change.componentId }).onConflictDoNothing();

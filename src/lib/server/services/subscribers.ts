@@ -261,3 +261,12 @@ export async function removeSubscriber(context: ServiceContext, actor: Actor, su
     return success(removed);
   });
 }
+
+/** The components each subscriber chose (none: every component), by subscriber id. */
+export async function componentIdsOfSubscribers(context: Pick<ServiceContext, 'db'>, subscriberIds: string[]): Promise<Map<string, string[]>> {
+  const result = new Map<string, string[]>(subscriberIds.map((id) => [id, []]));
+  if (subscriberIds.length === 0) return result;
+  const rows = await context.db.select().from(subscriberComponent).where(inArray(subscriberComponent.subscriberId, subscriberIds));
+  for (const row of rows) result.get(row.subscriberId)?.push(row.componentId);
+  return result;
+}
