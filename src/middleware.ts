@@ -7,13 +7,15 @@ import { logger } from './lib/server/logger';
 import { countUsers } from './lib/server/services/users';
 import { allowedOrigins, requestContext } from './lib/server/web';
 import { renderErrorPage } from './lib/server/error-page';
+import { invalidatePublicReads } from './lib/server/public-cache';
 
 const PROBE_PATHS = new Set(['/healthz', '/readyz']);
 /**
  * RFC 8058 one-click unsubscribe: mail providers POST here from their own servers, with no
- * Origin of ours; the single-purpose token in the path is the whole credential.
+ * Origin of ours; the single-purpose token in the path is the whole credential. A webhook's
+ * `meta.unsubscribe` link is the same kind of link, POSTed by receivers and scripts.
  */
-const ONE_CLICK_UNSUBSCRIBE = /^\/unsubscribe\/[^/]+$/;
+const ONE_CLICK_UNSUBSCRIBE = /^\/(unsubscribe|webhooks\/unsubscribe)\/[^/]+$/;
 /**
  * The management API and the alert intake authenticate every request with an API key in the
  * Authorization header and never read cookies, so a cross-site request cannot borrow a session.
@@ -39,6 +41,8 @@ export const onRequest = defineMiddleware(async (context, next) => {
     log.error({ err: error, method: context.request.method, path: pathname }, 'request failed');
     response = renderErrorPage(500, requestId);
   }
+  // Whatever a write changed, the next public read loads afresh.
+  if (!SAFE_METHODS.has(context.request.method)) invalidatePublicReads();
 
   const headers = securityHeaders({ secure: settings.secure, framable: !STAFF_PATHS.test(pathname) });
   for (const [name, value] of Object.entries(headers)) {

@@ -1,5 +1,5 @@
-import { updatePageSettings } from '../lib/server/services/settings';
-import type { FormHandler } from './form';
+import { setAllowPrivateWebhookTargets, updatePageSettings } from '../lib/server/services/settings';
+import { isTicked, type FormHandler } from './form';
 
 export const updatePageSettingsForm: FormHandler = {
   role: 'admin',
@@ -11,5 +11,13 @@ export const updatePageSettingsForm: FormHandler = {
       upcomingMaintenanceDays: String(values.upcomingMaintenanceDays ?? ''),
     });
     return result.ok ? { ok: true, value: { location: '/admin/settings', notice: 'Settings saved.' } } : result;
+  },
+};
+
+export const updateWebhookTargetsForm: FormHandler = {
+  role: 'admin',
+  async run({ values, actor, context }) {
+    const result = await setAllowPrivateWebhookTargets(context, actor, isTicked(values.allowPrivateWebhookTargets));
+    return result.ok ? { ok: true, value: { location: '/admin/settings', notice: 'Webhook settings saved.' } } : result;
   },
 };

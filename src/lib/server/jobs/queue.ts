@@ -18,6 +18,11 @@ export interface JobData {
   'user-invitation': { userId: string; invitedBy: string };
   /** `version` is the maintenance's scheduleVersion when queued: a rescheduled window ignores older jobs. */
   'maintenance-transition': { maintenanceId: string; transition: MaintenanceTransition; version: number };
+  /** Webhook subscribers (services/webhooks.ts): an event to fan out, one delivery to POST, a URL to verify, an owner to tell. */
+  'webhook-fan-out': { eventId: string };
+  'webhook-send': { deliveryId: string };
+  'webhook-verify': { subscriberId: string };
+  'webhook-notice': { subscriberId: string; reason: 'verification_failed' | 'disabled' };
 }
 export type MaintenanceTransition = 'reminder' | 'start' | 'end';
 export type JobName = keyof JobData;
@@ -55,6 +60,10 @@ export const jobNames: JobName[] = [
   'team-alert',
   'user-invitation',
   'maintenance-transition',
+  'webhook-fan-out',
+  'webhook-send',
+  'webhook-verify',
+  'webhook-notice',
 ];
 
 /**

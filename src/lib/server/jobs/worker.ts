@@ -11,6 +11,11 @@ import { sendUserInvitation } from './handlers/invitation';
 import { sendTeamAlert } from './handlers/team-alert';
 import type { JobData } from './queue';
 import { runMaintenanceTransition } from '../services/maintenance-windows';
+import { invalidatePublicReads } from '../public-cache';
+import { fanOutWebhookEvent } from './handlers/webhook-fan-out';
+import { sendWebhookDelivery } from './handlers/webhook-send';
+import { verifyWebhookSubscriber } from './handlers/webhook-verify';
+import { sendWebhookNotice } from './handlers/webhook-notice';
 
 export interface WorkerDependencies {
   context: ServiceContext;
@@ -22,6 +27,8 @@ export interface WorkerDependencies {
 }
 
 const polling = { pollingIntervalSeconds: 0.5 };
+/** Webhook POSTs worked at once in this process. */
+const WEBHOOK_SEND_WORKERS = 4;
 
 /** Registers a handler for every job; each process that calls this shares the queue's work. */
 export async function startWorkers(boss: PgBoss, dependencies: WorkerDependencies): Promise<void> {
@@ -70,6 +77,30 @@ export async function startWorkers(boss: PgBoss, dependencies: WorkerDependencie
   // Start, end and reminder of maintenance windows: each checks its own status and version.
   await boss.work<JobData['maintenance-transition']>('maintenance-transition', { ...polling, batchSize: 1 }, async ([job]) => {
     const outcome = await runMaintenanceTransition(context, job!.data);
+    // A window that moved changed the public page.
+    if (outcome === 'done') invalidatePublicReads();
     log.info({ ...job!.data, outcome }, 'maintenance transition');
+  });
+
+  // Webhook subscribers: fan-out, one POST per job (a slow receiver holds up only its own job),
+  // verification of new URLs, and the owner's email when a webhook fails.
+  await boss.work<JobData['webhook-fan-out']>('webhook-fan-out', { ...polling, batchSize: 1 }, async ([job]) => {
+    await fanOutWebhookEvent(context, { eventId: job!.data.eventId, publicUrl });
+  });
+  for (let worker = 0; worker < WEBHOOK_SEND_WORKERS; worker += 1) {
+    await boss.work<JobData['webhook-send']>('webhook-send', { ...polling, batchSize: 1, includeMetadata: true }, async ([job]) => {
+      const lastAttempt = job!.retryCount >= job!.retryLimit;
+      const outcome = await sendWebhookDelivery(context, { deliveryId: job!.data.deliveryId, lastAttempt });
+      log.info({ deliveryId: job!.data.deliveryId, attempt: job!.retryCount + 1, outcome }, 'webhook delivery');
+      // Throwing hands the job back to pg-boss, which retries it later with backoff and jitter.
+      if (outcome === 'retrying') throw new Error('The webhook was not accepted; retrying');
+    });
+  }
+  await boss.work<JobData['webhook-verify']>('webhook-verify', { ...polling, batchSize: 1 }, async ([job]) => {
+    const outcome = await verifyWebhookSubscriber(context, { subscriberId: job!.data.subscriberId, publicUrl });
+    log.info({ subscriberId: job!.data.subscriberId, outcome }, 'webhook verification');
+  });
+  await boss.work<JobData['webhook-notice']>('webhook-notice', { ...polling, batchSize: 1 }, async ([job]) => {
+    await sendWebhookNotice(context, mailer, { ...job!.data, publicUrl });
   });
 }

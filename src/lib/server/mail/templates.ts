@@ -259,3 +259,40 @@ export function invitationMail(options: { pageName: string; name: string; invite
   });
   return { subject, html, text };
 }
+
+/**
+ * To the owner of a webhook subscription (the optional email given with it): its verification
+ * request was not answered with a 2xx, or it was disabled after repeated failed deliveries.
+ */
+export function webhookProblemMail(options: {
+  pageName: string;
+  url: string;
+  problem: 'verification_failed' | 'disabled';
+  detail: string;
+  manageUrl: string;
+  subscribeUrl: string;
+}): RenderedMail {
+  const disabled = options.problem === 'disabled';
+  const headline = disabled ? 'Your webhook was disabled' : 'Your webhook could not be verified';
+  const subject = `[${options.pageName}] ${headline}`;
+  const what = disabled
+    ? `The ${options.pageName} status page stopped sending webhooks to ${options.url}: too many deliveries in a row failed.`
+    : `The ${options.pageName} status page sent a verification request to ${options.url}, and it was not answered with a 2xx status within 10 seconds. The webhook stays pending and gets nothing until it is verified.`;
+  const next = disabled
+    ? `Once the receiver works again, register the URL again: ${options.subscribeUrl}`
+    : `Once the receiver answers, ask for another verification request on the webhook's page: ${options.manageUrl}`;
+  const footer = 'You get this email because this address was given when the webhook was registered. To stop it all, remove the webhook on its page.';
+  const text = [what, '', `Reason: ${options.detail}`, '', next, '', `The webhook's page: ${options.manageUrl}`, '', '--', footer].join('\n');
+  const html = layout({
+    pageName: options.pageName,
+    preheader: `${headline}: ${options.url}`,
+    body: `<h1 style="margin:0 0 12px;font-size:20px">${escapeHtml(headline)}</h1>
+<p style="margin:0 0 12px">${escapeHtml(what)}</p>
+<p style="margin:0 0 12px"><strong>Reason:</strong> ${escapeHtml(options.detail)}</p>
+<p style="margin:0 0 16px">${escapeHtml(next)}</p>
+<p style="margin:0 0 16px">${button(options.manageUrl, "Open the webhook's page")}</p>
+<p style="margin:0 0 12px;font-size:13px;word-break:break-all">Or open this link: ${escapeHtml(options.manageUrl)}</p>`,
+    footer: escapeHtml(footer),
+  });
+  return { subject, html, text };
+}

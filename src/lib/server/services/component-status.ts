@@ -2,6 +2,8 @@ import { and, eq, isNull } from 'drizzle-orm';
 import type { ComponentStatus } from '../../domain/statuses';
 import type { Database } from '../db';
 import { component, componentStatusInterval } from '../db/schema';
+import type { JobQueue } from '../jobs/queue';
+import { queueComponentWebhooks } from './webhooks';
 
 /**
  * Moves a component to a new status at `at`: closes its open interval and opens the next one.
@@ -11,7 +13,7 @@ import { component, componentStatusInterval } from '../db/schema';
  */
 export async function changeComponentStatus(
   db: Database,
-  options: { componentId: string; status: ComponentStatus; at: Date; now: Date; incidentId?: string | null; maintenanceId?: string | null },
+  options: { componentId: string; status: ComponentStatus; at: Date; now: Date; incidentId?: string | null; maintenanceId?: string | null; queue: JobQueue },
 ): Promise<ComponentStatus> {
   const [current] = await db
     .select({ status: component.status })
@@ -30,13 +32,17 @@ export async function changeComponentStatus(
     if (open.startedAt > startsAt) startsAt = open.startedAt;
     await db.update(componentStatusInterval).set({ endedAt: startsAt }).where(eq(componentStatusInterval.id, open.id));
   }
-  await db.insert(componentStatusInterval).values({
-    componentId: options.componentId,
-    status: options.status,
-    startedAt: startsAt,
-    incidentId: options.incidentId ?? null,
-    maintenanceId: options.maintenanceId ?? null,
-  });
+  const [interval] = await db
+    .insert(componentStatusInterval)
+    .values({
+      componentId: options.componentId,
+      status: options.status,
+      startedAt: startsAt,
+      incidentId: options.incidentId ?? null,
+      maintenanceId: options.maintenanceId ?? null,
+    })
+    .returning({ id: componentStatusInterval.id });
   await db.update(component).set({ status: options.status, updatedAt: options.now }).where(eq(component.id, options.componentId));
+  await queueComponentWebhooks(db, options.queue, { componentId: options.componentId, intervalId: interval!.id, oldStatus: current.status, newStatus: options.status, at: startsAt, now: options.now });
   return current.status;
 }

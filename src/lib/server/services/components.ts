@@ -259,7 +259,7 @@ export async function setComponentStatus(
   return context.db.transaction(async (tx) => {
     const [target] = await tx.select({ id: component.id }).from(component).where(and(eq(component.id, id), isNull(component.archivedAt)));
     if (!target) return notFound('That component does not exist.');
-    const from = await changeComponentStatus(tx, { componentId: id, status, at: now, now });
+    const from = await changeComponentStatus(tx, { componentId: id, status, at: now, now, queue: context.queue });
     if (from !== status) {
       await recordAudit(tx, actor, now, { action: 'component.status', entityType: 'component', entityId: id, before: { status: from }, after: { status } });
     }

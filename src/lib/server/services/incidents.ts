@@ -13,6 +13,7 @@ import {
 import { classifySeverity, severitySignalIds } from '../../domain/severity-classifier';
 import type { Database } from '../db';
 import { component, incident, incidentComponent, incidentUpdate, type ComponentChange } from '../db/schema';
+import type { JobQueue } from '../jobs/queue';
 import { newId } from '../ids';
 import { recordAudit } from './audit';
 import { writePublicUpdate } from './public-updates';
@@ -100,7 +101,7 @@ async function knownComponents(db: Database, ids: string[]) {
 /** Applies the component statuses an update asks for and returns what really changed. */
 async function applyComponentChanges(
   db: Database,
-  options: { incidentId: string; changes: { componentId: string; status: ComponentStatus; maintenanceId?: string }[]; at: Date; now: Date },
+  options: { incidentId: string; changes: { componentId: string; status: ComponentStatus; maintenanceId?: string }[]; at: Date; now: Date; queue: JobQueue },
 ): Promise<ComponentChange[]> {
   const components = await knownComponents(db, options.changes.map((change) => change.componentId));
   const applied: ComponentChange[] = [];
@@ -126,6 +127,7 @@ async function applyComponentChanges(
       // A status handed back to a running maintenance belongs to it, not to the incident.
       incidentId: change.maintenanceId ? null : options.incidentId,
       maintenanceId: change.maintenanceId ?? null,
+      queue: options.queue,
     });
     if (oldStatus !== change.status) applied.push({ componentId: target.id, name: target.name, oldStatus, newStatus: change.status });
   }
@@ -188,7 +190,7 @@ export async function declareIncident(
       })
       .returning();
     const emailed = emailsUpdate(created!, policy, values.notifySubscribers);
-    const applied = await applyComponentChanges(tx, { incidentId: created!.id, changes: values.components, at: startedAt, now });
+    const applied = await applyComponentChanges(tx, { incidentId: created!.id, changes: values.components, at: startedAt, now, queue: context.queue });
     await writePublicUpdate(tx, context, {
       incidentId: created!.id,
       status: values.status,
@@ -238,7 +240,7 @@ export async function postIncidentUpdate(
     const emailed = emailsUpdate(before, policy, values.notifySubscribers);
     const changes: { componentId: string; status: ComponentStatus; maintenanceId?: string }[] = [...values.components];
     if (values.status === 'resolved') changes.push(...(await componentsToRestore(tx, incidentId, changes)));
-    const applied = await applyComponentChanges(tx, { incidentId, changes, at: now, now });
+    const applied = await applyComponentChanges(tx, { incidentId, changes, at: now, now, queue: context.queue });
 
     const status: IncidentStatus = values.status;
     const [after] = await tx

@@ -19,6 +19,7 @@ import { changeComponentStatus } from './component-status';
 import { systemActor, type Actor, type ServiceContext } from './context';
 import type { MaintenanceRow, MaintenanceUpdateRow } from './maintenance-lists';
 import { queueMaintenanceNotification } from './notifications';
+import { queueMaintenanceWebhooks } from './webhooks';
 
 /**
  * What a maintenance email is about; the first part of its notification's occasion
@@ -58,6 +59,8 @@ export async function writeMaintenanceUpdate(
       now: options.now,
     });
   }
+  // Webhooks are machine readers: every public update, emailed or not.
+  await queueMaintenanceWebhooks(db, context, { maintenanceId: options.maintenanceId, maintenanceUpdateId: row!.id, now: options.now });
   return row!;
 }
 
@@ -130,7 +133,7 @@ export async function beginWindow(
     for (const item of await windowComponents(db, row.id)) {
       const held = await currentHolder(db, item.componentId);
       if (!maintenanceMayTakeOver({ status: item.status, heldBy: held.holder })) continue;
-      await changeComponentStatus(db, { componentId: item.componentId, status: 'under_maintenance', at: now, now, maintenanceId: row.id });
+      await changeComponentStatus(db, { componentId: item.componentId, status: 'under_maintenance', at: now, now, maintenanceId: row.id, queue: context.queue });
       await db
         .update(maintenanceComponent)
         .set({ statusBefore: item.status, heldByIncidentId: held.incidentId, heldByMaintenanceId: held.maintenanceId })
@@ -167,7 +170,7 @@ export async function endWindow(
   options: { now: Date; actor: Actor; message: string; status: 'completed' | 'cancelled'; emailed: boolean },
 ): Promise<MaintenanceRow> {
   const { now } = options;
-  if (isMaintenanceActive(row.status)) await restoreComponents(db, row.id, now);
+  if (isMaintenanceActive(row.status)) await restoreComponents(db, context, row.id, now);
   const [after] = await db
     .update(maintenance)
     .set({
@@ -197,7 +200,7 @@ export async function endWindow(
   return after!;
 }
 
-async function restoreComponents(db: Database, maintenanceId: string, now: Date): Promise<void> {
+async function restoreComponents(db: Database, context: ServiceContext, maintenanceId: string, now: Date): Promise<void> {
   for (const item of await windowComponents(db, maintenanceId)) {
     const current = await currentHolder(db, item.componentId);
     // A component the window did not take over at its start may have been handed to it later,
@@ -220,6 +223,7 @@ async function restoreComponents(db: Database, maintenanceId: string, now: Date)
       now,
       incidentId: restoresHolder ? before.incidentId : null,
       maintenanceId: restoresHolder ? before.maintenanceId : null,
+      queue: context.queue,
     });
   }
 }

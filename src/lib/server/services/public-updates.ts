@@ -4,6 +4,7 @@ import { incidentUpdate, type ComponentChange } from '../db/schema';
 import { newId } from '../ids';
 import type { ServiceContext } from './context';
 import { queueIncidentNotification } from './notifications';
+import { queueIncidentWebhooks } from './webhooks';
 
 export type IncidentUpdateRow = typeof incidentUpdate.$inferSelect;
 
@@ -40,5 +41,7 @@ export async function writePublicUpdate(
     })
     .returning();
   if (update.emailed) await queueIncidentNotification(db, context, { incidentId: update.incidentId, incidentUpdateId: row!.id, now: update.now });
+  // Webhooks are machine readers: every public update, emailed or not.
+  await queueIncidentWebhooks(db, context, { incidentId: update.incidentId, incidentUpdateId: row!.id, now: update.now });
   return row!;
 }

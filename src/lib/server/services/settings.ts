@@ -68,3 +68,40 @@ export async function updatePageSettings(
     return success(parsed.value);
   });
 }
+
+const PAGE_ID_KEY = 'page_id';
+
+/** The page's public id (Statuspage's `page.id`), made once per install by a migration. */
+export async function getPageId(context: Pick<ServiceContext, 'db'>): Promise<string> {
+  const [row] = await context.db.select().from(setting).where(eq(setting.key, PAGE_ID_KEY));
+  return typeof row?.value === 'string' ? row.value : 'herald';
+}
+
+const WEBHOOK_SETTINGS_KEY = 'webhooks';
+
+/**
+ * Whether webhook subscribers may point at loopback, private, link-local and other internal
+ * addresses (off by default: see services/webhook-targets.ts). Kept under its own key, apart
+ * from the page settings form and API resource.
+ */
+export async function getAllowPrivateWebhookTargets(context: Pick<ServiceContext, 'db'>): Promise<boolean> {
+  const [row] = await context.db.select().from(setting).where(eq(setting.key, WEBHOOK_SETTINGS_KEY));
+  const value = row?.value as { allowPrivateWebhookTargets?: unknown } | undefined;
+  return value?.allowPrivateWebhookTargets === true;
+}
+
+export async function setAllowPrivateWebhookTargets(context: ServiceContext, actor: Actor, allowed: boolean): Promise<ServiceResult<{ allowPrivateWebhookTargets: boolean }>> {
+  const now = context.clock.now();
+  return context.db.transaction(async (tx) => {
+    const before = { allowPrivateWebhookTargets: await getAllowPrivateWebhookTargets({ db: tx }) };
+    const after = { allowPrivateWebhookTargets: allowed };
+    await tx
+      .insert(setting)
+      .values({ key: WEBHOOK_SETTINGS_KEY, value: after, updatedAt: now })
+      .onConflictDoUpdate({ target: setting.key, set: { value: after, updatedAt: now } });
+    if (before.allowPrivateWebhookTargets !== allowed) {
+      await recordAudit(tx, actor, now, { action: 'settings.webhooks', entityType: 'setting', entityId: WEBHOOK_SETTINGS_KEY, before, after });
+    }
+    return success(after);
+  });
+}

@@ -1,0 +1,46 @@
+/**
+ * A few seconds of memory for what every visitor of the public pages reads alike (the public
+ * snapshot, the status API bodies), so that an outage's crowd costs one load per key every
+ * PUBLIC_CACHE_MS rather than one per request.
+ *
+ * Writes in this process (any form post or API call, a maintenance moving) clear it at once, so
+ * staff see their change on the next load; a write made by another Herald process shows here
+ * within PUBLIC_CACHE_MS. Only the HTTP layer reads through it: services and tests always load.
+ */
+export const PUBLIC_CACHE_MS = 2_000;
+
+interface Entry {
+  storedAt: number;
+  value: Promise<unknown>;
+}
+
+const entries = new Map<string, Entry>();
+let generation = 0;
+
+/** Forgets everything: called after each write. */
+export function invalidatePublicReads(): void {
+  generation += 1;
+  entries.clear();
+}
+
+/**
+ * The value under `key` if loaded less than PUBLIC_CACHE_MS ago, else a new load (shared by the
+ * requests that arrive while it runs). A load that a write overtook is used once but not kept.
+ */
+export function cachedPublicRead<T>(key: string, load: () => Promise<T>, now: number = Date.now()): Promise<T> {
+  const entry = entries.get(key);
+  if (entry && now - entry.storedAt < PUBLIC_CACHE_MS) return entry.value as Promise<T>;
+  const startedIn = generation;
+  const value = load();
+  entries.set(key, { storedAt: now, value });
+  value.then(
+    () => {
+      if (generation !== startedIn && entries.get(key)?.value === value) entries.delete(key);
+    },
+    () => {
+      // A failed load is never served again.
+      if (entries.get(key)?.value === value) entries.delete(key);
+    },
+  );
+  return value;
+}
