@@ -1,6 +1,7 @@
 import { alertSourceLabels, type AlertSource } from '../lib/domain/alert-intake';
 import type { ServiceResult } from '../lib/server/services/errors';
-import { confirmDraft, dismissDraft, type IntakeOutcome } from '../lib/server/services/intake';
+import type { IntakeOutcome } from '../lib/server/services/intake';
+import { confirmDraft, dismissDraft } from '../lib/server/services/intake-drafts';
 import { updateIntakeSettings, type IntakeMode } from '../lib/server/services/intake-settings';
 import { fieldText as text, indexedList, isTicked, type FormHandler } from './form';
 

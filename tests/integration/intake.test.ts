@@ -6,7 +6,9 @@ import { authenticateApiKey, createApiKey, type ApiPrincipal } from '../../src/l
 import { createComponent, getComponent, removeComponent, setComponentStatus, type ComponentRow } from '../../src/lib/server/services/components';
 import type { ServiceContext } from '../../src/lib/server/services/context';
 import { getIncidentDetail, postIncidentUpdate, type IncidentRow } from '../../src/lib/server/services/incidents';
-import { confirmDraft, dismissDraft, listIntakeEvents, listOpenDrafts, receiveAlerts, type IntakeResult } from '../../src/lib/server/services/intake';
+import { receiveAlerts, type IntakeResult } from '../../src/lib/server/services/intake';
+import { confirmDraft, dismissDraft, listOpenDrafts } from '../../src/lib/server/services/intake-drafts';
+import { listIntakeEvents } from '../../src/lib/server/services/intake-log';
 import { getIntakeSettings, updateIntakeSettings } from '../../src/lib/server/services/intake-settings';
 import { alertmanagerPayload, grafanaPayload, literalAlertmanagerFiring, type AlertSpec } from '../support/alert-payloads';
 import { FakeClock } from '../support/clock';

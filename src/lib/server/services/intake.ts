@@ -1,4 +1,4 @@
-import { and, count, desc, eq, inArray, isNull, sql } from 'drizzle-orm';
+import { and, eq, inArray, isNull, sql } from 'drizzle-orm';
 import {
   ALERT_CLEARED_MESSAGE,
   ALERT_REFIRED_MESSAGE,
@@ -30,13 +30,13 @@ import {
 import { hasRole } from '../../domain/roles';
 import type { Database } from '../db';
 import { component, incident, incidentComponent } from '../db/schema';
-import { alertLink, apiKey, incidentDraft, intakeEvent } from '../db/schema/automation';
+import { alertLink, incidentDraft, intakeEvent } from '../db/schema/automation';
 import { newId } from '../ids';
 import type { ApiPrincipal } from './api-keys';
 import { recordAudit } from './audit';
 import { listComponentTree } from './components';
-import type { Actor, ServiceContext } from './context';
-import { conflict, notFound, success, type ServiceFailure, type ServiceResult } from './errors';
+import type { ServiceContext } from './context';
+import { success, type ServiceFailure, type ServiceResult } from './errors';
 import { declareIncident, postIncidentUpdate, updateIncidentDetails, type IncidentRow } from './incidents';
 import { getIntakeSettings, type IntakeRule } from './intake-settings';
 import { parseInput } from './validation';
@@ -82,7 +82,7 @@ const DETAIL_MAX = 8_000;
 const ANNOTATION_EXCERPT_MAX = 300;
 
 /** A call that must leave nothing behind but its log entry: thrown to roll the transaction back. */
-class IntakeRejection extends Error {
+export class IntakeRejection extends Error {
   constructor(
     readonly failure: ServiceFailure,
     readonly detail: string,
@@ -383,7 +383,7 @@ function describeFieldErrors(failure: ServiceFailure): string {
 }
 
 /** Serialises calls for one alert group (across processes), so only one can open its link. */
-async function lockGroup(db: Database, source: string, groupKey: string): Promise<void> {
+export async function lockGroup(db: Database, source: string, groupKey: string): Promise<void> {
   await db.execute(sql`select pg_advisory_xact_lock(${sql.raw(String(INTAKE_LOCK_CLASS))}, hashtext(${`${source}\n${groupKey}`}))`);
 }
 
@@ -392,7 +392,7 @@ async function lockGroup(db: Database, source: string, groupKey: string): Promis
  * link them: two calls for different groups on one component then queue instead of
  * deadlocking (linking a component takes a key-share lock on it before its status is changed).
  */
-async function lockComponents(db: Database, ids: readonly string[]): Promise<void> {
+export async function lockComponents(db: Database, ids: readonly string[]): Promise<void> {
   const unique = [...new Set(ids)].sort();
   if (unique.length === 0) return;
   await db.select({ id: component.id }).from(component).where(inArray(component.id, unique)).orderBy(component.id).for('update');
@@ -780,171 +780,4 @@ async function handleResolved(
     ...(linkedDraft ? { draftId: linkedDraft.id } : {}),
     detail: composeDetail('Ignored: the alerts cleared; the group’s draft had been dismissed.', lines, state.notes),
   };
-}
-
-/* ------------------------------------------------------------------------------------------ */
-/* Drafts                                                                                      */
-/* ------------------------------------------------------------------------------------------ */
-
-export interface OpenDraft extends IncidentDraftRow {
-  /** The draft's components with their names (archived ones left out). */
-  affected: { componentId: string; name: string; status: ComponentStatus }[];
-}
-
-/** Drafts waiting for a responder, newest first. */
-export async function listOpenDrafts(context: ServiceContext): Promise<OpenDraft[]> {
-  const [rows, names] = await Promise.all([
-    context.db.select().from(incidentDraft).where(isNull(incidentDraft.closedAt)).orderBy(desc(incidentDraft.createdAt)),
-    context.db.select({ id: component.id, name: component.name }).from(component).where(isNull(component.archivedAt)),
-  ]);
-  const nameOf = new Map(names.map((row) => [row.id, row.name]));
-  return rows.map((row) => ({
-    ...row,
-    affected: row.components
-      .filter((item) => nameOf.has(item.componentId))
-      .map((item) => ({ componentId: item.componentId, name: nameOf.get(item.componentId)!, status: item.status as ComponentStatus })),
-  }));
-}
-
-export async function getDraft(context: ServiceContext, draftId: string): Promise<IncidentDraftRow | undefined> {
-  const [row] = await context.db.select().from(incidentDraft).where(eq(incidentDraft.id, draftId));
-  return row;
-}
-
-/** Locks a draft's group (as intake does, so the two never deadlock), then the draft. */
-async function lockDraft(db: Database, draftId: string): Promise<IncidentDraftRow | undefined> {
-  const [peek] = await db.select({ source: incidentDraft.source, groupKey: incidentDraft.groupKey }).from(incidentDraft).where(eq(incidentDraft.id, draftId));
-  if (!peek) return undefined;
-  await lockGroup(db, peek.source, peek.groupKey);
-  const [row] = await db.select().from(incidentDraft).where(eq(incidentDraft.id, draftId)).for('update');
-  return row;
-}
-
-const closedDraftConflict = (draft: IncidentDraftRow) =>
-  conflict(
-    draft.confirmedIncidentId
-      ? 'This draft was already confirmed as an incident.'
-      : draft.closedBy === 'alert resolved'
-        ? 'This draft was closed: its alerts cleared.'
-        : `This draft was already dismissed${draft.closedBy ? ` by ${draft.closedBy}` : ''}.`,
-  );
-
-/**
- * Declares the incident a draft proposes, as the responder who confirms it: the group's link
- * moves to the incident, so further alerts update it.
- */
-export async function confirmDraft(
-  context: ServiceContext,
-  actor: Actor,
-  draftId: string,
-): Promise<ServiceResult<{ incident: IncidentRow; draft: IncidentDraftRow }>> {
-  const now = context.clock.now();
-  try {
-    return await context.db.transaction(async (tx) => {
-      const draft = await lockDraft(tx, draftId);
-      if (!draft) return notFound('That draft does not exist.');
-      if (draft.closedAt) return closedDraftConflict(draft);
-      const live = new Set(
-        (await tx.select({ id: component.id }).from(component).where(isNull(component.archivedAt))).map((row) => row.id),
-      );
-      const components = draft.components.filter((item) => live.has(item.componentId));
-      await lockComponents(tx, components.map((item) => item.componentId));
-      const declared = await declareIncident({ ...context, db: tx }, actor, {
-        title: draft.title,
-        severity: draft.severity,
-        signals: draft.signals as SeveritySignalId[],
-        // Only needed when a component was archived since and the suggestion moved.
-        severityOverrideReason: `Proposed by alert intake: ${draft.severityReason}`,
-        status: 'investigating',
-        message: draft.message,
-        components: components.map((item) => ({ componentId: item.componentId, status: item.status as ComponentStatus })),
-        notifySubscribers: true,
-      });
-      if (!declared.ok) throw new IntakeRejection(declared.failure, '');
-      await tx
-        .update(alertLink)
-        .set({ incidentId: declared.value.id, updatedAt: now })
-        .where(and(eq(alertLink.draftId, draft.id), isNull(alertLink.closedAt)));
-      const [after] = await tx
-        .update(incidentDraft)
-        .set({ closedAt: now, closedBy: actor.label, confirmedIncidentId: declared.value.id, updatedAt: now })
-        .where(eq(incidentDraft.id, draft.id))
-        .returning();
-      await recordAudit(tx, actor, now, {
-        action: 'incident_draft.confirm',
-        entityType: 'incident_draft',
-        entityId: draft.id,
-        after: { incidentId: declared.value.id },
-      });
-      return success({ incident: declared.value, draft: after! });
-    });
-  } catch (error) {
-    if (error instanceof IntakeRejection) return { ok: false, failure: error.failure };
-    throw error;
-  }
-}
-
-/**
- * Dismisses a draft. Its group stays linked to it, so repeats of the same alerts are ignored
- * until they resolve; a new alert in the group proposes a new draft.
- */
-export async function dismissDraft(context: ServiceContext, actor: Actor, draftId: string): Promise<ServiceResult<IncidentDraftRow>> {
-  const now = context.clock.now();
-  return context.db.transaction(async (tx) => {
-    const draft = await lockDraft(tx, draftId);
-    if (!draft) return notFound('That draft does not exist.');
-    if (draft.closedAt) return closedDraftConflict(draft);
-    const [after] = await tx
-      .update(incidentDraft)
-      .set({ closedAt: now, closedBy: actor.label, updatedAt: now })
-      .where(eq(incidentDraft.id, draft.id))
-      .returning();
-    await recordAudit(tx, actor, now, { action: 'incident_draft.dismiss', entityType: 'incident_draft', entityId: draft.id, before: { title: draft.title } });
-    return success(after!);
-  });
-}
-
-/* ------------------------------------------------------------------------------------------ */
-/* The intake log                                                                              */
-/* ------------------------------------------------------------------------------------------ */
-
-export const INTAKE_EVENT_PAGE_SIZE = 50;
-
-export interface IntakeEventEntry extends IntakeEventRow {
-  apiKeyName: string | null;
-  incidentTitle: string | null;
-}
-
-/** The intake log, newest first, a page at a time (pages count from 1). */
-export async function listIntakeEvents(
-  context: ServiceContext,
-  page: number,
-): Promise<{ events: IntakeEventEntry[]; total: number; pageCount: number }> {
-  const current = Number.isInteger(page) && page > 0 ? page : 1;
-  const [events, [total]] = await Promise.all([
-    context.db
-      .select({
-        id: intakeEvent.id,
-        receivedAt: intakeEvent.receivedAt,
-        source: intakeEvent.source,
-        apiKeyId: intakeEvent.apiKeyId,
-        groupKey: intakeEvent.groupKey,
-        alertStatus: intakeEvent.alertStatus,
-        outcome: intakeEvent.outcome,
-        detail: intakeEvent.detail,
-        incidentId: intakeEvent.incidentId,
-        draftId: intakeEvent.draftId,
-        apiKeyName: apiKey.name,
-        incidentTitle: incident.title,
-      })
-      .from(intakeEvent)
-      .leftJoin(apiKey, eq(apiKey.id, intakeEvent.apiKeyId))
-      .leftJoin(incident, eq(incident.id, intakeEvent.incidentId))
-      .orderBy(desc(intakeEvent.receivedAt), desc(intakeEvent.id))
-      .limit(INTAKE_EVENT_PAGE_SIZE)
-      .offset((current - 1) * INTAKE_EVENT_PAGE_SIZE),
-    context.db.select({ value: count() }).from(intakeEvent),
-  ]);
-  const totalCount = total?.value ?? 0;
-  return { events, total: totalCount, pageCount: Math.max(1, Math.ceil(totalCount / INTAKE_EVENT_PAGE_SIZE)) };
 }
