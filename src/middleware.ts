@@ -7,7 +7,7 @@ import { logger } from './lib/server/logger';
 import { countUsers } from './lib/server/services/users';
 import { allowedOrigins, requestContext } from './lib/server/web';
 import { renderErrorPage } from './lib/server/error-page';
-import { invalidatePublicReads } from './lib/server/public-cache';
+import { announcePublicChange } from './lib/server/public-cache';
 
 const PROBE_PATHS = new Set(['/healthz', '/readyz']);
 /**
@@ -41,8 +41,10 @@ export const onRequest = defineMiddleware(async (context, next) => {
     log.error({ err: error, method: context.request.method, path: pathname }, 'request failed');
     response = renderErrorPage(500, requestId);
   }
-  // Whatever a write changed, the next public read loads afresh.
-  if (!SAFE_METHODS.has(context.request.method)) invalidatePublicReads();
+  // Whatever a write changed, the next public read loads afresh, here and in every other process.
+  if (!SAFE_METHODS.has(context.request.method) && context.locals.context) {
+    await announcePublicChange(context.locals.context.db).catch((error: unknown) => log.warn({ err: error }, 'could not announce a public change'));
+  }
 
   const headers = securityHeaders({ secure: settings.secure, framable: !STAFF_PATHS.test(pathname) });
   for (const [name, value] of Object.entries(headers)) {

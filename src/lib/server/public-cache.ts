@@ -1,13 +1,19 @@
+import { sql } from 'drizzle-orm';
+import type { Database } from './db';
+
 /**
  * A few seconds of memory for what every visitor of the public pages reads alike (the public
  * snapshot, the status API bodies), so that an outage's crowd costs one load per key every
  * PUBLIC_CACHE_MS rather than one per request.
  *
- * Writes in this process (any form post or API call, a maintenance moving) clear it at once, so
- * staff see their change on the next load; a write made by another Herald process shows here
- * within PUBLIC_CACHE_MS. Only the HTTP layer reads through it: services and tests always load.
+ * A write (any form post or API call, a maintenance moving) clears this process's copy at once,
+ * so staff see their change on the next load, and NOTIFYs PUBLIC_CHANGES_CHANNEL, on which
+ * every Herald process listens (runtime.ts) and clears its own; PUBLIC_CACHE_MS bounds what a
+ * lost notification could leave. Only the HTTP layer reads through it: services and tests
+ * always load.
  */
 export const PUBLIC_CACHE_MS = 2_000;
+export const PUBLIC_CHANGES_CHANNEL = 'herald_public_changes';
 
 interface Entry {
   storedAt: number;
@@ -17,10 +23,16 @@ interface Entry {
 const entries = new Map<string, Entry>();
 let generation = 0;
 
-/** Forgets everything: called after each write. */
+/** Forgets everything (this process only). */
 export function invalidatePublicReads(): void {
   generation += 1;
   entries.clear();
+}
+
+/** After a write: forgets here at once, and tells every Herald process on the database to. */
+export async function announcePublicChange(db: Database): Promise<void> {
+  invalidatePublicReads();
+  await db.execute(sql`select pg_notify(${PUBLIC_CHANGES_CHANNEL}, '')`);
 }
 
 /**

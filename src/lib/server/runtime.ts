@@ -4,6 +4,7 @@ import { processDatabase, type DatabaseHandle } from './db/client';
 import { startJobQueue, type StartedQueue } from './jobs/queue';
 import { startWorkers } from './jobs/worker';
 import { logger } from './logger';
+import { invalidatePublicReads, PUBLIC_CHANGES_CHANNEL } from './public-cache';
 import { createMailer, type Mailer } from './mail/transport';
 import type { ServiceContext } from './services/context';
 
@@ -33,6 +34,8 @@ export function processRuntime(settings: Config, options: { worker?: boolean } =
     const context: ServiceContext = { db: handle.db, clock: systemClock, queue: jobs.queue };
     const log = logger();
     jobs.boss.on('error', (error) => log.error({ err: error }, 'job queue error'));
+    // Another process's write clears this process's public read cache too.
+    const unlisten = await handle.listen(PUBLIC_CHANGES_CHANNEL, invalidatePublicReads);
     if (options.worker ?? settings.runWorker) {
       await startWorkers(jobs.boss, { context, mailer, publicUrl: settings.publicUrl, log });
       log.info({ mail: mailer.describe() }, 'job worker started');
@@ -43,6 +46,7 @@ export function processRuntime(settings: Config, options: { worker?: boolean } =
       mailer,
       context,
       async stop() {
+        await unlisten();
         await jobs.stop();
         mailer.close();
         store[runtimeKey] = undefined;

@@ -22,6 +22,8 @@ export interface DatabaseHandle {
   executor: SqlExecutor;
   /** Applies pending migrations under an advisory lock, so instances starting together are safe. */
   migrate(): Promise<void>;
+  /** Calls `onNotify` for every NOTIFY on `channel` (from any process); resolves to the unlisten. */
+  listen(channel: string, onNotify: () => void): Promise<() => Promise<void>>;
   close(): Promise<void>;
 }
 
@@ -56,6 +58,10 @@ export function openPglite(dataDir?: string): DatabaseHandle {
       } finally {
         await client.query('select pg_advisory_unlock($1)', [MIGRATION_LOCK_KEY]);
       }
+    },
+    async listen(channel, onNotify) {
+      const unlisten = await client.listen(channel, () => onNotify());
+      return () => unlisten();
     },
     close: () => client.close(),
   };
@@ -102,6 +108,11 @@ export function openPostgres(url: string, options: { max?: number } = {}): Datab
       } finally {
         connection.release();
       }
+    },
+    async listen(channel, onNotify) {
+      // postgres.js keeps a connection of its own for LISTEN and re-listens after a reconnect.
+      const request = await client.listen(channel, () => onNotify());
+      return () => request.unlisten();
     },
     close: () => client.end({ timeout: 5 }),
   };

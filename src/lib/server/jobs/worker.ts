@@ -11,7 +11,7 @@ import { sendUserInvitation } from './handlers/invitation';
 import { sendTeamAlert } from './handlers/team-alert';
 import type { JobData } from './queue';
 import { runMaintenanceTransition } from '../services/maintenance-windows';
-import { invalidatePublicReads } from '../public-cache';
+import { announcePublicChange } from '../public-cache';
 import { fanOutWebhookEvent } from './handlers/webhook-fan-out';
 import { sendWebhookDelivery } from './handlers/webhook-send';
 import { verifyWebhookSubscriber } from './handlers/webhook-verify';
@@ -78,7 +78,7 @@ export async function startWorkers(boss: PgBoss, dependencies: WorkerDependencie
   await boss.work<JobData['maintenance-transition']>('maintenance-transition', { ...polling, batchSize: 1 }, async ([job]) => {
     const outcome = await runMaintenanceTransition(context, job!.data);
     // A window that moved changed the public page.
-    if (outcome === 'done') invalidatePublicReads();
+    if (outcome === 'done') await announcePublicChange(context.db);
     log.info({ ...job!.data, outcome }, 'maintenance transition');
   });
 
