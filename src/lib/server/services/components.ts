@@ -8,7 +8,7 @@ import { recordAudit } from './audit';
 import { changeComponentStatus } from './component-status';
 import type { Actor, ServiceContext } from './context';
 import { invalid, notFound, success, type ServiceResult } from './errors';
-import { idSchema, optionalText, parseInput, requiredText } from './validation';
+import { checkboxDefaultOff, idSchema, optionalText, parseInput, requiredText } from './validation';
 
 export type ComponentRow = typeof component.$inferSelect;
 export type GroupRow = typeof componentGroup.$inferSelect;
@@ -19,11 +19,6 @@ export interface ComponentTree {
   ungrouped: ComponentRow[];
   groups: GroupWithComponents[];
 }
-
-const checkbox = z
-  .union([z.boolean(), z.literal('on'), z.literal('true'), z.literal('false'), z.literal('')])
-  .optional()
-  .transform((value) => value === true || value === 'on' || value === 'true');
 
 const optionalGroupId = z
   .string()
@@ -36,8 +31,8 @@ export const componentInput = z.object({
   name: requiredText('Name', 100),
   description: optionalText('Description', 500),
   groupId: optionalGroupId,
-  hidden: checkbox,
-  onlyShowIfDegraded: checkbox,
+  hidden: checkboxDefaultOff,
+  onlyShowIfDegraded: checkboxDefaultOff,
   startDate: z
     .string()
     .trim()
@@ -49,7 +44,7 @@ export const componentInput = z.object({
 export const groupInput = z.object({
   name: requiredText('Name', 100),
   description: optionalText('Description', 500),
-  hidden: checkbox,
+  hidden: checkboxDefaultOff,
 });
 
 export const componentStatusInput = z.object({

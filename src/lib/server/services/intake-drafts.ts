@@ -8,7 +8,7 @@ import { recordAudit } from './audit';
 import type { Actor, ServiceContext } from './context';
 import { conflict, notFound, success, type ServiceResult } from './errors';
 import { declareIncident, type IncidentRow } from './incidents';
-import { IntakeRejection, lockComponents, lockGroup, type IncidentDraftRow } from './intake';
+import { IntakeRejection, lockGroup, type IncidentDraftRow } from './intake';
 
 /** Drafts of alert intake (its draft mode): the incidents alerts propose and a responder confirms or dismisses. */
 
@@ -74,7 +74,6 @@ export async function confirmDraft(
         (await tx.select({ id: component.id }).from(component).where(isNull(component.archivedAt))).map((row) => row.id),
       );
       const components = draft.components.filter((item) => live.has(item.componentId));
-      await lockComponents(tx, components.map((item) => item.componentId));
       const declared = await declareIncident({ ...context, db: tx }, actor, {
         title: draft.title,
         severity: draft.severity,

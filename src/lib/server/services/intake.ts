@@ -1,4 +1,4 @@
-import { and, eq, inArray, isNull, sql } from 'drizzle-orm';
+import { and, eq, isNull, sql } from 'drizzle-orm';
 import {
   ALERT_CLEARED_MESSAGE,
   ALERT_REFIRED_MESSAGE,
@@ -29,7 +29,7 @@ import {
 } from '../../domain/statuses';
 import { hasRole } from '../../domain/roles';
 import type { Database } from '../db';
-import { component, incident, incidentComponent } from '../db/schema';
+import { incident, incidentComponent } from '../db/schema';
 import { alertLink, incidentDraft, intakeEvent } from '../db/schema/automation';
 import { newId } from '../ids';
 import type { ApiPrincipal } from './api-keys';
@@ -387,17 +387,6 @@ export async function lockGroup(db: Database, source: string, groupKey: string):
   await db.execute(sql`select pg_advisory_xact_lock(${sql.raw(String(INTAKE_LOCK_CLASS))}, hashtext(${`${source}\n${groupKey}`}))`);
 }
 
-/**
- * Locks the components a call is about to change, in id order, before the incident services
- * link them: two calls for different groups on one component then queue instead of
- * deadlocking (linking a component takes a key-share lock on it before its status is changed).
- */
-export async function lockComponents(db: Database, ids: readonly string[]): Promise<void> {
-  const unique = [...new Set(ids)].sort();
-  if (unique.length === 0) return;
-  await db.select({ id: component.id }).from(component).where(inArray(component.id, unique)).orderBy(component.id).for('update');
-}
-
 async function openLinkOf(db: Database, source: string, groupKey: string): Promise<AlertLinkRow | undefined> {
   const [row] = await db
     .select()
@@ -519,7 +508,6 @@ async function declareFromAlerts(
   const { context, principal, group, now } = state;
   const names = publicNames(analysis.changes.map((change) => change.componentId), components);
   const alerts = mappedAlerts(analysis);
-  await lockComponents(context.db, analysis.changes.map((change) => change.componentId));
   const declared = await declareIncident(context, principal.actor, {
     title: publicTitle(alerts, names),
     severity: analysis.suggestion.severity,
@@ -589,7 +577,6 @@ async function updateIncidentFromAlerts(
       },
       now,
     );
-    await lockComponents(db, added.map((change) => change.componentId));
     // Alerts that cleared (the incident went to monitoring) and fire again reopen the investigation.
     const refired = link.status === 'resolved' && current.status === 'monitoring';
     const posted = await postIncidentUpdate(context, principal.actor, current.id, {
@@ -748,7 +735,6 @@ async function handleResolved(
   if (linkedIncident) {
     const settings = await getIntakeSettings(context);
     const status = settings.autoResolve ? 'resolved' : 'monitoring';
-    if (status === 'resolved') await lockComponents(db, await affectedComponentIds(db, linkedIncident.id));
     const posted = await postIncidentUpdate(context, principal.actor, linkedIncident.id, {
       status,
       message: status === 'resolved' ? ALERT_RESOLVED_MESSAGE : ALERT_CLEARED_MESSAGE,
