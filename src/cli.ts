@@ -12,7 +12,7 @@
  * may open DATA_DIR.
  */
 import { parseArgs } from 'node:util';
-import { apiKeyInputOf, apiKeyState } from './actions/api-keys';
+import { apiKeyInputOf, apiKeyState } from './forms/api-keys';
 import { roleLabels } from './lib/domain/roles';
 import { formatUtc } from './lib/domain/time-format';
 import { ConfigError, config } from './lib/server/config';
@@ -20,10 +20,10 @@ import { closeProcessDatabase } from './lib/server/db/client';
 import { unfinishedJobCount } from './lib/server/jobs/queue';
 import { processRuntime, stopProcessRuntime } from './lib/server/runtime';
 import { seedDemo } from './lib/server/seed/demo';
-import { createApiKey, listApiKeys, revokeApiKey } from './lib/server/services/api-keys';
-import type { Actor } from './lib/server/services/context';
-import type { ServiceFailure } from './lib/server/services/errors';
-import { createUserWithPassword } from './lib/server/services/users';
+import { createApiKey, listApiKeys, revokeApiKey } from './lib/server/services/access/api-keys';
+import type { Actor } from './lib/server/services/kernel/context';
+import type { ServiceFailure } from './lib/server/services/kernel/errors';
+import { createUserWithPassword } from './lib/server/services/access/users';
 
 const cliActor: Actor = { userId: null, label: 'command line' };
 const usage = `Usage:

@@ -4,7 +4,7 @@ declare namespace App {
   interface Locals {
     requestId: string;
     clientAddress: string;
-    context: import('./lib/server/services/context').ServiceContext;
+    context: import('./lib/server/services/kernel/context').ServiceContext;
     /** The signed-in staff member, if any. */
     user: import('./lib/server/auth/session').SessionUser | null;
     sessionId: string | null;

@@ -4,7 +4,7 @@ import { sessionCookieExpiry, validateSessionToken } from './lib/server/auth/ses
 import { config } from './lib/server/config';
 import { clientAddressOf, isSameOriginRequest, securityHeaders } from './lib/server/http';
 import { logger } from './lib/server/logger';
-import { countUsers } from './lib/server/services/users';
+import { countUsers } from './lib/server/services/access/users';
 import { allowedOrigins, requestContext } from './lib/server/web';
 import { renderErrorPage } from './lib/server/error-page';
 import { announcePublicChange } from './lib/server/public-cache';

@@ -1,7 +1,7 @@
 import type { APIRoute } from 'astro';
 import { badgeColourOfIndicator, badgeHeaders, buildBadgeSvg, parseBadgeLabel } from '../lib/domain/badge';
 import { cachedPublicRead } from '../lib/server/public-cache';
-import { getPublicSnapshot } from '../lib/server/services/public-snapshot';
+import { getPublicSnapshot } from '../lib/server/services/public/public-snapshot';
 
 /** The page's rolled-up status as a badge: "status | All Systems Operational". `?label=` changes the left text. */
 export const GET: APIRoute = async ({ locals, url }) => {

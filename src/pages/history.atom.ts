@@ -1,7 +1,7 @@
 import type { APIRoute } from 'astro';
 import { config } from '../lib/server/config';
 import { PUBLIC_PAGE_CACHE_CONTROL } from '../lib/server/http';
-import { feedHeaders, renderHistoryFeed } from '../lib/server/services/feeds';
+import { feedHeaders, renderHistoryFeed } from '../lib/server/services/public/feeds';
 
 /** The history as an Atom 1.0 feed: the newest 50 incidents and completed maintenances. */
 export const GET: APIRoute = async ({ locals }) => {

@@ -1,5 +1,5 @@
 import type { APIRoute } from 'astro';
-import { signOut } from '../actions/auth';
+import { signOut } from '../forms/auth';
 
 /** Signing out is a POST (from the admin header), so no link can sign someone out. */
 export const POST: APIRoute = (context) => signOut(context);

@@ -2,7 +2,7 @@ import type { APIRoute } from 'astro';
 import { buildSitemap, type SitemapUrl } from '../lib/domain/feeds';
 import { config } from '../lib/server/config';
 import { PUBLIC_PAGE_CACHE_CONTROL } from '../lib/server/http';
-import { listSitemapEntries } from '../lib/server/services/feeds';
+import { listSitemapEntries } from '../lib/server/services/public/feeds';
 
 /** The public pages for search engines: the status page, the history, subscribing, and every incident and completed maintenance. */
 export const GET: APIRoute = async ({ locals }) => {

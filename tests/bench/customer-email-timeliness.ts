@@ -21,10 +21,10 @@ import { systemClock } from '../../src/lib/server/clock';
 import { openPglite } from '../../src/lib/server/db/client';
 import { incident } from '../../src/lib/server/db/schema';
 import { defaultQueueSettings, startJobQueue } from '../../src/lib/server/jobs/queue';
-import { updateCommunicationPolicy } from '../../src/lib/server/services/communication-policy';
-import { createComponent } from '../../src/lib/server/services/components';
-import { addSubscriberByAdmin } from '../../src/lib/server/services/subscribers';
-import { createUserWithPassword } from '../../src/lib/server/services/users';
+import { updateCommunicationPolicy } from '../../src/lib/server/services/plan/policy';
+import { createComponent } from '../../src/lib/server/services/components/catalog';
+import { addSubscriberByAdmin } from '../../src/lib/server/services/subscribers/subscribers';
+import { createUserWithPassword } from '../../src/lib/server/services/access/users';
 
 const INCIDENTS = Number(process.env.INCIDENTS ?? 20);
 const DELAY_SECONDS = Number(process.env.DELAY_SECONDS ?? 10);

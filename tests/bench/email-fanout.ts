@@ -19,9 +19,9 @@ import { systemClock } from '../../src/lib/server/clock';
 import postgres from 'postgres';
 import { openPglite, openPostgres } from '../../src/lib/server/db/client';
 import { defaultQueueSettings, startJobQueue } from '../../src/lib/server/jobs/queue';
-import { createComponent } from '../../src/lib/server/services/components';
-import { declareIncident } from '../../src/lib/server/services/incidents';
-import { createUserWithPassword } from '../../src/lib/server/services/users';
+import { createComponent } from '../../src/lib/server/services/components/catalog';
+import { declareIncident } from '../../src/lib/server/services/incidents/incident-commands';
+import { createUserWithPassword } from '../../src/lib/server/services/access/users';
 
 const SUBSCRIBERS = Number(process.env.SUBSCRIBERS ?? 10_000);
 const PORT = 4630;

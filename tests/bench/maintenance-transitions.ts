@@ -19,8 +19,8 @@ import { systemClock } from '../../src/lib/server/clock';
 import { openPglite } from '../../src/lib/server/db/client';
 import { maintenance } from '../../src/lib/server/db/schema';
 import { defaultQueueSettings, startJobQueue } from '../../src/lib/server/jobs/queue';
-import { createComponent } from '../../src/lib/server/services/components';
-import { scheduleMaintenance } from '../../src/lib/server/services/maintenances';
+import { createComponent } from '../../src/lib/server/services/components/catalog';
+import { scheduleMaintenance } from '../../src/lib/server/services/maintenance/maintenance-commands';
 
 const WINDOWS = Number(process.env.WINDOWS ?? 20);
 const LENGTH_SECONDS = Number(process.env.LENGTH_SECONDS ?? 5);

@@ -16,9 +16,9 @@ import {
   updateGroup,
   type ComponentRow,
   type ComponentTree,
-} from '../../src/lib/server/services/components';
-import type { ServiceContext } from '../../src/lib/server/services/context';
-import { declareIncident } from '../../src/lib/server/services/incidents';
+} from '../../src/lib/server/services/components/catalog';
+import type { ServiceContext } from '../../src/lib/server/services/kernel/context';
+import { declareIncident } from '../../src/lib/server/services/incidents/incident-commands';
 import { FakeClock } from '../support/clock';
 import { createTestDatabase, type TestDatabase } from '../support/database';
 import { auditRowsFor, countRows, expectFailure, expectInvalid, expectOk, HOUR, intervalsOf, MINUTE, testActor } from '../support/factories';

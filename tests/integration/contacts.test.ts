@@ -8,8 +8,8 @@ import {
   listContacts,
   updateContact,
   type ContactInput,
-} from '../../src/lib/server/services/contacts';
-import type { ServiceContext } from '../../src/lib/server/services/context';
+} from '../../src/lib/server/services/plan/contacts';
+import type { ServiceContext } from '../../src/lib/server/services/kernel/context';
 import { FakeClock } from '../support/clock';
 import { createTestDatabase, type TestDatabase } from '../support/database';
 import { auditRowsFor, countRows, expectFailure, expectInvalid, expectOk, MINUTE, testActor } from '../support/factories';

@@ -1,10 +1,10 @@
 import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { incident } from '../../src/lib/server/db/schema';
-import { possibleIncidentOwners, reassignIncidentOwner } from '../../src/lib/server/services/communication-plan';
-import type { ServiceContext } from '../../src/lib/server/services/context';
-import { declareIncident } from '../../src/lib/server/services/incidents';
-import { createUserWithPassword, labelOf } from '../../src/lib/server/services/users';
+import { possibleIncidentOwners, reassignIncidentOwner } from '../../src/lib/server/services/plan/communication-plan';
+import type { ServiceContext } from '../../src/lib/server/services/kernel/context';
+import { declareIncident } from '../../src/lib/server/services/incidents/incident-commands';
+import { createUserWithPassword, labelOf } from '../../src/lib/server/services/access/users';
 import { FakeClock } from '../support/clock';
 import { createTestDatabase, type TestDatabase } from '../support/database';
 import { auditRowsFor, expectInvalid, expectOk, testActor } from '../support/factories';

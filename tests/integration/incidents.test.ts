@@ -1,9 +1,9 @@
 import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { auditLog, incident, incidentComponent, incidentUpdate } from '../../src/lib/server/db/schema';
-import { createComponent, getComponent, removeComponent, setComponentStatus, type ComponentRow } from '../../src/lib/server/services/components';
-import type { ServiceContext } from '../../src/lib/server/services/context';
-import { listIncidents, listOpenIncidents } from '../../src/lib/server/services/incident-lists';
+import { createComponent, getComponent, removeComponent, setComponentStatus, type ComponentRow } from '../../src/lib/server/services/components/catalog';
+import type { ServiceContext } from '../../src/lib/server/services/kernel/context';
+import { listIncidents, listOpenIncidents } from '../../src/lib/server/services/incidents/incident-lists';
 import {
   correctIncidentUpdate,
   declareIncident,
@@ -11,7 +11,7 @@ import {
   postIncidentUpdate,
   updateIncidentDetails,
   type IncidentRow,
-} from '../../src/lib/server/services/incidents';
+} from '../../src/lib/server/services/incidents/incident-commands';
 import { FakeClock } from '../support/clock';
 import { createTestDatabase, type TestDatabase } from '../support/database';
 import { auditRowsFor, countRows, expectFailure, expectInvalid, expectOk, HOUR, intervalsOf, MINUTE, testActor } from '../support/factories';

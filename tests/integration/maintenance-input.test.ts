@@ -9,11 +9,11 @@ import type { z } from 'zod';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { utcToZonedTime } from '../../src/lib/domain/recurrence';
 import { auditLog, maintenance, maintenanceComponent, maintenanceSeries, maintenanceUpdate, notification } from '../../src/lib/server/db/schema';
-import { createComponent, type ComponentRow } from '../../src/lib/server/services/components';
-import type { ServiceContext } from '../../src/lib/server/services/context';
-import type { scheduleMaintenanceInput } from '../../src/lib/server/services/maintenance-input';
-import type { MaintenanceRow } from '../../src/lib/server/services/maintenance-lists';
-import { runMaintenanceTransition } from '../../src/lib/server/services/maintenance-windows';
+import { createComponent, type ComponentRow } from '../../src/lib/server/services/components/catalog';
+import type { ServiceContext } from '../../src/lib/server/services/kernel/context';
+import type { scheduleMaintenanceInput } from '../../src/lib/server/services/maintenance/maintenance-input';
+import type { MaintenanceRow } from '../../src/lib/server/services/maintenance/maintenance-queries';
+import { runMaintenanceTransition } from '../../src/lib/server/services/maintenance/windows';
 import {
   cancelMaintenance,
   completeMaintenance,
@@ -23,7 +23,7 @@ import {
   scheduleMaintenance,
   startMaintenanceNow,
   updateMaintenance,
-} from '../../src/lib/server/services/maintenances';
+} from '../../src/lib/server/services/maintenance/maintenance-commands';
 import { FakeClock } from '../support/clock';
 import { createTestDatabase, type TestDatabase } from '../support/database';
 import { countRows, expectFailure, expectInvalid, expectOk, testActor } from '../support/factories';

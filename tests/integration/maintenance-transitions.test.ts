@@ -11,11 +11,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ComponentStatus } from '../../src/lib/domain/statuses';
 import { auditLog, component, maintenance, maintenanceUpdate } from '../../src/lib/server/db/schema';
 import { startJobQueue, type StartedQueue } from '../../src/lib/server/jobs/queue';
-import { createComponent, setComponentStatus, type ComponentRow } from '../../src/lib/server/services/components';
-import type { ServiceContext } from '../../src/lib/server/services/context';
-import { declareIncident, postIncidentUpdate, type IncidentRow } from '../../src/lib/server/services/incidents';
-import { runMaintenanceTransition } from '../../src/lib/server/services/maintenance-windows';
-import { getPublicMaintenance, type MaintenanceRow } from '../../src/lib/server/services/maintenance-lists';
+import { createComponent, setComponentStatus, type ComponentRow } from '../../src/lib/server/services/components/catalog';
+import type { ServiceContext } from '../../src/lib/server/services/kernel/context';
+import { declareIncident, postIncidentUpdate, type IncidentRow } from '../../src/lib/server/services/incidents/incident-commands';
+import { runMaintenanceTransition } from '../../src/lib/server/services/maintenance/windows';
+import { getPublicMaintenance, type MaintenanceRow } from '../../src/lib/server/services/maintenance/maintenance-queries';
 import {
   cancelMaintenance,
   completeMaintenance,
@@ -24,9 +24,9 @@ import {
   scheduleMaintenance,
   startMaintenanceNow,
   updateMaintenance,
-} from '../../src/lib/server/services/maintenances';
-import { getPublicSnapshot, type PublicSnapshot } from '../../src/lib/server/services/public-snapshot';
-import { updatePageSettings } from '../../src/lib/server/services/settings';
+} from '../../src/lib/server/services/maintenance/maintenance-commands';
+import { getPublicSnapshot, type PublicSnapshot } from '../../src/lib/server/services/public/public-snapshot';
+import { updatePageSettings } from '../../src/lib/server/services/settings/page-settings';
 import { FakeClock } from '../support/clock';
 import { createTestDatabase, testQueueSettings, type TestDatabase } from '../support/database';
 import { DAY, expectOk, HOUR, intervalsOf, MINUTE, testActor } from '../support/factories';

@@ -1,11 +1,11 @@
 import { desc, eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { auditLog, incident, incidentUpdate, notification } from '../../src/lib/server/db/schema';
-import { sendCustomerEmailNow } from '../../src/lib/server/services/communication-plan';
-import { getCommunicationPolicy } from '../../src/lib/server/services/communication-policy';
-import type { ServiceContext } from '../../src/lib/server/services/context';
-import { listIncidents, listOpenIncidents } from '../../src/lib/server/services/incident-lists';
-import { declareIncident, getIncidentDetail, postIncidentUpdate, type IncidentRow } from '../../src/lib/server/services/incidents';
+import { sendCustomerEmailNow } from '../../src/lib/server/services/plan/communication-plan';
+import { getCommunicationPolicy } from '../../src/lib/server/services/plan/policy';
+import type { ServiceContext } from '../../src/lib/server/services/kernel/context';
+import { listIncidents, listOpenIncidents } from '../../src/lib/server/services/incidents/incident-lists';
+import { declareIncident, getIncidentDetail, postIncidentUpdate, type IncidentRow } from '../../src/lib/server/services/incidents/incident-commands';
 import {
   POSTMORTEM_MAX_CHARS,
   POSTMORTEM_REVISED_BODY,
@@ -13,8 +13,8 @@ import {
   postmortemDeadline,
   publishPostmortem,
   savePostmortemDraft,
-} from '../../src/lib/server/services/postmortem';
-import { getPublicIncident } from '../../src/lib/server/services/public-incidents';
+} from '../../src/lib/server/services/plan/postmortem';
+import { getPublicIncident } from '../../src/lib/server/services/public/public-incidents';
 import type { Severity } from '../../src/lib/domain/statuses';
 import { FakeClock } from '../support/clock';
 import { createTestDatabase, type TestDatabase } from '../support/database';

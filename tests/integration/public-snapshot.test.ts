@@ -1,10 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createComponent, createGroup, removeComponent, setComponentStatus, type ComponentRow } from '../../src/lib/server/services/components';
-import type { ServiceContext } from '../../src/lib/server/services/context';
-import { listOpenIncidents } from '../../src/lib/server/services/incident-lists';
-import { declareIncident, postIncidentUpdate } from '../../src/lib/server/services/incidents';
-import { getPublicSnapshot, UPTIME_DAYS, type PublicComponent, type PublicSnapshot } from '../../src/lib/server/services/public-snapshot';
-import { updatePageSettings } from '../../src/lib/server/services/settings';
+import { createComponent, createGroup, removeComponent, setComponentStatus, type ComponentRow } from '../../src/lib/server/services/components/catalog';
+import type { ServiceContext } from '../../src/lib/server/services/kernel/context';
+import { listOpenIncidents } from '../../src/lib/server/services/incidents/incident-lists';
+import { declareIncident, postIncidentUpdate } from '../../src/lib/server/services/incidents/incident-commands';
+import { getPublicSnapshot, UPTIME_DAYS, type PublicComponent, type PublicSnapshot } from '../../src/lib/server/services/public/public-snapshot';
+import { updatePageSettings } from '../../src/lib/server/services/settings/page-settings';
 import type { ComponentStatus } from '../../src/lib/domain/statuses';
 import { FakeClock } from '../support/clock';
 import { createTestDatabase, type TestDatabase } from '../support/database';

@@ -1,9 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { auditLog } from '../../src/lib/server/db/schema';
-import { AUDIT_PAGE_SIZE, listAuditLog, recordAudit } from '../../src/lib/server/services/audit';
-import { createGroup } from '../../src/lib/server/services/components';
-import type { ServiceContext } from '../../src/lib/server/services/context';
-import { getPageSettings, updatePageSettings } from '../../src/lib/server/services/settings';
+import { AUDIT_PAGE_SIZE, listAuditLog, recordAudit } from '../../src/lib/server/services/kernel/audit';
+import { createGroup } from '../../src/lib/server/services/components/catalog';
+import type { ServiceContext } from '../../src/lib/server/services/kernel/context';
+import { getPageSettings, updatePageSettings } from '../../src/lib/server/services/settings/page-settings';
 import { FakeClock } from '../support/clock';
 import { createTestDatabase, type TestDatabase } from '../support/database';
 import { auditRowsFor, countRows, expectInvalid, expectOk, MINUTE, testActor } from '../support/factories';

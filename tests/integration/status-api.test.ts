@@ -18,13 +18,13 @@ import type {
   StatuspageMaintenance,
   SummaryBody,
 } from '../../src/lib/domain/statuspage';
-import { createComponent, createGroup, setComponentStatus, type ComponentRow } from '../../src/lib/server/services/components';
-import type { ServiceContext } from '../../src/lib/server/services/context';
-import { declareIncident, postIncidentUpdate, type IncidentRow } from '../../src/lib/server/services/incidents';
-import type { MaintenanceRow } from '../../src/lib/server/services/maintenance-lists';
-import { cancelMaintenance, markMaintenanceVerifying, scheduleMaintenance, startMaintenanceNow } from '../../src/lib/server/services/maintenances';
-import { getPageId, updatePageSettings } from '../../src/lib/server/services/settings';
-import { loadCurrentState, statusApiBody } from '../../src/lib/server/services/status-api';
+import { createComponent, createGroup, setComponentStatus, type ComponentRow } from '../../src/lib/server/services/components/catalog';
+import type { ServiceContext } from '../../src/lib/server/services/kernel/context';
+import { declareIncident, postIncidentUpdate, type IncidentRow } from '../../src/lib/server/services/incidents/incident-commands';
+import type { MaintenanceRow } from '../../src/lib/server/services/maintenance/maintenance-queries';
+import { cancelMaintenance, markMaintenanceVerifying, scheduleMaintenance, startMaintenanceNow } from '../../src/lib/server/services/maintenance/maintenance-commands';
+import { getPageId, updatePageSettings } from '../../src/lib/server/services/settings/page-settings';
+import { loadCurrentState, statusApiBody } from '../../src/lib/server/services/public/status-api';
 import { entityTagOf, ifNoneMatchMatches, STATUS_API_CACHE_CONTROL } from '../../src/lib/server/status-api-response';
 import * as componentsRoute from '../../src/pages/api/v2/components.json';
 import * as incidentsRoute from '../../src/pages/api/v2/incidents.json';

@@ -5,17 +5,17 @@
 import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { notification, subscriber } from '../../src/lib/server/db/schema';
-import { createComponent, type ComponentRow } from '../../src/lib/server/services/components';
-import type { ServiceContext } from '../../src/lib/server/services/context';
-import { declareIncident, postIncidentUpdate, type IncidentRow } from '../../src/lib/server/services/incidents';
-import { updatePageSettings } from '../../src/lib/server/services/settings';
+import { createComponent, type ComponentRow } from '../../src/lib/server/services/components/catalog';
+import type { ServiceContext } from '../../src/lib/server/services/kernel/context';
+import { declareIncident, postIncidentUpdate, type IncidentRow } from '../../src/lib/server/services/incidents/incident-commands';
+import { updatePageSettings } from '../../src/lib/server/services/settings/page-settings';
 import {
   addSubscriberByAdmin,
   confirmSubscription,
   getSubscription,
   requestSubscription,
   unsubscribe,
-} from '../../src/lib/server/services/subscribers';
+} from '../../src/lib/server/services/subscribers/subscribers';
 import { FakeClock } from '../support/clock';
 import { createTestDatabase, type TestDatabase } from '../support/database';
 import { expectOk, MINUTE, testActor } from '../support/factories';

@@ -2,9 +2,9 @@ import { generateKeyPairSync } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { subscriber, subscriberToken } from '../../src/lib/server/db/schema';
 import { createMailer } from '../../src/lib/server/mail/transport';
-import { createComponent, removeComponent } from '../../src/lib/server/services/components';
-import type { ServiceContext } from '../../src/lib/server/services/context';
-import { mintSubscriberToken } from '../../src/lib/server/services/subscriber-tokens';
+import { createComponent, removeComponent } from '../../src/lib/server/services/components/catalog';
+import type { ServiceContext } from '../../src/lib/server/services/kernel/context';
+import { mintSubscriberToken } from '../../src/lib/server/services/subscribers/subscriber-tokens';
 import {
   addSubscriberByAdmin,
   confirmSubscription,
@@ -13,7 +13,7 @@ import {
   requestSubscription,
   unsubscribe,
   updateSubscriptionComponents,
-} from '../../src/lib/server/services/subscribers';
+} from '../../src/lib/server/services/subscribers/subscribers';
 import { FakeClock } from '../support/clock';
 import { createTestDatabase, type TestDatabase } from '../support/database';
 import { countRows, expectInvalid, expectOk, HOUR, testActor } from '../support/factories';

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { ServiceContext } from '../../src/lib/server/services/context';
-import { addUser, authenticate, createUserWithPassword, labelOf, setPasswordWithToken } from '../../src/lib/server/services/users';
+import type { ServiceContext } from '../../src/lib/server/services/kernel/context';
+import { addUser, authenticate, createUserWithPassword, labelOf, setPasswordWithToken } from '../../src/lib/server/services/access/users';
 import { FakeClock } from '../support/clock';
 import { createTestDatabase, type TestDatabase } from '../support/database';
 import { expectOk, testActor } from '../support/factories';

@@ -10,7 +10,7 @@ import {
 } from '../../src/lib/server/auth/session';
 import { hashSecret } from '../../src/lib/server/auth/tokens';
 import { auditLog, passwordToken, rateLimit, session, user } from '../../src/lib/server/db/schema';
-import type { ServiceContext } from '../../src/lib/server/services/context';
+import type { ServiceContext } from '../../src/lib/server/services/kernel/context';
 import {
   addUser,
   authenticate,
@@ -24,7 +24,7 @@ import {
   setPasswordWithToken,
   setUserDisabled,
   type StaffActor,
-} from '../../src/lib/server/services/users';
+} from '../../src/lib/server/services/access/users';
 import type { Role } from '../../src/lib/domain/roles';
 import { FakeClock } from '../support/clock';
 import { createTestDatabase, type TestDatabase } from '../support/database';

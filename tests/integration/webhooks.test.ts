@@ -20,11 +20,11 @@ import { sendWebhookNotice } from '../../src/lib/server/jobs/handlers/webhook-no
 import { sendWebhookDelivery } from '../../src/lib/server/jobs/handlers/webhook-send';
 import { verifyWebhookSubscriber } from '../../src/lib/server/jobs/handlers/webhook-verify';
 import { createMailer, type Mailer } from '../../src/lib/server/mail/transport';
-import { createComponent, createGroup, setComponentStatus, type ComponentRow } from '../../src/lib/server/services/components';
-import type { ServiceContext } from '../../src/lib/server/services/context';
-import { declareIncident, postIncidentUpdate } from '../../src/lib/server/services/incidents';
-import { scheduleMaintenance } from '../../src/lib/server/services/maintenances';
-import { setAllowPrivateWebhookTargets, updatePageSettings } from '../../src/lib/server/services/settings';
+import { createComponent, createGroup, setComponentStatus, type ComponentRow } from '../../src/lib/server/services/components/catalog';
+import type { ServiceContext } from '../../src/lib/server/services/kernel/context';
+import { declareIncident, postIncidentUpdate } from '../../src/lib/server/services/incidents/incident-commands';
+import { scheduleMaintenance } from '../../src/lib/server/services/maintenance/maintenance-commands';
+import { setAllowPrivateWebhookTargets, updatePageSettings } from '../../src/lib/server/services/settings/page-settings';
 import {
   findWebhookByToken,
   MAX_CONSECUTIVE_FAILURES,
@@ -32,7 +32,7 @@ import {
   removeWebhookSubscriber,
   removeWebhookWithToken,
   type WebhookSubscriberRow,
-} from '../../src/lib/server/services/webhooks';
+} from '../../src/lib/server/services/webhooks/webhook-subscribers';
 import { FakeClock } from '../support/clock';
 import { createTestDatabase, type TestDatabase } from '../support/database';
 import { DAY, expectInvalid, expectOk, HOUR, MINUTE, testActor } from '../support/factories';

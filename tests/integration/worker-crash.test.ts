@@ -24,8 +24,8 @@ import { openPglite, openPostgres, type DatabaseHandle } from '../../src/lib/ser
 import { delivery, notification, subscriber } from '../../src/lib/server/db/schema';
 import { startJobQueue, type QueueSettings } from '../../src/lib/server/jobs/queue';
 import { rowsOf } from '../../src/lib/server/db/client';
-import { declareIncident } from '../../src/lib/server/services/incidents';
-import { addSubscriberByAdmin } from '../../src/lib/server/services/subscribers';
+import { declareIncident } from '../../src/lib/server/services/incidents/incident-commands';
+import { addSubscriberByAdmin } from '../../src/lib/server/services/subscribers/subscribers';
 import { expectOk, testActor } from '../support/factories';
 import { countByRecipient } from '../support/mail-workers';
 import { startSmtpSink, type SmtpSink } from '../support/smtp-sink';

@@ -1,6 +1,6 @@
 import pino, { type Logger } from 'pino';
 import { API_PREFIX, handleApiRequest } from '../../src/lib/server/api/router';
-import type { ServiceContext } from '../../src/lib/server/services/context';
+import type { ServiceContext } from '../../src/lib/server/services/kernel/context';
 
 /** The origin the test requests pretend to come to. */
 export const TEST_ORIGIN = 'http://herald.test';

@@ -3,8 +3,8 @@ import type { PgTable } from 'drizzle-orm/pg-core';
 import { expect } from 'vitest';
 import type { Database } from '../../src/lib/server/db';
 import { auditLog, componentStatusInterval } from '../../src/lib/server/db/schema';
-import type { Actor } from '../../src/lib/server/services/context';
-import type { ServiceFailure, ServiceResult } from '../../src/lib/server/services/errors';
+import type { Actor } from '../../src/lib/server/services/kernel/context';
+import type { ServiceFailure, ServiceResult } from '../../src/lib/server/services/kernel/errors';
 
 /** The actor most integration tests write as: no user row, just a label in the audit log. */
 export const testActor: Actor = { userId: null, label: 'test-suite' };

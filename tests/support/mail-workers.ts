@@ -6,7 +6,7 @@ import { delivery, notification, subscriber } from '../../src/lib/server/db/sche
 import { jobNames } from '../../src/lib/server/jobs/queue';
 import { startWorkers } from '../../src/lib/server/jobs/worker';
 import { createMailer, type Mailer } from '../../src/lib/server/mail/transport';
-import type { ServiceContext } from '../../src/lib/server/services/context';
+import type { ServiceContext } from '../../src/lib/server/services/kernel/context';
 import type { TestDatabase } from './database';
 import type { ReceivedMail } from './smtp-sink';
 import { waitUntil } from './wait';

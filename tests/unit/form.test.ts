@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { safeNextPath } from '../../src/actions/auth';
-import { formToObject, indexedList, postedValue, type FormFailure } from '../../src/actions/form';
+import { safeNextPath } from '../../src/forms/auth';
+import { formToObject, indexedList, postedValue, type FormFailure } from '../../src/forms/form';
 
 function form(entries: [string, string | Blob][]): FormData {
   const data = new FormData();

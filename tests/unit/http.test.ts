@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { clientAddressOf, isSameOriginRequest, securityHeaders, statusOfFailure } from '../../src/lib/server/http';
-import type { ServiceFailure } from '../../src/lib/server/services/errors';
+import type { ServiceFailure } from '../../src/lib/server/services/kernel/errors';
 
 const OURS = 'https://status.example.com';
 const allowed = [OURS];

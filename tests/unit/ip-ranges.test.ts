@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { describeRange, forbiddenRangeOf, parseIpAddress } from '../../src/lib/domain/ip-ranges';
-import { guardedLookup, parseWebhookUrl, refusalOf, vetHost } from '../../src/lib/server/services/webhook-targets';
+import { guardedLookup, parseWebhookUrl, refusalOf, vetHost } from '../../src/lib/server/services/webhooks/webhook-targets';
 
 describe('parseIpAddress', () => {
   it.each([

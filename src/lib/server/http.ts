@@ -1,4 +1,4 @@
-import type { ServiceFailure } from './services/errors';
+import type { ServiceFailure } from './services/kernel/errors';
 
 /** The one place service failures become HTTP statuses. */
 export function statusOfFailure(failure: ServiceFailure): number {

@@ -6,7 +6,7 @@ import { startWorkers } from './jobs/worker';
 import { logger } from './logger';
 import { invalidatePublicReads, PUBLIC_CHANGES_CHANNEL } from './public-cache';
 import { createMailer, type Mailer } from './mail/transport';
-import type { ServiceContext } from './services/context';
+import type { ServiceContext } from './services/kernel/context';
 
 /** Everything one Herald process shares: database, job queue, mailer, and the context built on them. */
 export interface Runtime {

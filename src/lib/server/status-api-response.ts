@@ -3,7 +3,7 @@ import type { APIContext, APIRoute } from 'astro';
 import type { StatusApiEndpoint } from '../domain/statuspage';
 import { config } from './config';
 import { cachedPublicRead } from './public-cache';
-import { statusApiBody } from './services/status-api';
+import { statusApiBody } from './services/public/status-api';
 
 /**
  * HTTP for the public JSON API: any origin may read it, caches may keep it a few seconds and

@@ -1,6 +1,6 @@
 import { config } from './config';
 import { processRuntime } from './runtime';
-import type { ServiceContext } from './services/context';
+import type { ServiceContext } from './services/kernel/context';
 
 /** The service context requests run with: the process's database, job queue and system clock. */
 export async function requestContext(): Promise<ServiceContext> {

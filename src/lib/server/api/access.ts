@@ -1,7 +1,7 @@
 import { hasRole } from '../../domain/roles';
 import { consumeRateLimit } from '../auth/rate-limit';
-import { authenticateApiKey, type ApiKeyRejection, type ApiPrincipal } from '../services/api-keys';
-import type { ServiceContext } from '../services/context';
+import { authenticateApiKey, type ApiKeyRejection, type ApiPrincipal } from '../services/access/api-keys';
+import type { ServiceContext } from '../services/kernel/context';
 import { problem } from './problem';
 import type { ApiRole } from './route';
 

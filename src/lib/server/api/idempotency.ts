@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { and, eq, lt } from 'drizzle-orm';
 import { idempotentRequest } from '../db/schema/automation';
-import type { ServiceContext } from '../services/context';
+import type { ServiceContext } from '../services/kernel/context';
 import { problem } from './problem';
 
 /** How long a key's first answer is kept for retries. */

@@ -1,6 +1,6 @@
 import type { AlertSource } from '../../domain/alert-intake';
-import type { ServiceContext } from '../services/context';
-import { receiveAlerts } from '../services/intake';
+import type { ServiceContext } from '../services/kernel/context';
+import { receiveAlerts } from '../services/intake/receive-alerts';
 import { admit, readJsonObject } from './access';
 import { problemOfFailure } from './problem';
 

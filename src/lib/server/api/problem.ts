@@ -1,5 +1,5 @@
 import { statusOfFailure } from '../http';
-import type { ServiceFailure } from '../services/errors';
+import type { ServiceFailure } from '../services/kernel/errors';
 
 /** One wrong field of a request body or query, by its dotted path (`components.0.status`). */
 export interface ProblemField {

@@ -2,11 +2,11 @@ import { z } from 'zod';
 import { maintenanceStatuses } from '../../domain/maintenance';
 import { roles } from '../../domain/roles';
 import { componentStatuses, impactOfSeverity, impacts, incidentStatuses, severities } from '../../domain/statuses';
-import type { ComponentRow, GroupRow } from '../services/components';
-import type { IncidentSummary } from '../services/incident-lists';
-import type { IncidentDetail } from '../services/incidents';
-import type { MaintenanceDetail, MaintenanceSummary } from '../services/maintenance-lists';
-import type { SubscriberListItem } from '../services/subscribers';
+import type { ComponentRow, GroupRow } from '../services/components/catalog';
+import type { IncidentSummary } from '../services/incidents/incident-lists';
+import type { IncidentDetail } from '../services/incidents/incident-commands';
+import type { MaintenanceDetail, MaintenanceSummary } from '../services/maintenance/maintenance-queries';
+import type { SubscriberListItem } from '../services/subscribers/subscribers';
 import { customerEmailStates, subscriberStates } from '../db/schema';
 
 /**

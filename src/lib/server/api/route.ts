@@ -1,7 +1,7 @@
 import type { z } from 'zod';
-import type { ApiPrincipal } from '../services/api-keys';
-import type { ServiceContext } from '../services/context';
-import type { ServiceResult } from '../services/errors';
+import type { ApiPrincipal } from '../services/access/api-keys';
+import type { ServiceContext } from '../services/kernel/context';
+import type { ServiceResult } from '../services/kernel/errors';
 
 export type ApiRole = ApiPrincipal['role'];
 export type ApiMethod = 'GET' | 'POST' | 'PATCH' | 'DELETE';

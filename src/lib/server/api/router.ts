@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
-import { parseInput } from '../services/validation';
-import type { ServiceContext } from '../services/context';
+import { parseInput } from '../services/kernel/validation';
+import type { ServiceContext } from '../services/kernel/context';
 import { admit, readJsonObject } from './access';
 import { claimIdempotencyKey } from './idempotency';
 import { problem, problemOfFailure } from './problem';

@@ -1,11 +1,11 @@
 import type { ComponentStatus, Severity } from '../../domain/statuses';
 import type { Clock } from '../clock';
-import { createComponent, createGroup, listComponentTree } from '../services/components';
-import type { Actor, ServiceContext } from '../services/context';
-import type { ServiceResult } from '../services/errors';
-import { declareIncident, postIncidentUpdate } from '../services/incidents';
-import { scheduleMaintenance } from '../services/maintenances';
-import { updatePageSettings } from '../services/settings';
+import { createComponent, createGroup, listComponentTree } from '../services/components/catalog';
+import type { Actor, ServiceContext } from '../services/kernel/context';
+import type { ServiceResult } from '../services/kernel/errors';
+import { declareIncident, postIncidentUpdate } from '../services/incidents/incident-commands';
+import { scheduleMaintenance } from '../services/maintenance/maintenance-commands';
+import { updatePageSettings } from '../services/settings/page-settings';
 
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;

@@ -1,7 +1,7 @@
 import type { APIRoute } from 'astro';
 import { formatUtcDate } from '../../../lib/domain/time-format';
 import { allowed } from '../../../lib/server/authorize';
-import { exportSubscribersCsv } from '../../../lib/server/services/subscriber-csv';
+import { exportSubscribersCsv } from '../../../lib/server/services/subscribers/subscriber-csv';
 
 /** Every subscriber as a CSV download; addresses are personal data, so admins only. */
 export const GET: APIRoute = async ({ locals, rewrite }) => {

@@ -1,8 +1,8 @@
 import type { APIRoute } from 'astro';
 import { badgeColourOfComponentStatus, badgeHeaders, buildBadgeSvg, parseBadgeLabel } from '../../../lib/domain/badge';
 import { componentStatusLabels } from '../../../lib/domain/statuses';
-import { listComponentTree } from '../../../lib/server/services/components';
-import { PUBLIC_ID } from '../../../lib/server/services/feeds';
+import { listComponentTree } from '../../../lib/server/services/components/catalog';
+import { PUBLIC_ID } from '../../../lib/server/services/public/feeds';
 
 /** A component's status as a badge: "API | Operational"; 404 for an unknown, archived or hidden component. */
 export const GET: APIRoute = async ({ locals, params, url }) => {

@@ -1,7 +1,7 @@
 import type { APIRoute } from 'astro';
 import { config } from '../../../lib/server/config';
 import { PUBLIC_PAGE_CACHE_CONTROL } from '../../../lib/server/http';
-import { feedHeaders, PUBLIC_ID, renderHistoryFeed } from '../../../lib/server/services/feeds';
+import { feedHeaders, PUBLIC_ID, renderHistoryFeed } from '../../../lib/server/services/public/feeds';
 
 /** One component's history as an Atom 1.0 feed; 404 for an unknown, archived or hidden component. */
 export const GET: APIRoute = async ({ locals, params }) => {

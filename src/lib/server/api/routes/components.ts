@@ -13,8 +13,8 @@ import {
   updateGroup,
   type ComponentRow,
   type GroupRow,
-} from '../../services/components';
-import { notFound, success, type ServiceResult } from '../../services/errors';
+} from '../../services/components/catalog';
+import { notFound, success, type ServiceResult } from '../../services/kernel/errors';
 import { componentJson, componentResource, groupJson, groupResource, listOf } from '../resources';
 import { patched, route, type ApiCall } from '../route';
 

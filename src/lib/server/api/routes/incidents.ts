@@ -1,8 +1,8 @@
 import { z } from 'zod';
 import { classifySeverity } from '../../../domain/severity-classifier';
-import { holdCustomerEmail, sendCustomerEmailNow } from '../../services/communication-plan';
-import { notFound, success, type ServiceResult } from '../../services/errors';
-import { listIncidents } from '../../services/incident-lists';
+import { holdCustomerEmail, sendCustomerEmailNow } from '../../services/plan/communication-plan';
+import { notFound, success, type ServiceResult } from '../../services/kernel/errors';
+import { listIncidents } from '../../services/incidents/incident-lists';
 import {
   declareIncident,
   declareIncidentInput,
@@ -11,8 +11,8 @@ import {
   postIncidentUpdate,
   postIncidentUpdateInput,
   updateIncidentDetails,
-} from '../../services/incidents';
-import { publishPostmortem, publishPostmortemInput } from '../../services/postmortem';
+} from '../../services/incidents/incident-commands';
+import { publishPostmortem, publishPostmortemInput } from '../../services/plan/postmortem';
 import { incidentDetailJson, incidentResource, incidentSummaryJson, pageOf } from '../resources';
 import { route, type ApiCall } from '../route';
 

@@ -1,9 +1,9 @@
 import { z } from 'zod';
 import { utcToZonedTime } from '../../../domain/recurrence';
-import { notFound, success, type ServiceResult } from '../../services/errors';
-import { maintenanceActionInput, scheduleMaintenanceInput, updateMaintenanceInput } from '../../services/maintenance-input';
-import { getMaintenanceDetail, listMaintenances, maintenanceSummariesByIds } from '../../services/maintenance-lists';
-import { cancelMaintenance, completeMaintenance, scheduleMaintenance, startMaintenanceNow, updateMaintenance } from '../../services/maintenances';
+import { notFound, success, type ServiceResult } from '../../services/kernel/errors';
+import { maintenanceActionInput, scheduleMaintenanceInput, updateMaintenanceInput } from '../../services/maintenance/maintenance-input';
+import { getMaintenanceDetail, listMaintenances, maintenanceSummariesByIds } from '../../services/maintenance/maintenance-queries';
+import { cancelMaintenance, completeMaintenance, scheduleMaintenance, startMaintenanceNow, updateMaintenance } from '../../services/maintenance/maintenance-commands';
 import { listOf, maintenanceJson, maintenanceResource, pageOf } from '../resources';
 import { patched, route, type ApiCall } from '../route';
 

@@ -1,7 +1,7 @@
 import { z } from 'zod';
-import { communicationPolicyInput, getCommunicationPolicy, updateCommunicationPolicy } from '../../services/communication-policy';
-import { success } from '../../services/errors';
-import { getPageSettings, pageSettingsInput, updatePageSettings } from '../../services/settings';
+import { communicationPolicyInput, getCommunicationPolicy, updateCommunicationPolicy } from '../../services/plan/policy';
+import { success } from '../../services/kernel/errors';
+import { getPageSettings, pageSettingsInput, updatePageSettings } from '../../services/settings/page-settings';
 import { patched, route } from '../route';
 
 const pageSettingsResource = z.object({

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { subscriberStates } from '../../db/schema';
-import { success } from '../../services/errors';
-import { addSubscriberByAdmin, adminSubscriberInput, componentIdsOfSubscribers, listSubscribers, removeSubscriber } from '../../services/subscribers';
+import { success } from '../../services/kernel/errors';
+import { addSubscriberByAdmin, adminSubscriberInput, componentIdsOfSubscribers, listSubscribers, removeSubscriber } from '../../services/subscribers/subscribers';
 import { pageOf, subscriberJson, subscriberResource } from '../resources';
 import { route } from '../route';
 

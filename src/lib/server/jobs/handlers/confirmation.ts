@@ -2,10 +2,10 @@ import { eq } from 'drizzle-orm';
 import { component, subscriber, subscriberComponent } from '../../db/schema';
 import { confirmationMail, subscribedAlreadyMail } from '../../mail/templates';
 import type { Mailer } from '../../mail/transport';
-import type { ServiceContext } from '../../services/context';
-import { getPageSettings } from '../../services/settings';
-import { mintSubscriberToken } from '../../services/subscriber-tokens';
-import { mintConfirmationToken } from '../../services/subscribers';
+import type { ServiceContext } from '../../services/kernel/context';
+import { getPageSettings } from '../../services/settings/page-settings';
+import { mintSubscriberToken } from '../../services/subscribers/subscriber-tokens';
+import { mintConfirmationToken } from '../../services/subscribers/subscribers';
 
 /**
  * Answers a subscription request by email: a pending address gets a fresh confirmation link

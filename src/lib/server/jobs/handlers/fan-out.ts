@@ -1,8 +1,8 @@
 import { eq, sql } from 'drizzle-orm';
 import { notification } from '../../db/schema';
 import { newId } from '../../ids';
-import type { ServiceContext } from '../../services/context';
-import { queuedDeliveryIds } from '../../services/notifications';
+import type { ServiceContext } from '../../services/kernel/context';
+import { queuedDeliveryIds } from '../../services/subscribers/notifications';
 
 /** Deliveries per send job: small enough that a retry repeats little, large enough to keep SMTP busy. */
 export const DELIVERY_BATCH_SIZE = 50;

@@ -1,8 +1,8 @@
 import type { Mailer } from '../../mail/transport';
 import { invitationMail } from '../../mail/templates';
-import type { ServiceContext } from '../../services/context';
-import { getPageSettings } from '../../services/settings';
-import { mintInvitationLink } from '../../services/users';
+import type { ServiceContext } from '../../services/kernel/context';
+import { getPageSettings } from '../../services/settings/page-settings';
+import { mintInvitationLink } from '../../services/access/users';
 
 /** Emails a new user their set-password link; nothing once they have set a password. */
 export async function sendUserInvitation(context: ServiceContext, mailer: Mailer, options: { userId: string; invitedBy: string; publicUrl: string }): Promise<void> {

@@ -4,10 +4,10 @@ import { impactOfSeverity } from '../../../domain/statuses';
 import { formatWindow } from '../../../domain/time-format';
 import { notification } from '../../db/schema';
 import { incidentUpdateMail, maintenanceMail, type RenderedMail } from '../../mail/templates';
-import type { ServiceContext } from '../../services/context';
-import { getPublicMaintenance } from '../../services/maintenance-lists';
-import { getPublicIncident } from '../../services/public-incidents';
-import { getPageSettings } from '../../services/settings';
+import type { ServiceContext } from '../../services/kernel/context';
+import { getPublicMaintenance } from '../../services/maintenance/maintenance-queries';
+import { getPublicIncident } from '../../services/public/public-incidents';
+import { getPageSettings } from '../../services/settings/page-settings';
 
 type NotificationRow = typeof notification.$inferSelect;
 

@@ -2,8 +2,8 @@ import { desc, eq, max } from 'drizzle-orm';
 import { owesPostmortem, postmortemDueAt, postmortemReminderAt } from '../../../domain/communication-policy';
 import { isIncidentOpen } from '../../../domain/statuses';
 import { incident, incidentUpdate } from '../../db/schema';
-import { getCommunicationPolicy } from '../../services/communication-policy';
-import type { ServiceContext } from '../../services/context';
+import { getCommunicationPolicy } from '../../services/plan/policy';
+import type { ServiceContext } from '../../services/kernel/context';
 import type { JobData } from '../queue';
 
 /**

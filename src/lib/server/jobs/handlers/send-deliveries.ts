@@ -1,7 +1,7 @@
 import { and, eq, inArray, sql } from 'drizzle-orm';
 import { delivery } from '../../db/schema';
 import type { Mailer } from '../../mail/transport';
-import type { ServiceContext } from '../../services/context';
+import type { ServiceContext } from '../../services/kernel/context';
 import { issueToken } from '../../auth/tokens';
 import { composeNotification } from './notification-message';
 import { rowsOf } from '../../db/client';

@@ -4,10 +4,10 @@ import { incident, teamAlert, teamAlertKinds, user } from '../../db/schema';
 import { newId } from '../../ids';
 import { teamAlertMail } from '../../mail/templates';
 import type { Mailer } from '../../mail/transport';
-import { getCommunicationPolicy } from '../../services/communication-policy';
-import { contactsForSeverity } from '../../services/contacts';
-import type { ServiceContext } from '../../services/context';
-import { getPageSettings } from '../../services/settings';
+import { getCommunicationPolicy } from '../../services/plan/policy';
+import { contactsForSeverity } from '../../services/plan/contacts';
+import type { ServiceContext } from '../../services/kernel/context';
+import { getPageSettings } from '../../services/settings/page-settings';
 
 export type TeamAlertKind = (typeof teamAlertKinds)[number];
 export type TeamAlertChannel = 'email' | 'webhook';

@@ -4,12 +4,12 @@ import type { PageStatus } from '../../../domain/rollup';
 import { maintenanceUpdate } from '../../db/schema';
 import { webhookDelivery, webhookEvent, webhookSubscriber, webhookSubscriberComponent, type ComponentEventDetails } from '../../db/schema/webhooks';
 import { newId } from '../../ids';
-import { listComponentTree, type ComponentRow } from '../../services/components';
-import type { ServiceContext } from '../../services/context';
-import { getIncidentDetail } from '../../services/incidents';
-import { maintenanceSummariesByIds } from '../../services/maintenance-lists';
-import { getPageId, getPageSettings } from '../../services/settings';
-import { documentationUrlOf, unsubscribeUrlOf, type WebhookEventRow } from '../../services/webhooks';
+import { listComponentTree, type ComponentRow } from '../../services/components/catalog';
+import type { ServiceContext } from '../../services/kernel/context';
+import { getIncidentDetail } from '../../services/incidents/incident-commands';
+import { maintenanceSummariesByIds } from '../../services/maintenance/maintenance-queries';
+import { getPageId, getPageSettings } from '../../services/settings/page-settings';
+import { documentationUrlOf, unsubscribeUrlOf, type WebhookEventRow } from '../../services/webhooks/webhook-subscribers';
 
 /**
  * What an event says, apart from `meta` (which names each subscriber's own unsubscribe link):

@@ -1,6 +1,6 @@
 import { createHmac } from 'node:crypto';
 import { request as httpsRequest } from 'node:https';
-import { guardedLookup, hostOf, vetHost, WebhookTargetError, type TargetPolicy } from '../../services/webhook-targets';
+import { guardedLookup, hostOf, vetHost, WebhookTargetError, type TargetPolicy } from '../../services/webhooks/webhook-targets';
 
 /**
  * How Herald POSTs a webhook: JSON, signed, over https, to a vetted address, no redirects

@@ -2,9 +2,9 @@ import { and, eq, isNull } from 'drizzle-orm';
 import { webhookSubscriber } from '../../db/schema/webhooks';
 import { webhookProblemMail } from '../../mail/templates';
 import type { Mailer } from '../../mail/transport';
-import type { ServiceContext } from '../../services/context';
-import { getPageSettings } from '../../services/settings';
-import { unsubscribeUrlOf } from '../../services/webhooks';
+import type { ServiceContext } from '../../services/kernel/context';
+import { getPageSettings } from '../../services/settings/page-settings';
+import { unsubscribeUrlOf } from '../../services/webhooks/webhook-subscribers';
 
 /**
  * Tells a webhook's owner (the email it gave, if any) that its verification failed or that it

@@ -1,7 +1,7 @@
 import { and, eq, sql } from 'drizzle-orm';
 import { webhookDelivery, webhookSubscriber } from '../../db/schema/webhooks';
-import type { ServiceContext } from '../../services/context';
-import { MAX_CONSECUTIVE_FAILURES, targetPolicy } from '../../services/webhooks';
+import type { ServiceContext } from '../../services/kernel/context';
+import { MAX_CONSECUTIVE_FAILURES, targetPolicy } from '../../services/webhooks/webhook-subscribers';
 import { postWebhook } from './webhook-http';
 
 export type WebhookSendOutcome = 'sent' | 'retrying' | 'failed' | 'skipped';

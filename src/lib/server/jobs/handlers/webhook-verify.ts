@@ -2,9 +2,9 @@ import { and, eq } from 'drizzle-orm';
 import { formatTimestamp } from '../../../domain/statuspage';
 import { webhookSubscriber } from '../../db/schema/webhooks';
 import { newSecret } from '../../ids';
-import type { ServiceContext } from '../../services/context';
-import { getPageId, getPageSettings } from '../../services/settings';
-import { currentPageStatus, documentationUrlOf, targetPolicy, unsubscribeUrlOf } from '../../services/webhooks';
+import type { ServiceContext } from '../../services/kernel/context';
+import { getPageId, getPageSettings } from '../../services/settings/page-settings';
+import { currentPageStatus, documentationUrlOf, targetPolicy, unsubscribeUrlOf } from '../../services/webhooks/webhook-subscribers';
 import { postWebhook } from './webhook-http';
 
 export type VerificationOutcome = 'activated' | 'failed' | 'skipped';

@@ -1,0 +1,153 @@
+import type { AstroCookies } from 'astro';
+import { hasRole, roleLabels, type Role } from '../lib/domain/roles';
+import { config } from '../lib/server/config';
+import { statusOfFailure } from '../lib/server/http';
+import type { ServiceContext } from '../lib/server/services/kernel/context';
+import type { ServiceResult } from '../lib/server/services/kernel/errors';
+import { labelOf, type StaffActor } from '../lib/server/services/access/users';
+
+/** What a form posted, as an object: repeated names become arrays, `a.0.b` names nest. */
+export type FormValues = Record<string, unknown>;
+
+/** A posted field as text; anything else (absent, repeated, nested) as blank. */
+export const fieldText = (value: unknown): string => (typeof value === 'string' ? value : '');
+
+/** A field posted once, several times or not at all (checkboxes sharing a name), as a list of its strings. */
+export const fieldTexts = (value: unknown): string[] => (Array.isArray(value) ? value : value === undefined ? [] : [value]).filter((item): item is string => typeof item === 'string');
+
+/** A checkbox posts `on` when ticked and nothing when not. */
+export const isTicked = (value: unknown): boolean => value === 'on';
+
+export interface FormRequest {
+  request: Request;
+  locals: App.Locals;
+  cookies: AstroCookies;
+  redirect(path: string, status?: 301 | 302 | 303 | 307 | 308): Response;
+}
+
+/** The outcome a page renders when a form did not succeed. */
+export interface FormFailure {
+  intent: string;
+  status: number;
+  message: string;
+  fieldErrors: Record<string, string>;
+  values: FormValues;
+}
+
+/**
+ * A handler's success: usually where to go next and what to tell the user there; or, for a
+ * secret that must be displayed once (a set-password link), values that the answer to the POST
+ * itself shows (`Shown`; handlers that never show anything leave it `never`).
+ */
+export type FormSuccess<Shown = never> = { location: string; notice: string } | { shown: Shown };
+
+/** A success rendered by the page that answered the POST, with no redirect. */
+export interface FormShown<Shown> {
+  intent: string;
+  shown: Shown;
+}
+
+export interface FormHandler<Shown = never> {
+  role: Role;
+  run(input: { values: FormValues; actor: StaffActor; context: ServiceContext }): Promise<ServiceResult<FormSuccess<Shown>>>;
+}
+
+type FormOutcome<Shown> = Response | FormFailure | ([Shown] extends [never] ? never : FormShown<Shown>) | null;
+
+const FLASH_COOKIE = 'herald_notice';
+const MAX_FORM_BYTES = 256 * 1024;
+
+/** Names that would reach Object.prototype if used as keys; a form field may not use them. */
+const FORBIDDEN_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
+
+export function formToObject(form: FormData): FormValues {
+  const result: FormValues = {};
+  for (const [name, entry] of form.entries()) {
+    if (typeof entry !== 'string') continue;
+    const path = name.split('.');
+    if (path.some((key) => FORBIDDEN_KEYS.has(key))) continue;
+    let target: Record<string, unknown> = result;
+    for (const [index, key] of path.entries()) {
+      if (index === path.length - 1) {
+        const existing = Object.hasOwn(target, key) ? target[key] : undefined;
+        target[key] = existing === undefined ? entry : Array.isArray(existing) ? [...existing, entry] : [existing, entry];
+      } else {
+        const next = Object.hasOwn(target, key) ? target[key] : undefined;
+        target = (target[key] = typeof next === 'object' && next !== null && !Array.isArray(next) ? next : {}) as Record<string, unknown>;
+      }
+    }
+  }
+  return result;
+}
+
+/** Turns `{ "0": {...}, "1": {...} }` (from `name="items.0.field"`) into an array, in index order. */
+export function indexedList(value: unknown): unknown[] {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return [];
+  return Object.entries(value)
+    .filter(([key]) => /^\d+$/.test(key))
+    .sort(([a], [b]) => Number(a) - Number(b))
+    .map(([, item]) => item);
+}
+
+/** The posted form as an object; null when it is too large or not a form. */
+export async function readForm(request: Request): Promise<FormValues | null> {
+  const length = Number(request.headers.get('content-length') ?? '0');
+  if (length > MAX_FORM_BYTES) return null;
+  const type = request.headers.get('content-type') ?? '';
+  if (!type.startsWith('application/x-www-form-urlencoded') && !type.startsWith('multipart/form-data')) return null;
+  try {
+    return formToObject(await request.formData());
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * Handles a POSTed form on a page: picks the handler named by the form's `intent` field, checks
+ * the signed-in user's role on the server, runs it, and redirects after success (so a reload
+ * never posts twice). A failure comes back for the page to re-render with messages.
+ */
+export async function handleForm<Shown = never>(astro: FormRequest, handlers: Record<string, FormHandler<Shown>>): Promise<FormOutcome<Shown>> {
+  if (astro.request.method !== 'POST') return null;
+  const values = await readForm(astro.request);
+  const intent = typeof values?.intent === 'string' ? values.intent : 'default';
+  const fail = (status: number, message: string, fieldErrors: Record<string, string> = {}): FormFailure => ({
+    intent,
+    status,
+    message,
+    fieldErrors,
+    values: values ?? {},
+  });
+  if (!values) return fail(400, 'The form could not be read. Please send it again.');
+  const handler = Object.hasOwn(handlers, intent) ? handlers[intent] : undefined;
+  if (!handler) return fail(400, 'Unknown form action.');
+  const user = astro.locals.user;
+  if (!user) return astro.redirect('/login', 303);
+  if (!hasRole(user.role, handler.role)) {
+    return fail(403, `This needs the ${roleLabels[handler.role]} role or above; you are a ${roleLabels[user.role]}.`);
+  }
+  const actor: StaffActor = { userId: user.id, label: labelOf(user), role: user.role };
+  const result = await handler.run({ values, actor, context: astro.locals.context });
+  if (!result.ok) return fail(statusOfFailure(result.failure), result.failure.message, 'fieldErrors' in result.failure ? result.failure.fieldErrors : {});
+  if ('shown' in result.value) return { intent, shown: result.value.shown } as FormOutcome<Shown>;
+  setNotice(astro.cookies, result.value.notice);
+  return astro.redirect(result.value.location, 303);
+}
+
+export function setNotice(cookies: AstroCookies, notice: string): void {
+  cookies.set(FLASH_COOKIE, notice.slice(0, 300), { path: '/', httpOnly: true, sameSite: 'lax', secure: config().secure, maxAge: 60 });
+}
+
+/** The one-time message left by the previous form, removed once read. */
+export function takeNotice(cookies: AstroCookies): string | null {
+  const notice = cookies.get(FLASH_COOKIE)?.value ?? null;
+  if (notice !== null) cookies.delete(FLASH_COOKIE, { path: '/' });
+  return notice;
+}
+
+/** A field's value as posted, for re-filling a form after a failure. */
+export function postedValue(failure: FormFailure | null, intent: string, name: string): string | undefined {
+  if (!failure || failure.intent !== intent) return undefined;
+  const value = name.split('.').reduce<unknown>((node, key) => (typeof node === 'object' && node !== null ? (node as Record<string, unknown>)[key] : undefined), failure.values);
+  return typeof value === 'string' ? value : undefined;
+}

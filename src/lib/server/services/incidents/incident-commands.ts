@@ -1,0 +1,408 @@
+import { and, desc, eq, inArray, isNull, ne } from 'drizzle-orm';
+import { z } from 'zod';
+import {
+  componentStatuses,
+  incidentUpdateStatuses,
+  isIncidentOpen,
+  severities,
+  severityLabels,
+  unresolvedIncidentStatuses,
+  type ComponentStatus,
+  type IncidentStatus,
+} from '../../../domain/statuses';
+import { classifySeverity, severitySignalIds } from '../../../domain/severity-classifier';
+import type { Database } from '../../db';
+import { component, incident, incidentComponent, incidentUpdate, type ComponentChange } from '../../db/schema';
+import type { JobQueue } from '../../jobs/queue';
+import { newId } from '../../ids';
+import { recordAudit } from '../kernel/audit';
+import { writePublicUpdate } from './public-updates';
+import { applyCustomerEmailRule, emailsUpdate, scheduleCadenceCheck, schedulePostmortemChecks } from '../plan/communication-plan';
+import { getCommunicationPolicy } from '../plan/policy';
+import { changeComponentStatus } from '../components/component-status';
+import { componentsUnderActiveMaintenance } from '../maintenance/windows';
+import type { Actor, ServiceContext } from '../kernel/context';
+import { invalid, notFound, success, type ServiceResult } from '../kernel/errors';
+import { checkboxDefaultOn, idSchema, parseInput, requiredText } from '../kernel/validation';
+
+export type IncidentRow = typeof incident.$inferSelect;
+export type IncidentUpdateRow = typeof incidentUpdate.$inferSelect;
+
+const componentChangesInput = z
+  .array(
+    z.object({
+      componentId: idSchema,
+      status: z.enum(componentStatuses, { error: 'Choose a status for each component.' }),
+    }),
+  )
+  .max(200)
+  .default([])
+  .refine((items) => new Set(items.map((item) => item.componentId)).size === items.length, 'A component is listed twice.');
+
+const messageInput = requiredText('Message', 10_000);
+
+export const declareIncidentInput = z.object({
+  title: requiredText('Title', 200),
+  severity: z.enum(severities, { error: 'Choose a severity.' }),
+  /**
+   * The monitoring signals staff ticked. When given (the declare form always gives them), a
+   * severity other than the classifier's suggestion needs a reason.
+   */
+  signals: z.array(z.enum(severitySignalIds, { error: 'Choose signals from the list.' })).max(severitySignalIds.length).optional(),
+  severityOverrideReason: z
+    .string()
+    .trim()
+    .max(500, 'Keep the reason under 500 characters.')
+    .nullish()
+    .transform((value) => (value ? value : null)),
+  status: z.enum(['investigating', 'identified', 'monitoring'], { error: 'Choose a status.' }),
+  message: messageInput,
+  components: componentChangesInput,
+  /** For a backfill: when the incident really began (not in the future). */
+  startedAt: z.coerce.date({ error: 'Enter a valid date and time.' }).optional(),
+  notifySubscribers: checkboxDefaultOn,
+});
+
+export const postIncidentUpdateInput = z.object({
+  status: z.enum(incidentUpdateStatuses, { error: 'Choose a status.' }),
+  message: messageInput,
+  components: componentChangesInput,
+  notifySubscribers: checkboxDefaultOn,
+});
+
+export const correctIncidentUpdateInput = z.object({ message: messageInput });
+
+export const incidentDetailsInput = z.object({
+  title: requiredText('Title', 200),
+  severity: z.enum(severities, { error: 'Choose a severity.' }),
+  /** Why the severity changed; kept with the incident and in the audit log. */
+  severityReason: z
+    .string()
+    .trim()
+    .max(500, 'Keep the reason under 500 characters.')
+    .nullish()
+    .transform((value) => (value ? value : null)),
+});
+
+const severityRank = (severity: (typeof severities)[number]) => severities.length - severities.indexOf(severity);
+
+/** A start time may lie a little ahead of the server's clock (staff clocks drift), never more. */
+const START_TIME_TOLERANCE_MS = 60_000;
+
+async function knownComponents(db: Database, ids: string[]) {
+  if (ids.length === 0) return new Map<string, { id: string; name: string; status: ComponentStatus }>();
+  const rows = await db
+    .select({ id: component.id, name: component.name, status: component.status })
+    .from(component)
+    .where(and(inArray(component.id, ids), isNull(component.archivedAt)));
+  return new Map(rows.map((row) => [row.id, row]));
+}
+
+/** Applies the component statuses an update asks for and returns what really changed. */
+async function applyComponentChanges(
+  db: Database,
+  options: { incidentId: string; changes: { componentId: string; status: ComponentStatus; maintenanceId?: string }[]; at: Date; now: Date; queue: JobQueue },
+): Promise<ComponentChange[]> {
+  const components = await knownComponents(db, options.changes.map((change) => change.componentId));
+  const applied: ComponentChange[] = [];
+  // Components are locked in id order, before anything references them (a reference takes a
+  // share lock on the row), so two writes touching the same ones cannot deadlock.
+  const ordered = [...options.changes].sort((a, b) => (a.componentId < b.componentId ? -1 : a.componentId > b.componentId ? 1 : 0));
+  if (ordered.length > 0) {
+    await db
+      .select({ id: component.id })
+      .from(component)
+      .where(inArray(component.id, ordered.map((change) => change.componentId)))
+      .orderBy(component.id)
+      .for('update');
+  }
+  for (const change of ordered) {
+    const target = components.get(change.componentId)!;
+    await db.insert(incidentComponent).values({ incidentId: options.incidentId, componentId: change.componentId }).onConflictDoNothing();
+    const oldStatus = await changeComponentStatus(db, {
+      componentId: change.componentId,
+      status: change.status,
+      at: options.at,
+      now: options.now,
+      // A status handed back to a running maintenance belongs to it, not to the incident.
+      incidentId: change.maintenanceId ? null : options.incidentId,
+      maintenanceId: change.maintenanceId ?? null,
+      queue: options.queue,
+    });
+    if (oldStatus !== change.status) applied.push({ componentId: target.id, name: target.name, oldStatus, newStatus: change.status });
+  }
+  // Recorded in the order staff listed them.
+  const position = new Map(options.changes.map((change, index) => [change.componentId, index]));
+  return applied.sort((a, b) => position.get(a.componentId)! - position.get(b.componentId)!);
+}
+
+function unknownComponentErrors(changes: { componentId: string }[], known: Map<string, unknown>): Record<string, string> {
+  const errors: Record<string, string> = {};
+  changes.forEach((change, index) => {
+    if (!known.has(change.componentId)) errors[`components.${index}.componentId`] = 'That component does not exist.';
+  });
+  return errors;
+}
+
+export async function declareIncident(
+  context: ServiceContext,
+  actor: Actor,
+  input: z.input<typeof declareIncidentInput>,
+): Promise<ServiceResult<IncidentRow>> {
+  const parsed = parseInput(declareIncidentInput, input);
+  if (!parsed.ok) return parsed;
+  const values = parsed.value;
+  const now = context.clock.now();
+  const startedAt = values.startedAt ?? now;
+  if (startedAt.getTime() > now.getTime() + START_TIME_TOLERANCE_MS) {
+    return invalid({ startedAt: 'The start time cannot be in the future.' });
+  }
+  if (startedAt.getFullYear() < 2000) return invalid({ startedAt: 'Enter a start time after the year 2000.' });
+
+  const suggestion = classifySeverity(values.signals ?? [], values.components.map((change) => change.status));
+  if (values.signals !== undefined && values.severity !== suggestion.severity && !values.severityOverrideReason) {
+    return invalid({ severityOverrideReason: `Say why you chose ${severityLabels[values.severity]} rather than the suggested ${severityLabels[suggestion.severity]}.` });
+  }
+
+  return context.db.transaction(async (tx) => {
+    const known = await knownComponents(tx, values.components.map((change) => change.componentId));
+    const unknown = unknownComponentErrors(values.components, known);
+    if (Object.keys(unknown).length > 0) return invalid(unknown);
+    const policy = await getCommunicationPolicy({ db: tx });
+
+    const [created] = await tx
+      .insert(incident)
+      .values({
+        id: newId(),
+        title: values.title,
+        severity: values.severity,
+        status: values.status,
+        startedAt,
+        createdAt: now,
+        updatedAt: now,
+        monitoringAt: values.status === 'monitoring' ? startedAt : null,
+        declaredBy: actor.userId,
+        ownerId: actor.userId,
+        suggestedSeverity: suggestion.severity,
+        severitySuggestionReason: suggestion.reason,
+        severitySignals: values.signals ?? [],
+        severityOverrideReason: values.severity === suggestion.severity ? null : values.severityOverrideReason,
+      })
+      .returning();
+    const emailed = emailsUpdate(created!, policy, values.notifySubscribers);
+    const applied = await applyComponentChanges(tx, { incidentId: created!.id, changes: values.components, at: startedAt, now, queue: context.queue });
+    await writePublicUpdate(tx, context, {
+      incidentId: created!.id,
+      status: values.status,
+      body: values.message,
+      componentChanges: applied,
+      emailed,
+      now,
+      displayAt: startedAt,
+      createdBy: actor.userId,
+    });
+    await applyCustomerEmailRule(tx, context, created!, policy, now);
+    await scheduleCadenceCheck(tx, context, created!, policy, now);
+    await context.queue.send(tx, 'team-alert', { incidentId: created!.id, kind: 'declared', occasion: 'declared' });
+    await recordAudit(tx, actor, now, {
+      action: 'incident.declare',
+      entityType: 'incident',
+      entityId: created!.id,
+      after: { ...created, message: values.message, components: applied },
+    });
+    return success(created!);
+  });
+}
+
+/**
+ * Posts an update. Resolving returns every affected component not named in the update to
+ * operational, except those another open incident still holds.
+ */
+export async function postIncidentUpdate(
+  context: ServiceContext,
+  actor: Actor,
+  incidentId: string,
+  input: z.input<typeof postIncidentUpdateInput>,
+): Promise<ServiceResult<IncidentUpdateRow>> {
+  const parsed = parseInput(postIncidentUpdateInput, input);
+  if (!parsed.ok) return parsed;
+  const values = parsed.value;
+  const now = context.clock.now();
+
+  return context.db.transaction(async (tx) => {
+    const [before] = await tx.select().from(incident).where(eq(incident.id, incidentId)).for('update');
+    if (!before) return notFound('That incident does not exist.');
+    const known = await knownComponents(tx, values.components.map((change) => change.componentId));
+    const unknown = unknownComponentErrors(values.components, known);
+    if (Object.keys(unknown).length > 0) return invalid(unknown);
+
+    const policy = await getCommunicationPolicy({ db: tx });
+    const emailed = emailsUpdate(before, policy, values.notifySubscribers);
+    const changes: { componentId: string; status: ComponentStatus; maintenanceId?: string }[] = [...values.components];
+    if (values.status === 'resolved') changes.push(...(await componentsToRestore(tx, incidentId, changes)));
+    const applied = await applyComponentChanges(tx, { incidentId, changes, at: now, now, queue: context.queue });
+
+    const status: IncidentStatus = values.status;
+    const [after] = await tx
+      .update(incident)
+      .set({
+        status,
+        updatedAt: now,
+        monitoringAt: status === 'monitoring' ? (before.monitoringAt ?? now) : before.monitoringAt,
+        resolvedAt: status === 'resolved' ? (before.resolvedAt ?? now) : isIncidentOpen(status) ? null : before.resolvedAt,
+      })
+      .where(eq(incident.id, incidentId))
+      .returning();
+    const update = await writePublicUpdate(tx, context, {
+      incidentId,
+      status,
+      body: values.message,
+      componentChanges: applied,
+      emailed,
+      now,
+      displayAt: now,
+      createdBy: actor.userId,
+    });
+    await applyCustomerEmailRule(tx, context, after!, policy, now);
+    await scheduleCadenceCheck(tx, context, after!, policy, now);
+    if (status === 'resolved' && before.status !== 'resolved') await schedulePostmortemChecks(tx, context, after!, policy);
+    await recordAudit(tx, actor, now, {
+      action: status === 'resolved' ? 'incident.resolve' : 'incident.update',
+      entityType: 'incident',
+      entityId: incidentId,
+      before: { status: before.status },
+      after: { status: after!.status, message: values.message, components: applied },
+    });
+    return success(update);
+  });
+}
+
+/**
+ * The affected components a resolution sends back when the update names no status for them: to
+ * operational, or to under_maintenance while a running maintenance window covers them.
+ */
+async function componentsToRestore(db: Database, incidentId: string, named: { componentId: string }[]) {
+  const affected = await db
+    .select({ componentId: incidentComponent.componentId })
+    .from(incidentComponent)
+    .innerJoin(component, eq(component.id, incidentComponent.componentId))
+    .where(and(eq(incidentComponent.incidentId, incidentId), isNull(component.archivedAt)));
+  const heldElsewhere = new Set(
+    (
+      await db
+        .select({ componentId: incidentComponent.componentId })
+        .from(incidentComponent)
+        .innerJoin(incident, eq(incident.id, incidentComponent.incidentId))
+        .where(and(ne(incident.id, incidentId), inArray(incident.status, [...unresolvedIncidentStatuses])))
+    ).map((row) => row.componentId),
+  );
+  const namedIds = new Set(named.map((change) => change.componentId));
+  const underMaintenance = await componentsUnderActiveMaintenance(db);
+  return affected
+    .filter((row) => !namedIds.has(row.componentId) && !heldElsewhere.has(row.componentId))
+    .map((row) => {
+      // A maintenance window still running takes its component back until the window ends.
+      const maintenanceId = underMaintenance.get(row.componentId);
+      return maintenanceId
+        ? { componentId: row.componentId, status: 'under_maintenance' as const, maintenanceId }
+        : { componentId: row.componentId, status: 'operational' as const };
+    });
+}
+
+/** Corrects the text of a posted update; the time of the correction is kept and shown. */
+export async function correctIncidentUpdate(
+  context: ServiceContext,
+  actor: Actor,
+  updateId: string,
+  input: z.input<typeof correctIncidentUpdateInput>,
+): Promise<ServiceResult<IncidentUpdateRow>> {
+  const parsed = parseInput(correctIncidentUpdateInput, input);
+  if (!parsed.ok) return parsed;
+  const now = context.clock.now();
+  return context.db.transaction(async (tx) => {
+    const [before] = await tx.select().from(incidentUpdate).where(eq(incidentUpdate.id, updateId)).for('update');
+    if (!before) return notFound('That update does not exist.');
+    const [after] = await tx
+      .update(incidentUpdate)
+      .set({ body: parsed.value.message, editedAt: now })
+      .where(eq(incidentUpdate.id, updateId))
+      .returning();
+    await tx.update(incident).set({ updatedAt: now }).where(eq(incident.id, before.incidentId));
+    await recordAudit(tx, actor, now, {
+      action: 'incident_update.correct',
+      entityType: 'incident_update',
+      entityId: updateId,
+      before: { body: before.body },
+      after: { body: after!.body },
+    });
+    return success(after!);
+  });
+}
+
+export async function updateIncidentDetails(
+  context: ServiceContext,
+  actor: Actor,
+  incidentId: string,
+  input: z.input<typeof incidentDetailsInput>,
+): Promise<ServiceResult<IncidentRow>> {
+  const parsed = parseInput(incidentDetailsInput, input);
+  if (!parsed.ok) return parsed;
+  const now = context.clock.now();
+  return context.db.transaction(async (tx) => {
+    const [before] = await tx.select().from(incident).where(eq(incident.id, incidentId)).for('update');
+    if (!before) return notFound('That incident does not exist.');
+    const { severityReason, ...details } = parsed.value;
+    const severityChanged = details.severity !== before.severity;
+    const [after] = await tx
+      .update(incident)
+      .set({ ...details, updatedAt: now, ...(severityChanged ? { severityOverrideReason: severityReason } : {}) })
+      .where(eq(incident.id, incidentId))
+      .returning();
+    if (severityChanged) {
+      const policy = await getCommunicationPolicy({ db: tx });
+      await applyCustomerEmailRule(tx, context, after!, policy, now);
+      await schedulePostmortemChecks(tx, context, after!, policy);
+      if (severityRank(details.severity) > severityRank(before.severity) && isIncidentOpen(after!.status)) {
+        await context.queue.send(tx, 'team-alert', { incidentId, kind: 'severity_raised', occasion: `${details.severity}@${now.toISOString()}` });
+      }
+    }
+    await recordAudit(tx, actor, now, {
+      action: severityChanged ? 'incident.severity' : 'incident.edit',
+      entityType: 'incident',
+      entityId: incidentId,
+      before: { title: before.title, severity: before.severity },
+      after: { title: after!.title, severity: after!.severity, ...(severityChanged ? { reason: severityReason } : {}) },
+    });
+    return success(after!);
+  });
+}
+
+export interface IncidentDetail {
+  incident: IncidentRow;
+  /** Newest first. */
+  updates: IncidentUpdateRow[];
+  components: { id: string; name: string; status: ComponentStatus; archived: boolean }[];
+}
+
+export async function getIncidentDetail(context: ServiceContext, incidentId: string): Promise<IncidentDetail | undefined> {
+  const [row] = await context.db.select().from(incident).where(eq(incident.id, incidentId));
+  if (!row) return undefined;
+  const [updates, components] = await Promise.all([
+    context.db
+      .select()
+      .from(incidentUpdate)
+      .where(eq(incidentUpdate.incidentId, incidentId))
+      .orderBy(desc(incidentUpdate.displayAt), desc(incidentUpdate.createdAt)),
+    context.db
+      .select({ id: component.id, name: component.name, status: component.status, archivedAt: component.archivedAt, position: component.position })
+      .from(incidentComponent)
+      .innerJoin(component, eq(component.id, incidentComponent.componentId))
+      .where(eq(incidentComponent.incidentId, incidentId))
+      .orderBy(component.position, component.name),
+  ]);
+  return {
+    incident: row,
+    updates,
+    components: components.map((item) => ({ id: item.id, name: item.name, status: item.status, archived: item.archivedAt !== null })),
+  };
+}

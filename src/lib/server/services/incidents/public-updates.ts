@@ -1,0 +1,47 @@
+import type { IncidentStatus } from '../../../domain/statuses';
+import type { Database } from '../../db';
+import { incidentUpdate, type ComponentChange } from '../../db/schema';
+import { newId } from '../../ids';
+import type { ServiceContext } from '../kernel/context';
+import { queueIncidentNotification } from '../subscribers/notifications';
+import { queueIncidentWebhooks } from '../webhooks/webhook-subscribers';
+
+export type IncidentUpdateRow = typeof incidentUpdate.$inferSelect;
+
+/**
+ * Writes one public update of an incident and, when it is to be emailed, queues its
+ * notification: in the caller's transaction, so both commit together or not at all.
+ */
+export async function writePublicUpdate(
+  db: Database,
+  context: ServiceContext,
+  update: {
+    incidentId: string;
+    status: IncidentStatus;
+    body: string;
+    componentChanges: ComponentChange[];
+    emailed: boolean;
+    now: Date;
+    displayAt: Date;
+    createdBy: string | null;
+  },
+): Promise<IncidentUpdateRow> {
+  const [row] = await db
+    .insert(incidentUpdate)
+    .values({
+      id: newId(),
+      incidentId: update.incidentId,
+      status: update.status,
+      body: update.body,
+      componentChanges: update.componentChanges.length > 0 ? update.componentChanges : null,
+      notifySubscribers: update.emailed,
+      createdAt: update.now,
+      displayAt: update.displayAt,
+      createdBy: update.createdBy,
+    })
+    .returning();
+  if (update.emailed) await queueIncidentNotification(db, context, { incidentId: update.incidentId, incidentUpdateId: row!.id, now: update.now });
+  // Webhooks are machine readers: every public update, emailed or not.
+  await queueIncidentWebhooks(db, context, { incidentId: update.incidentId, incidentUpdateId: row!.id, now: update.now });
+  return row!;
+}

@@ -1,0 +1,192 @@
+import { desc, eq } from 'drizzle-orm';
+import {
+  customerEmailDueAt,
+  isOutageSeverity,
+  nextUpdateDueAt,
+  owesPostmortem,
+  postmortemDueAt,
+  postmortemReminderAt,
+  type CommunicationPolicy,
+} from '../../../domain/communication-policy';
+import { formatDuration } from '../../../domain/duration';
+import { hasRole } from '../../../domain/roles';
+import { isIncidentOpen, severityLabels } from '../../../domain/statuses';
+import type { Database } from '../../db';
+import { incident, incidentUpdate, notification, user } from '../../db/schema';
+import { recordAudit } from '../kernel/audit';
+import { getCommunicationPolicy } from './policy';
+import type { Actor, ServiceContext } from '../kernel/context';
+import { invalid, notFound, success, type ServiceResult } from '../kernel/errors';
+import type { IncidentRow } from '../incidents/incident-commands';
+import { queueIncidentNotification } from '../subscribers/notifications';
+
+/**
+ * The customer email rule, re-run after every change to an incident (in the change's
+ * transaction): an open outage schedules the email at start + delay; a severity lowered out of
+ * the outage set cancels it; resolving before it was sent skips it, recording how long it lasted.
+ */
+export async function applyCustomerEmailRule(db: Database, context: ServiceContext, row: IncidentRow, policy: CommunicationPolicy, now: Date): Promise<void> {
+  const state = row.customerEmailState;
+  if (!isIncidentOpen(row.status)) {
+    if (state !== 'scheduled') return;
+    const resolvedAt = row.resolvedAt ?? now;
+    if (row.customerEmailDueAt && resolvedAt >= row.customerEmailDueAt) {
+      // It was owed before the resolution (no worker sent it in time): customers get it now, with the resolution.
+      await deliverCustomerEmail(db, context, row, now, `sent with the resolution, ${formatDuration(now.getTime() - row.customerEmailDueAt.getTime())} after it was due`);
+      await recordAudit(db, { userId: null, label: 'communication plan' }, now, {
+        action: 'incident.customer_email',
+        entityType: 'incident',
+        entityId: row.id,
+        before: { state: 'scheduled' },
+        after: { dueAt: row.customerEmailDueAt, sentAt: now },
+      });
+      return;
+    }
+    const lasted = formatDuration(resolvedAt.getTime() - row.startedAt.getTime());
+    await db.update(incident).set({ customerEmailState: 'skipped', customerEmailNote: `resolved after ${lasted}` }).where(eq(incident.id, row.id));
+    return;
+  }
+  const outage = isOutageSeverity(policy, row.severity);
+  // An incident reopened after a skip is an outage again: customers hear if it lasts.
+  if (outage && (state === 'not_required' || state === 'cancelled' || state === 'skipped')) {
+    // Raised into the outage set after start + delay: owed from now, and not "late".
+    const dueAt = new Date(Math.max(customerEmailDueAt(policy, row.startedAt).getTime(), now.getTime()));
+    await db.update(incident).set({ customerEmailState: 'scheduled', customerEmailDueAt: dueAt, customerEmailNote: null }).where(eq(incident.id, row.id));
+    await context.queue.send(db, 'customer-email', { incidentId: row.id, dueAt: dueAt.toISOString() }, dueAt > now ? { startAfter: dueAt } : {});
+  } else if (!outage && state === 'scheduled') {
+    await db
+      .update(incident)
+      .set({ customerEmailState: 'cancelled', customerEmailNote: `cancelled: severity lowered to ${severityLabels[row.severity]}` })
+      .where(eq(incident.id, row.id));
+  }
+}
+
+/**
+ * Whether a public update is emailed to subscribers: for an outage, only once the customer
+ * email has gone out (before that, the rule decides when customers hear); otherwise as staff chose.
+ */
+export function emailsUpdate(row: Pick<IncidentRow, 'severity' | 'customerEmailState'>, policy: CommunicationPolicy, staffChoice: boolean): boolean {
+  if (!staffChoice) return false;
+  return !isOutageSeverity(policy, row.severity) || row.customerEmailState === 'sent';
+}
+
+/** Queues the reminders that follow a public update: the next update is due after the cadence. */
+export async function scheduleCadenceCheck(db: Database, context: ServiceContext, row: IncidentRow, policy: CommunicationPolicy, postedAt: Date): Promise<void> {
+  if (!isIncidentOpen(row.status)) return;
+  const dueAt = nextUpdateDueAt(policy, postedAt);
+  await context.queue.send(db, 'update-cadence-check', { incidentId: row.id, dueAt: dueAt.toISOString() }, { startAfter: dueAt });
+}
+
+/** On resolution of an incident that owes a post-mortem: a reminder before the deadline and one at it. */
+export async function schedulePostmortemChecks(db: Database, context: ServiceContext, row: IncidentRow, policy: CommunicationPolicy): Promise<void> {
+  if (!row.resolvedAt || row.postmortemPublishedAt || !owesPostmortem(policy, row.severity)) return;
+  const occasion = row.resolvedAt.toISOString();
+  await context.queue.send(db, 'postmortem-check', { incidentId: row.id, kind: 'postmortem_reminder', occasion }, { startAfter: postmortemReminderAt(policy, row.resolvedAt) });
+  await context.queue.send(db, 'postmortem-check', { incidentId: row.id, kind: 'postmortem_overdue', occasion }, { startAfter: postmortemDueAt(policy, row.resolvedAt) });
+}
+
+/** Sends the customer email now, in the caller's transaction: a notification of the latest public update. */
+async function deliverCustomerEmail(db: Database, context: ServiceContext, row: IncidentRow, now: Date, note: string | null): Promise<void> {
+  const [latest] = await db
+    .select({ id: incidentUpdate.id })
+    .from(incidentUpdate)
+    .where(eq(incidentUpdate.incidentId, row.id))
+    .orderBy(desc(incidentUpdate.displayAt), desc(incidentUpdate.createdAt))
+    .limit(1);
+  if (!latest) return;
+  // Subscribers who already had this update by email (staff notified it before it was an outage) are not emailed it again.
+  const [existing] = await db.select({ id: notification.id }).from(notification).where(eq(notification.incidentUpdateId, latest.id));
+  const notificationId = existing?.id ?? (await queueIncidentNotification(db, context, { incidentId: row.id, incidentUpdateId: latest.id, now }));
+  await db.update(incidentUpdate).set({ notifySubscribers: true }).where(eq(incidentUpdate.id, latest.id));
+  await db
+    .update(incident)
+    .set({ customerEmailState: 'sent', customerEmailSentAt: now, customerEmailNotificationId: notificationId, customerEmailNote: note })
+    .where(eq(incident.id, row.id));
+}
+
+/** Minutes of lateness worth recording (a worker was down, or the queue was backed up). */
+const LATE_AFTER_MS = 60_000;
+
+/**
+ * The customer-email job: sends if the incident is still unresolved and the email is still
+ * scheduled and due. Locks the incident row, so two workers racing send once.
+ */
+export async function sendCustomerEmailIfDue(context: ServiceContext, incidentId: string): Promise<'sent' | 'not_due' | 'not_scheduled'> {
+  const now = context.clock.now();
+  return context.db.transaction(async (tx) => {
+    const [row] = await tx.select().from(incident).where(eq(incident.id, incidentId)).for('update');
+    if (!row || row.customerEmailState !== 'scheduled' || !row.customerEmailDueAt || !isIncidentOpen(row.status)) return 'not_scheduled';
+    const policy = await getCommunicationPolicy({ db: tx });
+    if (!isOutageSeverity(policy, row.severity)) {
+      // The settings changed since it was scheduled: this severity is no longer an outage.
+      await applyCustomerEmailRule(tx, context, row, policy, now);
+      return 'not_scheduled';
+    }
+    if (now < row.customerEmailDueAt) {
+      await context.queue.send(tx, 'customer-email', { incidentId, dueAt: row.customerEmailDueAt.toISOString() }, { startAfter: row.customerEmailDueAt });
+      return 'not_due';
+    }
+    const lateness = now.getTime() - row.customerEmailDueAt.getTime();
+    await deliverCustomerEmail(tx, context, row, now, lateness > LATE_AFTER_MS ? `sent ${formatDuration(lateness)} late` : null);
+    await recordAudit(tx, { userId: null, label: 'communication plan' }, now, {
+      action: 'incident.customer_email',
+      entityType: 'incident',
+      entityId: incidentId,
+      before: { state: 'scheduled' },
+      after: { dueAt: row.customerEmailDueAt, sentAt: now },
+    });
+    return 'sent';
+  });
+}
+
+/** Staff send the customer email now, whatever the rule says; it will not go again when due. */
+export async function sendCustomerEmailNow(context: ServiceContext, actor: Actor, incidentId: string): Promise<ServiceResult<null>> {
+  const now = context.clock.now();
+  return context.db.transaction(async (tx) => {
+    const [row] = await tx.select().from(incident).where(eq(incident.id, incidentId)).for('update');
+    if (!row) return notFound('That incident does not exist.');
+    if (row.customerEmailState === 'sent') return invalid({ customerEmail: 'The customer email has already been sent.' }, 'The customer email has already been sent.');
+    await deliverCustomerEmail(tx, context, row, now, `sent by ${actor.label}`);
+    await recordAudit(tx, actor, now, { action: 'incident.customer_email_send_now', entityType: 'incident', entityId: incidentId, before: { state: row.customerEmailState } });
+    return success(null);
+  });
+}
+
+/** Staff hold the customer email, with a reason; it is not sent until they send it. */
+export async function holdCustomerEmail(context: ServiceContext, actor: Actor, incidentId: string, reason: string): Promise<ServiceResult<null>> {
+  const trimmed = reason.trim();
+  if (trimmed.length === 0) return invalid({ holdReason: 'Say why the customer email is held.' });
+  if (trimmed.length > 500) return invalid({ holdReason: 'Keep the reason under 500 characters.' });
+  const now = context.clock.now();
+  return context.db.transaction(async (tx) => {
+    const [row] = await tx.select().from(incident).where(eq(incident.id, incidentId)).for('update');
+    if (!row) return notFound('That incident does not exist.');
+    if (row.customerEmailState === 'sent') return invalid({ holdReason: 'The customer email has already been sent.' });
+    await tx.update(incident).set({ customerEmailState: 'held', customerEmailNote: `held by ${actor.label}: ${trimmed}` }).where(eq(incident.id, incidentId));
+    await recordAudit(tx, actor, now, { action: 'incident.customer_email_hold', entityType: 'incident', entityId: incidentId, before: { state: row.customerEmailState }, after: { reason: trimmed } });
+    return success(null);
+  });
+}
+
+
+/** Hands the incident's communication to another responder (reminders then go to them). */
+export async function reassignIncidentOwner(context: ServiceContext, actor: Actor, incidentId: string, ownerId: string): Promise<ServiceResult<null>> {
+  const now = context.clock.now();
+  return context.db.transaction(async (tx) => {
+    const [row] = await tx.select().from(incident).where(eq(incident.id, incidentId)).for('update');
+    if (!row) return notFound('That incident does not exist.');
+    const [owner] = await tx.select().from(user).where(eq(user.id, ownerId));
+    if (!owner || owner.disabledAt !== null || !hasRole(owner.role, 'responder')) {
+      return invalid({ ownerId: 'Choose an active responder, admin or owner.' });
+    }
+    await tx.update(incident).set({ ownerId, updatedAt: now }).where(eq(incident.id, incidentId));
+    await recordAudit(tx, actor, now, { action: 'incident.owner', entityType: 'incident', entityId: incidentId, before: { ownerId: row.ownerId }, after: { ownerId } });
+    return success(null);
+  });
+}
+
+/** Staff who can own an incident's communication: active responders and above. */
+export async function possibleIncidentOwners(context: ServiceContext): Promise<{ id: string; name: string; email: string }[]> {
+  const rows = await context.db.select({ id: user.id, name: user.name, email: user.email, role: user.role, disabledAt: user.disabledAt }).from(user).orderBy(user.name);
+  return rows.filter((row) => row.disabledAt === null && hasRole(row.role, 'responder')).map(({ id, name, email }) => ({ id, name, email }));
+}
