@@ -1,14 +1,11 @@
 import { sql } from 'drizzle-orm';
-import { bigserial, customType, index, integer, jsonb, pgTable, primaryKey, text, timestamp, uniqueIndex } from 'drizzle-orm/pg-core';
-import { incident, roleEnum, severityEnum, user } from './index';
+import { bigserial, index, integer, jsonb, pgTable, primaryKey, text, uniqueIndex } from 'drizzle-orm/pg-core';
+import { user } from './access';
+import { bytea, timestamptz } from './columns';
+import { roleEnum, severityEnum } from './enums';
+import { incident } from './incidents';
 
-/**
- * Tables of the automation layer (issue 7): API keys, idempotent requests and alert intake.
- * Kept apart from index.ts, which they only reference.
- */
-
-const bytea = customType<{ data: Uint8Array; driverData: Uint8Array }>({ dataType: () => 'bytea' });
-const timestamptz = () => timestamp({ withTimezone: true, mode: 'date' });
+/** Tables of the automation layer (issue 7): API keys, idempotent requests and alert intake. */
 
 /** A key for the management API: `herald_<id>.<secret>`, only SHA-256(secret) stored. */
 export const apiKey = pgTable(
@@ -29,6 +26,7 @@ export const apiKey = pgTable(
   },
   (table) => [uniqueIndex('api_key_active_name_idx').on(sql`lower(${table.name})`).where(sql`${table.revokedAt} is null`)],
 );
+export type ApiKeyRow = typeof apiKey.$inferSelect;
 
 /**
  * The first answer to a POST sent with an `Idempotency-Key`, per API key: a retry with the same
@@ -71,6 +69,7 @@ export const incidentDraft = pgTable('incident_draft', {
   closedAt: timestamptz(),
   closedBy: text(),
 });
+export type IncidentDraftRow = typeof incidentDraft.$inferSelect;
 
 /**
  * Which incident (or draft) an alert group feeds: repeated firings of one group update it
@@ -94,6 +93,7 @@ export const alertLink = pgTable(
   },
   (table) => [uniqueIndex('alert_link_open_idx').on(table.source, table.groupKey).where(sql`${table.closedAt} is null`)],
 );
+export type AlertLinkRow = typeof alertLink.$inferSelect;
 
 /** What each intake call did, for the admin's intake log. */
 export const intakeEvent = pgTable(
@@ -113,3 +113,4 @@ export const intakeEvent = pgTable(
   },
   (table) => [index('intake_event_received_at_idx').on(table.receivedAt)],
 );
+export type IntakeEventRow = typeof intakeEvent.$inferSelect;

@@ -1,19 +1,20 @@
 import { sql } from 'drizzle-orm';
-import { bigint, customType, index, integer, jsonb, pgEnum, pgTable, primaryKey, text, timestamp, uniqueIndex } from 'drizzle-orm/pg-core';
+import { bigint, index, integer, jsonb, pgEnum, pgTable, primaryKey, text, uniqueIndex } from 'drizzle-orm/pg-core';
 import type { ComponentStatus } from '../../../domain/statuses';
 import type { PageStatus } from '../../../domain/rollup';
-import { component, componentStatusInterval, deliveryStateEnum, incident, incidentUpdate, maintenance, maintenanceUpdate } from './index';
+import { bytea, timestamptz } from './columns';
+import { component, componentStatusInterval } from './components';
+import { deliveryStateEnum } from './enums';
+import { incident, incidentUpdate } from './incidents';
+import { maintenance, maintenanceUpdate } from './maintenance';
 
 /**
  * Webhook subscribers (issue 6): machines that get Statuspage-shaped JSON POSTs about incidents,
- * maintenances and component changes. Kept apart from index.ts, which they only reference. The
- * design mirrors email: an event is written in the transaction of the change it describes, a
- * fan-out job gives each subscriber one delivery row under a unique key, and a send job claims
- * the row before the POST goes out, so nothing is sent twice.
+ * maintenances and component changes. The design mirrors email: an event is written in the
+ * transaction of the change it describes, a fan-out job gives each subscriber one delivery row
+ * under a unique key, and a send job claims the row before the POST goes out, so nothing is sent
+ * twice.
  */
-
-const bytea = customType<{ data: Uint8Array; driverData: Uint8Array }>({ dataType: () => 'bytea' });
-const timestamptz = () => timestamp({ withTimezone: true, mode: 'date' });
 
 export const webhookSubscriberStates = ['pending', 'active', 'disabled'] as const;
 export const webhookSubscriberStateEnum = pgEnum('webhook_subscriber_state', webhookSubscriberStates);
@@ -33,7 +34,7 @@ export const webhookSubscriber = pgTable(
      * the registrant once; never shown again, not even to admins.
      */
     signingSecret: text().notNull(),
-    /** SHA-256 of the secret half of the unsubscribe token `<id>.<secret>` (see services/webhooks.ts). */
+    /** SHA-256 of the secret half of the unsubscribe token `<id>.<secret>` (see services/webhooks/webhook-subscribers.ts). */
     unsubscribeSecretHash: bytea().notNull(),
     state: webhookSubscriberStateEnum().notNull(),
     /** Optional: where to say that verification failed or that the webhook was disabled. */
@@ -54,6 +55,7 @@ export const webhookSubscriber = pgTable(
   },
   (table) => [uniqueIndex('webhook_subscriber_url_idx').on(table.url), index('webhook_subscriber_state_idx').on(table.state)],
 );
+export type WebhookSubscriberRow = typeof webhookSubscriber.$inferSelect;
 
 /** The components a webhook subscriber chose; none means every component. */
 export const webhookSubscriberComponent = pgTable(
@@ -104,6 +106,7 @@ export const webhookEvent = pgTable(
   },
   (table) => [uniqueIndex('webhook_event_key_idx').on(table.key), index('webhook_event_fanned_out_at_idx').on(table.fannedOutAt)],
 );
+export type WebhookEventRow = typeof webhookEvent.$inferSelect;
 
 /**
  * One POST of one event to one subscriber, with the exact body to send. Unique per (subscriber,
