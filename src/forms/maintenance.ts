@@ -1,19 +1,11 @@
 import type { ServiceContext } from '../lib/server/services/kernel/context';
 import type { ServiceResult } from '../lib/server/services/kernel/errors';
-import type { MaintenanceRow } from '../lib/server/services/maintenance/maintenance-queries';
+import type { MaintenanceRow } from '../lib/server/db/schema';
 import type { StaffActor } from '../lib/server/services/access/users';
-import {
-  cancelMaintenance,
-  cancelMaintenanceSeries,
-  completeMaintenance,
-  extendMaintenance,
-  markMaintenanceVerifying,
-  postMaintenanceUpdate,
-  scheduleMaintenance,
-  startMaintenanceNow,
-  updateMaintenance,
-} from '../lib/server/services/maintenance/maintenance-commands';
-import { fieldText as text, fieldTexts as textList, isTicked as checked, type FormFailure, type FormHandler, type FormValues } from './form';
+import { cancelMaintenance, cancelMaintenanceSeries, completeMaintenance, extendMaintenance, markMaintenanceVerifying, postMaintenanceUpdate, startMaintenanceNow } from '../lib/server/services/maintenance/maintenance-action-commands';
+import { scheduleMaintenance, updateMaintenance } from '../lib/server/services/maintenance/maintenance-schedule-commands';
+import { type FormHandler } from './form';
+import { fieldText as text, fieldTexts as textList, isTicked as checked, type FormFailure, type FormValues } from './posted';
 
 type ScheduleInput = Parameters<typeof scheduleMaintenance>[2];
 
@@ -205,35 +197,4 @@ export function recurrenceFormValues(failure: FormFailure | null, intent: string
   };
 }
 
-/** A field's error, or the first error of its items (`weekdays.0`, `components.2`). */
-export function errorOf(errors: Record<string, string>, name: string): string | undefined {
-  return errors[name] ?? Object.entries(errors).find(([key]) => key.startsWith(`${name}.`))?.[1];
-}
 
-/**
- * Component errors of a failed schedule or edit, placed by component: the service numbers them
- * by their place in the posted list (`components.<n>`), which is mapped back to the component id
- * posted there. Messages about no shown component (or the list as a whole) come back apart.
- */
-export function componentErrors(
-  failure: FormFailure | null,
-  intent: string,
-  shownComponentIds: readonly string[],
-): { byComponent: Map<string, string>; otherErrors: string[] } {
-  const byComponent = new Map<string, string>();
-  const otherErrors: string[] = [];
-  if (!failure || failure.intent !== intent) return { byComponent, otherErrors };
-  const posted = textList(failure.values.components);
-  for (const [key, message] of Object.entries(failure.fieldErrors)) {
-    if (key === 'components') {
-      otherErrors.push(message);
-      continue;
-    }
-    const match = /^components\.(\d+)$/.exec(key);
-    if (!match) continue;
-    const id = posted[Number(match[1])];
-    if (id !== undefined && shownComponentIds.includes(id) && !byComponent.has(id)) byComponent.set(id, message);
-    else if (!otherErrors.includes(message)) otherErrors.push(message);
-  }
-  return { byComponent, otherErrors };
-}

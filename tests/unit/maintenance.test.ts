@@ -14,6 +14,9 @@ import {
   maintenanceMayTakeOver,
   maintenanceStatuses,
   reminderDueAt,
+  reminderOccasion,
+  reminderStartOf,
+  startsInLabel,
   statusAfterMaintenance,
   type MaintenanceAction,
   type MaintenanceMoment,
@@ -181,3 +184,34 @@ describe('the actions each status allows', () => {
   });
 });
 
+describe('reminder occasions', () => {
+  it('name the start they remind of, and read it back', () => {
+    const start = new Date('2026-11-24T01:00:00Z');
+    expect(reminderOccasion(start)).toBe('reminder:2026-11-24T01:00:00.000Z');
+    expect(reminderStartOf(reminderOccasion(start))?.toISOString()).toBe(start.toISOString());
+  });
+
+  it('are told apart from other occasions', () => {
+    expect(reminderStartOf('started:abc123')).toBeUndefined();
+    expect(reminderStartOf('reminder:not-a-date')).toBeUndefined();
+  });
+});
+
+describe('startsInLabel', () => {
+  const now = new Date('2026-03-01T10:00:00Z');
+  const inMinutes = (minutes: number) => startsInLabel(new Date(now.getTime() + minutes * 60_000), now);
+
+  it('says how far off the start is, coarser as it gets further', () => {
+    expect(inMinutes(45)).toBe('Starts in 45 min');
+    expect(inMinutes(200)).toBe('Starts in 3 h 20 min');
+    expect(inMinutes(180)).toBe('Starts in 3 h');
+    expect(inMinutes(7 * 60 + 30)).toBe('Starts in 7 h');
+    expect(inMinutes(52 * 60)).toBe('Starts in 2 d 4 h');
+    expect(inMinutes(48 * 60)).toBe('Starts in 2 d');
+  });
+
+  it('says "Starting shortly" once the start is due', () => {
+    expect(inMinutes(0)).toBe('Starting shortly');
+    expect(inMinutes(-5)).toBe('Starting shortly');
+  });
+});

@@ -2,13 +2,13 @@ import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { rollUpStatus } from '../../src/lib/domain/rollup';
 import { componentStatuses, incidentStatuses, severities, type ComponentStatus, type IncidentStatus } from '../../src/lib/domain/statuses';
+import { offsetMinutesAt } from '../../src/lib/domain/time-zone';
 import {
   activeMaintenancesBody,
   componentsBody,
   currentStateBody,
   formatTimestamp,
   incidentsBody,
-  offsetMinutesAt,
   scheduledMaintenancesBody,
   serializeComponent,
   serializeComponents,

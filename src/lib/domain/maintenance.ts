@@ -111,6 +111,14 @@ export function emailsMoment(switches: MaintenanceNotifySwitches, moment: Mainte
   }
 }
 
+/**
+ * Whether a staff update (extend, verifying, free text) may be emailed: staff choose each time,
+ * and may only when the maintenance emails at all, as for a reschedule.
+ */
+export function emailsStaffUpdate(switches: MaintenanceNotifySwitches): boolean {
+  return emailsMoment(switches, 'rescheduled');
+}
+
 /** The reminder goes this long before the start. */
 export const MAINTENANCE_REMINDER_MS = 60 * 60_000;
 
@@ -118,6 +126,32 @@ export const MAINTENANCE_REMINDER_MS = 60 * 60_000;
 export function reminderDueAt(scheduledFor: Date, now: Date): Date | null {
   const due = new Date(scheduledFor.getTime() - MAINTENANCE_REMINDER_MS);
   return due.getTime() > now.getTime() ? due : null;
+}
+
+const REMINDER_OCCASION = 'reminder:';
+
+/** The occasion of a reminder email (`reminder:<start>`): one per start, so a moved window reminds again. */
+export function reminderOccasion(scheduledFor: Date): string {
+  return `${REMINDER_OCCASION}${scheduledFor.toISOString()}`;
+}
+
+/** The start a reminder occasion names, or undefined when `occasion` is not a reminder's. */
+export function reminderStartOf(occasion: string): Date | undefined {
+  if (!occasion.startsWith(REMINDER_OCCASION)) return undefined;
+  const start = new Date(occasion.slice(REMINDER_OCCASION.length));
+  return Number.isNaN(start.getTime()) ? undefined : start;
+}
+
+/** "Starts in 3 h 20 min", "Starts in 2 d 4 h": how far off a start is, as of `now`. */
+export function startsInLabel(start: Date, now: Date): string {
+  const minutes = Math.round((start.getTime() - now.getTime()) / 60_000);
+  // Due, but its start job has not run yet.
+  if (minutes <= 0) return 'Starting shortly';
+  if (minutes < 60) return `Starts in ${minutes} min`;
+  const hours = Math.floor(minutes / 60);
+  if (hours < 24) return hours < 6 && minutes % 60 > 0 ? `Starts in ${hours} h ${minutes % 60} min` : `Starts in ${hours} h`;
+  const days = Math.floor(hours / 24);
+  return hours % 24 > 0 ? `Starts in ${days} d ${hours % 24} h` : `Starts in ${days} d`;
 }
 
 /** How many occurrences a recurring maintenance may create at once. */

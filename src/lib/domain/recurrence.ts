@@ -1,7 +1,8 @@
 /**
  * Recurring scheduled-maintenance windows. Staff enter wall-clock times in an IANA time zone; we
- * store UTC instants. Pure: no I/O, time zones come only from `Intl`.
+ * store UTC instants. Pure: no I/O; zones are read through ./time-zone.
  */
+import { isZoneKnown, utcMillis, wallClockAt, wallClockToUtc } from './time-zone';
 
 /** 'YYYY-MM-DDTHH:mm' wall-clock time (what an <input type="datetime-local"> posts), no zone. */
 export type LocalDateTime = string;
@@ -12,23 +13,8 @@ interface LocalDate {
   day: number;
 }
 
-interface WallClock extends LocalDate {
-  hour: number;
-  minute: number;
-}
-
 const MINUTE_MS = 60_000;
 const DAY_MS = 86_400_000;
-
-/**
- * Milliseconds since the epoch of a wall-clock reading taken as if it were UTC. `Date.UTC` maps
- * years 0–99 to 1900–1999, so the year is set separately.
- */
-function utcMillis(year: number, month: number, day: number, hour = 0, minute = 0, second = 0): number {
-  const date = new Date(Date.UTC(2000, 0, 1, hour, minute, second));
-  date.setUTCFullYear(year, month - 1, day);
-  return date.getTime();
-}
 
 function daysInMonth(year: number, month: number): number {
   // Day 0 of the next month is the last day of this one.
@@ -66,73 +52,6 @@ function parseLocalDate(value: string): LocalDate | undefined {
   return isRealDate(year, month, day) ? { year, month, day } : undefined;
 }
 
-const formatters = new Map<string, Intl.DateTimeFormat>();
-
-/** A cached formatter for the zone, or undefined when `Intl` does not know the zone. */
-function formatterFor(timeZone: string): Intl.DateTimeFormat | undefined {
-  let formatter = formatters.get(timeZone);
-  if (!formatter) {
-    try {
-      formatter = new Intl.DateTimeFormat('en-US', {
-        timeZone,
-        hourCycle: 'h23',
-        era: 'short',
-        year: 'numeric',
-        month: 'numeric',
-        day: 'numeric',
-        hour: 'numeric',
-        minute: 'numeric',
-        second: 'numeric',
-      });
-    } catch {
-      return undefined;
-    }
-    formatters.set(timeZone, formatter);
-  }
-  return formatter;
-}
-
-/** The zone's wall clock at an instant, to the second. */
-function wallClockAt(epochMs: number, formatter: Intl.DateTimeFormat): WallClock & { second: number } {
-  const fields: Record<string, string> = {};
-  for (const part of formatter.formatToParts(epochMs)) fields[part.type] = part.value;
-  const year = Number(fields.year);
-  return {
-    // The era only matters for the day before 0001-01-01, reached while probing offsets.
-    year: fields.era === 'BC' ? 1 - year : year,
-    month: Number(fields.month),
-    day: Number(fields.day),
-    hour: Number(fields.hour),
-    minute: Number(fields.minute),
-    second: Number(fields.second),
-  };
-}
-
-/** The zone's offset from UTC at an instant, in milliseconds (historical offsets can have seconds). */
-function offsetAt(epochMs: number, formatter: Intl.DateTimeFormat): number {
-  const wholeSecond = Math.floor(epochMs / 1000) * 1000;
-  const wall = wallClockAt(wholeSecond, formatter);
-  return utcMillis(wall.year, wall.month, wall.day, wall.hour, wall.minute, wall.second) - wholeSecond;
-}
-
-function wallClockToUtc(wall: WallClock, formatter: Intl.DateTimeFormat): Date {
-  const asUtc = utcMillis(wall.year, wall.month, wall.day, wall.hour, wall.minute);
-  // Offsets in force a day either side. Zones change offset at most once within such a span, and
-  // no offset exceeds ±14 h, so these are the offsets just before and just after any change
-  // that could affect this wall-clock time.
-  const offsetBefore = offsetAt(asUtc - DAY_MS, formatter);
-  const offsetAfter = offsetAt(asUtc + DAY_MS, formatter);
-  // A candidate instant is real when the zone actually uses that offset at that instant. The
-  // earlier offset is tried first: when both are real (fall-back), the earlier instant wins.
-  for (const offset of [offsetBefore, offsetAfter].sort((a, b) => b - a)) {
-    const instant = asUtc - offset;
-    if (offsetAt(instant, formatter) === offset) return new Date(instant);
-  }
-  // Skipped by a spring-forward change: reading the time with the pre-change offset lands after
-  // the change, at the wall-clock time moved forward by the length of the gap.
-  return new Date(asUtc - offsetBefore);
-}
-
 /**
  * The UTC instant of a wall-clock time in an IANA zone. A time that does not exist (skipped by a
  * spring-forward DST change, e.g. 02:30 on 2026-03-29 in Europe/Paris) moves forward by the length
@@ -141,10 +60,9 @@ function wallClockToUtc(wall: WallClock, formatter: Intl.DateTimeFormat): Date {
  */
 export function zonedTimeToUtc(local: LocalDateTime, timeZone: string): Date | undefined {
   const wall = parseLocalDateTime(local);
-  const formatter = formatterFor(timeZone);
-  if (!wall || !formatter) return undefined;
+  if (!wall || !isZoneKnown(timeZone)) return undefined;
   // Offsets are whole minutes in every zone in use today, so seconds simply carry over.
-  return new Date(wallClockToUtc(wall, formatter).getTime() + wall.second * 1000);
+  return new Date(wallClockToUtc(wall, timeZone).getTime() + wall.second * 1000);
 }
 
 /**
@@ -152,10 +70,9 @@ export function zonedTimeToUtc(local: LocalDateTime, timeZone: string): Date | u
  * Throws a RangeError for an unknown zone or an invalid date, like `Intl` itself.
  */
 export function utcToZonedTime(instant: Date, timeZone: string): LocalDateTime {
-  const formatter = formatterFor(timeZone);
-  if (!formatter) throw new RangeError(`Unknown time zone: ${timeZone}`);
+  if (!isZoneKnown(timeZone)) throw new RangeError(`Unknown time zone: ${timeZone}`);
   if (Number.isNaN(instant.getTime())) throw new RangeError('Invalid date');
-  const wall = wallClockAt(instant.getTime(), formatter);
+  const wall = wallClockAt(instant, timeZone);
   return `${formatDate(wall)}T${pad(wall.hour)}:${pad(wall.minute)}`;
 }
 
@@ -255,8 +172,7 @@ export function expandRecurrence(options: {
 
   const first = parseLocalDateTime(firstStart);
   if (!first) return invalid('The first start must be a real date and time, such as 2026-03-29T02:30.');
-  const formatter = formatterFor(timeZone);
-  if (!formatter) return invalid(`"${timeZone}" is not a known time zone.`);
+  if (!isZoneKnown(timeZone)) return invalid(`"${timeZone}" is not a known time zone.`);
   const error = validationError(options);
   if (error) return invalid(error);
 
@@ -276,7 +192,7 @@ export function expandRecurrence(options: {
     // Zero-padded 'YYYY-MM-DD' strings compare in calendar order.
     if ((lastDate !== undefined && formatDate(date) > lastDate) || occurrences.length >= wanted) break;
     if (occurrences.length >= limit) return { ok: false, reason: 'too_many', limit };
-    const start = wallClockToUtc({ ...date, hour: first.hour, minute: first.minute }, formatter);
+    const start = wallClockToUtc({ ...date, hour: first.hour, minute: first.minute }, timeZone);
     // A gap as long as a day (Pacific/Apia skipped 2011-12-30) can push a start onto the next
     // day's; keep one window rather than two identical ones.
     const previous = occurrences.at(-1);

@@ -9,6 +9,7 @@
 import type { MaintenanceStatus } from './maintenance';
 import type { Indicator, PageStatus } from './rollup';
 import { impactOfSeverity, type ComponentStatus, type Impact, type IncidentStatus, type Severity } from './statuses';
+import { formatOffset, isUtcZone, offsetMinutesAt } from './time-zone';
 
 /** Lists of incidents and maintenances hold at most this many, newest first. */
 export const STATUS_API_LIST_LIMIT = 50;
@@ -34,50 +35,6 @@ export const activeMaintenanceApiStatuses: readonly PublicMaintenanceStatus[] = 
 // ---------------------------------------------------------------------------------------------
 // Time
 
-const offsetFormatters = new Map<string, Intl.DateTimeFormat>();
-
-function offsetFormatter(timeZone: string): Intl.DateTimeFormat {
-  let formatter = offsetFormatters.get(timeZone);
-  if (!formatter) {
-    formatter = new Intl.DateTimeFormat('en-US', { timeZone, timeZoneName: 'longOffset' });
-    offsetFormatters.set(timeZone, formatter);
-  }
-  return formatter;
-}
-
-const utcZones = new Map<string, boolean>();
-
-/** Whether the zone is UTC itself (UTC, Etc/UTC…), whose instants are written with `Z`. */
-function isUtcZone(timeZone: string): boolean {
-  let utc = utcZones.get(timeZone);
-  if (utc === undefined) {
-    const canonical = new Intl.DateTimeFormat('en-US', { timeZone }).resolvedOptions().timeZone;
-    utc = ['UTC', 'Etc/UTC', 'Etc/UCT', 'Etc/Universal', 'Etc/Zulu', 'UCT', 'Universal', 'Zulu'].includes(canonical);
-    utcZones.set(timeZone, utc);
-  }
-  return utc;
-}
-
-/**
- * The zone's offset from UTC at an instant, in whole minutes. Historical local mean times have
- * seconds (Paris before 1911: +00:09:21); those are rounded, and the wall clock written with the
- * rounded offset, so the string still names exactly the same instant.
- */
-export function offsetMinutesAt(time: Date, timeZone: string): number {
-  const name = offsetFormatter(timeZone)
-    .formatToParts(time)
-    .find((part) => part.type === 'timeZoneName')?.value;
-  const match = name ? /^GMT(?:([+-])(\d{1,2})(?::(\d{2}))?(?::(\d{2}))?)?$/.exec(name) : null;
-  if (!match) throw new RangeError(`Cannot read the offset of time zone ${timeZone}: ${name ?? 'no name'}`);
-  if (!match[1]) return 0;
-  const seconds = Number(match[2]) * 3600 + Number(match[3] ?? 0) * 60 + Number(match[4] ?? 0);
-  return (match[1] === '-' ? -1 : 1) * Math.round(seconds / 60);
-}
-
-function pad(value: number, width = 2): string {
-  return String(value).padStart(width, '0');
-}
-
 /**
  * `2026-03-01T15:05:09.123+01:00`: the instant as the zone's wall clock, with milliseconds and
  * the offset in force then. UTC is written `2026-03-01T14:05:09.123Z`.
@@ -85,11 +42,11 @@ function pad(value: number, width = 2): string {
 export function formatTimestamp(time: Date, timeZone: string): string {
   if (Number.isNaN(time.getTime())) throw new RangeError('Cannot format an invalid date');
   if (isUtcZone(timeZone)) return time.toISOString();
+  // The wall clock is written with the offset rounded to whole minutes, so the string still
+  // names exactly the same instant.
   const offset = offsetMinutesAt(time, timeZone);
   const wall = new Date(time.getTime() + offset * 60_000).toISOString().slice(0, 23);
-  const sign = offset < 0 ? '-' : '+';
-  const absolute = Math.abs(offset);
-  return `${wall}${sign}${pad(Math.floor(absolute / 60))}:${pad(absolute % 60)}`;
+  return `${wall}${formatOffset(offset)}`;
 }
 
 // ---------------------------------------------------------------------------------------------

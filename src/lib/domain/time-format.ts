@@ -1,3 +1,5 @@
+import { utcMillis, wallClockAt, zoneAbbreviation } from './time-zone';
+
 /** "2026-03-01 14:05 UTC": the text shown before the reader's own zone is applied. */
 export function formatUtc(time: Date): string {
   return `${time.toISOString().slice(0, 16).replace('T', ' ')} UTC`;
@@ -17,26 +19,15 @@ export function toDateTimeLocalUtc(time: Date): string {
   return time.toISOString().slice(0, 16);
 }
 
-const zonedFormatters = new Map<string, Intl.DateTimeFormat>();
+/** "Tue 24 Nov 2026": a calendar date in English, read in UTC. */
+const dateLabel = new Intl.DateTimeFormat('en-GB', { timeZone: 'UTC', weekday: 'short', day: 'numeric', month: 'short', year: 'numeric' });
 
 function zonedParts(time: Date, timeZone: string) {
-  let formatter = zonedFormatters.get(timeZone);
-  if (!formatter) {
-    formatter = new Intl.DateTimeFormat('en-GB', {
-      timeZone,
-      weekday: 'short',
-      day: 'numeric',
-      month: 'short',
-      year: 'numeric',
-      hour: '2-digit',
-      minute: '2-digit',
-      hourCycle: 'h23',
-      timeZoneName: 'short',
-    });
-    zonedFormatters.set(timeZone, formatter);
-  }
-  const parts = Object.fromEntries(formatter.formatToParts(time).map((part) => [part.type, part.value]));
-  return { day: `${parts.weekday} ${parts.day} ${parts.month} ${parts.year}`, time: `${parts.hour}:${parts.minute}`, zone: parts.timeZoneName ?? timeZone };
+  const wall = wallClockAt(time, timeZone);
+  // The zone's calendar date, named by formatting that wall-clock date as a UTC one.
+  const parts = Object.fromEntries(dateLabel.formatToParts(utcMillis(wall.year, wall.month, wall.day)).map((part) => [part.type, part.value]));
+  const pad = (value: number) => String(value).padStart(2, '0');
+  return { day: `${parts.weekday} ${parts.day} ${parts.month} ${parts.year}`, time: `${pad(wall.hour)}:${pad(wall.minute)}`, zone: zoneAbbreviation(time, timeZone) };
 }
 
 /** "Tue 24 Nov 2026, 02:00 CET": a moment as people in `timeZone` read it, zone included. */

@@ -3,7 +3,8 @@ import { utcToZonedTime } from '../../../domain/recurrence';
 import { notFound, success, type ServiceResult } from '../../services/kernel/errors';
 import { maintenanceActionInput, scheduleMaintenanceInput, updateMaintenanceInput } from '../../services/maintenance/maintenance-input';
 import { getMaintenanceDetail, listMaintenances, maintenanceSummariesByIds } from '../../services/maintenance/maintenance-queries';
-import { cancelMaintenance, completeMaintenance, scheduleMaintenance, startMaintenanceNow, updateMaintenance } from '../../services/maintenance/maintenance-commands';
+import { cancelMaintenance, completeMaintenance, startMaintenanceNow } from '../../services/maintenance/maintenance-action-commands';
+import { scheduleMaintenance, updateMaintenance } from '../../services/maintenance/maintenance-schedule-commands';
 import { listOf, maintenanceJson, maintenanceResource, pageOf } from '../resources';
 import { patched, route, type ApiCall } from '../route';
 

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { parseLocalDateTime, zonedTimeToUtc } from '../../../domain/recurrence';
+import { parseLocalDateTime } from '../../../domain/recurrence';
 import { checkboxDefaultOff, checkboxDefaultOn, idSchema, optionalText, requiredText } from '../kernel/validation';
 import { isKnownTimeZone } from '../settings/page-settings';
 
@@ -73,11 +73,3 @@ export const postMaintenanceUpdateInput = z.object({
   message: requiredText('Message', 10_000),
   notifySubscribers: checkboxDefaultOn,
 });
-
-/** A form's local time in its zone as a UTC instant (the inputs were validated, so it exists). */
-export function instantOf(local: string, zone: string): Date {
-  return zonedTimeToUtc(local, zone)!;
-}
-
-/** How far behind the server's clock a start may be and still count as "now" (staff clocks drift). */
-export const START_TOLERANCE_MS = 60_000;

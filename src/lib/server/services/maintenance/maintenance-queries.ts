@@ -1,13 +1,10 @@
 import { and, asc, desc, eq, gt, inArray, lte } from 'drizzle-orm';
 import { activeMaintenanceStatuses, type MaintenanceStatus } from '../../../domain/maintenance';
 import type { ComponentStatus } from '../../../domain/statuses';
-import { component, maintenance, maintenanceComponent, maintenanceSeries, maintenanceUpdate } from '../../db/schema';
+import { component, maintenance, maintenanceComponent, maintenanceSeries, maintenanceUpdate, type MaintenanceRow, type MaintenanceSeriesRow, type MaintenanceUpdateRow } from '../../db/schema';
 import type { ServiceContext } from '../kernel/context';
+import type { Transaction } from '../kernel/rows';
 import { publicComponentIds } from '../public/public-incidents';
-
-export type MaintenanceRow = typeof maintenance.$inferSelect;
-export type MaintenanceUpdateRow = typeof maintenanceUpdate.$inferSelect;
-export type MaintenanceSeriesRow = typeof maintenanceSeries.$inferSelect;
 
 export interface MaintenanceComponentRef {
   id: string;
@@ -160,4 +157,17 @@ export async function latestMaintenanceUpdates(context: ServiceContext, ids: str
     .where(inArray(maintenanceUpdate.maintenanceId, ids))
     .orderBy(maintenanceUpdate.maintenanceId, desc(maintenanceUpdate.createdAt), desc(maintenanceUpdate.sequence));
   return new Map(rows.map((row) => [row.maintenanceId, row]));
+}
+
+/**
+ * The components of running windows that set them under maintenance, for incidents resolving
+ * during a window: they return to under_maintenance, held by that window, not to operational.
+ */
+export async function componentsUnderActiveMaintenance(tx: Transaction): Promise<Map<string, string>> {
+  const rows = await tx
+    .select({ componentId: maintenanceComponent.componentId, maintenanceId: maintenance.id })
+    .from(maintenanceComponent)
+    .innerJoin(maintenance, eq(maintenance.id, maintenanceComponent.maintenanceId))
+    .where(and(inArray(maintenance.status, [...activeMaintenanceStatuses]), eq(maintenance.setsUnderMaintenance, true)));
+  return new Map(rows.map((row) => [row.componentId, row.maintenanceId]));
 }

@@ -1,6 +1,9 @@
-import { and, eq, inArray, isNull } from 'drizzle-orm';
+/**
+ * The engine that moves a maintenance window: begin, end, the public updates they post and the
+ * jobs still due. Run by staff actions and by the maintenance-transition job, in their transaction.
+ */
+import { and, eq, isNull } from 'drizzle-orm';
 import {
-  activeMaintenanceStatuses,
   emailsMoment,
   isMaintenanceActive,
   maintenanceMayTakeOver,
@@ -10,14 +13,13 @@ import {
   type StatusHolder,
 } from '../../../domain/maintenance';
 import { isIncidentOpen, type ComponentStatus } from '../../../domain/statuses';
-import type { Database } from '../../db';
-import { component, componentStatusInterval, incident, maintenance, maintenanceComponent, maintenanceUpdate } from '../../db/schema';
+import { component, componentStatusInterval, incident, maintenance, maintenanceComponent, maintenanceUpdate, type MaintenanceRow, type MaintenanceUpdateRow } from '../../db/schema';
 import { newId } from '../../ids';
 import { dropMaintenanceTransitions, type JobData } from '../../jobs/queue';
 import { recordAudit } from '../kernel/audit';
 import { changeComponentStatus } from '../components/component-status';
-import { systemActor, type Actor, type ServiceContext } from '../kernel/context';
-import type { MaintenanceRow, MaintenanceUpdateRow } from './maintenance-queries';
+import type { Actor, ServiceContext } from '../kernel/context';
+import { insertOne, updateOne, type Transaction } from '../kernel/rows';
 import { queueMaintenanceNotification } from '../subscribers/notifications';
 import { queueMaintenanceWebhooks } from '../webhooks/webhook-subscribers';
 
@@ -27,41 +29,35 @@ import { queueMaintenanceWebhooks } from '../webhooks/webhook-subscribers';
  */
 export type MaintenanceEmailMoment = 'scheduled' | 'rescheduled' | 'started' | 'verifying' | 'extended' | 'update' | 'completed' | 'cancelled';
 
-export const AUTOMATIC_START_MESSAGE = 'The scheduled maintenance is now in progress. We will post an update when it is complete.';
-export const AUTOMATIC_END_MESSAGE = 'The scheduled maintenance has been completed.';
-
 /**
  * Writes one public update of a maintenance and, when it is to be emailed, queues its
  * notification: in the caller's transaction, so both commit together or not at all.
  */
 export async function writeMaintenanceUpdate(
-  db: Database,
+  tx: Transaction,
   context: ServiceContext,
   options: { maintenanceId: string; status: MaintenanceStatus; body: string; moment: MaintenanceEmailMoment; emailed: boolean; now: Date; createdBy: string | null },
 ): Promise<MaintenanceUpdateRow> {
-  const [row] = await db
-    .insert(maintenanceUpdate)
-    .values({
-      id: newId(),
-      maintenanceId: options.maintenanceId,
-      status: options.status,
-      body: options.body,
-      notifySubscribers: options.emailed,
-      createdAt: options.now,
-      createdBy: options.createdBy,
-    })
-    .returning();
+  const row = await insertOne(tx, maintenanceUpdate, {
+    id: newId(),
+    maintenanceId: options.maintenanceId,
+    status: options.status,
+    body: options.body,
+    notifySubscribers: options.emailed,
+    createdAt: options.now,
+    createdBy: options.createdBy,
+  });
   if (options.emailed) {
-    await queueMaintenanceNotification(db, context, {
+    await queueMaintenanceNotification(tx, context, {
       maintenanceId: options.maintenanceId,
-      maintenanceUpdateId: row!.id,
-      occasion: `${options.moment}:${row!.id}`,
+      maintenanceUpdateId: row.id,
+      occasion: `${options.moment}:${row.id}`,
       now: options.now,
     });
   }
   // Webhooks are machine readers: every public update, emailed or not.
-  await queueMaintenanceWebhooks(db, context, { maintenanceId: options.maintenanceId, maintenanceUpdateId: row!.id, now: options.now });
-  return row!;
+  await queueMaintenanceWebhooks(tx, context, { maintenanceId: options.maintenanceId, maintenanceUpdateId: row.id, now: options.now });
+  return row;
 }
 
 /**
@@ -69,9 +65,9 @@ export async function writeMaintenanceUpdate(
  * scheduled, the end until it is over. Each carries the schedule version, so after a
  * reschedule the jobs of the old times (dropped, or already taken by a worker) do nothing.
  */
-export async function queueTransitions(db: Database, context: ServiceContext, row: MaintenanceRow, now: Date): Promise<void> {
+export async function queueTransitions(tx: Transaction, context: ServiceContext, row: MaintenanceRow, now: Date): Promise<void> {
   const send = (transition: JobData['maintenance-transition']['transition'], at: Date) =>
-    context.queue.send(db, 'maintenance-transition', { maintenanceId: row.id, transition, version: row.scheduleVersion }, { startAfter: at });
+    context.queue.send(tx, 'maintenance-transition', { maintenanceId: row.id, transition, version: row.scheduleVersion }, { startAfter: at });
   if (row.status === 'scheduled') {
     const reminderAt = reminderDueAt(row.scheduledFor, now);
     if (reminderAt && emailsMoment(row, 'reminder')) await send('reminder', reminderAt);
@@ -87,29 +83,29 @@ interface Holder {
 }
 
 /** What set a component's current status: the incident or maintenance of its open interval, or staff. */
-async function currentHolder(db: Database, componentId: string): Promise<Holder> {
-  const [open] = await db
+async function currentHolder(tx: Transaction, componentId: string): Promise<Holder> {
+  const [open] = await tx
     .select({ incidentId: componentStatusInterval.incidentId, maintenanceId: componentStatusInterval.maintenanceId })
     .from(componentStatusInterval)
     .where(and(eq(componentStatusInterval.componentId, componentId), isNull(componentStatusInterval.endedAt)));
-  return holderOf(db, { incidentId: open?.incidentId ?? null, maintenanceId: open?.maintenanceId ?? null });
+  return holderOf(tx, { incidentId: open?.incidentId ?? null, maintenanceId: open?.maintenanceId ?? null });
 }
 
-async function holderOf(db: Database, ids: { incidentId: string | null; maintenanceId: string | null }): Promise<Holder> {
+async function holderOf(tx: Transaction, ids: { incidentId: string | null; maintenanceId: string | null }): Promise<Holder> {
   if (ids.maintenanceId) {
-    const [row] = await db.select({ status: maintenance.status }).from(maintenance).where(eq(maintenance.id, ids.maintenanceId));
+    const [row] = await tx.select({ status: maintenance.status }).from(maintenance).where(eq(maintenance.id, ids.maintenanceId));
     return { holder: { kind: 'maintenance', active: row ? isMaintenanceActive(row.status) : false }, incidentId: null, maintenanceId: ids.maintenanceId };
   }
   if (ids.incidentId) {
-    const [row] = await db.select({ status: incident.status }).from(incident).where(eq(incident.id, ids.incidentId));
+    const [row] = await tx.select({ status: incident.status }).from(incident).where(eq(incident.id, ids.incidentId));
     return { holder: { kind: 'incident', open: row ? isIncidentOpen(row.status) : false }, incidentId: ids.incidentId, maintenanceId: null };
   }
   return { holder: { kind: 'manual' }, incidentId: null, maintenanceId: null };
 }
 
 /** The maintenance's live components in id order (the order every writer locks them in). */
-async function windowComponents(db: Database, maintenanceId: string) {
-  return db
+async function windowComponents(tx: Transaction, maintenanceId: string) {
+  return tx
     .select({ componentId: maintenanceComponent.componentId, status: component.status, statusBefore: maintenanceComponent.statusBefore, heldByIncidentId: maintenanceComponent.heldByIncidentId, heldByMaintenanceId: maintenanceComponent.heldByMaintenanceId })
     .from(maintenanceComponent)
     .innerJoin(component, eq(component.id, maintenanceComponent.componentId))
@@ -123,30 +119,26 @@ async function windowComponents(db: Database, maintenanceId: string) {
  * end, and the "in progress" update is posted.
  */
 export async function beginWindow(
-  db: Database,
+  tx: Transaction,
   context: ServiceContext,
   row: MaintenanceRow,
   options: { now: Date; actor: Actor; message: string; /** Staff may keep a start quiet that the switches would email. */ notify?: boolean },
 ): Promise<MaintenanceRow> {
   const { now } = options;
   if (row.setsUnderMaintenance) {
-    for (const item of await windowComponents(db, row.id)) {
-      const held = await currentHolder(db, item.componentId);
+    for (const item of await windowComponents(tx, row.id)) {
+      const held = await currentHolder(tx, item.componentId);
       if (!maintenanceMayTakeOver({ status: item.status, heldBy: held.holder })) continue;
-      await changeComponentStatus(db, { componentId: item.componentId, status: 'under_maintenance', at: now, now, maintenanceId: row.id, queue: context.queue });
-      await db
+      await changeComponentStatus(tx, { componentId: item.componentId, status: 'under_maintenance', at: now, now, maintenanceId: row.id, queue: context.queue });
+      await tx
         .update(maintenanceComponent)
         .set({ statusBefore: item.status, heldByIncidentId: held.incidentId, heldByMaintenanceId: held.maintenanceId })
         .where(and(eq(maintenanceComponent.maintenanceId, row.id), eq(maintenanceComponent.componentId, item.componentId)));
     }
   }
-  const [after] = await db
-    .update(maintenance)
-    .set({ status: 'in_progress', startedAt: now, updatedAt: now })
-    .where(eq(maintenance.id, row.id))
-    .returning();
-  await dropMaintenanceTransitions(db, row.id, ['reminder', 'start']);
-  await writeMaintenanceUpdate(db, context, {
+  const after = await updateOne(tx, maintenance, eq(maintenance.id, row.id), { status: 'in_progress', startedAt: now, updatedAt: now });
+  await dropMaintenanceTransitions(tx, row.id, ['reminder', 'start']);
+  await writeMaintenanceUpdate(tx, context, {
     maintenanceId: row.id,
     status: 'in_progress',
     body: options.message,
@@ -155,8 +147,8 @@ export async function beginWindow(
     now,
     createdBy: options.actor.userId,
   });
-  await recordAudit(db, options.actor, now, { action: 'maintenance.start', entityType: 'maintenance', entityId: row.id, before: { status: row.status }, after: { status: 'in_progress' } });
-  return after!;
+  await recordAudit(tx, options.actor, now, { action: 'maintenance.start', entityType: 'maintenance', entityId: row.id, before: { status: row.status }, after: { status: 'in_progress' } });
+  return after;
 }
 
 /**
@@ -164,24 +156,20 @@ export async function beginWindow(
  * to the status it had before, unless something else changed it meanwhile (an incident wins).
  */
 export async function endWindow(
-  db: Database,
+  tx: Transaction,
   context: ServiceContext,
   row: MaintenanceRow,
   options: { now: Date; actor: Actor; message: string; status: 'completed' | 'cancelled'; emailed: boolean },
 ): Promise<MaintenanceRow> {
   const { now } = options;
-  if (isMaintenanceActive(row.status)) await restoreComponents(db, context, row.id, now);
-  const [after] = await db
-    .update(maintenance)
-    .set({
-      status: options.status,
-      updatedAt: now,
-      ...(options.status === 'completed' ? { completedAt: now } : { cancelledAt: now }),
-    })
-    .where(eq(maintenance.id, row.id))
-    .returning();
-  await dropMaintenanceTransitions(db, row.id, ['reminder', 'start', 'end']);
-  await writeMaintenanceUpdate(db, context, {
+  if (isMaintenanceActive(row.status)) await restoreComponents(tx, context, row.id, now);
+  const after = await updateOne(tx, maintenance, eq(maintenance.id, row.id), {
+    status: options.status,
+    updatedAt: now,
+    ...(options.status === 'completed' ? { completedAt: now } : { cancelledAt: now }),
+  });
+  await dropMaintenanceTransitions(tx, row.id, ['reminder', 'start', 'end']);
+  await writeMaintenanceUpdate(tx, context, {
     maintenanceId: row.id,
     status: options.status,
     body: options.message,
@@ -190,24 +178,24 @@ export async function endWindow(
     now,
     createdBy: options.actor.userId,
   });
-  await recordAudit(db, options.actor, now, {
+  await recordAudit(tx, options.actor, now, {
     action: options.status === 'completed' ? 'maintenance.complete' : 'maintenance.cancel',
     entityType: 'maintenance',
     entityId: row.id,
     before: { status: row.status },
     after: { status: options.status, message: options.message },
   });
-  return after!;
+  return after;
 }
 
-async function restoreComponents(db: Database, context: ServiceContext, maintenanceId: string, now: Date): Promise<void> {
-  for (const item of await windowComponents(db, maintenanceId)) {
-    const current = await currentHolder(db, item.componentId);
+async function restoreComponents(tx: Transaction, context: ServiceContext, maintenanceId: string, now: Date): Promise<void> {
+  for (const item of await windowComponents(tx, maintenanceId)) {
+    const current = await currentHolder(tx, item.componentId);
     // A component the window did not take over at its start may have been handed to it later,
     // by an incident resolving during the window: it then returns to operational.
     if (item.statusBefore === null && current.maintenanceId !== maintenanceId) continue;
     const statusBefore = item.statusBefore ?? 'operational';
-    const before = await holderOf(db, { incidentId: item.heldByIncidentId, maintenanceId: item.heldByMaintenanceId });
+    const before = await holderOf(tx, { incidentId: item.heldByIncidentId, maintenanceId: item.heldByMaintenanceId });
     const target: ComponentStatus | null = statusAfterMaintenance({
       statusBefore,
       currentSetByThisMaintenance: current.maintenanceId === maintenanceId,
@@ -216,7 +204,7 @@ async function restoreComponents(db: Database, context: ServiceContext, maintena
     if (!target) continue;
     // Back to the earlier status means back to whatever held it; operational belongs to nobody.
     const restoresHolder = target === statusBefore && target !== 'operational';
-    await changeComponentStatus(db, {
+    await changeComponentStatus(tx, {
       componentId: item.componentId,
       status: target,
       at: now,
@@ -226,50 +214,4 @@ async function restoreComponents(db: Database, context: ServiceContext, maintena
       queue: context.queue,
     });
   }
-}
-
-/**
- * The components of running windows that set them under maintenance, for incidents resolving
- * during a window: they return to under_maintenance, held by that window, not to operational.
- */
-export async function componentsUnderActiveMaintenance(db: Database): Promise<Map<string, string>> {
-  const rows = await db
-    .select({ componentId: maintenanceComponent.componentId, maintenanceId: maintenance.id })
-    .from(maintenanceComponent)
-    .innerJoin(maintenance, eq(maintenance.id, maintenanceComponent.maintenanceId))
-    .where(and(inArray(maintenance.status, [...activeMaintenanceStatuses]), eq(maintenance.setsUnderMaintenance, true)));
-  return new Map(rows.map((row) => [row.componentId, row.maintenanceId]));
-}
-
-/**
- * Runs one transition job. The row is locked and its status and schedule version checked, so
- * a job that arrives twice, late, after a restart or after a reschedule acts at most once.
- */
-export async function runMaintenanceTransition(context: ServiceContext, data: JobData['maintenance-transition']): Promise<'done' | 'skipped'> {
-  const now = context.clock.now();
-  return context.db.transaction(async (tx) => {
-    const [row] = await tx.select().from(maintenance).where(eq(maintenance.id, data.maintenanceId)).for('update');
-    if (!row || row.scheduleVersion !== data.version) return 'skipped';
-    if (data.transition === 'reminder') {
-      if (row.status !== 'scheduled' || !emailsMoment(row, 'reminder')) return 'skipped';
-      const queued = await queueMaintenanceNotification(tx, context, {
-        maintenanceId: row.id,
-        maintenanceUpdateId: null,
-        occasion: `reminder:${row.scheduledFor.toISOString()}`,
-        now,
-      });
-      return queued ? 'done' : 'skipped';
-    }
-    if (data.transition === 'start') {
-      if (row.status !== 'scheduled') return 'skipped';
-      await beginWindow(tx, context, row, { now, actor: systemActor, message: AUTOMATIC_START_MESSAGE });
-      return 'done';
-    }
-    // The end came before the start ran (both were due while Herald was down, or two workers
-    // took them at once): the window starts and completes now.
-    const active = row.status === 'scheduled' ? await beginWindow(tx, context, row, { now, actor: systemActor, message: AUTOMATIC_START_MESSAGE }) : row;
-    if (!isMaintenanceActive(active.status)) return 'skipped';
-    await endWindow(tx, context, active, { now, actor: systemActor, message: AUTOMATIC_END_MESSAGE, status: 'completed', emailed: emailsMoment(row, 'completed') });
-    return 'done';
-  });
 }
