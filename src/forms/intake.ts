@@ -1,9 +1,10 @@
 import { alertSourceLabels, type AlertSource } from '../lib/domain/alert-intake';
+import type { IntakeOutcome } from '../lib/domain/alert-intake-log';
 import type { ServiceResult } from '../lib/server/services/kernel/errors';
-import type { IntakeOutcome } from '../lib/server/services/intake/receive-alerts';
 import { confirmDraft, dismissDraft } from '../lib/server/services/intake/intake-drafts';
 import { updateIntakeSettings, type IntakeMode } from '../lib/server/services/intake/intake-settings';
-import { fieldText as text, indexedList, isTicked, type FormHandler } from './form';
+import { type FormHandler } from './form';
+import { fieldText as text, indexedList, isTicked } from './posted';
 
 /**
  * The forms of alert intake (issue 7): its settings at /admin/settings/intake (admins), and the

@@ -1,23 +1,20 @@
 import { and, asc, eq, isNull } from 'drizzle-orm';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { auditLog, incident, incidentUpdate } from '../../src/lib/server/db/schema';
+import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { auditLog, incident, incidentUpdate, type ComponentRow, type IncidentRow } from '../../src/lib/server/db/schema';
 import { alertLink, incidentDraft, intakeEvent } from '../../src/lib/server/db/schema/automation';
 import { authenticateApiKey, createApiKey, type ApiPrincipal } from '../../src/lib/server/services/access/api-keys';
-import { createComponent, getComponent, removeComponent, setComponentStatus, type ComponentRow } from '../../src/lib/server/services/components/catalog';
-import type { ServiceContext } from '../../src/lib/server/services/kernel/context';
-import { getIncidentDetail, postIncidentUpdate, type IncidentRow } from '../../src/lib/server/services/incidents/incident-commands';
-import { receiveAlerts, type IntakeResult } from '../../src/lib/server/services/intake/receive-alerts';
+import { createComponent, getComponent, removeComponent, setComponentStatus } from '../../src/lib/server/services/components/catalog';
+import { getIncidentDetail, postIncidentUpdate } from '../../src/lib/server/services/incidents/incident-commands';
+import type { IntakeResult } from '../../src/lib/domain/alert-intake-log';
+import { receiveAlerts } from '../../src/lib/server/services/intake/receive-alerts';
 import { confirmDraft, dismissDraft, listOpenDrafts } from '../../src/lib/server/services/intake/intake-drafts';
 import { listIntakeEvents } from '../../src/lib/server/services/intake/intake-log';
 import { getIntakeSettings, updateIntakeSettings } from '../../src/lib/server/services/intake/intake-settings';
 import { alertmanagerPayload, grafanaPayload, literalAlertmanagerFiring, type AlertSpec } from '../support/alert-payloads';
-import { FakeClock } from '../support/clock';
-import { createTestDatabase, type TestDatabase } from '../support/database';
 import { auditRowsFor, countRows, expectFailure, expectInvalid, expectOk, MINUTE, testActor } from '../support/factories';
+import { useTestContext } from '../support/test-database';
 
-const clock = new FakeClock('2026-03-01T12:00:00.000Z');
-let handle: TestDatabase;
-let context: ServiceContext;
+const { clock, handle, context } = useTestContext({ start: '2026-03-01T12:00:00.000Z' });
 let principal: ApiPrincipal;
 let search: ComponentRow;
 let api: ComponentRow;
@@ -30,8 +27,6 @@ const description = 'search-api answers 12.4% of requests with 5xx; runbook http
 const summary = 'High error rate on search-api (pod search-7f9c6d7b9-2xkqp)';
 
 beforeAll(async () => {
-  handle = await createTestDatabase();
-  context = { db: handle.db, clock, queue: handle.queue };
   search = expectOk(await createComponent(context, testActor, { name: 'Search' }));
   api = expectOk(await createComponent(context, testActor, { name: 'API' }));
   web = expectOk(await createComponent(context, testActor, { name: 'Web' }));
@@ -40,10 +35,6 @@ beforeAll(async () => {
   const authenticated = await authenticateApiKey(context, created.token);
   if (!authenticated.ok) throw new Error(authenticated.reason);
   principal = authenticated.principal;
-});
-
-afterAll(async () => {
-  await handle?.close();
 });
 
 beforeEach(async () => {

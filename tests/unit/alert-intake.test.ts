@@ -1,22 +1,16 @@
 import { describe, expect, it } from 'vitest';
+import { alertSignals, assessAlert, componentStatusForSeverity, severityFromLabel } from '../../src/lib/domain/alert-assessment';
 import {
   alertmanagerPayloadSchema,
-  alertSignals,
-  alertTime,
-  assessAlert,
-  componentStatusForSeverity,
   grafanaPayloadSchema,
   GROUP_KEY_MAX,
-  storedGroupKey,
   labelFingerprint,
-  newAlertsMessage,
   normaliseAlertPayload,
-  parseMetricValue,
-  publicMessage,
-  publicTitle,
-  severityFromLabel,
-  type ThresholdMetric,
+  peekGroup,
+  storedGroupKey,
 } from '../../src/lib/domain/alert-intake';
+import { parseMetricValue, type ThresholdMetric } from '../../src/lib/domain/alert-thresholds';
+import { alertTime, newAlertsMessage, publicMessage, publicTitle } from '../../src/lib/domain/alert-wording';
 import { classifySeverity } from '../../src/lib/domain/severity-classifier';
 import { alertmanagerPayload, grafanaPayload, literalAlertmanagerFiring } from '../support/alert-payloads';
 
@@ -88,6 +82,15 @@ describe('payload schemas', () => {
       'alerts.0.labels',
       'alerts.0.startsAt',
     ]);
+  });
+});
+
+describe('a payload that failed validation', () => {
+  it('still names its group and status for the log when it can', () => {
+    expect(peekGroup({ groupKey: '{}:{alertname="X"}', status: 'firing', alerts: 'nonsense' })).toEqual({ groupKey: '{}:{alertname="X"}', status: 'firing' });
+    expect(peekGroup({ groupKey: '', status: 'pending' })).toEqual({ groupKey: null, status: null });
+    expect(peekGroup('not an object')).toEqual({ groupKey: null, status: null });
+    expect(peekGroup({ groupKey: 'k'.repeat(GROUP_KEY_MAX + 5) }).groupKey).toHaveLength(GROUP_KEY_MAX);
   });
 });
 

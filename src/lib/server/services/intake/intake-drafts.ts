@@ -1,14 +1,15 @@
 import { and, desc, eq, isNull } from 'drizzle-orm';
 import type { SeveritySignalId } from '../../../domain/severity-classifier';
 import type { ComponentStatus } from '../../../domain/statuses';
-import type { Database } from '../../db';
-import { component } from '../../db/schema';
-import { alertLink, incidentDraft } from '../../db/schema/automation';
+import { component, type IncidentRow } from '../../db/schema';
+import { alertLink, incidentDraft, type IncidentDraftRow } from '../../db/schema/automation';
 import { recordAudit } from '../kernel/audit';
 import type { Actor, ServiceContext } from '../kernel/context';
 import { conflict, notFound, success, type ServiceResult } from '../kernel/errors';
-import { declareIncident, type IncidentRow } from '../incidents/incident-commands';
-import { IntakeRejection, lockGroup, type IncidentDraftRow } from './receive-alerts';
+import { lockRow, updateOne, type Transaction } from '../kernel/rows';
+import { declareIncident } from '../incidents/incident-commands';
+import { lockGroup } from './alert-links';
+import { IntakeRejection } from './intake-call';
 
 /** Drafts of alert intake (its draft mode): the incidents alerts propose and a responder confirms or dismisses. */
 
@@ -26,24 +27,19 @@ export async function listOpenDrafts(context: ServiceContext): Promise<OpenDraft
   const nameOf = new Map(names.map((row) => [row.id, row.name]));
   return rows.map((row) => ({
     ...row,
-    affected: row.components
-      .filter((item) => nameOf.has(item.componentId))
-      .map((item) => ({ componentId: item.componentId, name: nameOf.get(item.componentId)!, status: item.status as ComponentStatus })),
+    affected: row.components.flatMap((item) => {
+      const name = nameOf.get(item.componentId);
+      return name === undefined ? [] : [{ componentId: item.componentId, name, status: item.status as ComponentStatus }];
+    }),
   }));
 }
 
-export async function getDraft(context: ServiceContext, draftId: string): Promise<IncidentDraftRow | undefined> {
-  const [row] = await context.db.select().from(incidentDraft).where(eq(incidentDraft.id, draftId));
-  return row;
-}
-
 /** Locks a draft's group (as intake does, so the two never deadlock), then the draft. */
-async function lockDraft(db: Database, draftId: string): Promise<IncidentDraftRow | undefined> {
-  const [peek] = await db.select({ source: incidentDraft.source, groupKey: incidentDraft.groupKey }).from(incidentDraft).where(eq(incidentDraft.id, draftId));
+async function lockDraft(tx: Transaction, draftId: string): Promise<IncidentDraftRow | undefined> {
+  const [peek] = await tx.select({ source: incidentDraft.source, groupKey: incidentDraft.groupKey }).from(incidentDraft).where(eq(incidentDraft.id, draftId));
   if (!peek) return undefined;
-  await lockGroup(db, peek.source, peek.groupKey);
-  const [row] = await db.select().from(incidentDraft).where(eq(incidentDraft.id, draftId)).for('update');
-  return row;
+  await lockGroup(tx, peek.source, peek.groupKey);
+  return lockRow(tx, incidentDraft, eq(incidentDraft.id, draftId));
 }
 
 const closedDraftConflict = (draft: IncidentDraftRow) =>
@@ -90,18 +86,19 @@ export async function confirmDraft(
         .update(alertLink)
         .set({ incidentId: declared.value.id, updatedAt: now })
         .where(and(eq(alertLink.draftId, draft.id), isNull(alertLink.closedAt)));
-      const [after] = await tx
-        .update(incidentDraft)
-        .set({ closedAt: now, closedBy: actor.label, confirmedIncidentId: declared.value.id, updatedAt: now })
-        .where(eq(incidentDraft.id, draft.id))
-        .returning();
+      const after = await updateOne(tx, incidentDraft, eq(incidentDraft.id, draft.id), {
+        closedAt: now,
+        closedBy: actor.label,
+        confirmedIncidentId: declared.value.id,
+        updatedAt: now,
+      });
       await recordAudit(tx, actor, now, {
         action: 'incident_draft.confirm',
         entityType: 'incident_draft',
         entityId: draft.id,
         after: { incidentId: declared.value.id },
       });
-      return success({ incident: declared.value, draft: after! });
+      return success({ incident: declared.value, draft: after });
     });
   } catch (error) {
     if (error instanceof IntakeRejection) return { ok: false, failure: error.failure };
@@ -119,12 +116,8 @@ export async function dismissDraft(context: ServiceContext, actor: Actor, draftI
     const draft = await lockDraft(tx, draftId);
     if (!draft) return notFound('That draft does not exist.');
     if (draft.closedAt) return closedDraftConflict(draft);
-    const [after] = await tx
-      .update(incidentDraft)
-      .set({ closedAt: now, closedBy: actor.label, updatedAt: now })
-      .where(eq(incidentDraft.id, draft.id))
-      .returning();
+    const after = await updateOne(tx, incidentDraft, eq(incidentDraft.id, draft.id), { closedAt: now, closedBy: actor.label, updatedAt: now });
     await recordAudit(tx, actor, now, { action: 'incident_draft.dismiss', entityType: 'incident_draft', entityId: draft.id, before: { title: draft.title } });
-    return success(after!);
+    return success(after);
   });
 }

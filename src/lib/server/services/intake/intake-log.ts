@@ -1,10 +1,34 @@
 import { count, desc, eq } from 'drizzle-orm';
+import type { IntakeResult } from '../../../domain/alert-intake-log';
+import type { Database } from '../../db';
 import { incident } from '../../db/schema';
-import { apiKey, intakeEvent } from '../../db/schema/automation';
+import { apiKey, intakeEvent, type IntakeEventRow } from '../../db/schema/automation';
+import type { ApiPrincipal } from '../access/api-keys';
 import type { ServiceContext } from '../kernel/context';
-import type { IntakeEventRow } from './receive-alerts';
 
-/** Reading the intake log: what each alert webhook call did (written by intake.ts). */
+/** The intake log: what each alert webhook call did, written once per call and read by admins. */
+
+/** Logs one call's result (in the call's transaction, or on its own for a call that changed nothing). */
+export async function recordIntakeEvent(
+  db: Database,
+  at: Date,
+  principal: ApiPrincipal,
+  source: string,
+  group: { groupKey: string | null; status: string | null },
+  result: IntakeResult,
+): Promise<void> {
+  await db.insert(intakeEvent).values({
+    receivedAt: at,
+    source,
+    apiKeyId: principal.keyId,
+    groupKey: group.groupKey,
+    alertStatus: group.status,
+    outcome: result.outcome,
+    detail: result.detail,
+    incidentId: result.incidentId ?? null,
+    draftId: result.draftId ?? null,
+  });
+}
 
 export const INTAKE_EVENT_PAGE_SIZE = 50;
 
