@@ -6,17 +6,16 @@ import { addComponent, disableHttpCache, ensureOwner, mailsTo, publicComponent, 
  * from now is announced on the public page, starts and ends by itself (the job queue moves it),
  * and a subscriber of its component gets the announcement, the start and the completion, all in
  * one email thread. Times are entered in UTC with seconds, so the test waits seconds, not minutes.
+ * Each test adds its own component (and subscriber, and window) under names of its own.
  */
-test.describe.serial('scheduled maintenance', () => {
-  const componentName = unique('Search');
-  const title = unique('Search index rebuild');
-  const subscriber = `${unique('reader').replace(/\s+/g, '-').toLowerCase()}@herald.test`;
+test.describe('scheduled maintenance', () => {
   const LEAD_MS = 12_000;
   const LENGTH_MS = 12_000;
 
   let owner: BrowserContext;
   let page: Page;
-  let maintenanceUrl = '';
+
+  const newSubscriber = () => `${unique('reader').replace(/\s+/g, '-').toLowerCase()}@herald.test`;
 
   /** A UTC wall-clock value with seconds, as the datetime-local inputs would hold it. */
   const utcInput = (time: Date) => time.toISOString().slice(0, 19);
@@ -45,17 +44,18 @@ test.describe.serial('scheduled maintenance', () => {
     await owner?.close();
   });
 
-  test('staff add a component and a subscriber to it', async () => {
-    await addComponent(page, componentName);
+  /** Adds a confirmed subscriber of one component through /admin/subscribers. */
+  async function addSubscriber(subscriber: string, componentName: string): Promise<void> {
     await page.goto('/admin/subscribers');
     const form = page.getByRole('region', { name: 'Add subscriber' });
     await form.getByLabel('Email').fill(subscriber);
     await form.getByRole('checkbox', { name: componentName, exact: true }).check();
     await form.getByRole('button', { name: 'Add subscriber' }).click();
     await expect(page.getByRole('status')).toContainText(subscriber);
-  });
+  }
 
-  test('a responder schedules a window that starts in a few seconds', async () => {
+  /** Schedules, through /admin/maintenance/new, a window on the component starting LEAD_MS from now; its public path. */
+  async function scheduleSoon(title: string, componentName: string): Promise<string> {
     await page.goto('/admin/maintenance/new');
     await page.getByLabel('Title').fill(title);
     await page.getByLabel('Description').fill('We rebuild the search index. Results may be incomplete for a few seconds.');
@@ -68,11 +68,27 @@ test.describe.serial('scheduled maintenance', () => {
 
     await expect(page.getByRole('status')).toContainText('Maintenance scheduled.');
     await expect(page).toHaveURL(/\/admin\/maintenance\/[a-z0-9]+$/);
-    maintenanceUrl = new URL(page.url()).pathname.replace('/admin', '');
+    return new URL(page.url()).pathname.replace('/admin', '');
+  }
+
+  test('staff add a component and a subscriber to it', async () => {
+    const componentName = unique('Search');
+    await addComponent(page, componentName);
+    await addSubscriber(newSubscriber(), componentName);
+  });
+
+  test('a responder schedules a window that starts in a few seconds', async () => {
+    const componentName = unique('Search');
+    await addComponent(page, componentName);
+    await scheduleSoon(unique('Search index rebuild'), componentName);
   });
 
   test('the public page announces it, then shows it in progress, then nothing', async ({ browser }) => {
     test.setTimeout(90_000);
+    const componentName = unique('Search');
+    const title = unique('Search index rebuild');
+    await addComponent(page, componentName);
+    const maintenanceUrl = await scheduleSoon(title, componentName);
     const reader = await browser.newContext({ javaScriptEnabled: false });
     await disableHttpCache(reader);
     const readerPage = await reader.newPage();
@@ -119,6 +135,14 @@ test.describe.serial('scheduled maintenance', () => {
   });
 
   test('the subscriber got the announcement, the start and the completion, in one thread', async () => {
+    test.setTimeout(90_000);
+    const componentName = unique('Search');
+    const title = unique('Search index rebuild');
+    const subscriber = newSubscriber();
+    await addComponent(page, componentName);
+    await addSubscriber(subscriber, componentName);
+    await scheduleSoon(title, componentName);
+
     const about = (headline: string) => (mail: OutboxMail) => mail.subject.includes(title) && mail.subject.endsWith(`: ${headline}`);
     const scheduled = await waitForMail(subscriber, about('Scheduled'), 'the announcement');
     const started = await waitForMail(subscriber, about('In progress'), 'the start');

@@ -8,24 +8,18 @@ import { addComponent, disableHttpCache, ensureOwner, publicComponent, signInOwn
  * a "monitoring" update, an alert without a component is refused naming the label; then, in
  * draft mode, a firing alert proposes a draft that a responder confirms in one click.
  *
- * The database is shared with the spec files that run later: the mode goes back to "incident"
- * and the incidents made here are resolved at the end.
+ * Each test makes its own responder key, component and alert groups. The database is shared
+ * with the other tests: after each test the mode goes back to "incident" and the incidents it
+ * opened are resolved.
  */
-test.describe.serial('alert intake', () => {
-  const keyName = unique('alertmanager');
-  const componentName = unique('Payments');
-  const firstGroup = `{}:{alertname="PaymentsErrors", run="${unique('e2e')}"}`;
-  const draftGroup = `{}:{alertname="PaymentsLatency", run="${unique('e2e')}"}`;
-  const firstTitle = `${componentName}: PaymentsErrors`;
-  const draftTitle = `${componentName}: PaymentsLatency`;
+test.describe('alert intake', () => {
   let owner: BrowserContext;
   let page: Page;
-  let token = '';
-  let incidentId = '';
-  let confirmedId = '';
   let draftModeOn = false;
+  /** Incidents a test left open, with the key to resolve them. */
+  const open: { id: string; token: string }[] = [];
 
-  const auth = () => ({ Authorization: `Bearer ${token}` });
+  const auth = (token: string) => ({ Authorization: `Bearer ${token}` });
 
   /** An Alertmanager webhook body (payload version 4) with one alert. */
   function alertmanagerPayload(status: 'firing' | 'resolved', groupKey: string, labels: Record<string, string>, fingerprint: string) {
@@ -54,7 +48,7 @@ test.describe.serial('alert intake', () => {
     };
   }
 
-  const send = (request: APIRequestContext, body: unknown) => request.post('/api/intake/alertmanager', { headers: auth(), data: body });
+  const send = (request: APIRequestContext, token: string, body: unknown) => request.post('/api/intake/alertmanager', { headers: auth(token), data: body });
 
   interface IntakeAnswer {
     outcome: string;
@@ -79,19 +73,48 @@ test.describe.serial('alert intake', () => {
     page = await owner.newPage();
   });
 
-  test.afterAll(async () => {
-    // Whatever failed above, later spec files expect firing alerts to open incidents.
+  test.afterEach(async ({ request }) => {
+    // Whatever failed, other tests expect firing alerts to open incidents, and nothing left open.
     if (draftModeOn && page) await setMode('Open an incident').catch(() => {});
+    draftModeOn = false;
+    for (const item of open.splice(0)) {
+      await request.post(`/api/admin/v1/incidents/${item.id}/resolve`, { headers: auth(item.token), data: { message: 'Resolved by the alert intake test.' } });
+    }
+  });
+
+  test.afterAll(async () => {
     await owner?.close();
   });
 
-  test('an admin creates a responder key for Alertmanager', async () => {
-    await addComponent(page, componentName);
+  /** Creates a responder key through /admin/api-keys; the token shown once. */
+  async function createKey(): Promise<string> {
     await page.goto('/admin/api-keys');
-    await page.getByLabel('Name').fill(keyName);
+    await page.getByLabel('Name').fill(unique('alertmanager'));
     await page.getByLabel('Role').selectOption('responder');
     await page.getByRole('button', { name: 'Create key' }).click();
-    token = await page.getByLabel('Your new API key').inputValue();
+    return page.getByLabel('Your new API key').inputValue();
+  }
+
+  /** A key, a component and an alert group of this test's own. */
+  async function setUp(alertname = 'PaymentsErrors') {
+    const componentName = unique('Payments');
+    await addComponent(page, componentName);
+    const token = await createKey();
+    const group = `{}:{alertname="${alertname}", run="${unique('e2e')}"}`;
+    const labels = { alertname, component: componentName, severity: 'critical' };
+    return { token, componentName, group, labels, title: `${componentName}: ${alertname}` };
+  }
+
+  /** Sends the firing alert of the group; the incident it declared (resolved after the test). */
+  async function fire(request: APIRequestContext, token: string, group: string, labels: Record<string, string>, fingerprint: string): Promise<string> {
+    const answer = (await (await send(request, token, alertmanagerPayload('firing', group, labels, fingerprint))).json()) as IntakeAnswer;
+    expect(answer.outcome, 'the firing alert declares an incident').toBe('declared');
+    open.push({ id: answer.incidentId!, token });
+    return answer.incidentId!;
+  }
+
+  test('an admin creates a responder key for Alertmanager', async () => {
+    const token = await createKey();
     expect(token).toMatch(/^herald_/);
 
     // The settings page tells how to connect, with this server's URL.
@@ -100,16 +123,18 @@ test.describe.serial('alert intake', () => {
   });
 
   test('a firing alert with a component label declares an incident the public page shows', async ({ request, browser }) => {
-    const response = await send(request, alertmanagerPayload('firing', firstGroup, { alertname: 'PaymentsErrors', component: componentName, severity: 'critical' }, 'e2e0000000000001'));
+    const { token, componentName, group, labels, title: firstTitle } = await setUp();
+    const response = await send(request, token, alertmanagerPayload('firing', group, labels, 'e2e0000000000001'));
     expect(response.status()).toBe(200);
     expect(response.headers()['ratelimit-limit']).toBeTruthy();
     const answer = (await response.json()) as IntakeAnswer;
     expect(answer.outcome).toBe('declared');
     expect(answer.incidentId).toBeTruthy();
-    incidentId = answer.incidentId!;
+    const incidentId = answer.incidentId!;
+    open.push({ id: incidentId, token });
 
     // severity=critical: its component in major outage, so the classifier says Critical.
-    const declared = await request.get(`/api/admin/v1/incidents/${incidentId}`, { headers: auth() });
+    const declared = await request.get(`/api/admin/v1/incidents/${incidentId}`, { headers: auth(token) });
     expect(((await declared.json()) as { severity: string }).severity).toBe('critical');
 
     const reader = await browser.newContext();
@@ -125,19 +150,23 @@ test.describe.serial('alert intake', () => {
   });
 
   test('the same alert again changes nothing: still one incident', async ({ request }) => {
-    const response = await send(request, alertmanagerPayload('firing', firstGroup, { alertname: 'PaymentsErrors', component: componentName, severity: 'critical' }, 'e2e0000000000001'));
+    const { token, group, labels, title: firstTitle } = await setUp();
+    const incidentId = await fire(request, token, group, labels, 'e2e0000000000001');
+    const response = await send(request, token, alertmanagerPayload('firing', group, labels, 'e2e0000000000001'));
     expect(response.status()).toBe(200);
     const answer = (await response.json()) as IntakeAnswer;
     expect(answer.outcome).toBe('unchanged');
     expect(answer.incidentId).toBe(incidentId);
 
-    const open = await request.get('/api/admin/v1/incidents', { headers: auth(), params: { state: 'open' } });
-    expect(open.status()).toBe(200);
-    expect(((await open.json()) as { data: { title: string }[] }).data.filter((item) => item.title === firstTitle)).toHaveLength(1);
+    const openIncidents = await request.get('/api/admin/v1/incidents', { headers: auth(token), params: { state: 'open' } });
+    expect(openIncidents.status()).toBe(200);
+    expect(((await openIncidents.json()) as { data: { title: string }[] }).data.filter((item) => item.title === firstTitle)).toHaveLength(1);
   });
 
   test('the resolved alert posts a monitoring update on the public incident page', async ({ request, browser }) => {
-    const response = await send(request, alertmanagerPayload('resolved', firstGroup, { alertname: 'PaymentsErrors', component: componentName, severity: 'critical' }, 'e2e0000000000001'));
+    const { token, group, labels } = await setUp();
+    const incidentId = await fire(request, token, group, labels, 'e2e0000000000001');
+    const response = await send(request, token, alertmanagerPayload('resolved', group, labels, 'e2e0000000000001'));
     expect(response.status()).toBe(200);
     const answer = (await response.json()) as IntakeAnswer;
     expect(answer.outcome).toBe('monitoring');
@@ -153,8 +182,13 @@ test.describe.serial('alert intake', () => {
   });
 
   test('an alert without a component label is refused with a 422 naming the label', async ({ request }) => {
+    // An alert that fired and cleared, for the log to show beside the refused one.
+    const { token, group, labels, title: firstTitle } = await setUp();
+    await fire(request, token, group, labels, 'e2e0000000000001');
+    expect((await send(request, token, alertmanagerPayload('resolved', group, labels, 'e2e0000000000001'))).status()).toBe(200);
+
     const unmappedGroup = `{}:{alertname="NoComponent", run="${unique('e2e')}"}`;
-    const response = await send(request, alertmanagerPayload('firing', unmappedGroup, { alertname: 'NoComponent', severity: 'critical' }, 'e2e0000000000002'));
+    const response = await send(request, token, alertmanagerPayload('firing', unmappedGroup, { alertname: 'NoComponent', severity: 'critical' }, 'e2e0000000000002'));
     expect(response.status()).toBe(422);
     expect(response.headers()['content-type']).toContain('application/problem+json');
     const problem = (await response.json()) as { detail: string; errors: { field: string; message: string }[] };
@@ -169,10 +203,12 @@ test.describe.serial('alert intake', () => {
   });
 
   test('in draft mode a firing alert proposes a draft that a responder confirms', async ({ request, browser }) => {
+    const { token, componentName, group: draftGroup, title: draftTitle } = await setUp('PaymentsLatency');
+    const labels = { alertname: 'PaymentsLatency', component: componentName, severity: 'warning' };
     draftModeOn = true;
     await setMode('Propose a draft that a responder confirms');
 
-    const response = await send(request, alertmanagerPayload('firing', draftGroup, { alertname: 'PaymentsLatency', component: componentName, severity: 'warning' }, 'e2e0000000000003'));
+    const response = await send(request, token, alertmanagerPayload('firing', draftGroup, labels, 'e2e0000000000003'));
     expect(response.status()).toBe(200);
     const answer = (await response.json()) as IntakeAnswer;
     expect(answer.outcome).toBe('drafted');
@@ -196,24 +232,33 @@ test.describe.serial('alert intake', () => {
     await expect(page).toHaveURL(/\/admin\/incidents\/[a-z0-9]+$/);
     await expect(page.getByRole('status')).toContainText('Draft confirmed');
     await expect(page.getByRole('heading', { level: 1 })).toHaveText(draftTitle);
-    confirmedId = new URL(page.url()).pathname.split('/').at(-1)!;
+    const confirmedId = new URL(page.url()).pathname.split('/').at(-1)!;
+    open.push({ id: confirmedId, token });
 
     await readerPage.goto('/');
     await expect(readerPage.getByRole('link', { name: draftTitle })).toBeVisible();
     await reader.close();
 
     // The group now feeds the confirmed incident.
-    const again = await send(request, alertmanagerPayload('firing', draftGroup, { alertname: 'PaymentsLatency', component: componentName, severity: 'warning' }, 'e2e0000000000003'));
+    const again = await send(request, token, alertmanagerPayload('firing', draftGroup, labels, 'e2e0000000000003'));
     expect(((await again.json()) as IntakeAnswer).incidentId).toBe(confirmedId);
   });
 
   test('the mode goes back to incident and the incidents are resolved', async ({ request }) => {
+    // Two incidents opened by alerts, then draft mode on: what the draft test leaves behind.
+    const first = await setUp();
+    const second = await setUp('PaymentsLatency');
+    const ids = [await fire(request, first.token, first.group, first.labels, 'e2e0000000000001'), await fire(request, second.token, second.group, second.labels, 'e2e0000000000003')];
+    draftModeOn = true;
+    await setMode('Propose a draft that a responder confirms');
+
     await setMode('Open an incident');
     draftModeOn = false;
 
-    for (const id of [incidentId, confirmedId]) {
-      const resolved = await request.post(`/api/admin/v1/incidents/${id}/resolve`, { headers: auth(), data: { message: 'Resolved by the alert intake test.' } });
+    for (const [index, id] of ids.entries()) {
+      const resolved = await request.post(`/api/admin/v1/incidents/${id}/resolve`, { headers: auth([first, second][index]!.token), data: { message: 'Resolved by the alert intake test.' } });
       expect(resolved.status()).toBe(200);
     }
+    open.splice(0);
   });
 });

@@ -15,26 +15,13 @@ import { openPglite, rowsOf } from '../../src/lib/server/db/client';
 import { auditLog } from '../../src/lib/server/db/schema';
 import { apiKey } from '../../src/lib/server/db/schema/automation';
 import { authenticateApiKey, createApiKey, listApiKeys, revokeApiKey } from '../../src/lib/server/services/access/api-keys';
-import type { ServiceContext } from '../../src/lib/server/services/kernel/context';
 import { createUserWithPassword, labelOf, type StaffActor } from '../../src/lib/server/services/access/users';
-import { FakeClock } from '../support/clock';
-import { createTestDatabase, type TestDatabase } from '../support/database';
 import { auditRowsFor, DAY, expectFailure, expectInvalid, expectOk, MINUTE, testActor } from '../support/factories';
+import { useTestContext } from '../support/test-database';
 
 const TOKEN_SHAPE = /^herald_([a-z2-7]{16})\.([a-z2-7]{24})$/;
 
-const clock = new FakeClock('2026-03-01T12:00:00.000Z');
-let handle: TestDatabase;
-let context: ServiceContext;
-
-beforeAll(async () => {
-  handle = await createTestDatabase();
-  context = { db: handle.db, clock, queue: handle.queue };
-});
-
-afterAll(async () => {
-  await handle?.close();
-});
+const { clock, handle, context } = useTestContext({ start: '2026-03-01T12:00:00.000Z' });
 
 async function keyRow(id: string) {
   const [row] = await handle.db.select().from(apiKey).where(eq(apiKey.id, id));

@@ -4,20 +4,18 @@
  * one. A route added to the table is covered here without touching this file (unless its path
  * names a new kind of resource, which fails loudly below).
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { hasRole } from '../../src/lib/domain/roles';
 import { apiRoutes } from '../../src/lib/server/api/router';
 import type { ApiRoute } from '../../src/lib/server/api/route';
 import { apiKeyRoles, createApiKey, revokeApiKey } from '../../src/lib/server/services/access/api-keys';
 import { createComponent, createGroup } from '../../src/lib/server/services/components/catalog';
-import type { ServiceContext } from '../../src/lib/server/services/kernel/context';
 import { declareIncident } from '../../src/lib/server/services/incidents/incident-commands';
-import { scheduleMaintenance } from '../../src/lib/server/services/maintenance/maintenance-commands';
+import { scheduleMaintenance } from '../../src/lib/server/services/maintenance/maintenance-schedule-commands';
 import { addSubscriberByAdmin } from '../../src/lib/server/services/subscribers/subscribers';
 import { apiClient } from '../support/api-client';
-import { FakeClock } from '../support/clock';
-import { createTestDatabase, type TestDatabase } from '../support/database';
 import { DAY, expectOk, testActor } from '../support/factories';
+import { useTestContext } from '../support/test-database';
 
 type KeyRole = (typeof apiKeyRoles)[number];
 const badCredentials = ['no key', 'malformed header', 'revoked key', 'expired key'] as const;
@@ -43,9 +41,7 @@ const cases: Case[] = apiRoutes.flatMap((route) =>
   })),
 );
 
-const clock = new FakeClock('2026-03-01T12:00:00.000Z');
-let handle: TestDatabase;
-let context: ServiceContext;
+const { clock, handle, context } = useTestContext({ start: '2026-03-01T12:00:00.000Z' });
 const tokens = new Map<KeyRole, string>();
 let revokedToken: string;
 let expiringToken: string;
@@ -53,8 +49,6 @@ let expiringToken: string;
 const ids = new Map<string, string>();
 
 beforeAll(async () => {
-  handle = await createTestDatabase();
-  context = { db: handle.db, clock, queue: handle.queue };
   for (const role of apiKeyRoles) tokens.set(role, expectOk(await createApiKey(context, testActor, { name: `${role}-key`, role })).token);
   const revoked = expectOk(await createApiKey(context, testActor, { name: 'revoked-key', role: 'admin' }));
   revokedToken = revoked.token;
@@ -92,10 +86,6 @@ beforeAll(async () => {
   ids.set('incidents', incident.id);
   ids.set('maintenances', maintenance!.id);
   ids.set('subscribers', subscriber.id);
-});
-
-afterAll(async () => {
-  await handle?.close();
 });
 
 function concretePath(route: ApiRoute): string {

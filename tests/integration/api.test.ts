@@ -5,26 +5,23 @@
  * retries, rate limits, and every successful answer matching its route's documented schema.
  */
 import { and, count, eq, gt, max } from 'drizzle-orm';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { classifySeverity } from '../../src/lib/domain/severity-classifier';
 import { matchRoute } from '../../src/lib/server/api/router';
-import { auditLog, component, incident, incidentComponent, incidentUpdate, maintenance, setting, subscriber } from '../../src/lib/server/db/schema';
+import { auditLog, component, incident, incidentComponent, incidentUpdate, maintenance, setting, subscriber, type ComponentRow } from '../../src/lib/server/db/schema';
 import { idempotentRequest } from '../../src/lib/server/db/schema/automation';
 import { apiKeyActorLabel, createApiKey } from '../../src/lib/server/services/access/api-keys';
-import { createComponent, getComponent, type ComponentRow } from '../../src/lib/server/services/components/catalog';
-import type { ServiceContext } from '../../src/lib/server/services/kernel/context';
+import { getComponent } from '../../src/lib/server/services/components/catalog';
 import { declareIncident, getIncidentDetail } from '../../src/lib/server/services/incidents/incident-commands';
 import { apiClient, type ApiAnswer, type ApiClient, type CallOptions } from '../support/api-client';
-import { FakeClock } from '../support/clock';
-import { createTestDatabase, type TestDatabase } from '../support/database';
-import { countRows, expectOk, HOUR, MINUTE, testActor } from '../support/factories';
+import { countRows, expectOk, HOUR, testActor } from '../support/factories';
+import { incidentHelpers } from '../support/incident-helpers';
 import { queuedJobs } from '../support/queued-jobs';
+import { useTestContext } from '../support/test-database';
 
 const SECOND = 1000;
-const clock = new FakeClock('2026-03-02T09:00:00.000Z');
-let handle: TestDatabase;
-let context: ServiceContext;
+const { clock, handle, context } = useTestContext({ start: '2026-03-02T09:00:00.000Z' });
 
 /** A key and a client that calls with it. */
 interface Key {
@@ -43,20 +40,13 @@ async function newKey(name: string, role: 'viewer' | 'responder' | 'admin', limi
 }
 
 beforeAll(async () => {
-  handle = await createTestDatabase();
-  context = { db: handle.db, clock, queue: handle.queue };
   deployBot = await newKey('deploy-bot', 'admin');
   pager = await newKey('pager', 'responder');
   dashboard = await newKey('dashboard', 'viewer');
 });
 
-afterAll(async () => {
-  await handle?.close();
-});
-
-function tick(milliseconds = MINUTE): Date {
-  return clock.advance(milliseconds);
-}
+const helpers = incidentHelpers({ clock, context }, { step: 0 });
+const { tick } = helpers;
 
 // ---------------------------------------------------------------------------------------------
 // Documented answers
@@ -135,9 +125,7 @@ function expectFieldError(answer: ApiAnswer, field: string) {
 }
 
 let components = 0;
-async function newComponent(name = `Component ${++components}`): Promise<ComponentRow> {
-  return expectOk(await createComponent(context, testActor, { name }));
-}
+const newComponent = (name = `Component ${++components}`): Promise<ComponentRow> => helpers.newComponent(name);
 
 const statusOf = async (id: string) => (await getComponent(context, id))!.status;
 

@@ -1,6 +1,6 @@
 import { eq } from 'drizzle-orm';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { auditLog, component, componentGroup, componentStatusInterval } from '../../src/lib/server/db/schema';
+import { describe, expect, it } from 'vitest';
+import { auditLog, component, componentGroup, componentStatusInterval, type ComponentRow } from '../../src/lib/server/db/schema';
 import {
   createComponent,
   createGroup,
@@ -14,42 +14,19 @@ import {
   setComponentStatus,
   updateComponent,
   updateGroup,
-  type ComponentRow,
   type ComponentTree,
 } from '../../src/lib/server/services/components/catalog';
-import type { ServiceContext } from '../../src/lib/server/services/kernel/context';
 import { declareIncident } from '../../src/lib/server/services/incidents/incident-commands';
-import { FakeClock } from '../support/clock';
-import { createTestDatabase, type TestDatabase } from '../support/database';
-import { auditRowsFor, countRows, expectFailure, expectInvalid, expectOk, HOUR, intervalsOf, MINUTE, testActor } from '../support/factories';
+import { auditRowsFor, countRows, expectFailure, expectInvalid, expectOk, HOUR, intervalsOf, testActor } from '../support/factories';
+import { incidentHelpers } from '../support/incident-helpers';
+import { useTestContext } from '../support/test-database';
 
-const clock = new FakeClock('2026-03-01T12:00:00.000Z');
-let handle: TestDatabase;
-let context: ServiceContext;
-
-beforeAll(async () => {
-  handle = await createTestDatabase();
-  context = { db: handle.db, clock, queue: handle.queue };
-});
-
-afterAll(async () => {
-  await handle?.close();
-});
+const { clock, handle, context } = useTestContext({ start: '2026-03-01T12:00:00.000Z' });
 
 /** Every write happens a minute after the previous one, so audit rows and timestamps are distinct. */
-function tick(): Date {
-  return clock.advance(MINUTE);
-}
-
-async function newGroup(name: string, extra: { hidden?: boolean; description?: string } = {}) {
-  tick();
-  return expectOk(await createGroup(context, testActor, { name, ...extra }));
-}
-
-async function newComponent(name: string, groupId: string | null, extra: { hidden?: boolean } = {}) {
-  tick();
-  return expectOk(await createComponent(context, testActor, { name, groupId, ...extra }));
-}
+const helpers = incidentHelpers({ clock, context });
+const { tick, newGroup } = helpers;
+const newComponent = (name: string, groupId: string | null, extra: { hidden?: boolean } = {}) => helpers.newComponent(name, { groupId, ...extra });
 
 async function tree(publicOnly = false): Promise<ComponentTree> {
   return listComponentTree(context, { publicOnly });

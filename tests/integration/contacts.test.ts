@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { auditLog, contact } from '../../src/lib/server/db/schema';
 import {
   contactsForSeverity,
@@ -9,14 +9,10 @@ import {
   updateContact,
   type ContactInput,
 } from '../../src/lib/server/services/plan/contacts';
-import type { ServiceContext } from '../../src/lib/server/services/kernel/context';
-import { FakeClock } from '../support/clock';
-import { createTestDatabase, type TestDatabase } from '../support/database';
 import { auditRowsFor, countRows, expectFailure, expectInvalid, expectOk, MINUTE, testActor } from '../support/factories';
+import { useTestContext } from '../support/test-database';
 
-const clock = new FakeClock('2026-03-01T12:00:00.000Z');
-let handle: TestDatabase;
-let context: ServiceContext;
+const { clock, handle, context } = useTestContext({ start: '2026-03-01T12:00:00.000Z' });
 
 const valid: ContactInput = {
   name: 'Ada Lovelace',
@@ -25,15 +21,6 @@ const valid: ContactInput = {
   webhookUrl: 'https://hooks.example.com/herald',
   severities: ['critical', 'high'],
 };
-
-beforeAll(async () => {
-  handle = await createTestDatabase();
-  context = { db: handle.db, clock, queue: handle.queue };
-});
-
-afterAll(async () => {
-  await handle?.close();
-});
 
 describe('contact validation', () => {
   it('refuses bad input field by field and writes nothing', async () => {

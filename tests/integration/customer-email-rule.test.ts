@@ -9,35 +9,29 @@ import { asc, eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Severity } from '../../src/lib/domain/statuses';
 import type { SeveritySignalId } from '../../src/lib/domain/severity-classifier';
-import { incident, incidentUpdate, notification } from '../../src/lib/server/db/schema';
+import { incident, incidentUpdate, notification, type ComponentRow, type IncidentRow } from '../../src/lib/server/db/schema';
 import { holdCustomerEmail, sendCustomerEmailIfDue, sendCustomerEmailNow } from '../../src/lib/server/services/plan/communication-plan';
-import { createComponent, type ComponentRow } from '../../src/lib/server/services/components/catalog';
-import type { ServiceContext } from '../../src/lib/server/services/kernel/context';
-import { declareIncident, postIncidentUpdate, updateIncidentDetails, type IncidentRow } from '../../src/lib/server/services/incidents/incident-commands';
+import { createComponent } from '../../src/lib/server/services/components/catalog';
+import { declareIncident, postIncidentUpdate, updateIncidentDetails } from '../../src/lib/server/services/incidents/incident-commands';
 import { updatePageSettings } from '../../src/lib/server/services/settings/page-settings';
 import { addSubscriberByAdmin } from '../../src/lib/server/services/subscribers/subscribers';
-import { FakeClock } from '../support/clock';
-import { createTestDatabase, type TestDatabase } from '../support/database';
 import { auditRowsFor, DAY, expectInvalid, expectOk, MINUTE, testActor } from '../support/factories';
 import { startMailWorkers, waitForNotificationSettled, type MailWorkers } from '../support/mail-workers';
 import { queuedJobs } from '../support/queued-jobs';
 import { startSmtpSink, type ReceivedMail, type SmtpSink } from '../support/smtp-sink';
+import { useTestContext } from '../support/test-database';
 
 const SECOND = 1000;
 const PAGE = 'Acme Cloud';
 const READER = 'reader@example.com';
 const BASE = new Date('2026-03-01T00:00:00.000Z');
 
-const clock = new FakeClock(BASE);
-let handle: TestDatabase;
-let context: ServiceContext;
+const { clock, handle, context } = useTestContext({ start: BASE });
 let sink: SmtpSink;
 let workers: MailWorkers;
 let api: ComponentRow;
 
 beforeAll(async () => {
-  handle = await createTestDatabase();
-  context = { db: handle.db, clock, queue: handle.queue };
   sink = await startSmtpSink();
   workers = await startMailWorkers(handle, { smtpUrl: sink.url, clock });
   // Only the subscriber mail runs on its own here: the plan's jobs are run by the tests, at the moments they choose.
@@ -51,7 +45,6 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await workers?.stop();
-  await handle?.close();
   await sink?.close();
 });
 

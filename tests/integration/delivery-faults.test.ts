@@ -5,16 +5,14 @@
 import { and, eq } from 'drizzle-orm';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { delivery, notification, subscriber } from '../../src/lib/server/db/schema';
-import { createComponent, type ComponentRow } from '../../src/lib/server/services/components/catalog';
-import type { ServiceContext } from '../../src/lib/server/services/kernel/context';
+import { delivery, notification, subscriber, type ComponentRow, type SubscriberRow } from '../../src/lib/server/db/schema';
 import { declareIncident } from '../../src/lib/server/services/incidents/incident-commands';
-import { addSubscriberByAdmin, removeSubscriber, type SubscriberRow } from '../../src/lib/server/services/subscribers/subscribers';
-import { FakeClock } from '../support/clock';
-import { createTestDatabase, type TestDatabase } from '../support/database';
+import { addSubscriberByAdmin, removeSubscriber } from '../../src/lib/server/services/subscribers/subscribers';
 import { expectOk, MINUTE, testActor } from '../support/factories';
 import { countByRecipient, notificationOf, startMailWorkers, waitForNotificationSettled, type MailWorkers } from '../support/mail-workers';
+import { incidentHelpers } from '../support/incident-helpers';
 import { startSmtpSink, type SmtpSink } from '../support/smtp-sink';
+import { useTestContext } from '../support/test-database';
 import { waitUntil } from '../support/wait';
 
 /**
@@ -23,9 +21,7 @@ import { waitUntil } from '../support/wait';
  */
 const settings = { retryLimit: 1, retryDelaySeconds: 1, expireInSeconds: 5 };
 
-const clock = new FakeClock(new Date());
-let handle: TestDatabase;
-let context: ServiceContext;
+const { clock, handle, context } = useTestContext({ start: new Date(), queueSettings: settings });
 let sink: SmtpSink;
 let workers: MailWorkers | undefined;
 /** What the sink refuses, changed by each test. */
@@ -37,14 +33,11 @@ const batches: { notificationId: string; attempt: number; sent: number; retrying
 const log = pino({ level: 'info' }, { write: (line: string) => void batches.push(JSON.parse(line)) });
 
 beforeAll(async () => {
-  handle = await createTestDatabase(settings);
-  context = { db: handle.db, clock, queue: handle.queue };
   sink = await startSmtpSink({ reject: (recipient) => refuse(recipient), hold: (recipient) => hold(recipient) });
 });
 
 afterAll(async () => {
   await workers?.stop();
-  await handle?.close();
   await sink?.close();
 });
 
@@ -53,10 +46,7 @@ async function ensureWorkers(): Promise<void> {
 }
 
 /** Each test's subscribers follow a component of their own, so each incident reaches only them. */
-async function newComponent(name: string): Promise<ComponentRow> {
-  clock.advance(1000);
-  return expectOk(await createComponent(context, testActor, { name }));
-}
+const { newComponent } = incidentHelpers({ clock, context }, { step: 1000 });
 
 async function addSubscribers(prefix: string, count: number, component: ComponentRow): Promise<SubscriberRow[]> {
   const rows: SubscriberRow[] = [];

@@ -1,26 +1,13 @@
 import { eq } from 'drizzle-orm';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { incident } from '../../src/lib/server/db/schema';
 import { possibleIncidentOwners, reassignIncidentOwner } from '../../src/lib/server/services/plan/communication-plan';
-import type { ServiceContext } from '../../src/lib/server/services/kernel/context';
 import { declareIncident } from '../../src/lib/server/services/incidents/incident-commands';
 import { createUserWithPassword, labelOf } from '../../src/lib/server/services/access/users';
-import { FakeClock } from '../support/clock';
-import { createTestDatabase, type TestDatabase } from '../support/database';
 import { auditRowsFor, expectInvalid, expectOk, testActor } from '../support/factories';
+import { useTestContext } from '../support/test-database';
 
-const clock = new FakeClock('2026-03-01T12:00:00.000Z');
-let handle: TestDatabase;
-let context: ServiceContext;
-
-beforeAll(async () => {
-  handle = await createTestDatabase();
-  context = { db: handle.db, clock, queue: handle.queue };
-});
-
-afterAll(async () => {
-  await handle?.close();
-});
+const { clock, handle, context } = useTestContext({ start: '2026-03-01T12:00:00.000Z' });
 
 async function person(name: string, role: 'viewer' | 'responder' | 'admin') {
   return expectOk(await createUserWithPassword(context, testActor, { email: `${name.toLowerCase()}@example.com`, name, role, password: 'a long password 1' }));

@@ -1,8 +1,7 @@
 import { eq } from 'drizzle-orm';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { auditLog, incident, incidentComponent, incidentUpdate } from '../../src/lib/server/db/schema';
-import { createComponent, getComponent, removeComponent, setComponentStatus, type ComponentRow } from '../../src/lib/server/services/components/catalog';
-import type { ServiceContext } from '../../src/lib/server/services/kernel/context';
+import { getComponent, removeComponent, setComponentStatus } from '../../src/lib/server/services/components/catalog';
 import { listIncidents, listOpenIncidents } from '../../src/lib/server/services/incidents/incident-lists';
 import {
   correctIncidentUpdate,
@@ -10,56 +9,17 @@ import {
   getIncidentDetail,
   postIncidentUpdate,
   updateIncidentDetails,
-  type IncidentRow,
 } from '../../src/lib/server/services/incidents/incident-commands';
-import { FakeClock } from '../support/clock';
-import { createTestDatabase, type TestDatabase } from '../support/database';
 import { auditRowsFor, countRows, expectFailure, expectInvalid, expectOk, HOUR, intervalsOf, MINUTE, testActor } from '../support/factories';
+import { incidentHelpers } from '../support/incident-helpers';
+import { useTestContext } from '../support/test-database';
 
-const clock = new FakeClock('2026-03-01T12:00:00.000Z');
-let handle: TestDatabase;
-let context: ServiceContext;
+const { clock, handle, context } = useTestContext({ start: '2026-03-01T12:00:00.000Z' });
 
-beforeAll(async () => {
-  handle = await createTestDatabase();
-  context = { db: handle.db, clock, queue: handle.queue };
-});
-
-afterAll(async () => {
-  await handle?.close();
-});
-
-function tick(): Date {
-  return clock.advance(MINUTE);
-}
-
-async function newComponent(name: string): Promise<ComponentRow> {
-  tick();
-  return expectOk(await createComponent(context, testActor, { name }));
-}
+const { tick, newComponent, declare, post } = incidentHelpers({ clock, context });
 
 async function statusOf(id: string) {
   return (await getComponent(context, id))!.status;
-}
-
-type DeclareInput = Parameters<typeof declareIncident>[2];
-
-async function declare(input: Partial<DeclareInput> = {}): Promise<IncidentRow> {
-  tick();
-  return expectOk(
-    await declareIncident(context, testActor, {
-      title: 'Something is wrong',
-      severity: 'medium',
-      status: 'investigating',
-      message: 'We are investigating.',
-      ...input,
-    }),
-  );
-}
-
-async function post(incidentId: string, input: Partial<Parameters<typeof postIncidentUpdate>[3]> = {}) {
-  tick();
-  return expectOk(await postIncidentUpdate(context, testActor, incidentId, { status: 'identified', message: 'Update.', ...input }));
 }
 
 async function writeCounts() {

@@ -6,20 +6,18 @@
  */
 import { asc, eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { notification } from '../../src/lib/server/db/schema';
-import { createComponent, type ComponentRow } from '../../src/lib/server/services/components/catalog';
-import type { ServiceContext } from '../../src/lib/server/services/kernel/context';
-import type { MaintenanceRow } from '../../src/lib/server/services/maintenance/maintenance-queries';
-import { runMaintenanceTransition } from '../../src/lib/server/services/maintenance/windows';
-import { cancelMaintenance, scheduleMaintenance, updateMaintenance } from '../../src/lib/server/services/maintenance/maintenance-commands';
+import { notification, type ComponentRow, type MaintenanceRow } from '../../src/lib/server/db/schema';
+import { createComponent } from '../../src/lib/server/services/components/catalog';
+import { runMaintenanceTransition } from '../../src/lib/server/jobs/handlers/maintenance-transition';
+import { cancelMaintenance } from '../../src/lib/server/services/maintenance/maintenance-action-commands';
+import { scheduleMaintenance, updateMaintenance } from '../../src/lib/server/services/maintenance/maintenance-schedule-commands';
 import { updatePageSettings } from '../../src/lib/server/services/settings/page-settings';
 import { addSubscriberByAdmin } from '../../src/lib/server/services/subscribers/subscribers';
-import { FakeClock } from '../support/clock';
-import { createTestDatabase, type TestDatabase } from '../support/database';
 import { DAY, expectOk, HOUR, MINUTE, testActor } from '../support/factories';
 import { deliveriesOf, startMailWorkers, type MailWorkers } from '../support/mail-workers';
 import { transitionJobs, waitingTransition } from '../support/maintenance-jobs';
 import { startSmtpSink, type ReceivedMail, type SmtpSink } from '../support/smtp-sink';
+import { useTestContext } from '../support/test-database';
 import { waitUntil } from '../support/wait';
 
 const PAGE = 'Acme Cloud';
@@ -33,17 +31,13 @@ const EVERYTHING = 'everything@example.com';
 /** Subscribed to the dashboard only, which no window here affects. */
 const DASHBOARD_ONLY = 'dashboard-only@example.com';
 
-const clock = new FakeClock(BASE);
-let handle: TestDatabase;
-let context: ServiceContext;
+const { clock, handle, context } = useTestContext({ start: BASE });
 let sink: SmtpSink;
 let workers: MailWorkers;
 let api: ComponentRow;
 let dashboard: ComponentRow;
 
 beforeAll(async () => {
-  handle = await createTestDatabase();
-  context = { db: handle.db, clock, queue: handle.queue };
   sink = await startSmtpSink();
   workers = await startMailWorkers(handle, { smtpUrl: sink.url, clock });
   // Only the mail runs on its own: the tests run the transitions at the moments they choose.
@@ -58,7 +52,6 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await workers?.stop();
-  await handle?.close();
   await sink?.close();
 });
 

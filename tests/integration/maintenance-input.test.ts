@@ -6,47 +6,28 @@
  */
 import { asc, eq } from 'drizzle-orm';
 import type { z } from 'zod';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { utcToZonedTime } from '../../src/lib/domain/recurrence';
-import { auditLog, maintenance, maintenanceComponent, maintenanceSeries, maintenanceUpdate, notification } from '../../src/lib/server/db/schema';
-import { createComponent, type ComponentRow } from '../../src/lib/server/services/components/catalog';
-import type { ServiceContext } from '../../src/lib/server/services/kernel/context';
+import { auditLog, maintenance, maintenanceComponent, maintenanceSeries, maintenanceUpdate, notification, type ComponentRow, type MaintenanceRow } from '../../src/lib/server/db/schema';
+import { createComponent } from '../../src/lib/server/services/components/catalog';
 import type { scheduleMaintenanceInput } from '../../src/lib/server/services/maintenance/maintenance-input';
-import type { MaintenanceRow } from '../../src/lib/server/services/maintenance/maintenance-queries';
-import { runMaintenanceTransition } from '../../src/lib/server/services/maintenance/windows';
-import {
-  cancelMaintenance,
-  completeMaintenance,
-  extendMaintenance,
-  markMaintenanceVerifying,
-  postMaintenanceUpdate,
-  scheduleMaintenance,
-  startMaintenanceNow,
-  updateMaintenance,
-} from '../../src/lib/server/services/maintenance/maintenance-commands';
-import { FakeClock } from '../support/clock';
-import { createTestDatabase, type TestDatabase } from '../support/database';
+import { runMaintenanceTransition } from '../../src/lib/server/jobs/handlers/maintenance-transition';
+import { cancelMaintenance, completeMaintenance, extendMaintenance, markMaintenanceVerifying, postMaintenanceUpdate, startMaintenanceNow } from '../../src/lib/server/services/maintenance/maintenance-action-commands';
+import { scheduleMaintenance, updateMaintenance } from '../../src/lib/server/services/maintenance/maintenance-schedule-commands';
 import { countRows, expectFailure, expectInvalid, expectOk, testActor } from '../support/factories';
 import { transitionJobs } from '../support/maintenance-jobs';
+import { useTestContext } from '../support/test-database';
 
 /** "Now" for every test: Tuesday 10 March 2026, 12:00 UTC (Paris is on CET, UTC+1, until 29 March). */
 const NOW = new Date('2026-03-10T12:00:00.000Z');
 
-const clock = new FakeClock(NOW);
-let handle: TestDatabase;
-let context: ServiceContext;
+const { clock, handle, context } = useTestContext({ start: NOW });
 let api: ComponentRow;
 let worker: ComponentRow;
 
 beforeAll(async () => {
-  handle = await createTestDatabase();
-  context = { db: handle.db, clock, queue: handle.queue };
   api = expectOk(await createComponent(context, testActor, { name: 'API' }));
   worker = expectOk(await createComponent(context, testActor, { name: 'Worker' }));
-});
-
-afterAll(async () => {
-  await handle?.close();
 });
 
 beforeEach(() => {

@@ -9,48 +9,36 @@
 import { asc, eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ComponentStatus } from '../../src/lib/domain/statuses';
-import { auditLog, component, maintenance, maintenanceUpdate } from '../../src/lib/server/db/schema';
+import { auditLog, component, maintenance, maintenanceUpdate, type ComponentRow, type IncidentRow, type MaintenanceRow } from '../../src/lib/server/db/schema';
 import { startJobQueue, type StartedQueue } from '../../src/lib/server/jobs/queue';
-import { createComponent, setComponentStatus, type ComponentRow } from '../../src/lib/server/services/components/catalog';
+import { createComponent, setComponentStatus } from '../../src/lib/server/services/components/catalog';
 import type { ServiceContext } from '../../src/lib/server/services/kernel/context';
-import { declareIncident, postIncidentUpdate, type IncidentRow } from '../../src/lib/server/services/incidents/incident-commands';
-import { runMaintenanceTransition } from '../../src/lib/server/services/maintenance/windows';
-import { getPublicMaintenance, type MaintenanceRow } from '../../src/lib/server/services/maintenance/maintenance-queries';
-import {
-  cancelMaintenance,
-  completeMaintenance,
-  extendMaintenance,
-  markMaintenanceVerifying,
-  scheduleMaintenance,
-  startMaintenanceNow,
-  updateMaintenance,
-} from '../../src/lib/server/services/maintenance/maintenance-commands';
+import { declareIncident, postIncidentUpdate } from '../../src/lib/server/services/incidents/incident-commands';
+import { runMaintenanceTransition } from '../../src/lib/server/jobs/handlers/maintenance-transition';
+import { getPublicMaintenance } from '../../src/lib/server/services/maintenance/maintenance-queries';
+import { cancelMaintenance, completeMaintenance, extendMaintenance, markMaintenanceVerifying, startMaintenanceNow } from '../../src/lib/server/services/maintenance/maintenance-action-commands';
+import { scheduleMaintenance, updateMaintenance } from '../../src/lib/server/services/maintenance/maintenance-schedule-commands';
 import { getPublicSnapshot, type PublicSnapshot } from '../../src/lib/server/services/public/public-snapshot';
 import { updatePageSettings } from '../../src/lib/server/services/settings/page-settings';
-import { FakeClock } from '../support/clock';
-import { createTestDatabase, testQueueSettings, type TestDatabase } from '../support/database';
+import { testQueueSettings } from '../support/database';
 import { DAY, expectOk, HOUR, intervalsOf, MINUTE, testActor } from '../support/factories';
 import { transitionJobs, waitingTransition, waitingTransitions } from '../support/maintenance-jobs';
+import { useTestContext } from '../support/test-database';
 
 const PAGE = 'Acme Cloud';
 /** Each test has a day of its own, from 08:00 UTC; windows run 10:00–12:00 UTC by default. */
 const BASE = new Date('2026-03-02T08:00:00.000Z');
 
-const clock = new FakeClock(BASE);
-let handle: TestDatabase;
-let context: ServiceContext;
+const { clock, handle, context } = useTestContext({ start: BASE });
 /** The job queue started after the simulated restart (the first one is closed then). */
 let restarted: StartedQueue | undefined;
 
 beforeAll(async () => {
-  handle = await createTestDatabase();
-  context = { db: handle.db, clock, queue: handle.queue };
   expectOk(await updatePageSettings(context, testActor, { name: PAGE, description: '', timeZone: 'UTC' }));
 });
 
 afterAll(async () => {
   await restarted?.stop();
-  await handle?.close();
 });
 
 let days = 0;
@@ -615,7 +603,7 @@ describe('a restart during the window', () => {
     await handle.jobs.stop();
     // …and comes back with a fresh job queue on the same database.
     restarted = await startJobQueue(handle, testQueueSettings, { maintenance: false });
-    context = { db: handle.db, clock, queue: restarted.queue };
+    Object.assign(context, { queue: restarted.queue });
 
     const endJob = await waitingTransition(handle, row.id, 'end');
     expect(endJob.data).toEqual({ maintenanceId: row.id, transition: 'end', version: 1 });

@@ -3,20 +3,19 @@
  * route table, and every operation answering as documented when called with an admin key.
  */
 import { Validator } from '@seriousme/openapi-schema-validator';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { MAX_API_BODY_BYTES } from '../../src/lib/server/api/access';
 import { openApiDocument } from '../../src/lib/server/api/openapi';
 import { API_PREFIX, apiRoutes } from '../../src/lib/server/api/router';
 import { createApiKey } from '../../src/lib/server/services/access/api-keys';
 import { createComponent, createGroup } from '../../src/lib/server/services/components/catalog';
-import type { ServiceContext } from '../../src/lib/server/services/kernel/context';
 import { declareIncident, postIncidentUpdate } from '../../src/lib/server/services/incidents/incident-commands';
-import { scheduleMaintenance, startMaintenanceNow } from '../../src/lib/server/services/maintenance/maintenance-commands';
+import { startMaintenanceNow } from '../../src/lib/server/services/maintenance/maintenance-action-commands';
+import { scheduleMaintenance } from '../../src/lib/server/services/maintenance/maintenance-schedule-commands';
 import { addSubscriberByAdmin } from '../../src/lib/server/services/subscribers/subscribers';
 import { apiClient, TEST_PUBLIC_URL, type ApiClient } from '../support/api-client';
-import { FakeClock } from '../support/clock';
-import { createTestDatabase, type TestDatabase } from '../support/database';
 import { expectOk, testActor } from '../support/factories';
+import { useTestContext } from '../support/test-database';
 
 interface Parameter {
   name: string;
@@ -105,15 +104,11 @@ describe('the OpenAPI document', () => {
 });
 
 describe('every operation answers as documented', () => {
-  const clock = new FakeClock('2026-03-02T09:00:00.000Z');
-  let handle: TestDatabase;
-  let context: ServiceContext;
+  const { clock, handle, context } = useTestContext({ start: '2026-03-02T09:00:00.000Z' });
   let admin: ApiClient;
   let samples: Record<string, () => Promise<{ id?: string; body?: unknown; query?: Record<string, string> }>>;
 
   beforeAll(async () => {
-    handle = await createTestDatabase();
-    context = { db: handle.db, clock, queue: handle.queue };
     admin = apiClient(context, expectOk(await createApiKey(context, testActor, { name: 'contract', role: 'admin' })).token);
     const group = expectOk(await createGroup(context, testActor, { name: 'Core' }));
     const api = expectOk(await createComponent(context, testActor, { name: 'API', groupId: group.id }));
@@ -175,10 +170,6 @@ describe('every operation answers as documented', () => {
       getCommunicationPolicy: async () => ({}),
       updateCommunicationPolicy: async () => ({ body: { customerEmailDelaySeconds: 120 } }),
     };
-  });
-
-  afterAll(async () => {
-    await handle?.close();
   });
 
   it('has a sample request for every operation', () => {

@@ -7,35 +7,29 @@
 import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Severity } from '../../src/lib/domain/statuses';
-import { incident, user } from '../../src/lib/server/db/schema';
+import { incident, user, type IncidentRow } from '../../src/lib/server/db/schema';
 import { newId } from '../../src/lib/server/ids';
 import { checkPostmortem, checkUpdateCadence } from '../../src/lib/server/jobs/handlers/plan-checks';
 import { sendTeamAlert, teamAlertsOf, type TeamAlertKind } from '../../src/lib/server/jobs/handlers/team-alert';
 import { createMailer, type Mailer } from '../../src/lib/server/mail/transport';
 import { createContact } from '../../src/lib/server/services/plan/contacts';
-import type { ServiceContext } from '../../src/lib/server/services/kernel/context';
-import { declareIncident, postIncidentUpdate, type IncidentRow } from '../../src/lib/server/services/incidents/incident-commands';
+import { declareIncident, postIncidentUpdate } from '../../src/lib/server/services/incidents/incident-commands';
 import { updatePageSettings } from '../../src/lib/server/services/settings/page-settings';
-import { FakeClock } from '../support/clock';
-import { createTestDatabase, type TestDatabase } from '../support/database';
 import { DAY, expectOk, HOUR, MINUTE, testActor } from '../support/factories';
 import { TEST_MAIL_FROM, TEST_PUBLIC_URL } from '../support/mail-workers';
 import { queuedJobs } from '../support/queued-jobs';
 import { startSmtpSink, type ReceivedMail, type SmtpSink } from '../support/smtp-sink';
+import { useTestContext } from '../support/test-database';
 
 const SECOND = 1000;
 const PAGE = 'Acme Cloud';
 const BASE = new Date('2026-03-01T00:00:00.000Z');
-const clock = new FakeClock(BASE);
-let handle: TestDatabase;
-let context: ServiceContext;
+const { clock, handle, context } = useTestContext({ start: BASE });
 let sink: SmtpSink;
 let mailer: Mailer;
 let owner: { userId: string; label: string };
 
 beforeAll(async () => {
-  handle = await createTestDatabase();
-  context = { db: handle.db, clock, queue: handle.queue };
   sink = await startSmtpSink();
   mailer = createMailer({ smtpUrl: sink.url, mailFrom: TEST_MAIL_FROM, dkim: undefined, dataDir: '/nonexistent' });
   expectOk(await updatePageSettings(context, testActor, { name: PAGE, description: '', timeZone: 'UTC' }));
@@ -50,7 +44,6 @@ beforeAll(async () => {
 
 afterAll(async () => {
   mailer?.close();
-  await handle?.close();
   await sink?.close();
 });
 

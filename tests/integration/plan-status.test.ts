@@ -3,10 +3,10 @@
  * moved along by the rules (customer email, cadence, post-mortem) as the clock advances.
  */
 import { eq } from 'drizzle-orm';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { communicationPolicyValues } from '../../src/forms/communication';
 import { defaultCommunicationPolicy } from '../../src/lib/domain/communication-policy';
-import { incident, user } from '../../src/lib/server/db/schema';
+import { incident, user, type IncidentRow } from '../../src/lib/server/db/schema';
 import { newId } from '../../src/lib/server/ids';
 import { fanOutNotification } from '../../src/lib/server/jobs/handlers/fan-out';
 import { sendTeamAlert } from '../../src/lib/server/jobs/handlers/team-alert';
@@ -15,18 +15,15 @@ import { holdCustomerEmail, sendCustomerEmailIfDue, sendCustomerEmailNow } from 
 import { getCommunicationPolicy, updateCommunicationPolicy } from '../../src/lib/server/services/plan/policy';
 import { createComponent } from '../../src/lib/server/services/components/catalog';
 import { createContact } from '../../src/lib/server/services/plan/contacts';
-import type { Actor, ServiceContext } from '../../src/lib/server/services/kernel/context';
-import { declareIncident, postIncidentUpdate, updateIncidentDetails, type IncidentRow } from '../../src/lib/server/services/incidents/incident-commands';
+import type { Actor } from '../../src/lib/server/services/kernel/context';
+import { declareIncident, postIncidentUpdate, updateIncidentDetails } from '../../src/lib/server/services/incidents/incident-commands';
 import { getPlanStatus, nextUpdateDueForOpenIncidents, type PlanStatus } from '../../src/lib/server/services/plan/plan-status';
 import { addSubscriberByAdmin } from '../../src/lib/server/services/subscribers/subscribers';
 import { labelOf } from '../../src/lib/server/services/access/users';
-import { FakeClock } from '../support/clock';
-import { createTestDatabase, type TestDatabase } from '../support/database';
 import { expectInvalid, expectOk, HOUR, MINUTE, testActor } from '../support/factories';
+import { useTestContext } from '../support/test-database';
 
-const clock = new FakeClock('2026-03-01T12:00:00.000Z');
-let handle: TestDatabase;
-let context: ServiceContext;
+const { clock, handle, context } = useTestContext({ start: '2026-03-01T12:00:00.000Z' });
 let ada: Actor;
 let apiId: string;
 const sentMail: string[] = [];
@@ -39,8 +36,6 @@ const mailer: Mailer = {
 };
 
 beforeAll(async () => {
-  handle = await createTestDatabase();
-  context = { db: handle.db, clock, queue: handle.queue };
   const adaId = newId();
   await handle.db.insert(user).values({ id: adaId, email: 'ada@example.com', name: 'Ada Responder', role: 'responder', createdAt: clock.now() });
   ada = { userId: adaId, label: labelOf({ name: 'Ada Responder', email: 'ada@example.com' }) };
@@ -52,10 +47,6 @@ beforeAll(async () => {
   expectOk(await addSubscriberByAdmin(context, testActor, { email: 'all@example.com', componentIds: [] }));
   expectOk(await addSubscriberByAdmin(context, testActor, { email: 'api@example.com', componentIds: [apiId] }));
   expectOk(await addSubscriberByAdmin(context, testActor, { email: 'dash@example.com', componentIds: [other] }));
-});
-
-afterAll(async () => {
-  await handle?.close();
 });
 
 type DeclareInput = Parameters<typeof declareIncident>[2];

@@ -1,11 +1,10 @@
 import { desc, eq } from 'drizzle-orm';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { auditLog, incident, incidentUpdate, notification } from '../../src/lib/server/db/schema';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { auditLog, incident, incidentUpdate, notification, type IncidentRow } from '../../src/lib/server/db/schema';
 import { sendCustomerEmailNow } from '../../src/lib/server/services/plan/communication-plan';
 import { getCommunicationPolicy } from '../../src/lib/server/services/plan/policy';
-import type { ServiceContext } from '../../src/lib/server/services/kernel/context';
 import { listIncidents, listOpenIncidents } from '../../src/lib/server/services/incidents/incident-lists';
-import { declareIncident, getIncidentDetail, postIncidentUpdate, type IncidentRow } from '../../src/lib/server/services/incidents/incident-commands';
+import { getIncidentDetail } from '../../src/lib/server/services/incidents/incident-commands';
 import {
   POSTMORTEM_MAX_CHARS,
   POSTMORTEM_REVISED_BODY,
@@ -16,36 +15,17 @@ import {
 } from '../../src/lib/server/services/plan/postmortem';
 import { getPublicIncident } from '../../src/lib/server/services/public/public-incidents';
 import type { Severity } from '../../src/lib/domain/statuses';
-import { FakeClock } from '../support/clock';
-import { createTestDatabase, type TestDatabase } from '../support/database';
 import { auditRowsFor, countRows, expectFailure, expectInvalid, expectOk, HOUR, MINUTE, testActor } from '../support/factories';
+import { incidentHelpers } from '../support/incident-helpers';
+import { useTestContext } from '../support/test-database';
 
-const clock = new FakeClock('2026-03-01T12:00:00.000Z');
-let handle: TestDatabase;
-let context: ServiceContext;
-
-beforeAll(async () => {
-  handle = await createTestDatabase();
-  context = { db: handle.db, clock, queue: handle.queue };
-});
-
-afterAll(async () => {
-  await handle?.close();
-});
+const { clock, handle, context } = useTestContext({ start: '2026-03-01T12:00:00.000Z' });
 
 const BODY = '# Summary\n\nThe primary database failed over.\n\n- Detected in 2 minutes\n- Resolved in 40 minutes';
 
-async function declare(severity: Severity = 'critical'): Promise<IncidentRow> {
-  clock.advance(MINUTE);
-  return expectOk(
-    await declareIncident(context, testActor, { title: `A ${severity} incident`, severity, status: 'investigating', message: 'We are investigating.' }),
-  );
-}
-
-async function resolve(incidentId: string): Promise<void> {
-  clock.advance(MINUTE);
-  expectOk(await postIncidentUpdate(context, testActor, incidentId, { status: 'resolved', message: 'Resolved.' }));
-}
+const helpers = incidentHelpers({ clock, context });
+const declare = (severity: Severity = 'critical') => helpers.declare({ title: `A ${severity} incident`, severity, status: 'investigating', message: 'We are investigating.' });
+const resolve = (incidentId: string) => helpers.post(incidentId, { status: 'resolved', message: 'Resolved.' });
 
 async function incidentRow(incidentId: string): Promise<IncidentRow> {
   const [row] = await handle.db.select().from(incident).where(eq(incident.id, incidentId));

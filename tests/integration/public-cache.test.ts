@@ -6,15 +6,14 @@
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { announcePublicChange, cachedPublicRead, invalidatePublicReads, PUBLIC_CHANGES_CHANNEL } from '../../src/lib/server/public-cache';
-import { createTestDatabase, type TestDatabase } from '../support/database';
+import { useTestContext } from '../support/test-database';
 import { waitUntil } from '../support/wait';
 
-let handle: TestDatabase;
+const { handle } = useTestContext();
 let unlisten: () => Promise<void>;
 let notified = 0;
 
 beforeAll(async () => {
-  handle = await createTestDatabase();
   unlisten = await handle.listen(PUBLIC_CHANGES_CHANNEL, () => {
     notified += 1;
     invalidatePublicReads();
@@ -23,7 +22,6 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await unlisten?.();
-  await handle?.close();
 });
 
 describe('a public change announced on the database', () => {

@@ -1,20 +1,18 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createComponent, type ComponentRow } from '../../src/lib/server/services/components/catalog';
-import type { ServiceContext } from '../../src/lib/server/services/kernel/context';
+import { beforeAll, describe, expect, it } from 'vitest';
+import type { ComponentRow } from '../../src/lib/server/db/schema';
+import { createComponent } from '../../src/lib/server/services/components/catalog';
 import { HISTORY_PAGE_SIZE } from '../../src/lib/server/services/incidents/incident-lists';
 import { declareIncident, postIncidentUpdate } from '../../src/lib/server/services/incidents/incident-commands';
 import { latestMaintenanceUpdates } from '../../src/lib/server/services/maintenance/maintenance-queries';
-import { cancelMaintenance, completeMaintenance, markMaintenanceVerifying, scheduleMaintenance, startMaintenanceNow } from '../../src/lib/server/services/maintenance/maintenance-commands';
+import { cancelMaintenance, completeMaintenance, markMaintenanceVerifying, startMaintenanceNow } from '../../src/lib/server/services/maintenance/maintenance-action-commands';
+import { scheduleMaintenance } from '../../src/lib/server/services/maintenance/maintenance-schedule-commands';
 import { historyTimeOf, listPublicHistory, type HistoryItem } from '../../src/lib/server/services/public/public-history';
 import { getPublicSnapshot } from '../../src/lib/server/services/public/public-snapshot';
 import { updatePageSettings } from '../../src/lib/server/services/settings/page-settings';
-import { FakeClock } from '../support/clock';
-import { createTestDatabase, type TestDatabase } from '../support/database';
 import { DAY, expectOk, HOUR, MINUTE, testActor } from '../support/factories';
+import { useTestContext } from '../support/test-database';
 
-const clock = new FakeClock('2025-12-01T00:00:00.000Z');
-let handle: TestDatabase;
-let context: ServiceContext;
+const { clock, handle, context } = useTestContext({ start: '2025-12-01T00:00:00.000Z' });
 
 let api: ComponentRow;
 let web: ComponentRow;
@@ -89,17 +87,11 @@ async function allPages(componentId: string | null = null): Promise<HistoryItem[
 }
 
 beforeAll(async () => {
-  handle = await createTestDatabase();
-  context = { db: handle.db, clock, queue: handle.queue };
   api = expectOk(await createComponent(context, testActor, { name: 'API' }));
   clock.advance(MINUTE);
   web = expectOk(await createComponent(context, testActor, { name: 'Website' }));
   clock.advance(MINUTE);
   secret = expectOk(await createComponent(context, testActor, { name: 'Secret backend', hidden: true }));
-});
-
-afterAll(async () => {
-  await handle?.close();
 });
 
 describe('listPublicHistory', () => {

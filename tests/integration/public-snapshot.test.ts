@@ -1,42 +1,25 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createComponent, createGroup, removeComponent, setComponentStatus, type ComponentRow } from '../../src/lib/server/services/components/catalog';
-import type { ServiceContext } from '../../src/lib/server/services/kernel/context';
+import { describe, expect, it } from 'vitest';
+import type { ComponentRow } from '../../src/lib/server/db/schema';
+import { createComponent, removeComponent, setComponentStatus } from '../../src/lib/server/services/components/catalog';
 import { listOpenIncidents } from '../../src/lib/server/services/incidents/incident-lists';
 import { declareIncident, postIncidentUpdate } from '../../src/lib/server/services/incidents/incident-commands';
 import { getPublicSnapshot, UPTIME_DAYS, type PublicComponent, type PublicSnapshot } from '../../src/lib/server/services/public/public-snapshot';
 import { updatePageSettings } from '../../src/lib/server/services/settings/page-settings';
 import type { ComponentStatus } from '../../src/lib/domain/statuses';
-import { FakeClock } from '../support/clock';
-import { createTestDatabase, type TestDatabase } from '../support/database';
 import { DAY, expectOk, HOUR, MINUTE, testActor } from '../support/factories';
+import { incidentHelpers } from '../support/incident-helpers';
+import { useTestContext } from '../support/test-database';
 
 /** "Now" for the uptime checks: midday, so today is half observed. */
 const NOW = '2026-03-10T12:00:00.000Z';
 /** Long before the 90-day window (which starts on 2025-12-11). */
 const LONG_AGO = '2025-11-01T00:00:00.000Z';
 
-const clock = new FakeClock(LONG_AGO);
-let handle: TestDatabase;
-let context: ServiceContext;
+const { clock, handle, context } = useTestContext({ start: LONG_AGO });
 
-beforeAll(async () => {
-  handle = await createTestDatabase();
-  context = { db: handle.db, clock, queue: handle.queue };
-});
-
-afterAll(async () => {
-  await handle?.close();
-});
-
-async function newGroup(name: string, hidden = false) {
-  clock.advance(MINUTE);
-  return expectOk(await createGroup(context, testActor, { name, hidden }));
-}
-
-async function newComponent(name: string, groupId: string | null = null, hidden = false): Promise<ComponentRow> {
-  clock.advance(MINUTE);
-  return expectOk(await createComponent(context, testActor, { name, groupId, hidden }));
-}
+const helpers = incidentHelpers({ clock, context });
+const newGroup = (name: string, hidden = false) => helpers.newGroup(name, { hidden });
+const newComponent = (name: string, groupId: string | null = null, hidden = false) => helpers.newComponent(name, { groupId, hidden });
 
 async function setStatus(id: string, status: ComponentStatus, at?: string) {
   if (at) clock.set(at);

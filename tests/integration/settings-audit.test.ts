@@ -1,25 +1,12 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { auditLog } from '../../src/lib/server/db/schema';
 import { AUDIT_PAGE_SIZE, listAuditLog, recordAudit } from '../../src/lib/server/services/kernel/audit';
 import { createGroup } from '../../src/lib/server/services/components/catalog';
-import type { ServiceContext } from '../../src/lib/server/services/kernel/context';
 import { getPageSettings, updatePageSettings } from '../../src/lib/server/services/settings/page-settings';
-import { FakeClock } from '../support/clock';
-import { createTestDatabase, type TestDatabase } from '../support/database';
 import { auditRowsFor, countRows, expectInvalid, expectOk, MINUTE, testActor } from '../support/factories';
+import { useTestContext } from '../support/test-database';
 
-const clock = new FakeClock('2026-03-01T12:00:00.000Z');
-let handle: TestDatabase;
-let context: ServiceContext;
-
-beforeAll(async () => {
-  handle = await createTestDatabase();
-  context = { db: handle.db, clock, queue: handle.queue };
-});
-
-afterAll(async () => {
-  await handle?.close();
-});
+const { clock, handle, context } = useTestContext({ start: '2026-03-01T12:00:00.000Z' });
 
 describe('page settings', () => {
   it('default to the name Herald in UTC before anyone saves them', async () => {

@@ -7,7 +7,7 @@
  */
 import { invalidatePublicReads } from '../../src/lib/server/public-cache';
 import type { APIContext, APIRoute } from 'astro';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import type {
   ComponentsBody,
   IncidentsBody,
@@ -18,11 +18,11 @@ import type {
   StatuspageMaintenance,
   SummaryBody,
 } from '../../src/lib/domain/statuspage';
-import { createComponent, createGroup, setComponentStatus, type ComponentRow } from '../../src/lib/server/services/components/catalog';
-import type { ServiceContext } from '../../src/lib/server/services/kernel/context';
-import { declareIncident, postIncidentUpdate, type IncidentRow } from '../../src/lib/server/services/incidents/incident-commands';
-import type { MaintenanceRow } from '../../src/lib/server/services/maintenance/maintenance-queries';
-import { cancelMaintenance, markMaintenanceVerifying, scheduleMaintenance, startMaintenanceNow } from '../../src/lib/server/services/maintenance/maintenance-commands';
+import type { ComponentRow, IncidentRow, MaintenanceRow } from '../../src/lib/server/db/schema';
+import { createComponent, createGroup, setComponentStatus } from '../../src/lib/server/services/components/catalog';
+import { declareIncident, postIncidentUpdate } from '../../src/lib/server/services/incidents/incident-commands';
+import { cancelMaintenance, markMaintenanceVerifying, startMaintenanceNow } from '../../src/lib/server/services/maintenance/maintenance-action-commands';
+import { scheduleMaintenance } from '../../src/lib/server/services/maintenance/maintenance-schedule-commands';
 import { getPageId, updatePageSettings } from '../../src/lib/server/services/settings/page-settings';
 import { loadCurrentState, statusApiBody } from '../../src/lib/server/services/public/status-api';
 import { entityTagOf, ifNoneMatchMatches, STATUS_API_CACHE_CONTROL } from '../../src/lib/server/status-api-response';
@@ -34,24 +34,15 @@ import * as activeRoute from '../../src/pages/api/v2/scheduled-maintenances/acti
 import * as upcomingRoute from '../../src/pages/api/v2/scheduled-maintenances/upcoming.json';
 import * as statusRoute from '../../src/pages/api/v2/status.json';
 import * as summaryRoute from '../../src/pages/api/v2/summary.json';
-import { FakeClock } from '../support/clock';
-import { createTestDatabase, type TestDatabase } from '../support/database';
 import { DAY, expectOk, HOUR, MINUTE, testActor } from '../support/factories';
+import { useTestContext } from '../support/test-database';
 
 const PUBLIC_URL = 'https://status.example.test';
-const clock = new FakeClock('2026-03-01T12:00:00.000Z');
-let handle: TestDatabase;
-let context: ServiceContext;
+const { clock, handle, context } = useTestContext({ start: '2026-03-01T12:00:00.000Z' });
 
 beforeAll(async () => {
   // Read once by config(), on the first request: the shortlinks and page.url come from it.
   process.env.PUBLIC_URL = PUBLIC_URL;
-  handle = await createTestDatabase();
-  context = { db: handle.db, clock, queue: handle.queue };
-});
-
-afterAll(async () => {
-  await handle?.close();
 });
 
 // ------------------------------------------------------------------------------------------------

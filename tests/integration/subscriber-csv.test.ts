@@ -1,34 +1,24 @@
 import { eq } from 'drizzle-orm';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { parseCsv } from '../../src/lib/domain/csv';
-import { auditLog, subscriber } from '../../src/lib/server/db/schema';
-import { createComponent, createGroup, removeComponent, setComponentStatus, type ComponentRow } from '../../src/lib/server/services/components/catalog';
-import type { ServiceContext } from '../../src/lib/server/services/kernel/context';
+import { auditLog, subscriber, type ComponentRow } from '../../src/lib/server/db/schema';
+import { createComponent, createGroup, removeComponent, setComponentStatus } from '../../src/lib/server/services/components/catalog';
 import { exportSubscribersCsv, importSubscribersCsv, MAX_IMPORT_ROWS } from '../../src/lib/server/services/subscribers/subscriber-csv';
 import { addSubscriberByAdmin, listSubscribers, requestSubscription } from '../../src/lib/server/services/subscribers/subscribers';
-import { FakeClock } from '../support/clock';
-import { createTestDatabase, type TestDatabase } from '../support/database';
 import { countRows, expectInvalid, expectOk, MINUTE, testActor } from '../support/factories';
+import { useTestContext } from '../support/test-database';
 
-const clock = new FakeClock('2026-03-01T12:00:00.000Z');
-let handle: TestDatabase;
-let context: ServiceContext;
+const { clock, handle, context } = useTestContext({ start: '2026-03-01T12:00:00.000Z' });
 let api: ComponentRow;
 let web: ComponentRow;
 
 beforeAll(async () => {
-  handle = await createTestDatabase();
-  context = { db: handle.db, clock, queue: handle.queue };
   api = expectOk(await createComponent(context, testActor, { name: 'API' }));
   web = expectOk(await createComponent(context, testActor, { name: 'Web App' }));
   // An archived component: its name cannot be chosen any more.
   const old = expectOk(await createComponent(context, testActor, { name: 'Legacy' }));
   expectOk(await setComponentStatus(context, testActor, old.id, { status: 'major_outage' }));
   expect(expectOk(await removeComponent(context, testActor, old.id)).outcome).toBe('archived');
-});
-
-afterAll(async () => {
-  await handle?.close();
 });
 
 beforeEach(async () => {

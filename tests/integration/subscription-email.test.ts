@@ -4,10 +4,9 @@
  */
 import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { notification, subscriber } from '../../src/lib/server/db/schema';
-import { createComponent, type ComponentRow } from '../../src/lib/server/services/components/catalog';
-import type { ServiceContext } from '../../src/lib/server/services/kernel/context';
-import { declareIncident, postIncidentUpdate, type IncidentRow } from '../../src/lib/server/services/incidents/incident-commands';
+import { notification, subscriber, type ComponentRow, type IncidentRow } from '../../src/lib/server/db/schema';
+import { createComponent } from '../../src/lib/server/services/components/catalog';
+import { postIncidentUpdate } from '../../src/lib/server/services/incidents/incident-commands';
 import { updatePageSettings } from '../../src/lib/server/services/settings/page-settings';
 import {
   addSubscriberByAdmin,
@@ -16,9 +15,8 @@ import {
   requestSubscription,
   unsubscribe,
 } from '../../src/lib/server/services/subscribers/subscribers';
-import { FakeClock } from '../support/clock';
-import { createTestDatabase, type TestDatabase } from '../support/database';
-import { expectOk, MINUTE, testActor } from '../support/factories';
+import { expectOk, testActor } from '../support/factories';
+import { incidentHelpers } from '../support/incident-helpers';
 import {
   addressesIn,
   deliveriesOf,
@@ -28,6 +26,7 @@ import {
   type MailWorkers,
 } from '../support/mail-workers';
 import { startSmtpSink, type ReceivedMail, type SmtpSink } from '../support/smtp-sink';
+import { useTestContext } from '../support/test-database';
 import { waitUntil } from '../support/wait';
 
 const PAGE = 'Acme Cloud';
@@ -35,17 +34,13 @@ const TOKEN = '[a-z2-7]{16}\\.[a-z2-7]{24}';
 const confirmLink = new RegExp(`http://status\\.test/subscribe/confirm/(${TOKEN})`);
 const manageLink = new RegExp(`http://status\\.test/subscription/(${TOKEN})`);
 
-const clock = new FakeClock(new Date());
-let handle: TestDatabase;
-let context: ServiceContext;
+const { clock, handle, context } = useTestContext({ start: new Date() });
 let sink: SmtpSink;
 let workers: MailWorkers;
 let api: ComponentRow;
 let dashboard: ComponentRow;
 
 beforeAll(async () => {
-  handle = await createTestDatabase();
-  context = { db: handle.db, clock, queue: handle.queue };
   sink = await startSmtpSink();
   workers = await startMailWorkers(handle, { smtpUrl: sink.url, clock });
   expectOk(await updatePageSettings(context, testActor, { name: PAGE, description: '', timeZone: 'UTC' }));
@@ -55,13 +50,11 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await workers?.stop();
-  await handle?.close();
   await sink?.close();
 });
 
-function tick(): Date {
-  return clock.advance(MINUTE);
-}
+const helpers = incidentHelpers({ clock, context });
+const { tick } = helpers;
 
 function mailsTo(address: string): ReceivedMail[] {
   return sink.received.filter((mail) => mail.to === address);
@@ -90,18 +83,8 @@ async function addConfirmed(email: string, componentIds: string[] = []) {
   return expectOk(await addSubscriberByAdmin(context, testActor, { email, componentIds }));
 }
 
-async function declare(title: string, components: { componentId: string; status: 'degraded_performance' | 'partial_outage' | 'major_outage' }[], notify = true): Promise<IncidentRow> {
-  tick();
-  return expectOk(
-    await declareIncident(context, testActor, {
-      title,
-      severity: 'medium',
-      status: 'investigating',
-      message: `We are looking into ${title}.`,
-      components,
-      notifySubscribers: notify,
-    }),
-  );
+function declare(title: string, components: { componentId: string; status: 'degraded_performance' | 'partial_outage' | 'major_outage' }[], notify = true): Promise<IncidentRow> {
+  return helpers.declare({ title, severity: 'medium', status: 'investigating', message: `We are looking into ${title}.`, components, notifySubscribers: notify });
 }
 
 async function post(incidentId: string, message: string, options: { status?: 'identified' | 'monitoring' | 'resolved'; notify?: boolean } = {}) {

@@ -1,9 +1,8 @@
 import { generateKeyPairSync } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { subscriber, subscriberToken } from '../../src/lib/server/db/schema';
 import { createMailer } from '../../src/lib/server/mail/transport';
 import { createComponent, removeComponent } from '../../src/lib/server/services/components/catalog';
-import type { ServiceContext } from '../../src/lib/server/services/kernel/context';
 import { mintSubscriberToken } from '../../src/lib/server/services/subscribers/subscriber-tokens';
 import {
   addSubscriberByAdmin,
@@ -14,23 +13,11 @@ import {
   unsubscribe,
   updateSubscriptionComponents,
 } from '../../src/lib/server/services/subscribers/subscribers';
-import { FakeClock } from '../support/clock';
-import { createTestDatabase, type TestDatabase } from '../support/database';
 import { countRows, expectInvalid, expectOk, HOUR, testActor } from '../support/factories';
 import { startSmtpSink } from '../support/smtp-sink';
+import { useTestContext } from '../support/test-database';
 
-const clock = new FakeClock('2026-03-01T12:00:00.000Z');
-let handle: TestDatabase;
-let context: ServiceContext;
-
-beforeAll(async () => {
-  handle = await createTestDatabase();
-  context = { db: handle.db, clock, queue: handle.queue };
-});
-
-afterAll(async () => {
-  await handle?.close();
-});
+const { clock, handle, context } = useTestContext({ start: '2026-03-01T12:00:00.000Z' });
 
 describe('subscribing with bad input', () => {
   it.each([

@@ -7,19 +7,17 @@ import type { AddressInfo } from 'node:net';
 import { and, eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Severity } from '../../src/lib/domain/statuses';
-import { incident, teamAlert, user } from '../../src/lib/server/db/schema';
+import { incident, teamAlert, user, type IncidentRow } from '../../src/lib/server/db/schema';
 import { newId } from '../../src/lib/server/ids';
 import { sendTeamAlert, teamAlertsOf, type TeamAlertKind, type WebhookPayload } from '../../src/lib/server/jobs/handlers/team-alert';
 import { createMailer, type Mailer } from '../../src/lib/server/mail/transport';
 import { createContact } from '../../src/lib/server/services/plan/contacts';
-import type { ServiceContext } from '../../src/lib/server/services/kernel/context';
-import { declareIncident, type IncidentRow } from '../../src/lib/server/services/incidents/incident-commands';
+import { declareIncident } from '../../src/lib/server/services/incidents/incident-commands';
 import { updatePageSettings } from '../../src/lib/server/services/settings/page-settings';
-import { FakeClock } from '../support/clock';
-import { createTestDatabase, type TestDatabase } from '../support/database';
 import { expectOk, MINUTE, testActor } from '../support/factories';
 import { TEST_MAIL_FROM, TEST_PUBLIC_URL } from '../support/mail-workers';
 import { startSmtpSink, type ReceivedMail, type SmtpSink } from '../support/smtp-sink';
+import { useTestContext } from '../support/test-database';
 
 interface HookCall {
   path: string;
@@ -28,9 +26,7 @@ interface HookCall {
 }
 
 const PAGE = 'Acme Cloud';
-const clock = new FakeClock('2026-03-01T12:00:00.000Z');
-let handle: TestDatabase;
-let context: ServiceContext;
+const { clock, handle, context } = useTestContext({ start: '2026-03-01T12:00:00.000Z' });
 let sink: SmtpSink;
 let mailer: Mailer;
 let hookServer: http.Server;
@@ -41,8 +37,6 @@ const refused = new Set<string>();
 let ownerId: string;
 
 beforeAll(async () => {
-  handle = await createTestDatabase();
-  context = { db: handle.db, clock, queue: handle.queue };
   sink = await startSmtpSink({ reject: (recipient) => refused.has(recipient) });
   mailer = createMailer({ smtpUrl: sink.url, mailFrom: TEST_MAIL_FROM, dkim: undefined, dataDir: '/nonexistent' });
   hookServer = http.createServer((request, response) => {
@@ -73,7 +67,6 @@ beforeAll(async () => {
 afterAll(async () => {
   mailer?.close();
   await new Promise<void>((resolve) => (hookServer ? hookServer.close(() => resolve()) : resolve()));
-  await handle?.close();
   await sink?.close();
 });
 

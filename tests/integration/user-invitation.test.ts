@@ -1,21 +1,15 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { ServiceContext } from '../../src/lib/server/services/kernel/context';
 import { addUser, authenticate, createUserWithPassword, labelOf, setPasswordWithToken } from '../../src/lib/server/services/access/users';
-import { FakeClock } from '../support/clock';
-import { createTestDatabase, type TestDatabase } from '../support/database';
 import { expectOk, testActor } from '../support/factories';
 import { startMailWorkers, type MailWorkers } from '../support/mail-workers';
 import { startSmtpSink, type SmtpSink } from '../support/smtp-sink';
+import { useTestContext } from '../support/test-database';
 
-const clock = new FakeClock(new Date());
-let handle: TestDatabase;
-let context: ServiceContext;
+const { clock, handle, context } = useTestContext({ start: new Date() });
 let sink: SmtpSink;
 let workers: MailWorkers;
 
 beforeAll(async () => {
-  handle = await createTestDatabase();
-  context = { db: handle.db, clock, queue: handle.queue };
   sink = await startSmtpSink();
   workers = await startMailWorkers(handle, { smtpUrl: sink.url, clock });
 });
@@ -23,7 +17,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await workers?.stop();
   await sink?.close();
-  await handle?.close();
 });
 
 describe('inviting a user', () => {

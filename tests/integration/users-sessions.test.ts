@@ -1,5 +1,5 @@
 import { eq } from 'drizzle-orm';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { consumeRateLimit, clearRateLimit, peekRateLimit } from '../../src/lib/server/auth/rate-limit';
 import {
   createSession,
@@ -10,7 +10,6 @@ import {
 } from '../../src/lib/server/auth/session';
 import { hashSecret } from '../../src/lib/server/auth/tokens';
 import { auditLog, passwordToken, rateLimit, session, user } from '../../src/lib/server/db/schema';
-import type { ServiceContext } from '../../src/lib/server/services/kernel/context';
 import {
   addUser,
   authenticate,
@@ -26,24 +25,12 @@ import {
   type StaffActor,
 } from '../../src/lib/server/services/access/users';
 import type { Role } from '../../src/lib/domain/roles';
-import { FakeClock } from '../support/clock';
-import { createTestDatabase, type TestDatabase } from '../support/database';
 import { auditRowsFor, countRows, DAY, expectFailure, expectInvalid, expectOk, HOUR, MINUTE } from '../support/factories';
+import { useTestContext } from '../support/test-database';
 
-const clock = new FakeClock('2026-03-01T12:00:00.000Z');
-let handle: TestDatabase;
-let context: ServiceContext;
+const { clock, handle, context } = useTestContext({ start: '2026-03-01T12:00:00.000Z' });
 
 const OWNER_PASSWORD = 'correct horse battery staple';
-
-beforeAll(async () => {
-  handle = await createTestDatabase();
-  context = { db: handle.db, clock, queue: handle.queue };
-});
-
-afterAll(async () => {
-  await handle?.close();
-});
 
 let owner: StaffActor;
 
