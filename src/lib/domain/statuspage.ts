@@ -8,7 +8,7 @@
  */
 import type { MaintenanceStatus } from './maintenance';
 import type { Indicator, PageStatus } from './rollup';
-import { impactOfSeverity, type ComponentStatus, type Impact, type IncidentStatus, type Severity } from './statuses';
+import { impactOfSeverity, isIncidentOpen, type ComponentStatus, type Impact, type IncidentStatus, type Severity } from './statuses';
 import { formatOffset, isUtcZone, offsetMinutesAt } from './time-zone';
 
 /** Lists of incidents and maintenances hold at most this many, newest first. */
@@ -366,13 +366,9 @@ export function serializeMaintenanceUpdate(update: MaintenanceUpdateInput & { st
   };
 }
 
-export function isIncidentResolved(status: IncidentStatus): boolean {
-  return status === 'resolved' || status === 'postmortem';
-}
-
 export function serializeIncident(item: IncidentInput, page: PageRef): StatuspageIncident {
   const zone = page.timeZone;
-  const resolved = isIncidentResolved(item.status);
+  const resolved = !isIncidentOpen(item.status);
   return {
     id: item.id,
     name: item.title,
@@ -453,10 +449,6 @@ export function newestMaintenances<T extends Pick<MaintenanceInput, 'startedAt' 
   return [...items].sort(maintenanceOrder).slice(0, limit);
 }
 
-export function isUnresolvedIncident(item: Pick<IncidentInput, 'status'>): boolean {
-  return !isIncidentResolved(item.status);
-}
-
 export function isUpcomingMaintenance(item: Pick<MaintenanceInput, 'status'>): boolean {
   return upcomingMaintenanceStatuses.includes(item.status);
 }
@@ -521,7 +513,7 @@ export function incidentsBody(page: PageInput, incidents: readonly IncidentInput
 }
 
 export function unresolvedIncidentsBody(input: Pick<CurrentStateInput, 'page' | 'unresolvedIncidents'>): IncidentsBody {
-  return incidentsBody(input.page, input.unresolvedIncidents.filter(isUnresolvedIncident));
+  return incidentsBody(input.page, input.unresolvedIncidents.filter((item) => isIncidentOpen(item.status)));
 }
 
 export function scheduledMaintenancesBody(page: PageInput, maintenances: readonly MaintenanceInput[]): MaintenancesBody {

@@ -1,19 +1,18 @@
 import { and, asc, count, eq, isNull, max, ne, sql } from 'drizzle-orm';
 import { z } from 'zod';
+import { publicTree } from '../../../domain/component-visibility';
 import { componentStatuses, type ComponentStatus } from '../../../domain/statuses';
 import type { Database } from '../../db';
 import { newId } from '../../ids';
-import { component, componentGroup, componentStatusInterval, incidentComponent, subscriberComponent } from '../../db/schema';
+import { component, componentGroup, componentStatusInterval, incidentComponent, subscriberComponent, type ComponentGroupRow, type ComponentRow } from '../../db/schema';
 import { recordAudit } from '../kernel/audit';
 import { changeComponentStatus } from './component-status';
 import type { Actor, ServiceContext } from '../kernel/context';
 import { invalid, notFound, success, type ServiceResult } from '../kernel/errors';
-import { updateOne, withLockedRow } from '../kernel/rows';
+import { insertOne, updateOne, withLockedRow } from '../kernel/rows';
 import { checkboxDefaultOff, idSchema, optionalText, parseInput, requiredText } from '../kernel/validation';
 
-export type ComponentRow = typeof component.$inferSelect;
-export type GroupRow = typeof componentGroup.$inferSelect;
-export interface GroupWithComponents extends GroupRow {
+export interface GroupWithComponents extends ComponentGroupRow {
   components: ComponentRow[];
 }
 export interface ComponentTree {
@@ -54,7 +53,10 @@ export const componentStatusInput = z.object({
 
 export const moveInput = z.object({ direction: z.enum(['up', 'down'], { error: 'Choose up or down.' }) });
 
-/** Every non-archived group and component in display order: ungrouped components first. */
+/**
+ * Every group and non-archived component in display order: ungrouped components first. With
+ * `publicOnly`, what the public may see: public components, in groups that hold some.
+ */
 export async function listComponentTree(context: ServiceContext, options: { publicOnly?: boolean } = {}): Promise<ComponentTree> {
   const [groups, components] = await Promise.all([
     context.db.select().from(componentGroup).orderBy(asc(componentGroup.position), asc(componentGroup.createdAt)),
@@ -64,16 +66,11 @@ export async function listComponentTree(context: ServiceContext, options: { publ
       .where(isNull(component.archivedAt))
       .orderBy(asc(component.position), asc(component.createdAt)),
   ]);
-  const visible = (item: { hidden: boolean }) => !options.publicOnly || !item.hidden;
   const tree: ComponentTree = {
-    ungrouped: components.filter((item) => item.groupId === null && visible(item)),
-    groups: groups.filter(visible).map((group) => ({
-      ...group,
-      components: components.filter((item) => item.groupId === group.id && visible(item)),
-    })),
+    ungrouped: components.filter((item) => item.groupId === null),
+    groups: groups.map((group) => ({ ...group, components: components.filter((item) => item.groupId === group.id) })),
   };
-  if (options.publicOnly) tree.groups = tree.groups.filter((group) => group.components.length > 0);
-  return tree;
+  return options.publicOnly ? publicTree(tree) : tree;
 }
 
 export async function getComponent(context: ServiceContext, id: string): Promise<ComponentRow | undefined> {
@@ -81,7 +78,7 @@ export async function getComponent(context: ServiceContext, id: string): Promise
   return row;
 }
 
-export async function getGroup(context: ServiceContext, id: string): Promise<GroupRow | undefined> {
+export async function getGroup(context: ServiceContext, id: string): Promise<ComponentGroupRow | undefined> {
   const [row] = await context.db.select().from(componentGroup).where(eq(componentGroup.id, id));
   return row;
 }
@@ -111,20 +108,17 @@ export async function createComponent(
   const now = context.clock.now();
   return context.db.transaction(async (tx) => {
     if (!(await groupExists(tx, values.groupId))) return invalid({ groupId: 'Choose a group from the list.' });
-    const [created] = await tx
-      .insert(component)
-      .values({
-        id: newId(),
-        ...values,
-        status: 'operational',
-        position: await nextComponentPosition(tx, values.groupId),
-        createdAt: now,
-        updatedAt: now,
-      })
-      .returning();
-    await tx.insert(componentStatusInterval).values({ componentId: created!.id, status: 'operational', startedAt: now });
-    await recordAudit(tx, actor, now, { action: 'component.create', entityType: 'component', entityId: created!.id, after: created });
-    return success(created!);
+    const created = await insertOne(tx, component, {
+      id: newId(),
+      ...values,
+      status: 'operational',
+      position: await nextComponentPosition(tx, values.groupId),
+      createdAt: now,
+      updatedAt: now,
+    });
+    await tx.insert(componentStatusInterval).values({ componentId: created.id, status: 'operational', startedAt: now });
+    await recordAudit(tx, actor, now, { action: 'component.create', entityType: 'component', entityId: created.id, after: created });
+    return success(created);
   });
 }
 
@@ -167,9 +161,10 @@ async function compactComponentPositions(db: Database, groupId: string | null): 
 /** Swaps an item with its neighbour in a list ordered by position; returns false at either end. */
 function swapWithNeighbour<T extends { id: string }>(rows: T[], id: string, direction: 'up' | 'down'): [T, T] | null {
   const index = rows.findIndex((row) => row.id === id);
+  const self = rows[index];
   const neighbour = rows[direction === 'up' ? index - 1 : index + 1];
-  if (index < 0 || !neighbour) return null;
-  return [rows[index]!, neighbour];
+  if (!self || !neighbour) return null;
+  return [self, neighbour];
 }
 
 export async function moveComponent(
@@ -216,9 +211,7 @@ export async function removeComponent(
   id: string,
 ): Promise<ServiceResult<{ outcome: 'archived' | 'deleted' }>> {
   const now = context.clock.now();
-  return context.db.transaction(async (tx) => {
-    const [before] = await tx.select().from(component).where(and(eq(component.id, id), isNull(component.archivedAt))).for('update');
-    if (!before) return notFound('That component does not exist.');
+  return withLockedRow(context.db, component, and(eq(component.id, id), isNull(component.archivedAt)), 'That component does not exist.', async (tx, before) => {
     const [incidents] = await tx.select({ value: count() }).from(incidentComponent).where(eq(incidentComponent.componentId, id));
     const [changes] = await tx
       .select({ value: count() })
@@ -261,18 +254,15 @@ export async function setComponentStatus(
   });
 }
 
-export async function createGroup(context: ServiceContext, actor: Actor, input: z.input<typeof groupInput>): Promise<ServiceResult<GroupRow>> {
+export async function createGroup(context: ServiceContext, actor: Actor, input: z.input<typeof groupInput>): Promise<ServiceResult<ComponentGroupRow>> {
   const parsed = parseInput(groupInput, input);
   if (!parsed.ok) return parsed;
   const now = context.clock.now();
   return context.db.transaction(async (tx) => {
     const [last] = await tx.select({ value: max(componentGroup.position) }).from(componentGroup);
-    const [created] = await tx
-      .insert(componentGroup)
-      .values({ id: newId(), ...parsed.value, position: (last?.value ?? 0) + 1, createdAt: now, updatedAt: now })
-      .returning();
-    await recordAudit(tx, actor, now, { action: 'group.create', entityType: 'group', entityId: created!.id, after: created });
-    return success(created!);
+    const created = await insertOne(tx, componentGroup, { id: newId(), ...parsed.value, position: (last?.value ?? 0) + 1, createdAt: now, updatedAt: now });
+    await recordAudit(tx, actor, now, { action: 'group.create', entityType: 'group', entityId: created.id, after: created });
+    return success(created);
   });
 }
 
@@ -281,16 +271,14 @@ export async function updateGroup(
   actor: Actor,
   id: string,
   input: z.input<typeof groupInput>,
-): Promise<ServiceResult<GroupRow>> {
+): Promise<ServiceResult<ComponentGroupRow>> {
   const parsed = parseInput(groupInput, input);
   if (!parsed.ok) return parsed;
   const now = context.clock.now();
-  return context.db.transaction(async (tx) => {
-    const [before] = await tx.select().from(componentGroup).where(eq(componentGroup.id, id)).for('update');
-    if (!before) return notFound('That group does not exist.');
-    const [after] = await tx.update(componentGroup).set({ ...parsed.value, updatedAt: now }).where(eq(componentGroup.id, id)).returning();
+  return withLockedRow(context.db, componentGroup, eq(componentGroup.id, id), 'That group does not exist.', async (tx, before) => {
+    const after = await updateOne(tx, componentGroup, eq(componentGroup.id, id), { ...parsed.value, updatedAt: now });
     await recordAudit(tx, actor, now, { action: 'group.update', entityType: 'group', entityId: id, before, after });
-    return success(after!);
+    return success(after);
   });
 }
 
@@ -320,9 +308,7 @@ export async function moveGroup(context: ServiceContext, actor: Actor, id: strin
 /** Deletes a group; its components stay, ungrouped, after the ungrouped ones. */
 export async function deleteGroup(context: ServiceContext, actor: Actor, id: string): Promise<ServiceResult<null>> {
   const now = context.clock.now();
-  return context.db.transaction(async (tx) => {
-    const [before] = await tx.select().from(componentGroup).where(eq(componentGroup.id, id)).for('update');
-    if (!before) return notFound('That group does not exist.');
+  return withLockedRow(context.db, componentGroup, eq(componentGroup.id, id), 'That group does not exist.', async (tx, before) => {
     const offset = (await nextComponentPosition(tx, null)) - 1;
     await tx
       .update(component)

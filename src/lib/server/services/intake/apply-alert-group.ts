@@ -2,6 +2,7 @@ import { eq } from 'drizzle-orm';
 import { alertLine, composeDetail, describeAlerts, type IntakeResult } from '../../../domain/alert-intake-log';
 import type { NormalisedAlert, NormalisedAlertGroup } from '../../../domain/alert-intake';
 import { analyseAlerts, uniqueFingerprints, unmappedProblem, type KnownComponent } from '../../../domain/alert-mapping';
+import { componentsInOrder } from '../../../domain/component-sections';
 import { isIncidentOpen } from '../../../domain/statuses';
 import { incident, type IncidentRow } from '../../db/schema';
 import { incidentDraft, type AlertLinkRow, type IncidentDraftRow } from '../../db/schema/automation';
@@ -49,7 +50,7 @@ async function lockLinked(call: GroupCall): Promise<Linked> {
 /** Components as intake maps to them: every live one, numbered in page order. */
 async function loadComponents(context: ServiceContext): Promise<Map<string, KnownComponent>> {
   const tree = await listComponentTree(context);
-  const ordered = [...tree.ungrouped, ...tree.groups.flatMap((group) => group.components)];
+  const ordered = componentsInOrder(tree);
   return new Map(ordered.map((item, order) => [item.id, { id: item.id, name: item.name, hidden: item.hidden, order }]));
 }
 

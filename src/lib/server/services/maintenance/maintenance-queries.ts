@@ -4,7 +4,7 @@ import type { ComponentStatus } from '../../../domain/statuses';
 import { component, maintenance, maintenanceComponent, maintenanceSeries, maintenanceUpdate, type MaintenanceRow, type MaintenanceSeriesRow, type MaintenanceUpdateRow } from '../../db/schema';
 import type { ServiceContext } from '../kernel/context';
 import type { Transaction } from '../kernel/rows';
-import { publicComponentIds } from '../public/public-incidents';
+import { publicComponentIds } from '../components/visibility';
 
 export interface MaintenanceComponentRef {
   id: string;
@@ -69,7 +69,7 @@ export async function getMaintenanceDetail(context: ServiceContext, maintenanceI
 
 /** A maintenance as the public sees it: components hidden from the page are not named. */
 export async function getPublicMaintenance(context: ServiceContext, maintenanceId: string): Promise<MaintenanceDetail | undefined> {
-  const [detail, visibleIds] = await Promise.all([getMaintenanceDetail(context, maintenanceId), publicComponentIds(context)]);
+  const [detail, visibleIds] = await Promise.all([getMaintenanceDetail(context, maintenanceId), publicComponentIds(context.db)]);
   if (!detail) return undefined;
   return { ...detail, components: detail.components.filter((item) => visibleIds.has(item.id)) };
 }

@@ -1,4 +1,4 @@
-import { desc, eq, inArray, sql } from 'drizzle-orm';
+import { eq, sql } from 'drizzle-orm';
 import {
   buildAtomFeed,
   buildRssFeed,
@@ -8,17 +8,19 @@ import {
   type FeedMeta,
   type FeedUpdate,
 } from '../../../domain/feeds';
+import { componentsWithGroupNames } from '../../../domain/component-sections';
 import { maintenanceStatusLabels } from '../../../domain/maintenance';
 import { componentStatusLabels, impactLabels, impactOfSeverity, incidentStatusLabels } from '../../../domain/statuses';
 import { formatWindow } from '../../../domain/time-format';
 import { rowsOf } from '../../db/client';
-import { incident, incidentUpdate, maintenance, maintenanceUpdate, type ComponentChange } from '../../db/schema';
+import { incident, incidentUpdate, maintenance, maintenanceUpdate, type ComponentChange, type IncidentUpdateRow, type MaintenanceUpdateRow } from '../../db/schema';
 import { listComponentTree } from '../components/catalog';
 import type { ServiceContext } from '../kernel/context';
 import type { IncidentSummary } from '../incidents/incident-lists';
 import type { MaintenanceSummary } from '../maintenance/maintenance-queries';
 import { listPublicHistory, type HistoryItem } from './public-history';
-import { publicComponentIds } from './public-incidents';
+import { visibleChanges } from './public-incidents';
+import { incidentUpdatesOf, maintenanceUpdatesOf } from './updates-of';
 import { getPageSettings } from '../settings/page-settings';
 
 /** How many entries a feed carries, newest first. */
@@ -42,16 +44,16 @@ export async function loadHistoryFeed(
 ): Promise<HistoryFeed | undefined> {
   const { publicUrl, format, componentId } = options;
   const [page, tree] = await Promise.all([getPageSettings(context), listComponentTree(context, { publicOnly: true })]);
+  const publicComponents = componentsWithGroupNames(tree);
   let componentName: string | null = null;
   if (componentId !== null) {
-    const grouped = tree.groups.flatMap((group) => group.components.map((item) => ({ id: item.id, name: `${group.name} › ${item.name}` })));
-    const found = [...tree.ungrouped, ...grouped].find((item) => item.id === componentId);
+    const found = publicComponents.find((item) => item.id === componentId);
     if (!found) return undefined;
     componentName = found.name;
   }
 
   const items = await newestHistory(context, componentId);
-  const visibleIds = await publicComponentIds(context);
+  const visibleIds = new Set(publicComponents.map((item) => item.id));
   const incidents = items.flatMap((item) => (item.kind === 'incident' ? [item.summary] : []));
   const maintenances = items.flatMap((item) => (item.kind === 'maintenance' ? [item.summary] : []));
   const [incidentUpdates, maintenanceUpdates] = await Promise.all([
@@ -102,42 +104,11 @@ async function newestHistory(context: ServiceContext, componentId: string | null
   return items.slice(0, FEED_SIZE);
 }
 
-type IncidentUpdateRow = typeof incidentUpdate.$inferSelect;
-type MaintenanceUpdateRow = typeof maintenanceUpdate.$inferSelect;
-
-/** All updates of the given incidents, newest first (as on the incident page), by incident. */
-async function incidentUpdatesOf(context: ServiceContext, ids: string[]): Promise<Map<string, IncidentUpdateRow[]>> {
-  const byIncident = new Map<string, IncidentUpdateRow[]>();
-  if (ids.length === 0) return byIncident;
-  const rows = await context.db
-    .select()
-    .from(incidentUpdate)
-    .where(inArray(incidentUpdate.incidentId, ids))
-    .orderBy(desc(incidentUpdate.displayAt), desc(incidentUpdate.createdAt));
-  for (const row of rows) byIncident.set(row.incidentId, [...(byIncident.get(row.incidentId) ?? []), row]);
-  return byIncident;
-}
-
-/** All updates of the given maintenances, newest first (as on the maintenance page), by maintenance. */
-async function maintenanceUpdatesOf(context: ServiceContext, ids: string[]): Promise<Map<string, MaintenanceUpdateRow[]>> {
-  const byMaintenance = new Map<string, MaintenanceUpdateRow[]>();
-  if (ids.length === 0) return byMaintenance;
-  const rows = await context.db
-    .select()
-    .from(maintenanceUpdate)
-    .where(inArray(maintenanceUpdate.maintenanceId, ids))
-    .orderBy(desc(maintenanceUpdate.createdAt), desc(maintenanceUpdate.sequence));
-  for (const row of rows) byMaintenance.set(row.maintenanceId, [...(byMaintenance.get(row.maintenanceId) ?? []), row]);
-  return byMaintenance;
-}
-
 const latest = (times: (Date | null | undefined)[]) => new Date(Math.max(...times.flatMap((time) => (time ? [time.getTime()] : []))));
 
 /** The component changes the public may see, in words. */
 function changeLines(changes: ComponentChange[] | null, visibleIds: ReadonlySet<string>): string[] {
-  return (changes ?? [])
-    .filter((change) => visibleIds.has(change.componentId))
-    .map((change) => `${change.name}: ${componentStatusLabels[change.oldStatus]} → ${componentStatusLabels[change.newStatus]}`);
+  return (visibleChanges(changes, visibleIds) ?? []).map((change) => `${change.name}: ${componentStatusLabels[change.oldStatus]} → ${componentStatusLabels[change.newStatus]}`);
 }
 
 function summaryOf(updates: FeedUpdate[], fallback: string): string {

@@ -1,10 +1,11 @@
 import { inArray, sql, type SQL } from 'drizzle-orm';
 import { incident, incidentComponent, maintenance, maintenanceComponent } from '../../db/schema';
 import { rowsOf } from '../../db/client';
+import { publicComponentIds } from '../components/visibility';
 import type { ServiceContext } from '../kernel/context';
 import { HISTORY_PAGE_SIZE, summariseIncidents, type IncidentSummary } from '../incidents/incident-lists';
 import { maintenanceSummariesByIds, publicMaintenanceSummary, type MaintenanceSummary } from '../maintenance/maintenance-queries';
-import { publicComponentIds, publicSummary } from './public-incidents';
+import { publicSummary } from './public-incidents';
 
 /** One entry of the public history: an incident, or a maintenance that was carried out. */
 export type HistoryItem = { kind: 'incident'; summary: IncidentSummary } | { kind: 'maintenance'; summary: MaintenanceSummary };
@@ -44,7 +45,7 @@ const maintenanceAt = sql`coalesce(${maintenance.startedAt}, ${maintenance.sched
  */
 export async function listPublicHistory(context: ServiceContext, options: { page: number; componentId: string | null }): Promise<PublicHistoryPage> {
   const pageSize = HISTORY_PAGE_SIZE;
-  const visibleIds = await publicComponentIds(context);
+  const visibleIds = await publicComponentIds(context.db);
   if (options.componentId && !visibleIds.has(options.componentId)) return { items: [], page: 1, pageCount: 1, total: 0 };
   const componentId = options.componentId;
 

@@ -1,16 +1,11 @@
 import type { ComponentChange } from '../../db/schema';
-import { listComponentTree } from '../components/catalog';
+import { publicComponentIds } from '../components/visibility';
 import type { ServiceContext } from '../kernel/context';
 import type { IncidentSummary } from '../incidents/incident-lists';
 import { getIncidentDetail, type IncidentDetail } from '../incidents/incident-commands';
 
-/** Ids of the components the public may see: not hidden, not archived, not in a hidden group. */
-export async function publicComponentIds(context: ServiceContext): Promise<Set<string>> {
-  const tree = await listComponentTree(context, { publicOnly: true });
-  return new Set([...tree.ungrouped, ...tree.groups.flatMap((group) => group.components)].map((item) => item.id));
-}
-
-function visibleChanges(changes: ComponentChange[] | null, visibleIds: ReadonlySet<string>): ComponentChange[] | null {
+/** An update's changes to public components; null when it changed none. */
+export function visibleChanges(changes: ComponentChange[] | null, visibleIds: ReadonlySet<string>): ComponentChange[] | null {
   const kept = changes?.filter((change) => visibleIds.has(change.componentId)) ?? [];
   return kept.length > 0 ? kept : null;
 }
@@ -25,7 +20,7 @@ export function publicSummary(summary: IncidentSummary, visibleIds: ReadonlySet<
 }
 
 export async function getPublicIncident(context: ServiceContext, incidentId: string): Promise<IncidentDetail | undefined> {
-  const [detail, visibleIds] = await Promise.all([getIncidentDetail(context, incidentId), publicComponentIds(context)]);
+  const [detail, visibleIds] = await Promise.all([getIncidentDetail(context, incidentId), publicComponentIds(context.db)]);
   if (!detail) return undefined;
   return {
     incident: detail.incident,

@@ -1,9 +1,11 @@
 import { and, gte, inArray, isNull, ne, or } from 'drizzle-orm';
-import { rollUpStatus, type PageStatus } from '../../../domain/rollup';
+import { componentsInOrder } from '../../../domain/component-sections';
+import { pageStatusOf, shownTree } from '../../../domain/component-visibility';
+import type { PageStatus } from '../../../domain/rollup';
 import { dailyUptime, uptimePercentage, type DayUptime, type StatusInterval } from '../../../domain/uptime';
 import { worstComponentStatus, type ComponentStatus } from '../../../domain/statuses';
-import { componentStatusInterval } from '../../db/schema';
-import { listComponentTree, type ComponentRow, type GroupRow } from '../components/catalog';
+import { componentStatusInterval, type ComponentGroupRow, type ComponentRow, type MaintenanceUpdateRow } from '../../db/schema';
+import { listComponentTree } from '../components/catalog';
 import type { ServiceContext } from '../kernel/context';
 import { listOpenIncidents, type IncidentSummary } from '../incidents/incident-lists';
 import { publicSummary } from './public-incidents';
@@ -13,7 +15,6 @@ import {
   listUpcomingMaintenances,
   publicMaintenanceSummary,
   type MaintenanceSummary,
-  type MaintenanceUpdateRow,
 } from '../maintenance/maintenance-queries';
 import { getPageSettings, type PageSettings } from '../settings/page-settings';
 
@@ -24,7 +25,7 @@ export interface PublicComponent extends ComponentRow {
   uptime: number | null;
 }
 
-export interface PublicGroup extends GroupRow {
+export interface PublicGroup extends ComponentGroupRow {
   /** The worst status of its components. */
   status: ComponentStatus;
   components: PublicComponent[];
@@ -59,29 +60,24 @@ export async function getPublicSnapshot(context: ServiceContext): Promise<Public
     listUpcomingMaintenances(context, { until: new Date(now.getTime() + page.upcomingMaintenanceDays * 86_400_000), limit: 50 }),
     latestMaintenanceUpdates(context, activeMaintenances.map((item) => item.maintenance.id)),
   ]);
-  // A component marked "only show if degraded" is on the page only while it is not operational.
-  const shown = (item: ComponentRow) => !item.onlyShowIfDegraded || item.status !== 'operational';
-  const shownGroups = tree.groups
-    .map((group) => ({ ...group, components: group.components.filter(shown) }))
-    .filter((group) => group.components.length > 0);
-  const components = [...tree.ungrouped.filter(shown), ...shownGroups.flatMap((group) => group.components)];
+  const shown = shownTree(tree);
+  const components = componentsInOrder(shown);
   const intervals = await nonOperationalIntervals(context, components.map((item) => item.id), now);
 
   const withUptime = (item: ComponentRow): PublicComponent => {
     const days = dailyUptime({ intervals: intervals.get(item.id) ?? [], existsSince: inServiceSince(item), now, days: UPTIME_DAYS });
     return { ...item, days, uptime: uptimePercentage(days) };
   };
-  const groups = shownGroups.map((group) => ({
+  const groups = shown.groups.map((group) => ({
     ...group,
     status: worstComponentStatus(group.components.map((item) => item.status)),
     components: group.components.map(withUptime),
   }));
-  const ungrouped = tree.ungrouped.filter(shown).map(withUptime);
-  const visibleIds = new Set([...tree.ungrouped, ...tree.groups.flatMap((group) => group.components)].map((item) => item.id));
+  const visibleIds = new Set(componentsInOrder(tree).map((item) => item.id));
   return {
     page,
-    status: rollUpStatus(components.map((item) => item.status)),
-    ungrouped,
+    status: pageStatusOf(components),
+    ungrouped: shown.ungrouped.map(withUptime),
     groups,
     openIncidents: openIncidents.map((summary) => publicSummary(summary, visibleIds)),
     activeMaintenances: publicMaintenanceSummary(activeMaintenances, visibleIds).map((item) => ({ ...item, latestUpdate: maintenanceUpdates.get(item.maintenance.id) })),

@@ -15,14 +15,15 @@ import {
   type PublicMaintenanceStatus,
   type StatusApiEndpoint,
 } from '../../../domain/statuspage';
+import { componentsInOrder } from '../../../domain/component-sections';
 import { worstComponentStatus } from '../../../domain/statuses';
-import { component, componentGroup, incident, incidentUpdate, maintenance, maintenanceUpdate, setting } from '../../db/schema';
-import { listComponentTree, type ComponentRow, type ComponentTree } from '../components/catalog';
+import { component, componentGroup, incident, maintenance, setting, type ComponentRow, type IncidentUpdateRow, type MaintenanceUpdateRow } from '../../db/schema';
+import { listComponentTree, type ComponentTree } from '../components/catalog';
 import type { ServiceContext } from '../kernel/context';
 import { listIncidents, type IncidentSummary } from '../incidents/incident-lists';
-import type { IncidentUpdateRow } from '../incidents/incident-commands';
-import { maintenanceSummariesByIds, publicMaintenanceSummary, type MaintenanceSummary, type MaintenanceUpdateRow } from '../maintenance/maintenance-queries';
-import { publicSummary } from './public-incidents';
+import { maintenanceSummariesByIds, publicMaintenanceSummary, type MaintenanceSummary } from '../maintenance/maintenance-queries';
+import { publicSummary, visibleChanges } from './public-incidents';
+import { incidentUpdatesOf, maintenanceUpdatesOf } from './updates-of';
 import { getPublicSnapshot } from './public-snapshot';
 import { getPageId, getPageSettings, type PageSettings } from '../settings/page-settings';
 
@@ -60,43 +61,9 @@ export async function lastPublicChange(context: ServiceContext): Promise<Date> {
   return new Date(Number.isFinite(install) ? install : 0);
 }
 
-/** Every update of the given incidents, by incident, newest first. */
-export async function incidentUpdatesOf(context: ServiceContext, incidentIds: string[]): Promise<Map<string, IncidentUpdateRow[]>> {
-  const byIncident = new Map<string, IncidentUpdateRow[]>();
-  if (incidentIds.length === 0) return byIncident;
-  const rows = await context.db
-    .select()
-    .from(incidentUpdate)
-    .where(inArray(incidentUpdate.incidentId, incidentIds))
-    .orderBy(desc(incidentUpdate.displayAt), desc(incidentUpdate.createdAt), desc(incidentUpdate.id));
-  for (const row of rows) {
-    const list = byIncident.get(row.incidentId) ?? [];
-    list.push(row);
-    byIncident.set(row.incidentId, list);
-  }
-  return byIncident;
-}
-
-/** Every update of the given maintenances, by maintenance, newest first. */
-export async function maintenanceUpdatesOf(context: ServiceContext, maintenanceIds: string[]): Promise<Map<string, MaintenanceUpdateRow[]>> {
-  const byMaintenance = new Map<string, MaintenanceUpdateRow[]>();
-  if (maintenanceIds.length === 0) return byMaintenance;
-  const rows = await context.db
-    .select()
-    .from(maintenanceUpdate)
-    .where(inArray(maintenanceUpdate.maintenanceId, maintenanceIds))
-    .orderBy(desc(maintenanceUpdate.createdAt), desc(maintenanceUpdate.sequence));
-  for (const row of rows) {
-    const list = byMaintenance.get(row.maintenanceId) ?? [];
-    list.push(row);
-    byMaintenance.set(row.maintenanceId, list);
-  }
-  return byMaintenance;
-}
-
-/** The public components by id: not hidden, not archived, not in a hidden group. */
+/** The public components by id, from the public tree. */
 function publicComponentsById(tree: ComponentTree): Map<string, ComponentRow> {
-  return new Map([...tree.ungrouped, ...tree.groups.flatMap((group) => group.components)].map((item) => [item.id, item]));
+  return new Map(componentsInOrder(tree).map((item) => [item.id, item]));
 }
 
 function pageInput(settings: Pick<PageSettings, 'name' | 'timeZone'>, id: string, publicUrl: string, updatedAt: Date): PageInput {
@@ -114,10 +81,7 @@ function incidentInputs(summaries: readonly IncidentSummary[], updates: Readonly
     return {
       ...shown.incident,
       // Components hidden from the page are not named in an update either.
-      updates: (updates.get(summary.incident.id) ?? []).map((update) => ({
-        ...update,
-        componentChanges: update.componentChanges?.filter((change) => visible.has(change.componentId)) ?? null,
-      })),
+      updates: (updates.get(summary.incident.id) ?? []).map((update) => ({ ...update, componentChanges: visibleChanges(update.componentChanges, visibleIds) })),
       components: componentsOf(shown.components, visible),
     };
   });
