@@ -104,8 +104,9 @@ async function apiKeyCommand(verb: string | undefined, rest: string[], settings:
       return 0;
     }
     const now = context.clock.now();
+    const header = ['ID', 'NAME', 'ROLE', 'STATE', 'LAST USED', 'EXPIRES'];
     const rows = [
-      ['ID', 'NAME', 'ROLE', 'STATE', 'LAST USED', 'EXPIRES'],
+      header,
       ...keys.map((key) => [
         key.id,
         key.name,
@@ -115,18 +116,20 @@ async function apiKeyCommand(verb: string | undefined, rest: string[], settings:
         key.expiresAt ? formatUtc(key.expiresAt) : 'never',
       ]),
     ];
-    const widths = rows[0]!.map((_, column) => Math.max(...rows.map((row) => row[column]!.length)));
-    for (const row of rows) console.log(row.map((cell, column) => (column === row.length - 1 ? cell : cell.padEnd(widths[column]!))).join('  '));
+    // Every row has the header's columns.
+    const widths = header.map((_, column) => Math.max(...rows.map((row) => row[column]?.length ?? 0)));
+    for (const row of rows) console.log(row.map((cell, column) => (column === row.length - 1 ? cell : cell.padEnd(widths[column] ?? 0))).join('  '));
     return 0;
   }
   if (verb === 'revoke') {
     const args = parseCommandArgs(rest, {}, true);
-    if (!args.ok || args.parsed.positionals.length !== 1) {
+    const id = args.ok && args.parsed.positionals.length === 1 ? args.parsed.positionals[0] : undefined;
+    if (!args.ok || id === undefined) {
       console.error(`apikey revoke: ${args.ok ? 'give exactly one key id (see apikey list)' : args.message}`);
       return 2;
     }
     const { context } = await processRuntime(settings, { worker: false });
-    const result = await revokeApiKey(context, cliActor, args.parsed.positionals[0]!);
+    const result = await revokeApiKey(context, cliActor, id);
     if (!result.ok) {
       console.error(failureLine(result.failure));
       return 1;

@@ -3,9 +3,11 @@ import { sessionCookieName, sessionCookieOptions } from '../lib/server/auth/cook
 import { clearRateLimit, consumeRateLimit, peekRateLimit, type RateLimitRule } from '../lib/server/auth/rate-limit';
 import { createSession, invalidateSession, sessionCookieExpiry } from '../lib/server/auth/session';
 import { statusOfFailure } from '../lib/server/http';
-import type { ServiceResult } from '../lib/server/services/kernel/errors';
+import type { ServiceFailure } from '../lib/server/services/kernel/errors';
 import { authenticate, createFirstOwner, setPasswordWithToken } from '../lib/server/services/access/users';
-import { readForm, setNotice, type FormFailure, type FormRequest } from './form';
+import { readForm, type FormRequest } from './form';
+import { setNotice } from '../lib/server/notice';
+import { type FormFailure } from './posted';
 
 const WINDOW_MS = 15 * 60 * 1000;
 /** Every attempt from one client address. */
@@ -90,10 +92,9 @@ export async function signOut(astro: FormRequest): Promise<Response> {
 }
 
 /** The failure a form shows for a failed service result; null on success. */
-function failureOf<T>(intent: string, values: Record<string, unknown>, result: ServiceResult<T>): FormFailure | null {
-  if (result.ok) return null;
-  const fieldErrors = 'fieldErrors' in result.failure ? result.failure.fieldErrors : {};
-  return failure(intent, statusOfFailure(result.failure), result.failure.message, values, fieldErrors);
+function failureOf(intent: string, values: Record<string, unknown>, serviceFailure: ServiceFailure): FormFailure {
+  const fieldErrors = 'fieldErrors' in serviceFailure ? serviceFailure.fieldErrors : {};
+  return failure(intent, statusOfFailure(serviceFailure), serviceFailure.message, values, fieldErrors);
 }
 
 /** Creates the owner account on first run and signs them in. */
@@ -105,8 +106,7 @@ export async function setUpOwner(astro: FormRequest): Promise<Response | FormFai
     password: String(values.password ?? ''),
     confirmPassword: String(values.confirmPassword ?? ''),
   });
-  const failed = failureOf('setup', values, result);
-  if (failed || !result.ok) return failed!;
+  if (!result.ok) return failureOf('setup', values, result.failure);
   await startSession(astro, result.value.id);
   setNotice(astro.cookies, 'Welcome to Herald. Start by adding the components your customers rely on.');
   return astro.redirect('/admin/components', 303);
@@ -119,8 +119,7 @@ export async function setPassword(astro: FormRequest, token: string): Promise<Re
     password: String(values.password ?? ''),
     confirmPassword: String(values.confirmPassword ?? ''),
   });
-  const failed = failureOf('set-password', values, result);
-  if (failed || !result.ok) return failed!;
+  if (!result.ok) return failureOf('set-password', values, result.failure);
   await startSession(astro, result.value.userId);
   setNotice(astro.cookies, 'Your password is set.');
   return astro.redirect('/admin', 303);

@@ -30,7 +30,8 @@ export function enhanceSeverityForm(form: HTMLFormElement): void {
   /** Until staff pick a severity themselves, the choice follows the suggestion (as "Suggest severity" does). */
   let followSuggestion = chosen() === null;
 
-  function update(inputsChanged: boolean): void {
+  // An arrow function, not a hoisted declaration, so the checks above still narrow inside it.
+  const update = (inputsChanged: boolean): void => {
     const signals = [...form.querySelectorAll<HTMLInputElement>('input[type="checkbox"][name="signals"]')]
       .filter((box) => box.checked)
       .map((box) => box.value)
@@ -40,9 +41,9 @@ export function enhanceSeverityForm(form: HTMLFormElement): void {
       .filter(isStatus);
     const suggestion = classifySeverity(signals, statuses);
     const words = suggestionInWords(suggestion);
-    if (label!.textContent !== words.label) label!.textContent = words.label;
-    if (why!.textContent !== words.why) why!.textContent = words.why;
-    shown!.dataset.severity = suggestion.severity;
+    if (label.textContent !== words.label) label.textContent = words.label;
+    if (why.textContent !== words.why) why.textContent = words.why;
+    shown.dataset.severity = suggestion.severity;
 
     if (inputsChanged && followSuggestion) {
       const radio = radios().find((item) => item.value === suggestion.severity);
@@ -50,11 +51,11 @@ export function enhanceSeverityForm(form: HTMLFormElement): void {
     }
     const severity = chosen();
     const differs = severity !== null && severity !== suggestion.severity;
-    override!.hidden = !differs;
+    override.hidden = !differs;
     if (differs && overrideHint) {
       overrideHint.textContent = `Needed: you chose ${severityLabels[severity]}, the suggestion is ${words.label}.`;
     }
-  }
+  };
 
   form.addEventListener('change', (event) => {
     const target = event.target;

@@ -70,7 +70,8 @@ const WIDE = /^[\u1100-\u115F\u2E80-\u303E\u3041-\u33FF\u3400-\u4DBF\u4E00-\u9FF
 export function textWidth(text: string): number {
   let total = 0;
   for (const character of text) {
-    if (character in widths) total += widths[character]!;
+    const known = widths[character];
+    if (known !== undefined) total += known;
     else if (character >= '0' && character <= '9') total += DIGIT_WIDTH;
     else if (ZERO_WIDTH.test(character)) total += 0;
     else if (EMOJI.test(character)) total += EMOJI_WIDTH;
@@ -127,9 +128,9 @@ export function buildBadgeSvg(input: BadgeInput): string {
  * Headers of a badge: a minute's cache (a README shows an outage within a minute or two), any
  * origin may read it, and pages that isolate themselves (COEP) may still embed it.
  */
-export const badgeHeaders: Readonly<Record<string, string>> = {
+export const badgeHeaders = {
   'Content-Type': 'image/svg+xml; charset=utf-8',
   'Cache-Control': 'public, max-age=60, s-maxage=60, stale-while-revalidate=300',
   'Access-Control-Allow-Origin': '*',
   'Cross-Origin-Resource-Policy': 'cross-origin',
-};
+} as const satisfies Readonly<Record<string, string>>;

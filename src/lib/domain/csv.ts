@@ -40,7 +40,7 @@ export function parseCsv(text: string): CsvParseResult {
   };
 
   for (let index = 0; index < source.length; index += 1) {
-    const character = source[index]!;
+    const character = source.charAt(index);
     if (state === 'quoted') {
       if (character === '"') {
         if (source[index + 1] === '"') {

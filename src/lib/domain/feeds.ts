@@ -19,7 +19,7 @@ const XML_ENTITIES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '
 
 /** Text made safe for an XML text node or a quoted attribute value (only predefined entities). */
 export function xmlEscape(text: string): string {
-  return text.replace(NOT_XML, '').replace(/[&<>"']/g, (character) => XML_ENTITIES[character]!);
+  return text.replace(NOT_XML, '').replace(/[&<>"']/g, (character) => XML_ENTITIES[character] ?? character);
 }
 
 /** At most `max` characters on one line: whitespace runs collapsed, cut at a word with "…". */

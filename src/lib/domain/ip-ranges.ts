@@ -59,8 +59,10 @@ function parseIpv6(input: string): bigint | null {
     }
     return groups;
   };
-  const head = groupsOf(halves[0]!, halves.length === 1);
-  const tail = halves.length === 2 ? groupsOf(halves[1]!, true) : [];
+  // split always yields at least one part; a second one follows the `::`.
+  const [before = '', after] = halves;
+  const head = groupsOf(before, after === undefined);
+  const tail = after === undefined ? [] : groupsOf(after, true);
   if (!head || !tail) return null;
   let groups: number[];
   if (halves.length === 2) {
@@ -83,14 +85,15 @@ export function parseIpAddress(text: string): ParsedAddress | null {
   return v6 === null ? null : { family: 6, value: v6 };
 }
 
-const v4 = (cidr: string, kind: RangeKind): Range => {
-  const [address, bits] = cidr.split('/');
-  return { prefix: parseIpv4(address!)!, bits: Number(bits), kind };
-};
-const v6 = (cidr: string, kind: RangeKind): Range => {
-  const [address, bits] = cidr.split('/');
-  return { prefix: parseIpv6(address!)!, bits: Number(bits), kind };
-};
+/** A range of the tables below; a malformed one is a bug in them, so it throws. */
+function rangeOf(cidr: string, kind: RangeKind, parse: (text: string) => bigint | null): Range {
+  const [address = '', bits] = cidr.split('/');
+  const prefix = parse(address);
+  if (prefix === null || bits === undefined) throw new Error(`Not a CIDR range: ${cidr}`);
+  return { prefix, bits: Number(bits), kind };
+}
+const v4 = (cidr: string, kind: RangeKind): Range => rangeOf(cidr, kind, parseIpv4);
+const v6 = (cidr: string, kind: RangeKind): Range => rangeOf(cidr, kind, parseIpv6);
 
 /** IPv4 ranges a webhook may not reach (RFC 6890's special-purpose registry, the parts that matter). */
 const IPV4_RANGES: readonly Range[] = [

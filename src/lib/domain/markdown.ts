@@ -24,7 +24,7 @@ function createRenderer(): MarkdownIt {
   md.validateLink = isAllowedUrl;
   const defaultLinkOpen = md.renderer.rules.link_open ?? ((tokens, idx, options, _env, self) => self.renderToken(tokens, idx, options));
   md.renderer.rules.link_open = (tokens, idx, options, env, self) => {
-    tokens[idx]!.attrSet('rel', 'nofollow noopener');
+    tokens[idx]?.attrSet('rel', 'nofollow noopener');
     return defaultLinkOpen(tokens, idx, options, env, self);
   };
   return md;

@@ -83,13 +83,15 @@ export function parseConfig(environment: Record<string, string | undefined>): Co
   const present = Object.fromEntries(Object.entries(environment).filter(([, value]) => value !== undefined && value !== ''));
   const result = environmentSchema.safeParse(present);
   if (!result.success) {
-    const issue = result.error.issues[0]!;
-    const variable = String(issue.path[0] ?? 'environment');
-    throw new ConfigError(`Invalid environment variable ${variable}: ${issue.message}`);
+    // A failed parse has at least one issue; the first is the one reported.
+    const [issue] = result.error.issues;
+    const variable = String(issue?.path[0] ?? 'environment');
+    throw new ConfigError(`Invalid environment variable ${variable}: ${issue?.message ?? result.error.message}`);
   }
   const values = result.data;
   const publicUrl = values.PUBLIC_URL ?? `http://${values.HOST === '0.0.0.0' ? 'localhost' : values.HOST}:${values.PORT}`;
-  const dkimParts = [values.DKIM_DOMAIN, values.DKIM_SELECTOR, values.DKIM_PRIVATE_KEY];
+  const { DKIM_DOMAIN: dkimDomain, DKIM_SELECTOR: dkimSelector, DKIM_PRIVATE_KEY: dkimPrivateKey } = values;
+  const dkimParts = [dkimDomain, dkimSelector, dkimPrivateKey];
   if (dkimParts.some(Boolean) && !dkimParts.every(Boolean)) {
     const missing = ['DKIM_DOMAIN', 'DKIM_SELECTOR', 'DKIM_PRIVATE_KEY'].filter((_, index) => !dkimParts[index]);
     throw new ConfigError(`Invalid environment variable ${missing[0]}: DKIM signing needs DKIM_DOMAIN, DKIM_SELECTOR and DKIM_PRIVATE_KEY together`);
@@ -105,7 +107,7 @@ export function parseConfig(environment: Record<string, string | undefined>): Co
     secure: publicUrl.startsWith('https://'),
     smtpUrl: values.SMTP_URL,
     mailFrom: values.MAIL_FROM ?? `updates@${new URL(publicUrl).hostname}`,
-    dkim: values.DKIM_DOMAIN ? { domainName: values.DKIM_DOMAIN, keySelector: values.DKIM_SELECTOR!, privateKey: readPrivateKey(values.DKIM_PRIVATE_KEY!) } : undefined,
+    dkim: dkimDomain && dkimSelector && dkimPrivateKey ? { domainName: dkimDomain, keySelector: dkimSelector, privateKey: readPrivateKey(dkimPrivateKey) } : undefined,
     runWorker: values.WORKER,
     jobs: { retryLimit: values.JOB_RETRY_LIMIT, retryDelaySeconds: values.JOB_RETRY_DELAY_SECONDS, expireInSeconds: values.JOB_EXPIRE_SECONDS },
     apiRateLimit: values.API_RATE_LIMIT,

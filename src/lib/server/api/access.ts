@@ -29,9 +29,9 @@ export interface Admitted {
  */
 export async function admit(request: Request, context: ServiceContext, options: { role: ApiRole; limitPerMinute: number }): Promise<Admitted | Response> {
   const header = request.headers.get('authorization') ?? '';
-  const match = /^Bearer\s+(\S+)\s*$/i.exec(header);
-  if (!match) return unauthorized(header ? 'malformed' : 'missing');
-  const authenticated = await authenticateApiKey(context, match[1]!);
+  const token = /^Bearer\s+(\S+)\s*$/i.exec(header)?.[1];
+  if (!token) return unauthorized(header ? 'malformed' : 'missing');
+  const authenticated = await authenticateApiKey(context, token);
   if (!authenticated.ok) return unauthorized(authenticated.reason);
   const { principal } = authenticated;
 

@@ -88,8 +88,8 @@ function operation(item: ApiRoute): JsonSchema {
 export function openApiDocument(publicUrl: string): JsonSchema {
   const paths: Record<string, Record<string, JsonSchema>> = {};
   for (const item of apiRoutes) {
-    paths[item.path] ??= {};
-    paths[item.path]![item.method.toLowerCase()] = operation(item);
+    const operations = (paths[item.path] ??= {});
+    operations[item.method.toLowerCase()] = operation(item);
   }
   return {
     openapi: '3.1.0',

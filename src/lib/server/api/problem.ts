@@ -45,5 +45,6 @@ export function problemOfFailure(failure: ServiceFailure): Response {
   const status = statusOfFailure(failure);
   if (failure.kind !== 'invalid') return problem(status, failure.message);
   const errors = Object.entries(failure.fieldErrors).map(([field, message]) => ({ field, message }));
-  return problem(status, errors.length === 1 ? `${errors[0]!.field}: ${errors[0]!.message}` : failure.message, { errors });
+  const only = errors.length === 1 ? errors[0] : undefined;
+  return problem(status, only ? `${only.field}: ${only.message}` : failure.message, { errors });
 }

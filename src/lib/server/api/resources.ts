@@ -2,12 +2,11 @@ import { z } from 'zod';
 import { maintenanceStatuses } from '../../domain/maintenance';
 import { roles } from '../../domain/roles';
 import { componentStatuses, impactOfSeverity, impacts, incidentStatuses, severities } from '../../domain/statuses';
-import type { ComponentRow, GroupRow } from '../services/components/catalog';
 import type { IncidentSummary } from '../services/incidents/incident-lists';
 import type { IncidentDetail } from '../services/incidents/incident-commands';
 import type { MaintenanceDetail, MaintenanceSummary } from '../services/maintenance/maintenance-queries';
 import type { SubscriberListItem } from '../services/subscribers/subscribers';
-import { customerEmailStates, subscriberStates } from '../db/schema';
+import { customerEmailStates, subscriberStates, type ComponentGroupRow, type ComponentRow } from '../db/schema';
 
 /**
  * The JSON the management API answers with: one zod schema per resource (documented in the
@@ -61,7 +60,7 @@ export const groupResource = z.object({
   updatedAt: time,
 });
 
-export function groupJson(row: GroupRow, componentIds: string[]): z.infer<typeof groupResource> {
+export function groupJson(row: ComponentGroupRow, componentIds: string[]): z.infer<typeof groupResource> {
   return {
     id: row.id,
     name: row.name,

@@ -38,6 +38,16 @@ export interface ApiRoute {
   handle(call: ApiCall): Promise<ServiceResult<unknown>>;
 }
 
+/**
+ * The `{id}` the route's path captured. The router calls a route only with the parameters its
+ * path names, so a route without `{id}` asking for one is a bug in the route table.
+ */
+export function pathId(call: Pick<ApiCall, 'params'>): string {
+  const id = call.params.id;
+  if (id === undefined) throw new Error('This route has no {id} in its path.');
+  return id;
+}
+
 /** Declares a route; a plain identity, for the types. */
 export const route = (definition: ApiRoute): ApiRoute => definition;
 

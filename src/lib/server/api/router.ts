@@ -27,9 +27,12 @@ const patterns = apiRoutes.map((item) => ({
 export type RouteMatch = { kind: 'found'; route: ApiRoute; params: Record<string, string> } | { kind: 'wrong_method'; allowed: string[] } | { kind: 'none' };
 
 export function matchRoute(method: string, path: string): RouteMatch {
-  const candidates = patterns.map((item) => ({ ...item, match: item.regex.exec(path) })).filter((item) => item.match);
+  const candidates = patterns.flatMap((item) => {
+    const match = item.regex.exec(path);
+    return match ? [{ route: item.route, params: { ...match.groups } }] : [];
+  });
   const exact = candidates.find((item) => item.route.method === method);
-  if (exact) return { kind: 'found', route: exact.route, params: { ...exact.match!.groups } };
+  if (exact) return { kind: 'found', route: exact.route, params: exact.params };
   if (candidates.length > 0) return { kind: 'wrong_method', allowed: [...new Set(candidates.map((item) => item.route.method))] };
   return { kind: 'none' };
 }

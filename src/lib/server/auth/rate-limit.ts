@@ -31,9 +31,10 @@ export async function consumeRateLimit(db: Database, key: string, rule: RateLimi
       },
     })
     .returning();
-  const resetSeconds = Math.max(1, Math.ceil((row!.resetAt.getTime() - now.getTime()) / 1000));
-  const remaining = Math.max(0, rule.limit - row!.count);
-  if (row!.count <= rule.limit) return { allowed: true, remaining, resetSeconds };
+  if (!row) throw new Error('The rate-limit upsert returned no row.');
+  const resetSeconds = Math.max(1, Math.ceil((row.resetAt.getTime() - now.getTime()) / 1000));
+  const remaining = Math.max(0, rule.limit - row.count);
+  if (row.count <= rule.limit) return { allowed: true, remaining, resetSeconds };
   return { allowed: false, retryAfterSeconds: resetSeconds, remaining, resetSeconds };
 }
 

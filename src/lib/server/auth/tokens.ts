@@ -21,8 +21,8 @@ export function issueToken(): IssuedToken {
 
 /** Splits a presented token; null when it is not of the right shape. */
 export function parseToken(token: string): { id: string; secret: string } | null {
-  const match = /^([a-z2-7]{16})\.([a-z2-7]{24})$/.exec(token);
-  return match ? { id: match[1]!, secret: match[2]! } : null;
+  const [, id, secret] = /^([a-z2-7]{16})\.([a-z2-7]{24})$/.exec(token) ?? [];
+  return id && secret ? { id, secret } : null;
 }
 
 export function secretMatches(secret: string, storedHash: Uint8Array): boolean {

@@ -4,7 +4,7 @@ import { createComponent, createGroup, listComponentTree } from '../services/com
 import type { Actor, ServiceContext } from '../services/kernel/context';
 import type { ServiceResult } from '../services/kernel/errors';
 import { declareIncident, postIncidentUpdate } from '../services/incidents/incident-commands';
-import { scheduleMaintenance } from '../services/maintenance/maintenance-commands';
+import { scheduleMaintenance } from '../services/maintenance/maintenance-schedule-commands';
 import { updatePageSettings } from '../services/settings/page-settings';
 
 const HOUR = 3_600_000;
@@ -97,6 +97,13 @@ function unwrap<T>(result: ServiceResult<T>): T {
  * Loads a realistic demo page into an empty database: groups, a dozen components, ninety days
  * of past incidents and one open incident. Refuses when components already exist.
  */
+/** The id of a component the catalogue created; the scenarios name only those. */
+function componentId(ids: Map<string, string>, name: string): string {
+  const id = ids.get(name);
+  if (!id) throw new Error(`The demo seed names a component its catalogue does not create: ${name}.`);
+  return id;
+}
+
 export async function seedDemo(base: ServiceContext, actor: Actor): Promise<{ components: number; incidents: number; maintenances: number }> {
   const now = base.clock.now();
   const clock = new SeedClock(new Date(now.getTime() - 91 * DAY));
@@ -127,7 +134,7 @@ export async function seedDemo(base: ServiceContext, actor: Actor): Promise<{ co
         status: 'investigating',
         message: scenario.first,
         notifySubscribers: false,
-        components: Object.entries(scenario.components).map(([name, status]) => ({ componentId: ids.get(name)!, status })),
+        components: Object.entries(scenario.components).map(([name, status]) => ({ componentId: componentId(ids, name), status })),
       }),
     );
     for (const update of scenario.updates) {
@@ -144,11 +151,11 @@ export async function seedDemo(base: ServiceContext, actor: Actor): Promise<{ co
       status: 'investigating',
       message: 'Some webhook deliveries are delayed by several minutes. We are investigating.',
       notifySubscribers: false,
-      components: [{ componentId: ids.get('Webhooks')!, status: 'degraded_performance' }],
+      components: [{ componentId: componentId(ids, 'Webhooks'), status: 'degraded_performance' }],
     }),
   );
   clock.set(new Date(now.getTime() - 15 * 60_000));
-  unwrap(await postIncidentUpdate(context, actor, open.id, { status: 'identified', message: 'A slow downstream queue was identified. We are adding workers.', notifySubscribers: false, components: [{ componentId: ids.get('Webhooks')!, status: 'degraded_performance' }] }));
+  unwrap(await postIncidentUpdate(context, actor, open.id, { status: 'identified', message: 'A slow downstream queue was identified. We are adding workers.', notifySubscribers: false, components: [{ componentId: componentId(ids, 'Webhooks'), status: 'degraded_performance' }] }));
 
   clock.set(now);
   const maintenances = await seedMaintenance(context, actor, ids, now);
@@ -169,7 +176,7 @@ async function seedMaintenance(context: ServiceContext, actor: Actor, ids: Map<s
       ...quiet,
       title: 'Primary database upgrade',
       description: 'We upgraded the primary database to a new major version. The dashboard was read-only for a few minutes.',
-      components: [ids.get('Primary database')!, ids.get('Dashboard')!],
+      components: [componentId(ids, 'Primary database'), componentId(ids, 'Dashboard')],
       startsAt: localAt(now, -12, 2),
       endsAt: localAt(now, -12, 3),
       backfill: true,
@@ -180,7 +187,7 @@ async function seedMaintenance(context: ServiceContext, actor: Actor, ids: Map<s
       ...quiet,
       title: 'CDN certificate rotation',
       description: 'We will rotate the CDN certificates. Downloads may be slow for a few seconds while edges reload.',
-      components: [ids.get('CDN')!],
+      components: [componentId(ids, 'CDN')],
       startsAt: localAt(now, 2, 4),
       endsAt: localAt(now, 2, 5),
     }),

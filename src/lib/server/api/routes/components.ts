@@ -1,4 +1,6 @@
 import { z } from 'zod';
+import { componentsInOrder } from '../../../domain/component-sections';
+import type { ComponentGroupRow, ComponentRow } from '../../db/schema';
 import {
   componentInput,
   componentStatusInput,
@@ -11,12 +13,10 @@ import {
   setComponentStatus,
   updateComponent,
   updateGroup,
-  type ComponentRow,
-  type GroupRow,
 } from '../../services/components/catalog';
 import { notFound, success, type ServiceResult } from '../../services/kernel/errors';
 import { componentJson, componentResource, groupJson, groupResource, listOf } from '../resources';
-import { patched, route, type ApiCall } from '../route';
+import { patched, pathId, route, type ApiCall } from '../route';
 
 const componentFields = (row: ComponentRow) => ({
   name: row.name,
@@ -28,11 +28,11 @@ const componentFields = (row: ComponentRow) => ({
 });
 
 async function withComponent<T>(call: ApiCall, act: (row: ComponentRow) => Promise<ServiceResult<T>>): Promise<ServiceResult<T>> {
-  const row = await getComponent(call.context, call.params.id!);
+  const row = await getComponent(call.context, pathId(call));
   return row && !row.archivedAt ? act(row) : notFound('That component does not exist.');
 }
 
-async function groupWithIds(call: ApiCall, row: GroupRow) {
+async function groupWithIds(call: ApiCall, row: ComponentGroupRow) {
   const tree = await listComponentTree(call.context);
   return groupJson(row, tree.groups.find((group) => group.id === row.id)?.components.map((item) => item.id) ?? []);
 }
@@ -48,7 +48,7 @@ export const componentRoutes = [
     response: { status: 200, description: 'The components', schema: listOf(componentResource) },
     async handle({ context }) {
       const tree = await listComponentTree(context);
-      return success({ data: [...tree.ungrouped, ...tree.groups.flatMap((group) => group.components)].map(componentJson) });
+      return success({ data: componentsInOrder(tree).map(componentJson) });
     },
   }),
   route({
@@ -103,7 +103,8 @@ export const componentRoutes = [
       withComponent(call, async (row) => {
         const result = await setComponentStatus(call.context, call.principal.actor, row.id, call.body as z.input<typeof componentStatusInput>);
         if (!result.ok) return result;
-        return success(componentJson((await getComponent(call.context, row.id))!));
+        const updated = await getComponent(call.context, row.id);
+        return updated ? success(componentJson(updated)) : notFound('That component does not exist.');
       }),
   }),
   route({
@@ -143,7 +144,7 @@ export const componentRoutes = [
     body: groupInput.partial(),
     response: { status: 200, description: 'The group as saved', schema: groupResource },
     async handle(call) {
-      const row = await getGroup(call.context, call.params.id!);
+      const row = await getGroup(call.context, pathId(call));
       if (!row) return notFound('That group does not exist.');
       const stored = { name: row.name, description: row.description, hidden: row.hidden };
       const result = await updateGroup(call.context, call.principal.actor, row.id, patched(stored, call.body) as z.input<typeof groupInput>);

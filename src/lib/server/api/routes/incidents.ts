@@ -14,7 +14,7 @@ import {
 } from '../../services/incidents/incident-commands';
 import { publishPostmortem, publishPostmortemInput } from '../../services/plan/postmortem';
 import { incidentDetailJson, incidentResource, incidentSummaryJson, pageOf } from '../resources';
-import { route, type ApiCall } from '../route';
+import { pathId, route, type ApiCall } from '../route';
 
 /** Declaring: a severity, or the monitoring signals for the classifier to choose one from. */
 const declareInput = declareIncidentInput.partial({ severity: true });
@@ -30,11 +30,9 @@ const listQuery = z.object({
 /** Answers with the incident as it now is, after a write on it succeeded. */
 async function incidentAfter(call: ApiCall, result: ServiceResult<unknown>): Promise<ServiceResult<unknown>> {
   if (!result.ok) return result;
-  const detail = await getIncidentDetail(call.context, call.params.id!);
+  const detail = await getIncidentDetail(call.context, pathId(call));
   return detail ? success(incidentDetailJson(detail, call.publicUrl)) : notFound('That incident does not exist.');
 }
-
-const incidentId = (call: ApiCall) => call.params.id!;
 
 export const incidentRoutes = [
   route({
@@ -97,7 +95,7 @@ export const incidentRoutes = [
     role: 'responder',
     body: postIncidentUpdateInput,
     response: { status: 201, description: 'The incident with the new update', schema: incidentResource },
-    handle: async (call) => incidentAfter(call, await postIncidentUpdate(call.context, call.principal.actor, incidentId(call), call.body as z.input<typeof postIncidentUpdateInput>)),
+    handle: async (call) => incidentAfter(call, await postIncidentUpdate(call.context, call.principal.actor, pathId(call), call.body as z.input<typeof postIncidentUpdateInput>)),
   }),
   route({
     method: 'POST',
@@ -109,7 +107,7 @@ export const incidentRoutes = [
     body: resolveInput,
     response: { status: 200, description: 'The resolved incident', schema: incidentResource },
     handle: async (call) =>
-      incidentAfter(call, await postIncidentUpdate(call.context, call.principal.actor, incidentId(call), { ...(call.body as z.input<typeof resolveInput>), status: 'resolved' })),
+      incidentAfter(call, await postIncidentUpdate(call.context, call.principal.actor, pathId(call), { ...(call.body as z.input<typeof resolveInput>), status: 'resolved' })),
   }),
   route({
     method: 'POST',
@@ -121,10 +119,10 @@ export const incidentRoutes = [
     body: severityInput,
     response: { status: 200, description: 'The incident with its new severity', schema: incidentResource },
     async handle(call) {
-      const detail = await getIncidentDetail(call.context, incidentId(call));
+      const detail = await getIncidentDetail(call.context, pathId(call));
       if (!detail) return notFound('That incident does not exist.');
       const input = { ...(call.body as z.input<typeof severityInput>), title: detail.incident.title };
-      return incidentAfter(call, await updateIncidentDetails(call.context, call.principal.actor, incidentId(call), input));
+      return incidentAfter(call, await updateIncidentDetails(call.context, call.principal.actor, pathId(call), input));
     },
   }),
   route({
@@ -136,7 +134,7 @@ export const incidentRoutes = [
     role: 'responder',
     body: publishPostmortemInput,
     response: { status: 200, description: 'The incident, now in the post-mortem status', schema: incidentResource },
-    handle: async (call) => incidentAfter(call, await publishPostmortem(call.context, call.principal.actor, incidentId(call), call.body as z.input<typeof publishPostmortemInput>)),
+    handle: async (call) => incidentAfter(call, await publishPostmortem(call.context, call.principal.actor, pathId(call), call.body as z.input<typeof publishPostmortemInput>)),
   }),
   route({
     method: 'POST',
@@ -146,7 +144,7 @@ export const incidentRoutes = [
     tag: 'Incidents',
     role: 'responder',
     response: { status: 200, description: 'The incident', schema: incidentResource },
-    handle: async (call) => incidentAfter(call, await sendCustomerEmailNow(call.context, call.principal.actor, incidentId(call))),
+    handle: async (call) => incidentAfter(call, await sendCustomerEmailNow(call.context, call.principal.actor, pathId(call))),
   }),
   route({
     method: 'POST',
@@ -159,7 +157,7 @@ export const incidentRoutes = [
     response: { status: 200, description: 'The incident', schema: incidentResource },
     handle: async (call) => {
       const reason = typeof call.body.holdReason === 'string' ? call.body.holdReason : '';
-      return incidentAfter(call, await holdCustomerEmail(call.context, call.principal.actor, incidentId(call), reason));
+      return incidentAfter(call, await holdCustomerEmail(call.context, call.principal.actor, pathId(call), reason));
     },
   }),
 ];

@@ -6,7 +6,7 @@ import { getMaintenanceDetail, listMaintenances, maintenanceSummariesByIds } fro
 import { cancelMaintenance, completeMaintenance, startMaintenanceNow } from '../../services/maintenance/maintenance-action-commands';
 import { scheduleMaintenance, updateMaintenance } from '../../services/maintenance/maintenance-schedule-commands';
 import { listOf, maintenanceJson, maintenanceResource, pageOf } from '../resources';
-import { patched, route, type ApiCall } from '../route';
+import { patched, pathId, route, type ApiCall } from '../route';
 
 const listQuery = z.object({
   state: z.enum(['upcoming', 'active', 'past']).default('upcoming'),
@@ -15,7 +15,7 @@ const listQuery = z.object({
 
 async function maintenanceAfter(call: ApiCall, result: ServiceResult<unknown>): Promise<ServiceResult<unknown>> {
   if (!result.ok) return result;
-  const detail = await getMaintenanceDetail(call.context, call.params.id!);
+  const detail = await getMaintenanceDetail(call.context, pathId(call));
   return detail ? success(maintenanceJson(detail, call.publicUrl)) : notFound('That maintenance does not exist.');
 }
 
@@ -32,7 +32,7 @@ const action = (verb: string, operationId: string, summary: string, service: Act
     role: 'responder',
     body: maintenanceActionInput,
     response: { status: 200, description: 'The maintenance', schema: maintenanceResource },
-    handle: async (call) => maintenanceAfter(call, await service(call.context, call.principal.actor, call.params.id!, call.body as z.input<typeof maintenanceActionInput>)),
+    handle: async (call) => maintenanceAfter(call, await service(call.context, call.principal.actor, pathId(call), call.body as z.input<typeof maintenanceActionInput>)),
   });
 
 export const maintenanceRoutes = [
@@ -86,7 +86,7 @@ export const maintenanceRoutes = [
     body: updateMaintenanceInput.partial(),
     response: { status: 200, description: 'The maintenance as saved', schema: maintenanceResource },
     async handle(call) {
-      const detail = await getMaintenanceDetail(call.context, call.params.id!);
+      const detail = await getMaintenanceDetail(call.context, pathId(call));
       if (!detail) return notFound('That maintenance does not exist.');
       const row = detail.maintenance;
       const zone = typeof call.body.timeZone === 'string' ? call.body.timeZone : row.timeZone;

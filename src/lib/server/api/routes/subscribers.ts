@@ -3,7 +3,7 @@ import { subscriberStates } from '../../db/schema';
 import { success } from '../../services/kernel/errors';
 import { addSubscriberByAdmin, adminSubscriberInput, componentIdsOfSubscribers, listSubscribers, removeSubscriber } from '../../services/subscribers/subscribers';
 import { pageOf, subscriberJson, subscriberResource } from '../resources';
-import { route } from '../route';
+import { pathId, route } from '../route';
 
 const listQuery = z.object({
   search: z.string().max(254).optional(),
@@ -59,7 +59,7 @@ export const subscriberRoutes = [
     role: 'admin',
     response: { status: 204, description: 'Removed' },
     async handle({ context, principal, params }) {
-      const result = await removeSubscriber(context, principal.actor, params.id!);
+      const result = await removeSubscriber(context, principal.actor, pathId({ params }));
       return result.ok ? success(null) : result;
     },
   }),

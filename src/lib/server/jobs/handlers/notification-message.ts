@@ -2,14 +2,12 @@ import { asc, eq } from 'drizzle-orm';
 import { maintenanceStatusLabels } from '../../../domain/maintenance';
 import { impactOfSeverity } from '../../../domain/statuses';
 import { formatWindow } from '../../../domain/time-format';
-import { notification } from '../../db/schema';
+import { notification, type NotificationRow } from '../../db/schema';
 import { incidentUpdateMail, maintenanceMail, type RenderedMail } from '../../mail/templates';
 import type { ServiceContext } from '../../services/kernel/context';
 import { getPublicMaintenance } from '../../services/maintenance/maintenance-queries';
 import { getPublicIncident } from '../../services/public/public-incidents';
 import { getPageSettings } from '../../services/settings/page-settings';
-
-type NotificationRow = typeof notification.$inferSelect;
 
 export interface Threading {
   messageId: string;
@@ -23,21 +21,32 @@ export interface NotificationMessage {
   render(links: { manageUrl: string; unsubscribeUrl: string }): RenderedMail;
 }
 
+interface Subject {
+  kind: 'incident' | 'maintenance';
+  id: string;
+}
+
+/** What a notification is about: the check `notification_one_subject` holds exactly one of the two. */
+function subjectOf(row: NotificationRow): Subject {
+  if (row.incidentId) return { kind: 'incident', id: row.incidentId };
+  if (row.maintenanceId) return { kind: 'maintenance', id: row.maintenanceId };
+  throw new Error(`Notification ${row.id} is about neither an incident nor a maintenance.`);
+}
+
 /**
  * Every email about one incident (or one maintenance) threads under one root Message-ID: the
  * first email sent about it. Later ones reply to that root.
  */
-async function threadingOf(context: ServiceContext, row: NotificationRow, host: string): Promise<Threading> {
-  const [kind, subjectId] = row.incidentId ? ['incident', row.incidentId] : ['maintenance', row.maintenanceId!];
-  const root = `<${kind}.${subjectId}@${host}>`;
+async function threadingOf(context: ServiceContext, row: NotificationRow, subject: Subject, host: string): Promise<Threading> {
+  const root = `<${subject.kind}.${subject.id}@${host}>`;
   const [first] = await context.db
     .select({ id: notification.id })
     .from(notification)
-    .where(row.incidentId ? eq(notification.incidentId, row.incidentId) : eq(notification.maintenanceId, row.maintenanceId!))
+    .where(subject.kind === 'incident' ? eq(notification.incidentId, subject.id) : eq(notification.maintenanceId, subject.id))
     .orderBy(asc(notification.createdAt), asc(notification.id))
     .limit(1);
   if (first?.id === row.id) return { messageId: root };
-  return { messageId: `<${kind}.${subjectId}.${row.incidentUpdateId ?? row.id}@${host}>`, inReplyTo: root, references: root };
+  return { messageId: `<${subject.kind}.${subject.id}.${row.incidentUpdateId ?? row.id}@${host}>`, inReplyTo: root, references: root };
 }
 
 /** Headlines of maintenance emails by the moment in their occasion (`<moment>:<id>`). */
@@ -57,10 +66,11 @@ export async function composeNotification(context: ServiceContext, notificationI
   const [row] = await context.db.select().from(notification).where(eq(notification.id, notificationId));
   if (!row) return undefined;
   const page = await getPageSettings(context);
-  const threading = await threadingOf(context, row, new URL(publicUrl).hostname);
+  const subject = subjectOf(row);
+  const threading = await threadingOf(context, row, subject, new URL(publicUrl).hostname);
 
-  if (row.incidentId) {
-    const detail = await getPublicIncident(context, row.incidentId);
+  if (subject.kind === 'incident') {
+    const detail = await getPublicIncident(context, subject.id);
     const update = detail?.updates.find((item) => item.id === row.incidentUpdateId);
     if (!detail || !update) return undefined;
     return {
@@ -80,11 +90,12 @@ export async function composeNotification(context: ServiceContext, notificationI
     };
   }
 
-  const detail = await getPublicMaintenance(context, row.maintenanceId!);
+  const detail = await getPublicMaintenance(context, subject.id);
   if (!detail) return undefined;
   const update = row.maintenanceUpdateId ? detail.updates.find((item) => item.id === row.maintenanceUpdateId) : undefined;
   if (row.maintenanceUpdateId && !update) return undefined;
-  const moment = (row.occasion ?? '').split(':')[0]!;
+  // split always yields at least one part.
+  const [moment = ''] = (row.occasion ?? '').split(':');
   const { maintenance } = detail;
   return {
     threading,
