@@ -9,6 +9,7 @@ import {
   updateContact,
   type ContactInput,
 } from '../../src/lib/server/services/plan/contacts';
+import { setAllowPrivateWebhookTargets } from '../../src/lib/server/services/settings/page-settings';
 import { auditRowsFor, countRows, expectFailure, expectInvalid, expectOk, MINUTE, testActor } from '../support/factories';
 import { useTestContext } from '../support/test-database';
 
@@ -44,13 +45,18 @@ describe('contact validation', () => {
     expect(await countRows(handle.db, auditLog)).toBe(before.audit);
   });
 
-  it('takes a blank webhook as none, and plain http only on this machine', async () => {
+  it('takes a blank webhook as none, and plain http only on this machine, once private targets are allowed', async () => {
     const noHook = expectOk(await createContact(context, testActor, { ...valid, email: 'plain@example.com', webhookUrl: '  ' }));
     expect(noHook.webhookUrl).toBeNull();
+    expect(expectInvalid(await createContact(context, testActor, { ...valid, email: 'local@example.com', webhookUrl: 'http://127.0.0.1:8080/hook' }))).toEqual({
+      webhookUrl: 'The address 127.0.0.1, a loopback address, is not one webhooks may reach.',
+    });
+    expectOk(await setAllowPrivateWebhookTargets(context, testActor, true));
     const local = expectOk(await createContact(context, testActor, { ...valid, email: 'local@example.com', webhookUrl: 'http://127.0.0.1:8080/hook' }));
     expect(local.webhookUrl).toBe('http://127.0.0.1:8080/hook');
     expectOk(await deleteContact(context, testActor, noHook.id));
     expectOk(await deleteContact(context, testActor, local.id));
+    expectOk(await setAllowPrivateWebhookTargets(context, testActor, false));
   });
 });
 

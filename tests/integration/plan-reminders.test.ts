@@ -12,6 +12,7 @@ import { newId } from '../../src/lib/server/ids';
 import { checkPostmortem, checkUpdateCadence } from '../../src/lib/server/jobs/handlers/plan-checks';
 import { sendTeamAlert, teamAlertsOf, type TeamAlertKind } from '../../src/lib/server/jobs/handlers/team-alert';
 import { createMailer, type Mailer } from '../../src/lib/server/mail/transport';
+import { guardedHttp } from '../../src/lib/server/services/webhooks/outbound-http';
 import { createContact } from '../../src/lib/server/services/plan/contacts';
 import { declareIncident, postIncidentUpdate } from '../../src/lib/server/services/incidents/incident-commands';
 import { updatePageSettings } from '../../src/lib/server/services/settings/page-settings';
@@ -81,7 +82,7 @@ async function alertJobs(row: IncidentRow, kind: TeamAlertKind) {
 
 /** Runs every queued team-alert job of one kind, as the worker would (again, for those already run). */
 async function runAlertJobs(row: IncidentRow, kind: TeamAlertKind) {
-  for (const job of await alertJobs(row, kind)) await sendTeamAlert(context, mailer, { ...job.data, publicUrl: TEST_PUBLIC_URL });
+  for (const job of await alertJobs(row, kind)) await sendTeamAlert(context, mailer, { ...job.data, publicUrl: TEST_PUBLIC_URL, http: guardedHttp });
 }
 
 async function alertRows(row: IncidentRow, kind: TeamAlertKind) {

@@ -11,6 +11,7 @@ import { newId } from '../../src/lib/server/ids';
 import { fanOutNotification } from '../../src/lib/server/jobs/handlers/fan-out';
 import { sendTeamAlert } from '../../src/lib/server/jobs/handlers/team-alert';
 import type { Mailer } from '../../src/lib/server/mail/transport';
+import type { OutboundHttp, PostOutcome } from '../../src/lib/server/services/webhooks/outbound-http';
 import { holdCustomerEmail, sendCustomerEmailIfDue, sendCustomerEmailNow } from '../../src/lib/server/services/plan/communication-plan';
 import { getCommunicationPolicy, updateCommunicationPolicy } from '../../src/lib/server/services/plan/policy';
 import { createComponent } from '../../src/lib/server/services/components/catalog';
@@ -34,6 +35,8 @@ const mailer: Mailer = {
   close() {},
   describe: () => 'memory',
 };
+/** An outbound client whose every webhook gets `outcome`, without a receiver. */
+const answering = (outcome: PostOutcome): OutboundHttp => ({ post: async () => outcome });
 
 beforeAll(async () => {
   const adaId = newId();
@@ -112,7 +115,7 @@ describe('a Critical incident, step by step', () => {
       kind: 'declared',
       occasion: 'declared',
       publicUrl: 'http://status.test',
-      fetchImpl: async () => new Response('no', { status: 500 }),
+      http: answering({ ok: false, status: 500, error: 'The receiver answered HTTP 500: no' }),
     });
     expect(sentMail.sort()).toEqual(['cleo@example.com', 'sam@example.com']);
     const status = await statusAt(row.id, at(START, MINUTE));
@@ -259,7 +262,7 @@ describe('an incident below the outage line', () => {
     // Raised to High, the team hears of it after all.
     clock.set(at(START, 12 * MINUTE));
     expectOk(await updateIncidentDetails(context, ada, row.id, { title: row.title, severity: 'high', severityReason: 'Customers see timeouts' }));
-    await sendTeamAlert(context, mailer, { incidentId: row.id, kind: 'severity_raised', occasion: `high@${clock.now().toISOString()}`, publicUrl: 'http://status.test', fetchImpl: async () => new Response(null, { status: 204 }) });
+    await sendTeamAlert(context, mailer, { incidentId: row.id, kind: 'severity_raised', occasion: `high@${clock.now().toISOString()}`, publicUrl: 'http://status.test', http: answering({ ok: true, status: 204 }) });
     const raised = await statusAt(row.id, at(START, 13 * MINUTE));
     expect(raised.teamAlert).toMatchObject({ state: 'done', recipients: 1, sent: 2, failed: 0, severityRaisedAt: at(START, 12 * MINUTE) });
     expect(raised.severity).toMatchObject({ chosen: 'high', suggested: 'medium', overrideReason: 'Customers see timeouts' });

@@ -1,6 +1,7 @@
 /**
  * Alerts to the team, end to end: real email through a real SMTP server (the sink) and real
- * webhook calls to a local HTTP server.
+ * webhook calls, through the guarded client, to a local HTTP server (private targets allowed in
+ * settings, as a receiver on loopback needs, except where a test says otherwise).
  */
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -13,8 +14,9 @@ import { sendTeamAlert, teamAlertsOf, type TeamAlertKind, type WebhookPayload } 
 import { createMailer, type Mailer } from '../../src/lib/server/mail/transport';
 import { createContact } from '../../src/lib/server/services/plan/contacts';
 import { declareIncident } from '../../src/lib/server/services/incidents/incident-commands';
-import { updatePageSettings } from '../../src/lib/server/services/settings/page-settings';
-import { expectOk, MINUTE, testActor } from '../support/factories';
+import { setAllowPrivateWebhookTargets, updatePageSettings } from '../../src/lib/server/services/settings/page-settings';
+import { guardedHttp, guardedHttpClient, type OutboundHttp } from '../../src/lib/server/services/webhooks/outbound-http';
+import { expectInvalid, expectOk, MINUTE, testActor } from '../support/factories';
 import { TEST_MAIL_FROM, TEST_PUBLIC_URL } from '../support/mail-workers';
 import { startSmtpSink, type ReceivedMail, type SmtpSink } from '../support/smtp-sink';
 import { useTestContext } from '../support/test-database';
@@ -34,6 +36,8 @@ let hookUrl: string;
 const hookCalls: HookCall[] = [];
 /** Addresses the SMTP sink refuses (451) while they are in this set. */
 const refused = new Set<string>();
+/** While set, the webhook receiver takes requests and never answers them. */
+let stalling = false;
 let ownerId: string;
 
 beforeAll(async () => {
@@ -44,6 +48,7 @@ beforeAll(async () => {
     request.on('data', (chunk: Buffer) => chunks.push(chunk));
     request.on('end', () => {
       hookCalls.push({ path: request.url ?? '', contentType: request.headers['content-type'], body: JSON.parse(Buffer.concat(chunks).toString('utf8')) });
+      if (stalling) return;
       response.statusCode = request.url === '/fail' ? 500 : 204;
       response.end(request.url === '/fail' ? 'boom' : undefined);
     });
@@ -52,6 +57,8 @@ beforeAll(async () => {
   hookUrl = `http://127.0.0.1:${(hookServer.address() as AddressInfo).port}`;
 
   expectOk(await updatePageSettings(context, testActor, { name: PAGE, description: '', timeZone: 'UTC' }));
+  // The receiver is on loopback: only with private targets allowed can contact webhooks reach it.
+  expectOk(await setAllowPrivateWebhookTargets(context, testActor, true));
   const add = (name: string, email: string, severities: Severity[], webhookUrl: string | null = null) =>
     createContact(context, testActor, { name, role: 'On call', email, webhookUrl, severities }).then(expectOk);
   await add('Ada Commander', 'ada@example.com', ['critical', 'high'], `${hookUrl}/ok`);
@@ -81,8 +88,18 @@ async function declare(severity: Severity, title = `Incident ${++titles}`): Prom
   return row;
 }
 
-const alert = (row: IncidentRow, kind: TeamAlertKind, occasion: string) =>
-  sendTeamAlert(context, mailer, { incidentId: row.id, kind, occasion, publicUrl: TEST_PUBLIC_URL });
+const alert = (row: IncidentRow, kind: TeamAlertKind, occasion: string, http: OutboundHttp = guardedHttp) =>
+  sendTeamAlert(context, mailer, { incidentId: row.id, kind, occasion, publicUrl: TEST_PUBLIC_URL, http });
+
+/** Runs `work` with private webhook targets refused, as a fresh install has them. */
+async function withPrivateTargetsRefused(work: () => Promise<void>): Promise<void> {
+  expectOk(await setAllowPrivateWebhookTargets(context, testActor, false));
+  try {
+    await work();
+  } finally {
+    expectOk(await setAllowPrivateWebhookTargets(context, testActor, true));
+  }
+}
 
 const mailsAbout = (row: IncidentRow): ReceivedMail[] => sink.received.filter((mail) => mail.parsed.subject?.includes(row.title));
 const recipientsOf = (mails: ReceivedMail[]) => mails.map((mail) => mail.to).sort();
@@ -208,18 +225,40 @@ describe('team alerts', () => {
 
   it('give up on a webhook that does not answer in time', async () => {
     const row = await declare('critical');
-    const hanging: typeof fetch = (_input, init) =>
-      new Promise((_resolve, reject) => {
-        const error = Object.assign(new Error('The operation was aborted due to timeout'), { name: 'TimeoutError' });
-        init?.signal?.addEventListener('abort', () => reject(error));
-        // The handler's own 10 s timeout is too long for a test: abort as it would.
-        setTimeout(() => reject(error), 10);
-      });
-    expect(await sendTeamAlert(context, mailer, { incidentId: row.id, kind: 'declared', occasion: 'declared', publicUrl: TEST_PUBLIC_URL, fetchImpl: hanging })).toEqual({
-      sent: 2,
-      failed: 1,
-    });
+    stalling = true;
+    try {
+      // The real 10 s deadline is too long for a test: a client with a short one.
+      expect(await alert(row, 'declared', 'declared', guardedHttpClient({ timeoutMs: 200 }))).toEqual({ sent: 2, failed: 1 });
+    } finally {
+      stalling = false;
+    }
+    expect(hooksAbout(row)).toHaveLength(1);
     const hook = (await teamAlertsOf(context, row.id)).find((item) => item.channel === 'webhook')!;
-    expect(hook.error).toBe('The webhook did not answer within 10 s.');
+    expect(hook).toMatchObject({ sentAt: null, error: 'No answer within 0.2 s.' });
+  });
+
+  it('refuse to save a contact webhook to a loopback address unless private targets are allowed', async () => {
+    const input = { name: 'Lee Local', role: 'On call', email: 'lee@example.com', webhookUrl: `${hookUrl}/ok`, severities: ['low' as const] };
+    await withPrivateTargetsRefused(async () => {
+      expect(expectInvalid(await createContact(context, testActor, input))).toEqual({ webhookUrl: 'The address 127.0.0.1, a loopback address, is not one webhooks may reach.' });
+    });
+    const saved = expectOk(await createContact(context, testActor, input));
+    expect(saved.webhookUrl).toBe(`${hookUrl}/ok`);
+  });
+
+  it('refuse at send time a contact webhook to a loopback address once private targets are not allowed, and record it failed', async () => {
+    // Ada's webhook was saved while private targets were allowed.
+    const row = await declare('critical');
+    await withPrivateTargetsRefused(async () => {
+      expect(await alert(row, 'declared', 'declared')).toEqual({ sent: 2, failed: 1 });
+    });
+    expect(hooksAbout(row)).toEqual([]);
+    expect(recipientsOf(mailsAbout(row))).toEqual(['ada@example.com', 'sam@example.com']);
+    const hook = (await teamAlertsOf(context, row.id)).find((item) => item.channel === 'webhook')!;
+    expect(hook).toMatchObject({ recipientEmail: 'ada@example.com', sentAt: null, error: 'The address 127.0.0.1, a loopback address, is not one webhooks may reach.' });
+
+    // With private targets allowed again, the next occasion reaches it.
+    expect(await alert(row, 'update_overdue', 'after-refusal')).toEqual({ sent: 4, failed: 0 });
+    expect(hooksAbout(row).map((call) => call.body.kind)).toEqual(['update_overdue']);
   });
 });

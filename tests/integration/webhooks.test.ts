@@ -1,6 +1,6 @@
 /**
  * Webhook subscribers against a real HTTPS receiver on loopback (a certificate made for the
- * test, trusted through webhookTransport.ca; private targets allowed in settings, as a local
+ * test, trusted by the client the tests hand the handlers; private targets allowed in settings, as a local
  * receiver needs): registration and verification, the Statuspage envelopes, signatures, retries,
  * redirects, timeouts, no duplicates, disabling with one email, the SSRF guard and unsubscribe.
  */
@@ -15,15 +15,16 @@ import { and, asc, eq, sql } from 'drizzle-orm';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { webhookDelivery, webhookEvent, webhookSubscriber } from '../../src/lib/server/db/schema/webhooks';
 import { fanOutWebhookEvent } from '../../src/lib/server/jobs/handlers/webhook-fan-out';
-import { webhookTransport } from '../../src/lib/server/jobs/handlers/webhook-http';
 import { sendWebhookNotice } from '../../src/lib/server/jobs/handlers/webhook-notice';
 import { sendWebhookDelivery } from '../../src/lib/server/jobs/handlers/webhook-send';
 import { verifyWebhookSubscriber } from '../../src/lib/server/jobs/handlers/webhook-verify';
 import { createMailer, type Mailer } from '../../src/lib/server/mail/transport';
-import { createComponent, createGroup, setComponentStatus, type ComponentRow } from '../../src/lib/server/services/components/catalog';
+import type { ComponentRow, WebhookSubscriberRow } from '../../src/lib/server/db/schema';
+import { createComponent, createGroup, setComponentStatus } from '../../src/lib/server/services/components/catalog';
 import type { ServiceContext } from '../../src/lib/server/services/kernel/context';
+import { guardedHttpClient, type OutboundHttp } from '../../src/lib/server/services/webhooks/outbound-http';
 import { declareIncident, postIncidentUpdate } from '../../src/lib/server/services/incidents/incident-commands';
-import { scheduleMaintenance } from '../../src/lib/server/services/maintenance/maintenance-commands';
+import { scheduleMaintenance } from '../../src/lib/server/services/maintenance/maintenance-schedule-commands';
 import { setAllowPrivateWebhookTargets, updatePageSettings } from '../../src/lib/server/services/settings/page-settings';
 import {
   findWebhookByToken,
@@ -31,7 +32,6 @@ import {
   registerWebhook,
   removeWebhookSubscriber,
   removeWebhookWithToken,
-  type WebhookSubscriberRow,
 } from '../../src/lib/server/services/webhooks/webhook-subscribers';
 import { FakeClock } from '../support/clock';
 import { createTestDatabase, type TestDatabase } from '../support/database';
@@ -47,6 +47,9 @@ let sink: SmtpSink;
 let mailer: Mailer;
 let receiver: Receiver;
 let tlsDir: string;
+/** The guarded client, trusting the receiver's certificate. */
+let http: OutboundHttp;
+let receiverCa: string;
 let workers: MailWorkers | undefined;
 /** Subscribers a test made, removed after it so the next test's events reach only its own. */
 const made: string[] = [];
@@ -136,7 +139,8 @@ beforeAll(async () => {
   mailer = createMailer({ smtpUrl: sink.url, mailFrom: TEST_MAIL_FROM, dkim: undefined, dataDir: '/nonexistent' });
   tlsDir = mkdtempSync(path.join(tmpdir(), 'herald-webhook-tls-'));
   const tls = makeCertificate(tlsDir);
-  webhookTransport.ca = tls.cert;
+  receiverCa = tls.cert;
+  http = guardedHttpClient({ ca: receiverCa });
   receiver = await startReceiver(tls);
   expectOk(await updatePageSettings(context, testActor, { name: 'Acme', description: '', timeZone: 'UTC' }));
   // The receiver is on loopback: only with private targets allowed can webhooks reach it.
@@ -153,7 +157,6 @@ afterAll(async () => {
   await handle?.close();
   await sink?.close();
   await receiver?.close();
-  webhookTransport.ca = undefined;
   if (tlsDir) rmSync(tlsDir, { recursive: true, force: true });
 });
 
@@ -168,7 +171,7 @@ async function activeWebhook(where: string, options: { componentIds?: string[]; 
   const registered = expectOk(await registerWebhook(context, { url: urlOf(where), email: options.email ?? '', componentIds: options.componentIds ?? [] }, `client-${++addresses}`));
   if (registered.kind !== 'registered') throw new Error('rate limited');
   made.push(registered.subscriberId);
-  expect(await verifyWebhookSubscriber(context, { subscriberId: registered.subscriberId, publicUrl: TEST_PUBLIC_URL })).toBe('activated');
+  expect(await verifyWebhookSubscriber(context, { http, subscriberId: registered.subscriberId, publicUrl: TEST_PUBLIC_URL })).toBe('activated');
   const [row] = await handle.db.select().from(webhookSubscriber).where(eq(webhookSubscriber.id, registered.subscriberId));
   expect(row!.signingSecret).toBe(registered.signingSecret);
   return { ...row!, unsubscribeToken: registered.unsubscribeToken };
@@ -228,7 +231,7 @@ describe('registration', () => {
       expectOk(await setComponentStatus(context, testActor, component.id, { status: 'major_outage' }));
       const [key] = await fanOutAll();
       const delivery = await deliveryOf(webhook.id, key!);
-      expect(await sendWebhookDelivery(context, { deliveryId: delivery!.id, lastAttempt: true })).toBe('failed');
+      expect(await sendWebhookDelivery(context, { http, deliveryId: delivery!.id, lastAttempt: true })).toBe('failed');
       expect(await deliveryOf(webhook.id, key!)).toMatchObject({ state: 'failed', lastStatusCode: null, lastError: expect.stringMatching(/loopback/) });
       expect(receiver.on('/later-private')).toHaveLength(1); // only the verification request
       expectOk(await setComponentStatus(context, testActor, component.id, { status: 'operational' }));
@@ -255,7 +258,7 @@ describe('registration', () => {
     const registered = expectOk(await registerWebhook(context, { url: urlOf('/verify-broken'), email: 'Owner@Example.com' }, 'client-verify'));
     if (registered.kind !== 'registered') throw new Error('rate limited');
     made.push(registered.subscriberId);
-    expect(await verifyWebhookSubscriber(context, { subscriberId: registered.subscriberId, publicUrl: TEST_PUBLIC_URL })).toBe('failed');
+    expect(await verifyWebhookSubscriber(context, { http, subscriberId: registered.subscriberId, publicUrl: TEST_PUBLIC_URL })).toBe('failed');
     const row = await subscriberRow(registered.subscriberId);
     expect(row).toMatchObject({ state: 'pending', ownerEmail: 'owner@example.com', lastError: 'Verification failed: The receiver answered HTTP 404: no such hook' });
 
@@ -272,7 +275,7 @@ describe('registration', () => {
     const registered = expectOk(await registerWebhook(context, { url: `https://localhost:${receiver.port}/by-name` }, 'client-name'));
     if (registered.kind !== 'registered') throw new Error('rate limited');
     made.push(registered.subscriberId);
-    expect(await verifyWebhookSubscriber(context, { subscriberId: registered.subscriberId, publicUrl: TEST_PUBLIC_URL })).toBe('activated');
+    expect(await verifyWebhookSubscriber(context, { http, subscriberId: registered.subscriberId, publicUrl: TEST_PUBLIC_URL })).toBe('activated');
     expect(receiver.on('/by-name')).toHaveLength(1);
     expectOk(await setAllowPrivateWebhookTargets(context, testActor, false));
     try {
@@ -332,7 +335,7 @@ describe('events', () => {
     expect(await deliveryOf(webOnly.id, incidentEvent!.key)).toBeUndefined();
     for (const webhook of [everything, apiOnly]) {
       const delivery = await deliveryOf(webhook.id, incidentEvent!.key);
-      expect(await sendWebhookDelivery(context, { deliveryId: delivery!.id, lastAttempt: false })).toBe('sent');
+      expect(await sendWebhookDelivery(context, { http, deliveryId: delivery!.id, lastAttempt: false })).toBe('sent');
     }
     const [request] = receiver.on('/all').slice(-1);
     expect(verifies(everything.signingSecret, request!.headers, request!.body)).toBe(true);
@@ -360,7 +363,7 @@ describe('events', () => {
     const componentKey = keys.find((key) => key.startsWith('component_status:'))!;
     expect(await deliveryOf(webOnly.id, componentKey)).toBeUndefined();
     const delivery = await deliveryOf(apiOnly.id, componentKey);
-    expect(await sendWebhookDelivery(context, { deliveryId: delivery!.id, lastAttempt: false })).toBe('sent');
+    expect(await sendWebhookDelivery(context, { http, deliveryId: delivery!.id, lastAttempt: false })).toBe('sent');
     const change = JSON.parse(receiver.on('/api-only').at(-1)!.body);
     expect(Object.keys(change)).toEqual(['meta', 'page', 'component_update', 'component']);
     expect(change.component_update).toEqual({ created_at: expect.any(String), new_status: 'major_outage', old_status: 'operational', id: expect.any(String), component_id: api.id });
@@ -394,7 +397,7 @@ describe('events', () => {
     const [key] = await fanOutAll();
     expect(key).toMatch(/^maintenance_update:/);
     const delivery = await deliveryOf(webhook.id, key!);
-    expect(await sendWebhookDelivery(context, { deliveryId: delivery!.id, lastAttempt: false })).toBe('sent');
+    expect(await sendWebhookDelivery(context, { http, deliveryId: delivery!.id, lastAttempt: false })).toBe('sent');
     const body = JSON.parse(receiver.on('/maintenance').at(-1)!.body);
     expect(Object.keys(body)).toEqual(['meta', 'page', 'incident']);
     expect(body.incident).toMatchObject({
@@ -435,7 +438,7 @@ describe('sending', () => {
     const { next } = await changeFor('Moved', '/moved');
     receiver.answer.set('/moved', () => ({ status: 302, headers: { Location: '/moved-here' } }));
     const delivery = await next();
-    expect(await sendWebhookDelivery(context, { deliveryId: delivery.id, lastAttempt: false })).toBe('retrying');
+    expect(await sendWebhookDelivery(context, { http, deliveryId: delivery.id, lastAttempt: false })).toBe('retrying');
     expect(await deliveryOf(delivery.subscriberId, delivery.eventKey)).toMatchObject({
       state: 'queued',
       attempts: 1,
@@ -446,26 +449,19 @@ describe('sending', () => {
   });
 
   it('gives up on a receiver that does not answer in time', async () => {
-    expect(webhookTransport.timeoutMs).toBe(10_000);
     const { next } = await changeFor('Slow', '/slow');
     receiver.answer.set('/slow', () => ({ status: 200, delayMs: 3_000 }));
     const delivery = await next();
-    webhookTransport.timeoutMs = 500;
-    try {
-      const started = Date.now();
-      expect(await sendWebhookDelivery(context, { deliveryId: delivery.id, lastAttempt: true })).toBe('failed');
-      expect(Date.now() - started).toBeLessThan(2_500);
-    } finally {
-      webhookTransport.timeoutMs = 10_000;
-    }
+    const impatient = guardedHttpClient({ ca: receiverCa, timeoutMs: 500 });
+    expect(await sendWebhookDelivery(context, { http: impatient, deliveryId: delivery.id, lastAttempt: true })).toBe('failed');
     expect(await deliveryOf(delivery.subscriberId, delivery.eventKey)).toMatchObject({ state: 'failed', lastStatusCode: null, lastError: 'No answer within 0.5 s.' });
   });
 
   it('never sends a delivery twice: not when its job runs again, not after a worker died mid-send', async () => {
     const { webhook, next } = await changeFor('Twice', '/twice');
     const first = await next();
-    expect(await sendWebhookDelivery(context, { deliveryId: first.id, lastAttempt: false })).toBe('sent');
-    expect(await sendWebhookDelivery(context, { deliveryId: first.id, lastAttempt: false })).toBe('skipped');
+    expect(await sendWebhookDelivery(context, { http, deliveryId: first.id, lastAttempt: false })).toBe('sent');
+    expect(await sendWebhookDelivery(context, { http, deliveryId: first.id, lastAttempt: false })).toBe('skipped');
     // Fanning the event out again makes no second delivery.
     await fanOutWebhookEvent(context, { eventId: first.eventId, publicUrl: TEST_PUBLIC_URL });
     expect(await handle.db.select().from(webhookDelivery).where(eq(webhookDelivery.eventId, first.eventId))).toHaveLength(1);
@@ -475,9 +471,9 @@ describe('sending', () => {
     // it still `sending` and gives it up instead of sending it again.
     receiver.answer.set('/twice', () => ({ status: 200, delayMs: 1_500 }));
     const second = await next();
-    const inFlight = sendWebhookDelivery(context, { deliveryId: second.id, lastAttempt: false });
+    const inFlight = sendWebhookDelivery(context, { http, deliveryId: second.id, lastAttempt: false });
     await waitUntil('the delivery to be claimed', async () => (await deliveryOf(webhook.id, second.eventKey))?.state === 'sending');
-    expect(await sendWebhookDelivery(context, { deliveryId: second.id, lastAttempt: false })).toBe('failed');
+    expect(await sendWebhookDelivery(context, { http, deliveryId: second.id, lastAttempt: false })).toBe('failed');
     expect(await inFlight).toBe('sent');
     receiver.answer.delete('/twice');
     expect(receiver.on('/twice')).toHaveLength(3);
@@ -487,7 +483,7 @@ describe('sending', () => {
     // The same, with the worker gone for good: nothing more is sent.
     const third = await next();
     await handle.db.update(webhookDelivery).set({ state: 'sending', attempts: 1 }).where(eq(webhookDelivery.id, third.id));
-    expect(await sendWebhookDelivery(context, { deliveryId: third.id, lastAttempt: false })).toBe('failed');
+    expect(await sendWebhookDelivery(context, { http, deliveryId: third.id, lastAttempt: false })).toBe('failed');
     expect(await deliveryOf(webhook.id, third.eventKey)).toMatchObject({ state: 'failed', lastError: expect.stringMatching(/not resent/) });
     expect(receiver.on('/twice')).toHaveLength(3);
   });
@@ -497,16 +493,16 @@ describe('sending', () => {
     receiver.answer.set('/dying', () => ({ status: 500, body: 'boom' }));
     // A success in between starts the count again.
     for (let round = 0; round < MAX_CONSECUTIVE_FAILURES - 1; round += 1) {
-      expect(await sendWebhookDelivery(context, { deliveryId: (await next()).id, lastAttempt: true })).toBe('failed');
+      expect(await sendWebhookDelivery(context, { http, deliveryId: (await next()).id, lastAttempt: true })).toBe('failed');
     }
     expect(await subscriberRow(webhook.id)).toMatchObject({ state: 'active', consecutiveFailures: MAX_CONSECUTIVE_FAILURES - 1 });
     receiver.answer.delete('/dying');
-    expect(await sendWebhookDelivery(context, { deliveryId: (await next()).id, lastAttempt: true })).toBe('sent');
+    expect(await sendWebhookDelivery(context, { http, deliveryId: (await next()).id, lastAttempt: true })).toBe('sent');
     expect(await subscriberRow(webhook.id)).toMatchObject({ state: 'active', consecutiveFailures: 0 });
 
     receiver.answer.set('/dying', () => ({ status: 500, body: 'boom' }));
     for (let round = 0; round < MAX_CONSECUTIVE_FAILURES; round += 1) {
-      expect(await sendWebhookDelivery(context, { deliveryId: (await next()).id, lastAttempt: true })).toBe('failed');
+      expect(await sendWebhookDelivery(context, { http, deliveryId: (await next()).id, lastAttempt: true })).toBe('failed');
     }
     const disabled = await subscriberRow(webhook.id);
     expect(disabled).toMatchObject({ state: 'disabled', consecutiveFailures: MAX_CONSECUTIVE_FAILURES, disabledReason: expect.stringContaining('HTTP 500: boom') });
@@ -546,7 +542,7 @@ describe('through the job workers', () => {
   beforeAll(async () => {
     // The tests above ran the handlers themselves: the jobs their services queued are done.
     await handle.db.execute(sql`delete from pgboss.job where name like 'webhook-%'`);
-    workers = await startMailWorkers(handle, { smtpUrl: sink.url, clock });
+    workers = await startMailWorkers(handle, { smtpUrl: sink.url, clock, http });
   });
 
   it('verify a new webhook, then deliver a component change queued by a status change', async () => {

@@ -7,6 +7,7 @@ import { jobNames } from '../../src/lib/server/jobs/queue';
 import { startWorkers } from '../../src/lib/server/jobs/worker';
 import { createMailer, type Mailer } from '../../src/lib/server/mail/transport';
 import type { ServiceContext } from '../../src/lib/server/services/kernel/context';
+import type { OutboundHttp } from '../../src/lib/server/services/webhooks/outbound-http';
 import type { TestDatabase } from './database';
 import type { ReceivedMail } from './smtp-sink';
 import { waitUntil } from './wait';
@@ -23,12 +24,12 @@ export interface MailWorkers {
 /** The job workers of `worker.ts` on a test database, sending through the SMTP server at `smtpUrl`. */
 export async function startMailWorkers(
   handle: TestDatabase,
-  options: { smtpUrl: string; clock: Clock; dataDir?: string; log?: Logger },
+  options: { smtpUrl: string; clock: Clock; dataDir?: string; log?: Logger; http?: OutboundHttp },
 ): Promise<MailWorkers> {
   const context: ServiceContext = { db: handle.db, clock: options.clock, queue: handle.queue };
   const mailer = createMailer({ smtpUrl: options.smtpUrl, mailFrom: TEST_MAIL_FROM, dkim: undefined, dataDir: options.dataDir ?? '/nonexistent' });
   if (handle.jobs.boss.listenerCount('error') === 0) handle.jobs.boss.on('error', () => {});
-  await startWorkers(handle.jobs.boss, { context, mailer, publicUrl: TEST_PUBLIC_URL, log: options.log ?? pino({ level: 'silent' }) });
+  await startWorkers(handle.jobs.boss, { context, mailer, publicUrl: TEST_PUBLIC_URL, log: options.log ?? pino({ level: 'silent' }), http: options.http });
   return {
     mailer,
     async stop() {

@@ -1,6 +1,6 @@
 import { and, asc, desc, eq, isNull, or } from 'drizzle-orm';
 import { incidentStatusLabels, severityLabels, type Severity } from '../../../domain/statuses';
-import { incident, teamAlert, teamAlertKinds, user } from '../../db/schema';
+import { incident, teamAlert, teamAlertKinds, user, type TeamAlertRow } from '../../db/schema';
 import { newId } from '../../ids';
 import { teamAlertMail } from '../../mail/templates';
 import type { Mailer } from '../../mail/transport';
@@ -8,12 +8,12 @@ import { getCommunicationPolicy } from '../../services/plan/policy';
 import { contactsForSeverity } from '../../services/plan/contacts';
 import type { ServiceContext } from '../../services/kernel/context';
 import { getPageSettings } from '../../services/settings/page-settings';
+import type { OutboundHttp } from '../../services/webhooks/outbound-http';
+import { targetPolicy } from '../../services/webhooks/webhook-targets';
 
 export type TeamAlertKind = (typeof teamAlertKinds)[number];
 export type TeamAlertChannel = 'email' | 'webhook';
 
-/** How long a webhook may take to answer before its alert counts as failed. */
-export const WEBHOOK_TIMEOUT_MS = 10_000;
 /** Alerts sent at once: a slow webhook must not hold up everyone else's email. */
 const SEND_CONCURRENCY = 5;
 const MAX_ERROR_LENGTH = 500;
@@ -35,7 +35,8 @@ export interface TeamAlertOptions {
   /** Tells repeats of one kind apart (such as the time an overdue update fell due). */
   occasion: string;
   publicUrl: string;
-  fetchImpl?: typeof fetch;
+  /** The guarded client contact webhooks go through, as subscriber webhooks do. */
+  http: OutboundHttp;
 }
 
 export interface WebhookPayload {
@@ -60,9 +61,6 @@ function wording(kind: TeamAlertKind, severity: Severity, policy: { updateCadenc
 }
 
 const errorText = (error: unknown): string => {
-  if (error instanceof Error && (error.name === 'TimeoutError' || error.name === 'AbortError')) {
-    return `The webhook did not answer within ${WEBHOOK_TIMEOUT_MS / 1000} s.`;
-  }
   const message = error instanceof Error ? error.message : String(error);
   return message.slice(0, MAX_ERROR_LENGTH);
 };
@@ -83,7 +81,7 @@ export async function sendTeamAlert(context: ServiceContext, mailer: Mailer, opt
   const outcome = { sent: 0, failed: 0 };
   const [row] = await context.db.select().from(incident).where(eq(incident.id, options.incidentId));
   if (!row) return outcome;
-  const [page, policy] = await Promise.all([getPageSettings(context), getCommunicationPolicy(context)]);
+  const [page, policy, targets] = await Promise.all([getPageSettings(context), getCommunicationPolicy(context), targetPolicy(context)]);
   const publicUrl = options.publicUrl.replace(/\/+$/, '');
   const adminUrl = `${publicUrl}/admin/incidents/${row.id}`;
   const severityLabel = severityLabels[row.severity];
@@ -139,7 +137,6 @@ export async function sendTeamAlert(context: ServiceContext, mailer: Mailer, opt
     kind: options.kind,
     incident: { id: row.id, title: row.title, severity: row.severity, status: row.status, startedAt: row.startedAt.toISOString(), adminUrl },
   };
-  const fetchImpl = options.fetchImpl ?? fetch;
   let failedEmails = 0;
 
   const deliver = async (channel: string, recipient: Recipient, alertId: string): Promise<void> => {
@@ -149,18 +146,13 @@ export async function sendTeamAlert(context: ServiceContext, mailer: Mailer, opt
       return;
     }
     if (!recipient.webhookUrl) throw new Error('The contact no longer has a webhook.');
-    const response = await fetchImpl(recipient.webhookUrl, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', 'user-agent': 'Herald' },
-      body: JSON.stringify(payload),
-      redirect: 'manual',
-      signal: AbortSignal.timeout(WEBHOOK_TIMEOUT_MS),
-    });
-    await response.body?.cancel().catch(() => {});
-    if (response.status < 200 || response.status > 299) throw new Error(`The webhook answered HTTP ${response.status}.`);
+    // Refused targets (private addresses, unless allowed in settings), timeouts and redirects
+    // come back as failures, recorded like any other.
+    const result = await options.http.post({ url: recipient.webhookUrl, body: JSON.stringify(payload), headers: { 'User-Agent': 'Herald' }, policy: targets });
+    if (!result.ok) throw new Error(result.status === null ? result.error : `The webhook answered HTTP ${result.status}.`);
   };
 
-  const sendOne = async (alert: typeof teamAlert.$inferSelect): Promise<void> => {
+  const sendOne = async (alert: TeamAlertRow): Promise<void> => {
     const recipient = recipients.get(alert.recipientEmail);
     if (!recipient) {
       // Written by an earlier attempt for someone since taken off the plan: not theirs any more.

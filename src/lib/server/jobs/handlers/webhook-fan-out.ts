@@ -1,15 +1,17 @@
 import { and, eq, inArray, notExists, or, exists, sql } from 'drizzle-orm';
 import { formatTimestamp, serializeComponent, serializeIncident, serializeMaintenance, type PageRef, type PublicMaintenanceStatus } from '../../../domain/statuspage';
+import { componentsInOrder } from '../../../domain/component-sections';
 import type { PageStatus } from '../../../domain/rollup';
-import { maintenanceUpdate } from '../../db/schema';
+import { maintenanceUpdate, type ComponentRow, type WebhookEventRow } from '../../db/schema';
 import { webhookDelivery, webhookEvent, webhookSubscriber, webhookSubscriberComponent, type ComponentEventDetails } from '../../db/schema/webhooks';
 import { newId } from '../../ids';
-import { listComponentTree, type ComponentRow } from '../../services/components/catalog';
+import { listComponentTree } from '../../services/components/catalog';
 import type { ServiceContext } from '../../services/kernel/context';
+import { lockRow } from '../../services/kernel/rows';
 import { getIncidentDetail } from '../../services/incidents/incident-commands';
 import { maintenanceSummariesByIds } from '../../services/maintenance/maintenance-queries';
 import { getPageId, getPageSettings } from '../../services/settings/page-settings';
-import { documentationUrlOf, unsubscribeUrlOf, type WebhookEventRow } from '../../services/webhooks/webhook-subscribers';
+import { documentationUrlOf, unsubscribeUrlOf } from '../../services/webhooks/webhook-subscribers';
 
 /**
  * What an event says, apart from `meta` (which names each subscriber's own unsubscribe link):
@@ -28,7 +30,7 @@ function pageObject(pageId: string, status: PageStatus) {
 
 async function visibleComponents(context: ServiceContext): Promise<Map<string, ComponentRow>> {
   const tree = await listComponentTree(context, { publicOnly: true });
-  return new Map([...tree.ungrouped, ...tree.groups.flatMap((group) => group.components)].map((item) => [item.id, item]));
+  return new Map(componentsInOrder(tree).map((item) => [item.id, item]));
 }
 
 async function contentOf(context: ServiceContext, event: WebhookEventRow, page: PageRef): Promise<EventContent | null> {
@@ -100,7 +102,7 @@ export async function fanOutWebhookEvent(context: ServiceContext, options: { eve
   const content = await contentOf(context, event, page);
 
   return context.db.transaction(async (tx) => {
-    const [locked] = await tx.select().from(webhookEvent).where(eq(webhookEvent.id, options.eventId)).for('update');
+    const locked = await lockRow(tx, webhookEvent, eq(webhookEvent.id, options.eventId));
     if (!locked || locked.fannedOutAt) return { recipients: 0 };
     if (!content) {
       await tx.update(webhookEvent).set({ fannedOutAt: now, recipientCount: 0 }).where(eq(webhookEvent.id, event.id));

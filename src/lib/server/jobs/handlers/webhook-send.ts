@@ -1,8 +1,10 @@
 import { and, eq, sql } from 'drizzle-orm';
 import { webhookDelivery, webhookSubscriber } from '../../db/schema/webhooks';
 import type { ServiceContext } from '../../services/kernel/context';
-import { MAX_CONSECUTIVE_FAILURES, targetPolicy } from '../../services/webhooks/webhook-subscribers';
-import { postWebhook } from './webhook-http';
+import type { OutboundHttp } from '../../services/webhooks/outbound-http';
+import { MAX_CONSECUTIVE_FAILURES } from '../../services/webhooks/webhook-subscribers';
+import { targetPolicy } from '../../services/webhooks/webhook-targets';
+import { postSignedWebhook } from './webhook-http';
 
 export type WebhookSendOutcome = 'sent' | 'retrying' | 'failed' | 'skipped';
 
@@ -18,7 +20,7 @@ const INTERRUPTED = 'Interrupted while sending (the worker stopped); not resent,
  * MAX_CONSECUTIVE_FAILURES in a row the webhook is disabled, whatever else is queued for it is
  * dropped, and its owner (if it gave an email) is told once. Any success resets the count.
  */
-export async function sendWebhookDelivery(context: ServiceContext, options: { deliveryId: string; lastAttempt: boolean }): Promise<WebhookSendOutcome> {
+export async function sendWebhookDelivery(context: ServiceContext, options: { deliveryId: string; lastAttempt: boolean; http: OutboundHttp }): Promise<WebhookSendOutcome> {
   const now = () => context.clock.now();
   const [row] = await context.db
     .select({ delivery: webhookDelivery, subscriber: webhookSubscriber })
@@ -50,7 +52,7 @@ export async function sendWebhookDelivery(context: ServiceContext, options: { de
     .returning({ id: webhookDelivery.id });
   if (!claimed) return 'skipped';
 
-  const result = await postWebhook({ url: subscriber.url, body: delivery.body, secret: subscriber.signingSecret, policy: await targetPolicy(context), now: now() });
+  const result = await postSignedWebhook(options.http, { url: subscriber.url, body: delivery.body, secret: subscriber.signingSecret, policy: await targetPolicy(context), now: now() });
 
   if (result.ok) {
     await context.db.transaction(async (tx) => {

@@ -4,8 +4,11 @@ import { webhookSubscriber } from '../../db/schema/webhooks';
 import { newSecret } from '../../ids';
 import type { ServiceContext } from '../../services/kernel/context';
 import { getPageId, getPageSettings } from '../../services/settings/page-settings';
-import { currentPageStatus, documentationUrlOf, targetPolicy, unsubscribeUrlOf } from '../../services/webhooks/webhook-subscribers';
-import { postWebhook } from './webhook-http';
+import { currentPageStatus } from '../../services/components/visibility';
+import type { OutboundHttp } from '../../services/webhooks/outbound-http';
+import { documentationUrlOf, unsubscribeUrlOf } from '../../services/webhooks/webhook-subscribers';
+import { targetPolicy } from '../../services/webhooks/webhook-targets';
+import { postSignedWebhook } from './webhook-http';
 
 export type VerificationOutcome = 'activated' | 'failed' | 'skipped';
 
@@ -16,7 +19,7 @@ export type VerificationOutcome = 'activated' | 'failed' | 'skipped';
  * leaves the webhook pending with the reason, which its manage page shows, and its owner (if it
  * gave an email) is told. The job does not retry: the registrant asks again from that page.
  */
-export async function verifyWebhookSubscriber(context: ServiceContext, options: { subscriberId: string; publicUrl: string }): Promise<VerificationOutcome> {
+export async function verifyWebhookSubscriber(context: ServiceContext, options: { subscriberId: string; publicUrl: string; http: OutboundHttp }): Promise<VerificationOutcome> {
   const [row] = await context.db.select().from(webhookSubscriber).where(eq(webhookSubscriber.id, options.subscriberId));
   if (!row || row.state !== 'pending') return 'skipped';
   const [settings, pageId, status] = await Promise.all([getPageSettings(context), getPageId(context), currentPageStatus(context.db)]);
@@ -26,7 +29,7 @@ export async function verifyWebhookSubscriber(context: ServiceContext, options: 
     page: { id: pageId, status_indicator: status.indicator, status_description: status.description },
     verification: { challenge: newSecret() },
   });
-  const result = await postWebhook({ url: row.url, body, secret: row.signingSecret, policy: await targetPolicy(context), now });
+  const result = await postSignedWebhook(options.http, { url: row.url, body, secret: row.signingSecret, policy: await targetPolicy(context), now });
   const at = context.clock.now();
   const pending = and(eq(webhookSubscriber.id, row.id), eq(webhookSubscriber.state, 'pending'));
   if (result.ok) {

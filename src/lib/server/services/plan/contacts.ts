@@ -2,7 +2,7 @@ import { asc, eq, sql } from 'drizzle-orm';
 import { z } from 'zod';
 import { severities, type Severity } from '../../../domain/statuses';
 import type { Database } from '../../db';
-import { contact } from '../../db/schema';
+import { contact, type ContactRow } from '../../db/schema';
 import { newId } from '../../ids';
 import { recordAudit } from '../kernel/audit';
 
@@ -11,10 +11,9 @@ function forAudit<T extends { webhookUrl: string | null }>(row: T) {
   return { ...row, webhookUrl: row.webhookUrl ? '(set)' : null };
 }
 import type { Actor, ServiceContext } from '../kernel/context';
-import { notFound, success, type ServiceResult } from '../kernel/errors';
+import { invalid, notFound, success, type ServiceResult } from '../kernel/errors';
 import { parseInput, requiredText } from '../kernel/validation';
-
-export type ContactRow = typeof contact.$inferSelect;
+import { targetPolicy, vetWebhookUrl } from '../webhooks/webhook-targets';
 
 /** Hosts a plain-http webhook may point at: the machine itself (local relays, tests). */
 const LOOPBACK_HOSTS = new Set(['localhost', '127.0.0.1', '[::1]']);
@@ -61,6 +60,17 @@ export const contactInput = z.object({
 
 export type ContactInput = z.input<typeof contactInput>;
 
+/**
+ * Why a contact's webhook may not be saved: it points into Herald's own network (loopback,
+ * private and the like), which only the "allow private targets" setting permits, as for
+ * subscriber webhooks. A host that does not resolve now is let through; every send checks again.
+ */
+async function webhookRefusal(context: Pick<ServiceContext, 'db'>, webhookUrl: string | null): Promise<string | null> {
+  if (webhookUrl === null) return null;
+  const vetted = await vetWebhookUrl(webhookUrl, await targetPolicy(context));
+  return vetted.ok || vetted.refusal === 'unresolved' ? null : vetted.message;
+}
+
 /** Every contact, by name. */
 export async function listContacts(context: Pick<ServiceContext, 'db'>): Promise<ContactRow[]> {
   return context.db.select().from(contact).orderBy(asc(contact.name), asc(contact.createdAt));
@@ -83,6 +93,8 @@ export async function contactsForSeverity(db: Database, severity: Severity): Pro
 export async function createContact(context: ServiceContext, actor: Actor, input: ContactInput): Promise<ServiceResult<ContactRow>> {
   const parsed = parseInput(contactInput, input);
   if (!parsed.ok) return parsed;
+  const refusal = await webhookRefusal(context, parsed.value.webhookUrl);
+  if (refusal) return invalid({ webhookUrl: refusal });
   const now = context.clock.now();
   return context.db.transaction(async (tx) => {
     const [created] = await tx
@@ -97,6 +109,8 @@ export async function createContact(context: ServiceContext, actor: Actor, input
 export async function updateContact(context: ServiceContext, actor: Actor, id: string, input: ContactInput): Promise<ServiceResult<ContactRow>> {
   const parsed = parseInput(contactInput, input);
   if (!parsed.ok) return parsed;
+  const refusal = await webhookRefusal(context, parsed.value.webhookUrl);
+  if (refusal) return invalid({ webhookUrl: refusal });
   const now = context.clock.now();
   return context.db.transaction(async (tx) => {
     const [before] = await tx.select().from(contact).where(eq(contact.id, id)).for('update');

@@ -1,23 +1,22 @@
 import { createHmac } from 'node:crypto';
 import { encodeBase32LowerCaseNoPadding } from '@oslojs/encoding';
-import { asc, count, desc, eq, inArray, sql } from 'drizzle-orm';
+import { asc, count, desc, eq, inArray } from 'drizzle-orm';
 import { z } from 'zod';
-import { rollUpStatus, type PageStatus } from '../../../domain/rollup';
 import type { ComponentStatus } from '../../../domain/statuses';
 import { consumeRateLimit, type RateLimitRule } from '../../auth/rate-limit';
 import { hashSecret, parseToken, secretMatches } from '../../auth/tokens';
 import type { Database } from '../../db';
-import { rowsOf } from '../../db/client';
 import { component } from '../../db/schema';
-import { webhookDelivery, webhookEvent, webhookSubscriber, webhookSubscriberComponent } from '../../db/schema/webhooks';
+import { webhookDelivery, webhookEvent, webhookSubscriber, webhookSubscriberComponent, type WebhookEventRow, type WebhookSubscriberRow } from '../../db/schema/webhooks';
 import { newId, randomBytes } from '../../ids';
 import type { JobQueue } from '../../jobs/queue';
+import { currentPageStatus, isComponentPublic, publicComponentIds } from '../components/visibility';
 import { recordAudit } from '../kernel/audit';
 import type { Actor, ServiceContext } from '../kernel/context';
 import { invalid, notFound, success, type ServiceResult } from '../kernel/errors';
-import { getAllowPrivateWebhookTargets } from '../settings/page-settings';
+import { lockRow, updateOne, withLockedRow } from '../kernel/rows';
 import { idSchema, parseInput } from '../kernel/validation';
-import { parseWebhookUrl, vetWebhookUrl, type TargetPolicy } from './webhook-targets';
+import { parseWebhookUrl, targetPolicy, vetWebhookUrl } from './webhook-targets';
 
 /**
  * Webhook subscribers: registration from the public form, verification, the events webhooks
@@ -27,9 +26,6 @@ import { parseWebhookUrl, vetWebhookUrl, type TargetPolicy } from './webhook-tar
  * maintenance update, a component status change), with a `webhook-fan-out` job; the fan-out
  * writes one delivery per subscriber, each with its exact body and its own `webhook-send` job.
  */
-
-export type WebhookSubscriberRow = typeof webhookSubscriber.$inferSelect;
-export type WebhookEventRow = typeof webhookEvent.$inferSelect;
 
 /** Failed deliveries in a row (each after all its retries) that disable a webhook. */
 export const MAX_CONSECUTIVE_FAILURES = 10;
@@ -75,10 +71,6 @@ export async function findWebhookByToken(db: Database, token: string): Promise<W
   return row && secretMatches(parts.secret, row.unsubscribeSecretHash) ? row : null;
 }
 
-export async function targetPolicy(context: Pick<ServiceContext, 'db'>): Promise<TargetPolicy> {
-  return { allowPrivate: await getAllowPrivateWebhookTargets(context) };
-}
-
 // ---------------------------------------------------------------------------------------------
 // Registration
 
@@ -121,7 +113,7 @@ export async function registerWebhook(
   if (!parsed.ok) return parsed;
   const url = parseWebhookUrl(parsed.value.url);
   if (!url.ok) return invalid({ url: url.message });
-  const visible = await publicComponentIdSet(context.db);
+  const visible = await publicComponentIds(context.db);
   const componentIds = [...new Set(parsed.value.componentIds)];
   if (componentIds.some((id) => !visible.has(id))) return invalid({ componentIds: 'Choose components from the list.' });
 
@@ -139,7 +131,7 @@ export async function registerWebhook(
   const id = newId();
   const signingSecret = newSigningSecret();
   const created = await context.db.transaction(async (tx) => {
-    const [existing] = await tx.select().from(webhookSubscriber).where(eq(webhookSubscriber.url, url.url)).for('update');
+    const existing = await lockRow(tx, webhookSubscriber, eq(webhookSubscriber.url, url.url));
     if (existing?.state === 'active') return false;
     if (existing) await tx.delete(webhookSubscriber).where(eq(webhookSubscriber.id, existing.id));
     const [row] = await tx
@@ -213,31 +205,6 @@ export async function requestVerificationAgain(context: ServiceContext, token: s
 async function anyActiveWebhook(db: Database): Promise<boolean> {
   const [row] = await db.select({ id: webhookSubscriber.id }).from(webhookSubscriber).where(eq(webhookSubscriber.state, 'active')).limit(1);
   return row !== undefined;
-}
-
-const PUBLIC_COMPONENT = sql`c.archived_at is null and not c.hidden and (c.group_id is null or not g.hidden)`;
-
-/**
- * The page's rolled-up status now, as the public page shows it: over the visible components
- * (not archived, not hidden, not in a hidden group), leaving out those shown only when degraded
- * while they are operational (the same set as services/public-snapshot.ts).
- */
-export async function currentPageStatus(db: Database): Promise<PageStatus> {
-  const result = await db.execute(sql`
-    select c.status from component c left join component_group g on g.id = c.group_id
-    where ${PUBLIC_COMPONENT} and (not c.only_show_if_degraded or c.status <> 'operational')`);
-  return rollUpStatus(rowsOf(result).map((row) => row.status as ComponentStatus));
-}
-
-/** Ids of the components the public may see: not archived, not hidden, not in a hidden group (as public-incidents.ts). */
-export async function publicComponentIdSet(db: Database): Promise<Set<string>> {
-  const result = await db.execute(sql`select c.id from component c left join component_group g on g.id = c.group_id where ${PUBLIC_COMPONENT}`);
-  return new Set(rowsOf(result).map((row) => String(row.id)));
-}
-
-async function isComponentPublic(db: Database, componentId: string): Promise<boolean> {
-  const result = await db.execute(sql`select 1 as one from component c left join component_group g on g.id = c.group_id where c.id = ${componentId} and ${PUBLIC_COMPONENT}`);
-  return rowsOf(result).length > 0;
 }
 
 type EventValues = Omit<typeof webhookEvent.$inferInsert, 'id' | 'pageStatus' | 'createdAt'>;
@@ -352,17 +319,19 @@ export async function removeWebhookSubscriber(context: ServiceContext, actor: Ac
  */
 export async function reenableWebhookSubscriber(context: ServiceContext, actor: Actor, subscriberId: string): Promise<ServiceResult<WebhookSubscriberRow>> {
   const now = context.clock.now();
-  return context.db.transaction(async (tx) => {
-    const [row] = await tx.select().from(webhookSubscriber).where(eq(webhookSubscriber.id, subscriberId)).for('update');
-    if (!row) return notFound('That webhook does not exist.');
+  const where = eq(webhookSubscriber.id, subscriberId);
+  return withLockedRow(context.db, webhookSubscriber, where, 'That webhook does not exist.', async (tx, row) => {
     if (row.state === 'active') return invalid({ form: 'This webhook is already active.' }, 'This webhook is already active.');
-    const [updated] = await tx
-      .update(webhookSubscriber)
-      .set({ state: 'pending', consecutiveFailures: 0, disabledAt: null, disabledReason: null, ownerNotifiedAt: null, updatedAt: now })
-      .where(eq(webhookSubscriber.id, subscriberId))
-      .returning();
+    const updated = await updateOne(tx, webhookSubscriber, where, {
+      state: 'pending',
+      consecutiveFailures: 0,
+      disabledAt: null,
+      disabledReason: null,
+      ownerNotifiedAt: null,
+      updatedAt: now,
+    });
     await context.queue.send(tx, 'webhook-verify', { subscriberId });
     await recordAudit(tx, actor, now, { action: 'webhook.reenable', entityType: 'webhook_subscriber', entityId: subscriberId, before: { state: row.state }, after: { state: 'pending' } });
-    return success(updated!);
+    return success(updated);
   });
 }

@@ -1,11 +1,13 @@
 import { lookup as dnsLookup, type LookupAddress } from 'node:dns';
 import type { LookupFunction } from 'node:net';
 import { describeRange, forbiddenRangeOf, parseIpAddress } from '../../../domain/ip-ranges';
+import type { ServiceContext } from '../kernel/context';
+import { getAllowPrivateWebhookTargets } from '../settings/page-settings';
 
 /**
- * Herald's guard against server-side request forgery through webhooks: a subscriber's URL must
- * not make Herald POST into its own network. The host is resolved (every address) when the
- * webhook is registered and again before every request, and refused when any address is
+ * Herald's guard against server-side request forgery through webhooks: a subscriber's or a
+ * contact's URL must not make Herald POST into its own network. The host is resolved (every
+ * address) when the URL is saved and again before every request, and refused when any address is
  * loopback, private, link-local, unique-local, unspecified, multicast or reserved (IPv4-mapped
  * IPv6 forms included), unless an admin allows private targets in settings. The request then
  * connects through `guardedLookup`, which vets the addresses it hands to the socket itself, so
@@ -42,12 +44,26 @@ export function hostOf(url: URL): string {
   return url.hostname.startsWith('[') ? url.hostname.slice(1, -1) : url.hostname;
 }
 
+/** Why a target is refused: its host does not resolve (now), or it is an address webhooks may not reach. */
+export type TargetRefusal = 'unresolved' | 'forbidden';
+
 export class WebhookTargetError extends Error {
   override name = 'WebhookTargetError';
+  constructor(
+    message: string,
+    readonly refusal: TargetRefusal,
+  ) {
+    super(message);
+  }
 }
 
 export interface TargetPolicy {
   allowPrivate: boolean;
+}
+
+/** The policy an admin chose in settings: private and loopback targets are refused unless allowed. */
+export async function targetPolicy(context: Pick<ServiceContext, 'db'>): Promise<TargetPolicy> {
+  return { allowPrivate: await getAllowPrivateWebhookTargets(context) };
 }
 
 /** The reason an address is refused, or null when it may be reached. */
@@ -61,7 +77,7 @@ type Resolver = (host: string) => Promise<LookupAddress[]>;
 
 const systemResolver: Resolver = (host) =>
   new Promise((resolve, reject) => {
-    dnsLookup(host, { all: true, verbatim: true }, (error, addresses) => (error ? reject(error) : resolve(addresses)));
+    dnsLookup(host, { all: true, order: 'verbatim' }, (error, addresses) => (error ? reject(error) : resolve(addresses)));
   });
 
 /**
@@ -78,15 +94,19 @@ export async function vetHost(host: string, policy: TargetPolicy, resolver: Reso
       addresses = await resolver(host);
     } catch (error) {
       const code = (error as NodeJS.ErrnoException).code;
-      throw new WebhookTargetError(code === 'ENOTFOUND' || code === 'ENODATA' ? `The host ${host} does not resolve to an address.` : `The host ${host} could not be resolved (${code ?? 'DNS error'}).`);
+      throw new WebhookTargetError(
+        code === 'ENOTFOUND' || code === 'ENODATA' ? `The host ${host} does not resolve to an address.` : `The host ${host} could not be resolved (${code ?? 'DNS error'}).`,
+        'unresolved',
+      );
     }
   }
-  if (addresses.length === 0) throw new WebhookTargetError(`The host ${host} does not resolve to an address.`);
+  if (addresses.length === 0) throw new WebhookTargetError(`The host ${host} does not resolve to an address.`, 'unresolved');
   for (const item of addresses) {
     const refusal = refusalOf(item.address, policy);
     if (refusal) {
       throw new WebhookTargetError(
         literal ? `The address ${refusal}, is not one webhooks may reach.` : `The host ${host} resolves to ${refusal}, which webhooks may not reach.`,
+        'forbidden',
       );
     }
   }
@@ -94,18 +114,18 @@ export async function vetHost(host: string, policy: TargetPolicy, resolver: Reso
 }
 
 /** Checks a webhook URL's host; the message is meant for the person who gave the URL. */
-export async function vetWebhookUrl(url: string, policy: TargetPolicy, resolver?: Resolver): Promise<{ ok: true } | { ok: false; message: string }> {
+export async function vetWebhookUrl(url: string, policy: TargetPolicy, resolver?: Resolver): Promise<{ ok: true } | { ok: false; message: string; refusal: TargetRefusal }> {
   try {
     await vetHost(hostOf(new URL(url)), policy, resolver);
     return { ok: true };
   } catch (error) {
-    if (error instanceof WebhookTargetError) return { ok: false, message: error.message };
+    if (error instanceof WebhookTargetError) return { ok: false, message: error.message, refusal: error.refusal };
     throw error;
   }
 }
 
 /**
- * A `lookup` for node:https that resolves the host itself and hands the socket only vetted
+ * A `lookup` for node:http(s) that resolves the host itself and hands the socket only vetted
  * addresses. Node calls it for host names (not for IP literals, which vetHost checks before).
  */
 export function guardedLookup(policy: TargetPolicy, resolver: Resolver = systemResolver): LookupFunction {
@@ -113,15 +133,19 @@ export function guardedLookup(policy: TargetPolicy, resolver: Resolver = systemR
     vetHost(hostname, policy, resolver).then(
       (addresses) => {
         const wanted = options.family === 4 || options.family === 6 ? addresses.filter((item) => item.family === options.family) : addresses;
-        if (wanted.length === 0) {
+        const [first] = wanted;
+        if (!first) {
           callback(Object.assign(new Error(`The host ${hostname} has no IPv${options.family} address.`), { code: 'ENOTFOUND' }), '', 0);
         } else if (options.all) {
           (callback as unknown as (error: null, addresses: LookupAddress[]) => void)(null, wanted);
         } else {
-          callback(null, wanted[0]!.address, wanted[0]!.family);
+          callback(null, first.address, first.family);
         }
       },
-      (error: Error) => callback(Object.assign(error, { code: (error as NodeJS.ErrnoException).code ?? 'EWEBHOOKTARGET' }), '', 0),
+      (error: unknown) => {
+        const failure = error instanceof Error ? error : new Error(String(error));
+        callback(Object.assign(failure, { code: (failure as NodeJS.ErrnoException).code ?? 'EWEBHOOKTARGET' }), '', 0);
+      },
     );
   };
 }
