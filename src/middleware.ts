@@ -8,6 +8,7 @@ import { countUsers } from './lib/server/services/access/users';
 import { allowedOrigins, requestContext } from './lib/server/web';
 import { renderErrorPage } from './lib/server/error-page';
 import { announcePublicChange } from './lib/server/public-cache';
+import { takeNotice } from './lib/server/notice';
 
 const PROBE_PATHS = new Set(['/healthz', '/readyz']);
 /**
@@ -24,6 +25,8 @@ const KEY_AUTHENTICATED = /^\/api\/(admin\/v1|intake)(\/|$)/;
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 /** Pages a visitor may embed in a frame; everything staff use is never framed. */
 const STAFF_PATHS = /^\/(admin|login|logout|setup|set-password)(\/|$)/;
+/** Pages that show the one-time notice a form left: the staff area and a subscriber's own page. */
+const NOTICE_PATHS = /^\/(admin|login|logout|setup|set-password|subscription)(\/|$)/;
 
 export const onRequest = defineMiddleware(async (context, next) => {
   const started = performance.now();
@@ -34,6 +37,8 @@ export const onRequest = defineMiddleware(async (context, next) => {
   const { pathname } = context.url;
   const log = logger().child({ requestId });
 
+  // Set once the request has a service context (probes answer without one).
+  let serviceContext: App.Locals['context'] | undefined;
   let response: Response;
   try {
     response = await handle();
@@ -42,8 +47,8 @@ export const onRequest = defineMiddleware(async (context, next) => {
     response = renderErrorPage(500, requestId);
   }
   // Whatever a write changed, the next public read loads afresh, here and in every other process.
-  if (!SAFE_METHODS.has(context.request.method) && context.locals.context) {
-    await announcePublicChange(context.locals.context.db).catch((error: unknown) => log.warn({ err: error }, 'could not announce a public change'));
+  if (!SAFE_METHODS.has(context.request.method) && serviceContext) {
+    await announcePublicChange(serviceContext.db).catch((error: unknown) => log.warn({ err: error }, 'could not announce a public change'));
   }
 
   const headers = securityHeaders({ secure: settings.secure, framable: !STAFF_PATHS.test(pathname) });
@@ -60,9 +65,12 @@ export const onRequest = defineMiddleware(async (context, next) => {
     // Probes answer without a session or, for liveness, the database.
     if (PROBE_PATHS.has(pathname)) return next();
     context.locals.clientAddress = clientAddressOf(context.request, safeClientAddress(), settings.trustProxy);
-    context.locals.context = await requestContext();
+    serviceContext = await requestContext();
+    context.locals.context = serviceContext;
     context.locals.user = null;
     context.locals.sessionId = null;
+    context.locals.notice = null;
+    context.locals.publicUrl = settings.publicUrl;
 
     const csrfChecked = !SAFE_METHODS.has(context.request.method) && !ONE_CLICK_UNSUBSCRIBE.test(pathname) && !KEY_AUTHENTICATED.test(pathname);
     if (csrfChecked && !isSameOriginRequest(context.request, allowedOrigins(context.url))) {
@@ -90,6 +98,8 @@ export const onRequest = defineMiddleware(async (context, next) => {
       if ((await countUsers(context.locals.context)) === 0) return context.redirect('/setup', 303);
       return context.redirect(`/login?next=${encodeURIComponent(pathname + context.url.search)}`, 303);
     }
+    // Read here, not in the layouts, so that markup does no I/O: the page that shows it reads locals.
+    if (context.request.method === 'GET' && NOTICE_PATHS.test(pathname)) context.locals.notice = takeNotice(context.cookies);
     return next();
   }
 

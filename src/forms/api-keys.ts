@@ -3,7 +3,8 @@ import { roleLabels } from '../lib/domain/roles';
 import { createApiKey, createApiKeyInput, revokeApiKey, type ApiKeySummary } from '../lib/server/services/access/api-keys';
 import { invalid, success, type ServiceResult } from '../lib/server/services/kernel/errors';
 import { parseInput } from '../lib/server/services/kernel/validation';
-import { fieldText as text, type FormHandler } from './form';
+import { type FormHandler } from './form';
+import { fieldText as text } from './posted';
 
 export type ApiKeyState = 'Active' | 'Revoked' | 'Expired';
 

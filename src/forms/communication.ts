@@ -1,6 +1,7 @@
 import { holdCustomerEmail, reassignIncidentOwner, sendCustomerEmailNow } from '../lib/server/services/plan/communication-plan';
 import { updateCommunicationPolicy } from '../lib/server/services/plan/policy';
-import { fieldText as text, type FormHandler, type FormValues } from './form';
+import { type FormHandler } from './form';
+import { fieldText as text, type FormValues } from './posted';
 
 
 /** Ticked checkboxes of one name: nothing, one string, or an array of them. */

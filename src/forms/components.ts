@@ -1,4 +1,5 @@
 import { componentStatusLabels, type ComponentStatus } from '../lib/domain/statuses';
+import type { ComponentGroupRow, ComponentRow } from '../lib/server/db/schema';
 import {
   createComponent,
   createGroup,
@@ -9,10 +10,9 @@ import {
   setComponentStatus,
   updateComponent,
   updateGroup,
-  type ComponentRow,
-  type GroupRow,
 } from '../lib/server/services/components/catalog';
-import type { FormHandler, FormValues } from './form';
+import type { FormHandler } from './form';
+import type { FormValues } from './posted';
 
 const COMPONENTS_PAGE = '/admin/components';
 
@@ -76,7 +76,7 @@ export function postedGroupFields(values: FormValues): GroupFields {
   return { name: text(values, 'name'), description: text(values, 'description'), hidden: checked(values, 'hidden') };
 }
 
-export function savedGroupFields(row: GroupRow): GroupFields {
+export function savedGroupFields(row: ComponentGroupRow): GroupFields {
   return { name: row.name, description: row.description ?? '', hidden: row.hidden };
 }
 

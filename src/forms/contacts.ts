@@ -1,6 +1,8 @@
 import { severities, type Severity } from '../lib/domain/statuses';
-import { createContact, deleteContact, updateContact, type ContactRow } from '../lib/server/services/plan/contacts';
-import { fieldText as text, fieldTexts as texts, type FormHandler, type FormValues } from './form';
+import type { ContactRow } from '../lib/server/db/schema';
+import { createContact, deleteContact, updateContact } from '../lib/server/services/plan/contacts';
+import { type FormHandler } from './form';
+import { fieldText as text, fieldTexts as texts, type FormValues } from './posted';
 
 const CONTACTS_PAGE = '/admin/contacts';
 

@@ -1,37 +1,17 @@
 import type { AstroCookies } from 'astro';
+import type { FormFailure, FormValues } from './posted';
 import { hasRole, roleLabels, type Role } from '../lib/domain/roles';
-import { config } from '../lib/server/config';
+import { setNotice } from '../lib/server/notice';
 import { statusOfFailure } from '../lib/server/http';
 import type { ServiceContext } from '../lib/server/services/kernel/context';
 import type { ServiceResult } from '../lib/server/services/kernel/errors';
 import { labelOf, type StaffActor } from '../lib/server/services/access/users';
-
-/** What a form posted, as an object: repeated names become arrays, `a.0.b` names nest. */
-export type FormValues = Record<string, unknown>;
-
-/** A posted field as text; anything else (absent, repeated, nested) as blank. */
-export const fieldText = (value: unknown): string => (typeof value === 'string' ? value : '');
-
-/** A field posted once, several times or not at all (checkboxes sharing a name), as a list of its strings. */
-export const fieldTexts = (value: unknown): string[] => (Array.isArray(value) ? value : value === undefined ? [] : [value]).filter((item): item is string => typeof item === 'string');
-
-/** A checkbox posts `on` when ticked and nothing when not. */
-export const isTicked = (value: unknown): boolean => value === 'on';
 
 export interface FormRequest {
   request: Request;
   locals: App.Locals;
   cookies: AstroCookies;
   redirect(path: string, status?: 301 | 302 | 303 | 307 | 308): Response;
-}
-
-/** The outcome a page renders when a form did not succeed. */
-export interface FormFailure {
-  intent: string;
-  status: number;
-  message: string;
-  fieldErrors: Record<string, string>;
-  values: FormValues;
 }
 
 /**
@@ -54,7 +34,6 @@ export interface FormHandler<Shown = never> {
 
 type FormOutcome<Shown> = Response | FormFailure | ([Shown] extends [never] ? never : FormShown<Shown>) | null;
 
-const FLASH_COOKIE = 'herald_notice';
 const MAX_FORM_BYTES = 256 * 1024;
 
 /** Names that would reach Object.prototype if used as keys; a form field may not use them. */
@@ -78,15 +57,6 @@ export function formToObject(form: FormData): FormValues {
     }
   }
   return result;
-}
-
-/** Turns `{ "0": {...}, "1": {...} }` (from `name="items.0.field"`) into an array, in index order. */
-export function indexedList(value: unknown): unknown[] {
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) return [];
-  return Object.entries(value)
-    .filter(([key]) => /^\d+$/.test(key))
-    .sort(([a], [b]) => Number(a) - Number(b))
-    .map(([, item]) => item);
 }
 
 /** The posted form as an object; null when it is too large or not a form. */
@@ -134,20 +104,3 @@ export async function handleForm<Shown = never>(astro: FormRequest, handlers: Re
   return astro.redirect(result.value.location, 303);
 }
 
-export function setNotice(cookies: AstroCookies, notice: string): void {
-  cookies.set(FLASH_COOKIE, notice.slice(0, 300), { path: '/', httpOnly: true, sameSite: 'lax', secure: config().secure, maxAge: 60 });
-}
-
-/** The one-time message left by the previous form, removed once read. */
-export function takeNotice(cookies: AstroCookies): string | null {
-  const notice = cookies.get(FLASH_COOKIE)?.value ?? null;
-  if (notice !== null) cookies.delete(FLASH_COOKIE, { path: '/' });
-  return notice;
-}
-
-/** A field's value as posted, for re-filling a form after a failure. */
-export function postedValue(failure: FormFailure | null, intent: string, name: string): string | undefined {
-  if (!failure || failure.intent !== intent) return undefined;
-  const value = name.split('.').reduce<unknown>((node, key) => (typeof node === 'object' && node !== null ? (node as Record<string, unknown>)[key] : undefined), failure.values);
-  return typeof value === 'string' ? value : undefined;
-}

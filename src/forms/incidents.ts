@@ -2,24 +2,13 @@ import { classifySeverity, severitySignalIds, type SeveritySignalId, type Severi
 import { componentStatuses, type ComponentStatus, type IncidentUpdateStatus, type Severity } from '../lib/domain/statuses';
 import type { ServiceResult } from '../lib/server/services/kernel/errors';
 import { correctIncidentUpdate, declareIncident, postIncidentUpdate, updateIncidentDetails } from '../lib/server/services/incidents/incident-commands';
-import { fieldText as text, fieldTexts as textList, isTicked as notifyChecked, indexedList, type FormFailure, type FormHandler } from './form';
+import { type FormHandler } from './form';
+import { fieldText as text, fieldTexts as textList, isTicked as notifyChecked, componentRows, type ComponentRow, type FormFailure } from './posted';
 
-/** One component row of a form: `components.<row>.componentId` and `components.<row>.status`. */
-interface ComponentRow {
-  row: number;
-  componentId: string;
-  status: string;
-}
 
 type DeclareInput = Parameters<typeof declareIncident>[2];
 
 
-function componentRows(value: unknown): ComponentRow[] {
-  return indexedList(value).map((item, row) => {
-    const fields = typeof item === 'object' && item !== null ? (item as Record<string, unknown>) : {};
-    return { row, componentId: text(fields.componentId).trim(), status: text(fields.status) };
-  });
-}
 
 /** The rows sent to the service. Posted strings are cast to the input's types: the service validates them. */
 function changesOf(rows: ComponentRow[]) {
@@ -179,30 +168,3 @@ export function incidentDetailsForm(incidentId: string): FormHandler {
   };
 }
 
-export interface PostedComponentChoice {
-  status: string;
-  error: string | undefined;
-}
-
-/**
- * What a failed form posted for each component (keyed by component id), to re-fill its rows,
- * and the component messages that belong to no row on the page (a component that no longer
- * exists, or one listed twice).
- */
-export function postedComponentChoices(
-  failure: FormFailure | null,
-  intent: string,
-  shownComponentIds: readonly string[],
-): { choices: Map<string, PostedComponentChoice>; otherErrors: string[] } {
-  const choices = new Map<string, PostedComponentChoice>();
-  const otherErrors: string[] = [];
-  if (!failure || failure.intent !== intent) return { choices, otherErrors };
-  const errors = failure.fieldErrors;
-  if (errors.components) otherErrors.push(errors.components);
-  for (const { row, componentId, status } of componentRows(failure.values.components)) {
-    const error = errors[`components.${row}.componentId`] ?? errors[`components.${row}.status`];
-    if (shownComponentIds.includes(componentId)) choices.set(componentId, { status, error });
-    else if (error) otherErrors.push(error);
-  }
-  return { choices, otherErrors };
-}

@@ -1,6 +1,7 @@
 import { postmortemDraftInput, publishPostmortem, savePostmortemDraft } from '../lib/server/services/plan/postmortem';
 import { parseInput } from '../lib/server/services/kernel/validation';
-import { fieldText as text, isTicked as notifyChecked, type FormHandler } from './form';
+import { type FormHandler } from './form';
+import { fieldText as text, isTicked as notifyChecked } from './posted';
 
 
 

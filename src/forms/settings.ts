@@ -1,14 +1,15 @@
 import { setAllowPrivateWebhookTargets, updatePageSettings } from '../lib/server/services/settings/page-settings';
-import { isTicked, type FormHandler } from './form';
+import { type FormHandler } from './form';
+import { fieldText as text, isTicked } from './posted';
 
 export const updatePageSettingsForm: FormHandler = {
   role: 'admin',
   async run({ values, actor, context }) {
     const result = await updatePageSettings(context, actor, {
-      name: String(values.name ?? ''),
-      description: String(values.description ?? ''),
-      timeZone: String(values.timeZone ?? ''),
-      upcomingMaintenanceDays: String(values.upcomingMaintenanceDays ?? ''),
+      name: text(values.name),
+      description: text(values.description),
+      timeZone: text(values.timeZone),
+      upcomingMaintenanceDays: text(values.upcomingMaintenanceDays),
     });
     return result.ok ? { ok: true, value: { location: '/admin/settings', notice: 'Settings saved.' } } : result;
   },

@@ -4,7 +4,9 @@ import { invalid } from '../lib/server/services/kernel/errors';
 import { importSubscribersCsv, MAX_IMPORT_BYTES, type ImportReport } from '../lib/server/services/subscribers/subscriber-csv';
 import { addSubscriberByAdmin, removeSubscriber } from '../lib/server/services/subscribers/subscribers';
 import { labelOf, type StaffActor } from '../lib/server/services/access/users';
-import { fieldText as text, fieldTexts as texts, handleForm, setNotice, type FormFailure, type FormHandler, type FormRequest, type FormShown, type FormValues } from './form';
+import { handleForm, type FormHandler, type FormRequest, type FormShown } from './form';
+import { setNotice } from '../lib/server/notice';
+import { fieldText as text, fieldTexts as texts, type FormFailure, type FormValues } from './posted';
 
 const SUBSCRIBERS_PAGE = '/admin/subscribers';
 /** The list's query parameters, kept when a row's form sends the admin back to the list. */

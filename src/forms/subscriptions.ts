@@ -3,7 +3,9 @@ import type { ServiceContext } from '../lib/server/services/kernel/context';
 import type { ServiceFailure } from '../lib/server/services/kernel/errors';
 import { checkSubscriberToken } from '../lib/server/services/subscribers/subscriber-tokens';
 import { confirmSubscription, requestSubscription, unsubscribe, updateSubscriptionComponents, type TokenFailure } from '../lib/server/services/subscribers/subscribers';
-import { readForm, setNotice, type FormFailure, type FormRequest, type FormValues } from './form';
+import { readForm, type FormRequest } from './form';
+import { setNotice } from '../lib/server/notice';
+import { type FormFailure, type FormValues } from './posted';
 
 const UNREADABLE_FORM = 'The form could not be read. Please send it again.';
 const COMPONENT_CHOICE_ERROR = 'Choose components from the list.';

@@ -1,7 +1,8 @@
 import { roleLabels, type Role } from '../lib/domain/roles';
 import { config } from '../lib/server/config';
 import { addUser, changeUserRole, issuePasswordLink, labelOf, setUserDisabled } from '../lib/server/services/access/users';
-import { fieldText as text, type FormHandler } from './form';
+import { type FormHandler } from './form';
+import { fieldText as text } from './posted';
 
 /** A posted role as the service's input type; the service's schema rejects anything else. */
 const postedRole = (value: unknown): Role => text(value) as Role;

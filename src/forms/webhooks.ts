@@ -1,5 +1,6 @@
 import { statusOfFailure } from '../lib/server/http';
 import type { ServiceContext } from '../lib/server/services/kernel/context';
+import type { WebhookSubscriberRow } from '../lib/server/db/schema';
 import {
   findWebhookByToken,
   reenableWebhookSubscriber,
@@ -7,9 +8,9 @@ import {
   removeWebhookSubscriber,
   removeWebhookWithToken,
   requestVerificationAgain,
-  type WebhookSubscriberRow,
 } from '../lib/server/services/webhooks/webhook-subscribers';
-import { fieldText, fieldTexts, readForm, type FormFailure, type FormHandler, type FormRequest, type FormValues } from './form';
+import { readForm, type FormHandler, type FormRequest } from './form';
+import { fieldText, fieldTexts, type FormFailure, type FormValues } from './posted';
 
 const UNREADABLE_FORM = 'The form could not be read. Please send it again.';
 

@@ -1,14 +1,9 @@
 import type { APIRoute } from 'astro';
-import { sql } from 'drizzle-orm';
-import { database } from '../lib/server/db';
+import { isDatabaseReady } from '../lib/server/health';
 
 /** Readiness: the database answers a query. */
 export const GET: APIRoute = async () => {
   const headers = { 'Content-Type': 'application/json; charset=utf-8', 'Cache-Control': 'no-store' };
-  try {
-    await (await database()).execute(sql`select 1`);
-    return new Response(JSON.stringify({ status: 'ok', database: 'ok' }), { headers });
-  } catch {
-    return new Response(JSON.stringify({ status: 'unavailable', database: 'unreachable' }), { status: 503, headers });
-  }
+  if (await isDatabaseReady()) return new Response(JSON.stringify({ status: 'ok', database: 'ok' }), { headers });
+  return new Response(JSON.stringify({ status: 'unavailable', database: 'unreachable' }), { status: 503, headers });
 };

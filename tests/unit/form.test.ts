@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { safeNextPath } from '../../src/forms/auth';
-import { formToObject, indexedList, postedValue, type FormFailure } from '../../src/forms/form';
+import { formToObject } from '../../src/forms/form';
+import { indexedList, postedValue, type FormFailure } from '../../src/forms/posted';
 
 function form(entries: [string, string | Blob][]): FormData {
   const data = new FormData();

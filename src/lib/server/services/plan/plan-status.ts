@@ -2,26 +2,12 @@ import { and, asc, count, eq, inArray, max, min } from 'drizzle-orm';
 import { customerEmailDueAt, nextUpdateDueAt, owesPostmortem, postmortemDueAt, type CommunicationPolicy } from '../../../domain/communication-policy';
 import { severitySignals } from '../../../domain/severity-classifier';
 import { isIncidentOpen, unresolvedIncidentStatuses, type Severity } from '../../../domain/statuses';
-import { incident, incidentUpdate, notification, teamAlert, user } from '../../db/schema';
+import { incident, incidentUpdate, notification, teamAlert, user, type IncidentRow } from '../../db/schema';
 import { getCommunicationPolicy } from './policy';
 import { contactsForSeverity } from './contacts';
 import type { ServiceContext } from '../kernel/context';
+import type { PlanStepState } from '../../../domain/plan-steps';
 
-/**
- * Where one step of the communication plan stands, in words the checklist prints next to an
- * icon: done, still to come, late, deliberately not done, held back by staff, not owed, or failed.
- */
-export type PlanStepState = 'done' | 'pending' | 'overdue' | 'skipped' | 'held' | 'not_required' | 'failed';
-
-export const planStepStateLabels: Record<PlanStepState, string> = {
-  done: 'Done',
-  pending: 'Pending',
-  overdue: 'Overdue',
-  skipped: 'Skipped',
-  held: 'Held',
-  not_required: 'Not required',
-  failed: 'Failed',
-};
 
 export interface SeverityStep {
   state: PlanStepState;
@@ -235,7 +221,7 @@ export async function getPlanStatus(context: ServiceContext, incidentId: string,
   };
 }
 
-function customerEmailStep(row: typeof incident.$inferSelect, policy: CommunicationPolicy, now: Date, recipients: number | null): CustomerEmailStep {
+function customerEmailStep(row: IncidentRow, policy: CommunicationPolicy, now: Date, recipients: number | null): CustomerEmailStep {
   const note = row.customerEmailNote;
   switch (row.customerEmailState) {
     case 'scheduled': {
