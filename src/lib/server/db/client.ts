@@ -13,7 +13,7 @@ export type Database = PgDatabase<PgQueryResultHKT, typeof schema>;
 
 /** Raw SQL access in the shape pg-boss expects (its `db` option). */
 export interface SqlExecutor {
-  executeSql(text: string, values?: unknown[]): Promise<{ rows: any[] }>;
+  executeSql(text: string, values?: unknown[]): Promise<{ rows: Record<string, unknown>[] }>;
 }
 
 export interface DatabaseHandle {
@@ -36,11 +36,11 @@ export function openPglite(dataDir?: string): DatabaseHandle {
   const client = dataDir ? new PGlite(path.join(dataDir, 'pglite')) : new PGlite();
   const db = drizzlePglite({ client, schema, casing: 'snake_case' });
   return {
-    db: db as unknown as Database,
+    db,
     executor: {
       async executeSql(text, values) {
         // PGlite's `query` takes one statement; pg-boss's schema scripts (sent without values) hold many.
-        if (values && values.length > 0) return { rows: (await client.query(text, values)).rows };
+        if (values && values.length > 0) return { rows: (await client.query<Record<string, unknown>>(text, values)).rows };
         try {
           const results = await client.exec(text);
           return { rows: results.at(-1)?.rows ?? [] };
@@ -76,7 +76,7 @@ export function openPostgres(url: string, options: { max?: number } = {}): Datab
   const client = postgres(url, { max: options.max ?? 10, onnotice: () => {} });
   const db = drizzlePostgres({ client, schema, casing: 'snake_case' });
   return {
-    db: db as unknown as Database,
+    db,
     executor: {
       async executeSql(text, values) {
         // pg-boss is written for node-postgres, which sends a plain object as JSON (updateQueue's options).
@@ -146,5 +146,6 @@ export async function closeProcessDatabase(): Promise<void> {
 
 /** `db.execute` answers with an array (postgres.js) or `{ rows }` (PGlite). */
 export function rowsOf(result: unknown): Record<string, unknown>[] {
-  return Array.isArray(result) ? result : ((result as { rows?: Record<string, unknown>[] }).rows ?? []);
+  if (Array.isArray(result)) return result as Record<string, unknown>[];
+  return (result as { rows?: Record<string, unknown>[] }).rows ?? [];
 }

@@ -1,7 +1,7 @@
 import { sql, type SQL } from 'drizzle-orm';
 import { PgBoss } from 'pg-boss';
 import type { Database, DatabaseHandle } from '../db';
-import type { SqlExecutor } from '../db/client';
+import { rowsOf, type SqlExecutor } from '../db/client';
 import type { teamAlertKinds } from '../db/schema';
 
 export type TeamAlertKind = (typeof teamAlertKinds)[number];
@@ -106,8 +106,7 @@ export function drizzleExecutor(db: Database): SqlExecutor {
       pieces.forEach((piece, index) => {
         chunks.push(index % 2 === 0 ? sql.raw(piece) : sql`${values[Number(piece) - 1]}`);
       });
-      const result = (await db.execute(sql.join(chunks))) as unknown;
-      return { rows: Array.isArray(result) ? result : ((result as { rows: unknown[] }).rows ?? []) };
+      return { rows: rowsOf(await db.execute(sql.join(chunks))) };
     },
   };
 }
@@ -153,7 +152,7 @@ export async function startJobQueue(handle: DatabaseHandle, settings: QueueSetti
   await boss.start();
   const queue: JobQueue = {
     async send(db, name, data, sendOptions = {}) {
-      const keyOf = onePerKey[name] as ((value: typeof data) => string) | undefined;
+      const keyOf: ((value: typeof data) => string) | undefined = onePerKey[name];
       await boss.send(name, data, {
         db: drizzleExecutor(db),
         ...(sendOptions.startAfter ? { startAfter: sendOptions.startAfter } : {}),

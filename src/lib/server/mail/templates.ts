@@ -93,7 +93,7 @@ export function incidentUpdateMail(content: IncidentMailContent): RenderedMail {
   const subject = `[${content.pageName}] ${content.incidentTitle}: ${statusLabel}`;
   const componentLines = content.components.map((item) => `${item.name}: ${componentStatusLabels[item.status]}`);
   const text = [
-    `${content.incidentTitle}`,
+    content.incidentTitle,
     `${statusLabel} · ${formatUtc(content.postedAt)} · Impact: ${impactLabels[content.impact]}`,
     '',
     content.body,

@@ -11,6 +11,7 @@ export * from './components';
 export * from './incidents';
 export * from './plan';
 export * from './maintenance';
+export * from './status-history';
 export * from './subscribers';
 export * from './webhooks';
 export * from './automation';

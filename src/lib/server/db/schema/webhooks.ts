@@ -3,7 +3,8 @@ import { bigint, index, integer, jsonb, pgEnum, pgTable, primaryKey, text, uniqu
 import type { ComponentStatus } from '../../../domain/statuses';
 import type { PageStatus } from '../../../domain/rollup';
 import { bytea, timestamptz } from './columns';
-import { component, componentStatusInterval } from './components';
+import { component } from './components';
+import { componentStatusInterval } from './status-history';
 import { deliveryStateEnum } from './enums';
 import { incident, incidentUpdate } from './incidents';
 import { maintenance, maintenanceUpdate } from './maintenance';

@@ -17,7 +17,8 @@ export async function lockRow<TTable extends PgTable>(
   where: SQL | undefined,
 ): Promise<InferSelectModel<TTable> | undefined> {
   // drizzle's builder types cannot follow a generic table; the row is the table's select model.
-  const rows = (await tx.select().from(table as PgTable).where(where).for('update')) as InferSelectModel<TTable>[];
+  const source: PgTable = table;
+  const rows = (await tx.select().from(source).where(where).for('update')) as InferSelectModel<TTable>[];
   return rows[0];
 }
 

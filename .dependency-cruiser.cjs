@@ -1,0 +1,85 @@
+// The direction of imports in Herald (ARCHITECTURE.md, "Layers"): pages and forms call services,
+// services use the domain, markup shows what pages hand it. `npm run lint:deps` checks it.
+/** @type {import('dependency-cruiser').IConfiguration} */
+module.exports = {
+  forbidden: [
+    {
+      name: 'no-cycles',
+      comment: 'No module may reach itself, not even through type-only imports.',
+      severity: 'error',
+      from: {},
+      to: { circular: true },
+    },
+    {
+      name: 'domain-is-pure',
+      comment: 'lib/domain imports nothing of ours outside itself, and no I/O library.',
+      severity: 'error',
+      from: { path: '^src/lib/domain/' },
+      to: { pathNot: ['^src/lib/domain/', '^node_modules/(zod|markdown-it)/', '^node_modules/@types/'], dependencyTypesNot: ['type-only'] },
+    },
+    {
+      name: 'domain-types-are-pure',
+      comment: 'Not even types from the server, the forms or the pages.',
+      severity: 'error',
+      from: { path: '^src/lib/domain/' },
+      to: { path: '^src/(lib/server|forms|pages|components|layouts)/' },
+    },
+    {
+      name: 'markup-imports-no-server-values',
+      comment: 'Components and layouts show what pages pass them: types from the server are fine, values are not.',
+      severity: 'error',
+      from: { path: '^src/(components|layouts)/' },
+      to: { path: '^src/lib/server/', dependencyTypesNot: ['type-only'] },
+    },
+    {
+      name: 'markup-imports-only-pure-form-helpers',
+      comment: 'Of src/forms, markup may use the pure readers in forms/posted.ts only.',
+      severity: 'error',
+      from: { path: '^src/(components|layouts)/' },
+      to: { path: '^src/forms/', pathNot: '^src/forms/posted\\.ts$', dependencyTypesNot: ['type-only'] },
+    },
+    {
+      name: 'posted-form-helpers-are-pure',
+      comment: 'forms/posted.ts is what markup may import, so it imports nothing but the domain.',
+      severity: 'error',
+      from: { path: '^src/forms/posted\\.ts$' },
+      to: { pathNot: '^src/lib/domain/' },
+    },
+    {
+      name: 'pages-never-touch-tables',
+      comment: 'Pages and API routes call services; only lib/server reads and writes tables.',
+      severity: 'error',
+      from: { path: '^src/pages/' },
+      to: { path: '^src/lib/server/db/schema' },
+    },
+    {
+      name: 'web-layer-takes-only-row-types',
+      comment: 'Forms and markup may name a row type (it sits with its table), never a table.',
+      severity: 'error',
+      from: { path: '^src/(forms|components|layouts)/' },
+      to: { path: '^src/lib/server/db/schema', dependencyTypesNot: ['type-only'] },
+    },
+    {
+      name: 'server-never-imports-the-web-layer',
+      comment: 'lib/server is used by the CLI, the worker and tests: it never reaches into pages, forms or markup.',
+      severity: 'error',
+      from: { path: '^src/lib/server/' },
+      to: { path: '^src/(pages|forms|components|layouts|middleware)' },
+    },
+    {
+      name: 'server-has-no-astro-modules',
+      comment: 'astro:* modules exist only inside Astro; lib/server must run in plain Node.',
+      severity: 'error',
+      from: { path: '^src/lib/server/' },
+      to: { path: '^astro:' },
+    },
+  ],
+  options: {
+    doNotFollow: { path: 'node_modules' },
+    exclude: { path: '^(dist|\\.astro|node_modules)/' },
+    tsPreCompilationDeps: true,
+    tsConfig: { fileName: 'tsconfig.json' },
+    extraExtensionsToScan: ['.astro'],
+    enhancedResolveOptions: { extensions: ['.ts', '.js', '.mjs', '.astro', '.json'] },
+  },
+};
