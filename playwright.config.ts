@@ -27,7 +27,7 @@ export default defineConfig({
   outputDir: 'test-results',
   fullyParallel: false,
   workers: 1,
-  // No retries: the main journey is serial against one fresh install, so a retry could not start over.
+  // No retries: the first-run tests (journey.spec.ts) need a fresh install, which a retry could not have.
   retries: 0,
   forbidOnly: !!process.env.CI,
   reporter: 'list',

@@ -1,4 +1,4 @@
-import { expect, test, type BrowserContext, type Page } from '@playwright/test';
+import { expect, test, type APIRequestContext, type Browser } from '@playwright/test';
 import {
   OWNER,
   addComponent,
@@ -9,48 +9,41 @@ import {
   expandGroup,
   monthLabel,
   publicComponent,
+  signInOwner,
+  unique,
 } from './support/herald';
+import { seed } from './support/seed';
 
 /**
- * The main journey, on the fresh install this run's server starts with: first-run setup, the
- * components, then one incident from declaration through an update to resolution, seen from the
- * admin and from the public pages. The steps share one signed-in browser context, in order.
+ * The main journey: first-run setup, the components, then one incident from declaration through
+ * an update to resolution, seen from the admin and from the public pages.
  *
- * This file must be the first to touch accounts (files run alphabetically: only health.spec.ts
- * comes before it, and it creates nothing). The other files create what they need under unique
- * names, so "API", "Website" and "Platform" are this journey's own.
+ * The first two tests are about the fresh install this run's server starts with, and need it:
+ * no account may exist yet. That cannot be made independent: all files share one server and one
+ * database, there is no way to go back to "no accounts", and any other test (here or in another
+ * file) creates the owner when it signs in (support/herald.ts, ensureOwner). So they come first
+ * in this file, and this file must be the first to touch accounts (files run alphabetically: only
+ * embed.spec.ts and health.spec.ts come before it, and they create nothing). Each of the two goes
+ * to its own page and either passes alone on a fresh server; the check one must run before the
+ * setup one when both run.
+ *
+ * Every later test signs in as the owner (made by setup, or by ensureOwner when run alone) and
+ * creates what it needs itself, under unique names: its group and components, and its incident
+ * at the stage it starts from (through the management API, support/seed.ts, unless that step is
+ * what the test is about). Any of them runs alone or in any order; incidents are resolved after
+ * each test, so the next one sees an operational page.
  */
-test.describe.serial('main journey', () => {
-  let context: BrowserContext;
-  let page: Page;
-  let incidentId = '';
-  let declaredAround: Date;
-
-  const incident = {
-    title: 'API requests failing',
-    message: 'We are investigating errors on API requests.',
-    update: 'A fix is deployed; we are watching error rates.',
-  };
-
-  test.beforeAll(async ({ browser }) => {
-    context = await browser.newContext();
-    await disableHttpCache(context);
-    page = await context.newPage();
-  });
-
-  test.afterAll(async () => {
-    await context.close();
-  });
-
-  test('a signed-out visit to /admin on a fresh install lands on /setup', async () => {
+test.describe('first run, on the fresh install', () => {
+  test('a signed-out visit to /admin on a fresh install lands on /setup', async ({ page }) => {
     await page.goto('/admin');
-    // Fails (landing on /login) when an owner already exists, e.g. on a retry of this group.
+    // Fails (landing on /login) when an owner already exists: the setup test or another file ran first.
     await expect(page, 'the journey needs the fresh install: no account may exist yet').toHaveURL(/\/setup$/);
     await expect(page.getByRole('heading', { name: 'Set up Herald' })).toBeVisible();
     await expect(page.getByRole('button', { name: 'Create owner account' })).toBeVisible();
   });
 
-  test('setup creates the owner and lands in the admin', async () => {
+  test('setup creates the owner and lands in the admin', async ({ page }) => {
+    await page.goto('/setup');
     await page.getByLabel('Your name').fill(OWNER.name);
     await page.getByLabel('Email').fill(OWNER.email);
     await page.getByLabel('Password', { exact: true }).fill(OWNER.password);
@@ -63,87 +56,135 @@ test.describe.serial('main journey', () => {
     await expect(page.getByRole('banner')).toContainText(`${OWNER.name} (Owner)`);
     await expect(page.getByRole('button', { name: 'Sign out' })).toBeVisible();
   });
+});
 
-  test('the owner creates the group Platform and the components API (in Platform) and Website', async () => {
-    await addGroup(page, 'Platform');
-    await addComponent(page, 'API', 'Platform');
-    await addComponent(page, 'Website');
+test.describe('main journey', () => {
+  const message = 'We are investigating errors on API requests.';
+  const update = 'A fix is deployed; we are watching error rates.';
 
-    const platform = page.getByRole('region', { name: 'Group: Platform' });
-    await expect(platform.getByRole('link', { name: 'Edit API', exact: true })).toBeVisible();
-    await expect(platform.getByRole('link', { name: 'Edit Website', exact: true })).toHaveCount(0);
-    const ungrouped = page.getByRole('region', { name: 'Ungrouped components' });
-    await expect(ungrouped.getByRole('link', { name: 'Edit Website', exact: true })).toBeVisible();
+  /** Incidents the running test made, resolved (quietly) after it. */
+  const opened: string[] = [];
+
+  test.beforeEach(async ({ context }) => {
+    await disableHttpCache(context);
+    await signInOwner(context);
   });
 
-  test('the public page lists the components as Operational', async () => {
+  test.afterEach(async ({ browser, request }) => {
+    if (opened.length === 0) return;
+    const client = await seed(browser, request);
+    for (const id of opened.splice(0)) await client.resolveIfOpen(id);
+  });
+
+  /** The journey's group "Platform", its component "API" and the ungrouped "Website", and the incident's title: none used before. */
+  function newNames() {
+    return { group: unique('Platform'), api: unique('API'), website: unique('Website'), title: unique('API requests failing') };
+  }
+
+  /**
+   * The journey up to `stage`, made through the management API: the group with API in it and
+   * Website; then the High incident on API (major outage), its Monitoring update, its resolution.
+   */
+  async function journeyAt(browser: Browser, request: APIRequestContext, stage: 'components' | 'declared' | 'monitoring' | 'resolved') {
+    const names = newNames();
+    const client = await seed(browser, request);
+    const groupId = await client.group(names.group);
+    const apiId = await client.component(names.api, groupId);
+    await client.component(names.website);
+    if (stage === 'components') return { ...names, incidentId: '' };
+    const incidentId = await client.incident({ title: names.title, message, severity: 'high', components: [{ componentId: apiId, status: 'major_outage' }] });
+    opened.push(incidentId);
+    if (stage === 'monitoring' || stage === 'resolved') await client.update(incidentId, { status: 'monitoring', message: update });
+    if (stage === 'resolved') await client.resolve(incidentId, 'This incident has been resolved.');
+    return { ...names, incidentId };
+  }
+
+  test('the owner creates the group Platform and the components API (in Platform) and Website', async ({ page }) => {
+    const { group, api, website } = newNames();
+    await addGroup(page, group);
+    await addComponent(page, api, group);
+    await addComponent(page, website);
+
+    const platform = page.getByRole('region', { name: `Group: ${group}` });
+    await expect(platform.getByRole('link', { name: `Edit ${api}`, exact: true })).toBeVisible();
+    await expect(platform.getByRole('link', { name: `Edit ${website}`, exact: true })).toHaveCount(0);
+    const ungrouped = page.getByRole('region', { name: 'Ungrouped components' });
+    await expect(ungrouped.getByRole('link', { name: `Edit ${website}`, exact: true })).toBeVisible();
+  });
+
+  test('the public page lists the components as Operational', async ({ browser, request, page }) => {
+    const { group, api, website } = await journeyAt(browser, request, 'components');
     await page.goto('/');
     await expect(banner(page, 'All Systems Operational')).toBeVisible();
-    await expect(publicComponent(page, 'Website')).toContainText('Operational');
-    await expandGroup(page, 'Platform', 'API');
-    await expect(publicComponent(page, 'API')).toContainText('Operational');
+    await expect(publicComponent(page, website)).toContainText('Operational');
+    await expandGroup(page, group, api);
+    await expect(publicComponent(page, api)).toContainText('Operational');
     await expect(page.getByRole('heading', { name: 'Open incidents' })).toHaveCount(0);
   });
 
-  test('declaring an incident shows it on its admin page', async () => {
-    declaredAround = new Date();
-    incidentId = await declareIncident(page, {
-      title: incident.title,
+  test('declaring an incident shows it on its admin page', async ({ browser, request, page }) => {
+    const { api, title } = await journeyAt(browser, request, 'components');
+    const incidentId = await declareIncident(page, {
+      title,
       severity: 'High',
-      message: incident.message,
-      components: { API: 'Major outage' },
+      message,
+      components: { [api]: 'Major outage' },
     });
+    opened.push(incidentId);
 
     const facts = page.getByRole('main');
     await expect(facts.getByRole('definition').filter({ hasText: /^Investigating$/ })).toBeVisible();
     await expect(facts.getByRole('definition').filter({ hasText: /^High$/ })).toBeVisible();
     const affected = page.getByRole('region', { name: 'Affected components' });
-    await expect(affected).toContainText('API');
+    await expect(affected).toContainText(api);
     await expect(affected).toContainText('Major outage');
     const timeline = page.getByRole('region', { name: 'Timeline' });
     await expect(timeline.getByRole('heading', { level: 3 })).toHaveText(['Investigating']);
-    await expect(timeline.getByRole('paragraph').filter({ hasText: incident.message })).toBeVisible();
+    await expect(timeline.getByRole('paragraph').filter({ hasText: message })).toBeVisible();
 
     await page.getByRole('link', { name: 'Incidents', exact: true }).click();
-    await expect(page.getByRole('link', { name: incident.title })).toBeVisible();
+    await expect(page.getByRole('link', { name: title })).toBeVisible();
   });
 
-  test('the public page shows the outage banner, the open incident and API as Major outage', async () => {
+  test('the public page shows the outage banner, the open incident and API as Major outage', async ({ browser, request, page }) => {
+    const { api, website, title } = await journeyAt(browser, request, 'declared');
     await page.goto('/');
     // API is in a major outage and Website operational: "any major outage" → Partial System Outage.
     await expect(banner(page, 'Partial System Outage')).toBeVisible();
 
     const open = page.getByRole('region', { name: 'Open incidents' });
-    await expect(open.getByRole('link', { name: incident.title })).toBeVisible();
+    await expect(open.getByRole('link', { name: title })).toBeVisible();
     await expect(open).toContainText('Impact: Major');
-    await expect(open).toContainText('Affects API');
-    await expect(open).toContainText(`Investigating – ${incident.message}`);
+    await expect(open).toContainText(`Affects ${api}`);
+    await expect(open).toContainText(`Investigating – ${message}`);
 
     // A group that is not operational is shown open.
-    await expect(page.getByRole('heading', { name: 'API', exact: true })).toBeVisible();
-    await expect(publicComponent(page, 'API')).toContainText('Major outage');
-    await expect(publicComponent(page, 'Website')).toContainText('Operational');
+    await expect(page.getByRole('heading', { name: api, exact: true })).toBeVisible();
+    await expect(publicComponent(page, api)).toContainText('Major outage');
+    await expect(publicComponent(page, website)).toContainText('Operational');
   });
 
-  test('the public incident page shows the timeline', async () => {
+  test('the public incident page shows the timeline', async ({ browser, request, page }) => {
+    const { api, title, incidentId } = await journeyAt(browser, request, 'declared');
     await page.goto('/');
-    await page.getByRole('region', { name: 'Open incidents' }).getByRole('link', { name: incident.title }).click();
+    await page.getByRole('region', { name: 'Open incidents' }).getByRole('link', { name: title }).click();
     await expect(page).toHaveURL(new RegExp(`/incidents/${incidentId}$`));
-    await expect(page.getByRole('heading', { name: incident.title, level: 1 })).toBeVisible();
+    await expect(page.getByRole('heading', { name: title, level: 1 })).toBeVisible();
     await expect(page.getByText('Incident · Investigating')).toBeVisible();
 
     const updates = page.getByRole('region', { name: 'Updates' });
     await expect(updates.getByRole('heading', { level: 3 })).toHaveText(['Investigating']);
-    await expect(updates.getByText(incident.message)).toBeVisible();
-    await expect(updates.getByText('API: Operational → Major outage')).toBeVisible();
+    await expect(updates.getByText(message)).toBeVisible();
+    await expect(updates.getByText(`${api}: Operational → Major outage`)).toBeVisible();
     await expect(page.getByRole('region', { name: 'Affected components' })).toContainText('Major outage');
   });
 
-  test('an update (Monitoring) appears on the public incident page, newest first', async () => {
+  test('an update (Monitoring) appears on the public incident page, newest first', async ({ browser, request, page }) => {
+    const { incidentId } = await journeyAt(browser, request, 'declared');
     await page.goto(`/admin/incidents/${incidentId}`);
     const form = page.getByRole('region', { name: 'Post an update' });
     await form.getByLabel('Status', { exact: true }).selectOption({ label: 'Monitoring' });
-    await form.getByLabel('Message').fill(incident.update);
+    await form.getByLabel('Message').fill(update);
     await form.getByRole('button', { name: 'Post update' }).click();
     await expect(page.getByRole('status')).toContainText('Update posted.');
     await expect(page.getByRole('main').getByRole('definition').filter({ hasText: /^Monitoring$/ })).toBeVisible();
@@ -153,15 +194,16 @@ test.describe.serial('main journey', () => {
     const updates = page.getByRole('region', { name: 'Updates' });
     await expect(updates.getByRole('heading', { level: 3 })).toHaveText(['Monitoring', 'Investigating']);
     const entries = updates.getByRole('listitem').filter({ has: page.getByRole('heading', { level: 3 }) });
-    await expect(entries.first()).toContainText(incident.update);
-    await expect(entries.last()).toContainText(incident.message);
+    await expect(entries.first()).toContainText(update);
+    await expect(entries.last()).toContainText(message);
   });
 
-  test('resolving brings the public page back to All Systems Operational', async () => {
+  test('resolving brings the public page back to All Systems Operational', async ({ browser, request, page }) => {
+    const { group, api, title, incidentId } = await journeyAt(browser, request, 'monitoring');
     await page.goto(`/admin/incidents/${incidentId}`);
     const form = page.getByRole('region', { name: 'Resolve' });
     await expect(form.getByLabel('Message')).toHaveValue('This incident has been resolved.');
-    await expect(form.getByLabel('API', { exact: true })).toHaveValue('operational');
+    await expect(form.getByLabel(api, { exact: true })).toHaveValue('operational');
     await form.getByRole('button', { name: 'Resolve incident' }).click();
     await expect(page.getByRole('status')).toContainText('Incident resolved.');
     await expect(page.getByRole('region', { name: 'Resolve' })).toHaveCount(0);
@@ -169,35 +211,37 @@ test.describe.serial('main journey', () => {
     await page.goto('/');
     await expect(banner(page, 'All Systems Operational')).toBeVisible();
     await expect(page.getByRole('heading', { name: 'Open incidents' })).toHaveCount(0);
-    await expect(page.getByRole('link', { name: incident.title })).toHaveCount(0);
-    await expandGroup(page, 'Platform', 'API');
-    await expect(publicComponent(page, 'API')).toContainText('Operational');
+    await expect(page.getByRole('link', { name: title })).toHaveCount(0);
+    await expandGroup(page, group, api);
+    await expect(publicComponent(page, api)).toContainText('Operational');
 
     await page.goto(`/incidents/${incidentId}`);
     await expect(page.getByRole('region', { name: 'Updates' }).getByRole('heading', { level: 3 })).toHaveText(['Resolved', 'Monitoring', 'Investigating']);
   });
 
-  test('the history lists the incident under its month and filters by component', async () => {
+  test('the history lists the incident under its month and filters by component', async ({ browser, request, page }) => {
+    const declaredAround = new Date();
+    const { group, api, website, title } = await journeyAt(browser, request, 'resolved');
     await page.goto('/history');
     await expect(page.getByRole('heading', { name: 'History', level: 1 })).toBeVisible();
     // The month the incident started in (UTC); around midnight at a month's end it may be the next one.
     const months = [...new Set([monthLabel(declaredAround), monthLabel(new Date())])];
     const month = page.getByRole('region', { name: new RegExp(`^(${months.join('|')})$`) });
     await expect(month.getByRole('heading', { level: 2 })).toHaveText(new RegExp(`^(${months.join('|')})$`));
-    const entry = month.getByRole('listitem').filter({ has: page.getByRole('link', { name: incident.title }) });
+    const entry = month.getByRole('listitem').filter({ has: page.getByRole('link', { name: title }) });
     await expect(entry).toContainText('Resolved · Impact: Major');
-    await expect(entry).toContainText('API');
+    await expect(entry).toContainText(api);
 
     // Grouped components are listed as "Group › Component".
-    await page.getByLabel('Component').selectOption({ label: 'Platform › API' });
+    await page.getByLabel('Component').selectOption({ label: `${group} › ${api}` });
     await page.getByRole('button', { name: 'Filter' }).click();
     await expect(page).toHaveURL(/[?&]component=/);
-    await expect(page.getByLabel('Component').locator('option:checked')).toHaveText('Platform › API');
-    await expect(page.getByRole('link', { name: incident.title })).toBeVisible();
+    await expect(page.getByLabel('Component').locator('option:checked')).toHaveText(`${group} › ${api}`);
+    await expect(page.getByRole('link', { name: title })).toBeVisible();
 
-    await page.getByLabel('Component').selectOption({ label: 'Website' });
+    await page.getByLabel('Component').selectOption({ label: website });
     await page.getByRole('button', { name: 'Filter' }).click();
     await expect(page.getByText('No incidents or maintenance affected this component.')).toBeVisible();
-    await expect(page.getByRole('link', { name: incident.title })).toHaveCount(0);
+    await expect(page.getByRole('link', { name: title })).toHaveCount(0);
   });
 });

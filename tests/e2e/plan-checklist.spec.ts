@@ -1,30 +1,46 @@
-import { expect, test, type BrowserContext, type Locator, type Page } from '@playwright/test';
+import { test as base, expect, type APIRequestContext, type Browser, type Locator, type Page } from '@playwright/test';
 import { addComponent, baseUrl, disableHttpCache, mailsTo, signInOwner, unique, waitForMail } from './support/herald';
+import { seed } from './support/seed';
 
 /**
- * The communication plan checklist on the admin incident page, followed through one outage:
+ * The communication plan checklist on the admin incident page, through one outage's stages:
  * with the customer-email delay cut to a few seconds, a Critical incident (as the classifier
  * suggests it) is declared on a component a confirmed visitor subscribes to; the checklist shows
  * how the severity was identified and when the customer email is due, then that it went out, and
  * the email lands in the outbox. Once resolved, the post-mortem is due 24 h later; it is written,
  * published and shown on the public incident page.
  *
- * The delay is put back to its default (300 s) at the end, and in afterAll should a step fail;
- * the incident is resolved before the file ends, so later files see an operational page.
+ * Each test makes its own component, subscriber and incident (through the management API,
+ * support/seed.ts, unless the step is what the test is about), so any test runs alone or in any
+ * order. The delay is the one setting shared by the whole page: a test that needs it short sets
+ * it itself, and after every test it is put back to its default (300 s) and the test's incidents
+ * are resolved, so the next test (and later files) see the default and an operational page.
  */
 
-/** What the settings page holds before (and after) this file: the plan's default delay. */
+/** What the settings page holds before (and after) each test: the plan's default delay. */
 const DEFAULT_DELAY_SECONDS = 300;
 /** Short enough to wait for, long enough to see the step pending on the page loaded after declaring. */
 const DELAY_SECONDS = 4;
 
-test.describe.serial('communication plan checklist', () => {
-  const component = unique('Checkout');
-  const email = `${unique('plan-visitor').replace(/\s+/g, '-').toLowerCase()}@herald.test`;
-  const incident = {
-    title: unique('Card payments failing'),
-    message: 'Card payments fail at checkout for most customers; we are investigating.',
-  };
+const test = base.extend<{ ownerPage: Page; visitorPage: Page }>({
+  /** A browser of the owner's own, signed in. */
+  ownerPage: async ({ browser }, use) => {
+    const owner = await browser.newContext({ baseURL: baseUrl() });
+    await signInOwner(owner);
+    await use(await owner.newPage());
+    await owner.close();
+  },
+  /** A visitor's browser, without an HTTP cache (the public pages are cached for a few seconds). */
+  visitorPage: async ({ browser }, use) => {
+    const visitor = await browser.newContext({ baseURL: baseUrl() });
+    await disableHttpCache(visitor);
+    await use(await visitor.newPage());
+    await visitor.close();
+  },
+});
+
+test.describe('communication plan checklist', () => {
+  const message = 'Card payments fail at checkout for most customers; we are investigating.';
   const postmortem = {
     heading: 'What happened',
     cause: 'A certificate on the card gateway expired',
@@ -40,12 +56,53 @@ test.describe.serial('communication plan checklist', () => {
     ].join('\n'),
   };
 
-  let owner: BrowserContext;
-  let ownerPage: Page;
-  let visitor: BrowserContext;
-  let visitorPage: Page;
-  let incidentId = '';
-  let delayChanged = false;
+  /** Incidents the running test made, resolved after it (should it fail before resolving them). */
+  const opened: string[] = [];
+
+  test.afterEach(async ({ browser, request }) => {
+    const api = await seed(browser, request);
+    for (const id of opened.splice(0)) await api.resolveIfOpen(id);
+    if ((await api.communicationPolicy()).customerEmailDelaySeconds !== DEFAULT_DELAY_SECONDS) {
+      await api.setCommunicationPolicy({ customerEmailDelaySeconds: DEFAULT_DELAY_SECONDS });
+    }
+  });
+
+  /** A component, a card-payments incident title, and a visitor's address, none used before. */
+  function newNames() {
+    return {
+      component: unique('Checkout'),
+      email: `${unique('plan-visitor').replace(/\s+/g, '-').toLowerCase()}@herald.test`,
+      title: unique('Card payments failing'),
+    };
+  }
+
+  /**
+   * The state the customer-email steps start from: the delay cut to DELAY_SECONDS, a fresh
+   * component with a confirmed subscriber (added by the admin: no confirmation email).
+   */
+  async function subscribedComponent(browser: Browser, request: APIRequestContext) {
+    const names = newNames();
+    const api = await seed(browser, request);
+    await api.setCommunicationPolicy({ customerEmailDelaySeconds: DELAY_SECONDS });
+    const componentId = await api.component(names.component);
+    await api.subscriber(names.email, [componentId]);
+    return { ...names, api, componentId };
+  }
+
+  /** …and a Critical incident declared on it (major outage, subscribers notified): its id. */
+  async function criticalOutage(browser: Browser, request: APIRequestContext) {
+    const state = await subscribedComponent(browser, request);
+    const incidentId = await state.api.incident({
+      title: state.title,
+      message,
+      severity: 'critical',
+      signals: ['payment_failures'],
+      components: [{ componentId: state.componentId, status: 'major_outage' }],
+      notifySubscribers: true,
+    });
+    opened.push(incidentId);
+    return { ...state, incidentId };
+  }
 
   /** Sets the customer-email delay on /admin/settings/communication and saves the plan. */
   async function setCustomerEmailDelay(page: Page, seconds: number): Promise<void> {
@@ -83,46 +140,26 @@ test.describe.serial('communication plan checklist', () => {
       .filter({ has: page.getByRole('term').filter({ hasText: new RegExp(`^${term}$`) }) })
       .locator('time');
 
-  test.beforeAll(async ({ browser }) => {
-    owner = await browser.newContext({ baseURL: baseUrl() });
-    await signInOwner(owner);
-    ownerPage = await owner.newPage();
-    visitor = await browser.newContext({ baseURL: baseUrl() });
-    await disableHttpCache(visitor);
-    visitorPage = await visitor.newPage();
-  });
+  /** Reloads the admin incident page until its checklist shows the customer email as sent; the step. */
+  async function customerEmailSent(page: Page, incidentId: string): Promise<Locator> {
+    const customerEmail = step(page, /^4\. Email customers if an outage lasts over /);
+    await expect(async () => {
+      await page.goto(`/admin/incidents/${incidentId}`);
+      await expect(customerEmail).toContainText(/Sent at .+ to [1-9]\d* subscribers?\./, { timeout: 1_000 });
+    }, 'the checklist shows the customer email as sent').toPass({ timeout: 25_000 });
+    return customerEmail;
+  }
 
-  test.afterAll(async () => {
-    // Whatever failed above: no incident left open, and the default delay back in place.
-    if (ownerPage) {
-      if (incidentId) {
-        await ownerPage.goto(`/admin/incidents/${incidentId}`);
-        const resolve = ownerPage.getByRole('region', { name: 'Resolve' });
-        if (await resolve.isVisible()) {
-          await resolve.getByLabel('Notify subscribers').uncheck();
-          await resolve.getByRole('button', { name: 'Resolve incident' }).click();
-          await expect(ownerPage.getByRole('status')).toContainText('Incident resolved.');
-        }
-      }
-      if (delayChanged) {
-        await setCustomerEmailDelay(ownerPage, DEFAULT_DELAY_SECONDS);
-        delayChanged = false;
-      }
-    }
-    await owner?.close();
-    await visitor?.close();
-  });
-
-  test(`the owner sets the customer-email delay to ${DELAY_SECONDS} seconds`, async () => {
+  test(`the owner sets the customer-email delay to ${DELAY_SECONDS} seconds`, async ({ ownerPage }) => {
     await ownerPage.goto('/admin/settings/communication');
     const field = ownerPage.getByLabel('Customer email delay');
     await expect(field).toHaveValue(String(DEFAULT_DELAY_SECONDS));
     await expect(field).toHaveAccessibleDescription(/Default: 300\./);
-    delayChanged = true;
     await setCustomerEmailDelay(ownerPage, DELAY_SECONDS);
   });
 
-  test('a visitor subscribes to a fresh component and confirms through the emailed link', async () => {
+  test('a visitor subscribes to a fresh component and confirms through the emailed link', async ({ ownerPage, visitorPage }) => {
+    const { component, email } = newNames();
     await addComponent(ownerPage, component);
 
     await visitorPage.goto('/subscribe');
@@ -141,9 +178,10 @@ test.describe.serial('communication plan checklist', () => {
     await expect(visitorPage.getByRole('checkbox', { name: component, exact: true })).toBeChecked();
   });
 
-  test('a Critical incident is declared as the classifier suggests; the checklist shows the severity and when customers are emailed', async () => {
+  test('a Critical incident is declared as the classifier suggests; the checklist shows the severity and when customers are emailed', async ({ browser, request, ownerPage }) => {
+    const { component, email, title } = await subscribedComponent(browser, request);
     await ownerPage.goto('/admin/incidents/new');
-    await ownerPage.getByLabel('Title').fill(incident.title);
+    await ownerPage.getByLabel('Title').fill(title);
     await ownerPage.getByRole('group', { name: 'What monitoring shows' }).getByLabel('Payment processing failures').check();
     await ownerPage.getByRole('group', { name: 'Affected components' }).getByLabel(component, { exact: true }).selectOption({ label: 'Major outage' });
     const suggestion = ownerPage.locator('#severity-suggestion');
@@ -151,14 +189,14 @@ test.describe.serial('communication plan checklist', () => {
     // The suggestion is kept: Critical is selected, and no reason is asked for.
     await expect(ownerPage.getByRole('radio', { name: 'Critical', exact: true })).toBeChecked();
     await expect(ownerPage.getByLabel('Why a different severity?')).toBeHidden();
-    await ownerPage.getByLabel('First message').fill(incident.message);
+    await ownerPage.getByLabel('First message').fill(message);
     await expect(ownerPage.getByLabel('Notify subscribers')).toBeChecked();
     await ownerPage.getByRole('button', { name: 'Declare incident' }).click();
 
     await expect(ownerPage).toHaveURL(/\/admin\/incidents\/[a-z0-9]+$/);
     await expect(ownerPage.getByRole('status')).toContainText('Incident declared.');
-    await expect(ownerPage.getByRole('heading', { level: 1 })).toHaveText(incident.title);
-    incidentId = new URL(ownerPage.url()).pathname.split('/').at(-1)!;
+    await expect(ownerPage.getByRole('heading', { level: 1 })).toHaveText(title);
+    opened.push(new URL(ownerPage.url()).pathname.split('/').at(-1)!);
 
     // 1. Severity: Critical, as suggested, with the suggestion's reason and the signal ticked.
     const severity = step(ownerPage, /^1\. Identify severity$/);
@@ -179,7 +217,7 @@ test.describe.serial('communication plan checklist', () => {
     await expect(customerEmail.getByRole('button', { name: 'Send customer email now' })).toBeVisible();
 
     // The first update of an outage is not emailed at once: customers hear when the rule says.
-    expect((await mailsTo(email)).filter((mail) => mail.subject.includes(incident.title))).toEqual([]);
+    expect((await mailsTo(email)).filter((mail) => mail.subject.includes(title))).toEqual([]);
 
     // 6. Post-mortem: owed, due after the resolution.
     const postmortemStep = step(ownerPage, /^6\. Post-mortem within /);
@@ -187,26 +225,27 @@ test.describe.serial('communication plan checklist', () => {
     await expect(postmortemStep.getByRole('link', { name: 'Write post-mortem' })).toHaveCount(0);
   });
 
-  test('once the delay has passed, the checklist shows the customer email sent and it lands in the outbox', async () => {
-    const customerEmail = step(ownerPage, /^4\. Email customers if an outage lasts over /);
-    await expect(async () => {
-      await ownerPage.goto(`/admin/incidents/${incidentId}`);
-      await expect(customerEmail).toContainText(/Sent at .+ to [1-9]\d* subscribers?\./, { timeout: 1_000 });
-    }, 'the checklist shows the customer email as sent').toPass({ timeout: 25_000 });
+  test('once the delay has passed, the checklist shows the customer email sent and it lands in the outbox', async ({ browser, request, ownerPage }) => {
+    const { component, email, title, incidentId } = await criticalOutage(browser, request);
+    const customerEmail = await customerEmailSent(ownerPage, incidentId);
     await expect(customerEmail).toContainText('Done');
     await expect(customerEmail.getByRole('button', { name: 'Send customer email now' })).toHaveCount(0);
     const sentAt = await timeOf(customerEmail.locator('time'));
     const startedAt = await timeOf(headerTime(ownerPage, 'Started'));
     expect(sentAt - startedAt, 'sent no earlier than due').toBeGreaterThanOrEqual(DELAY_SECONDS * 1000);
 
-    const mail = await waitForMail(email, (item) => item.subject.includes(incident.title), 'the customer email');
-    expect(mail.subject).toMatch(new RegExp(`\\] ${incident.title}: Investigating$`));
-    expect(mail.text).toContain(incident.message);
+    const mail = await waitForMail(email, (item) => item.subject.includes(title), 'the customer email');
+    expect(mail.subject).toMatch(new RegExp(`\\] ${title}: Investigating$`));
+    expect(mail.text).toContain(message);
     expect(mail.text).toContain(`${component}: Major outage`);
     expect(mail.text).toContain(`${baseUrl()}/incidents/${incidentId}`);
   });
 
-  test('after resolving, the post-mortem is due 24 h later, with a "Write post-mortem" link', async () => {
+  test('after resolving, the post-mortem is due 24 h later, with a "Write post-mortem" link', async ({ browser, request, ownerPage }) => {
+    // An outage whose customer email went out when the (short) delay passed.
+    const { title, incidentId } = await criticalOutage(browser, request);
+    await customerEmailSent(ownerPage, incidentId);
+
     await ownerPage.goto(`/admin/incidents/${incidentId}`);
     await ownerPage.getByRole('region', { name: 'Resolve' }).getByRole('button', { name: 'Resolve incident' }).click();
     await expect(ownerPage.getByRole('status')).toContainText('Incident resolved.');
@@ -226,10 +265,14 @@ test.describe.serial('communication plan checklist', () => {
 
     await postmortemStep.getByRole('link', { name: 'Write post-mortem' }).click();
     await expect(ownerPage).toHaveURL(new RegExp(`/admin/incidents/${incidentId}/postmortem$`));
-    await expect(ownerPage.getByRole('heading', { level: 1 })).toHaveText(`Post-mortem: ${incident.title}`);
+    await expect(ownerPage.getByRole('heading', { level: 1 })).toHaveText(`Post-mortem: ${title}`);
   });
 
-  test('the owner writes and publishes the post-mortem; the public incident page shows it', async () => {
+  test('the owner writes and publishes the post-mortem; the public incident page shows it', async ({ browser, request, ownerPage, visitorPage }) => {
+    // A resolved Critical incident, which owes a post-mortem.
+    const { title, incidentId, api } = await criticalOutage(browser, request);
+    await api.resolve(incidentId);
+
     await ownerPage.goto(`/admin/incidents/${incidentId}/postmortem`);
     await ownerPage.getByLabel('Post-mortem (Markdown)').fill(postmortem.body);
     await ownerPage.getByRole('button', { name: 'Publish', exact: true }).click();
@@ -246,7 +289,7 @@ test.describe.serial('communication plan checklist', () => {
 
     const response = await visitorPage.goto(`/incidents/${incidentId}`);
     expect(response?.status()).toBe(200);
-    await expect(visitorPage.getByRole('heading', { level: 1 })).toHaveText(incident.title);
+    await expect(visitorPage.getByRole('heading', { level: 1 })).toHaveText(title);
     await expect(visitorPage.getByRole('article').getByText('Incident · Post-mortem', { exact: true })).toBeVisible();
     const published = visitorPage.getByRole('region', { name: 'Post-mortem' });
     await expect(published.getByRole('heading', { name: 'Post-mortem', level: 2 })).toBeVisible();
@@ -260,8 +303,8 @@ test.describe.serial('communication plan checklist', () => {
     await expect(visitorPage.getByRole('region', { name: 'Updates' })).toContainText('A post-mortem has been published.');
   });
 
-  test('the owner puts the customer-email delay back to 300 seconds', async () => {
+  test('the owner puts the customer-email delay back to 300 seconds', async ({ browser, request, ownerPage }) => {
+    await (await seed(browser, request)).setCommunicationPolicy({ customerEmailDelaySeconds: DELAY_SECONDS });
     await setCustomerEmailDelay(ownerPage, DEFAULT_DELAY_SECONDS);
-    delayChanged = false;
   });
 });

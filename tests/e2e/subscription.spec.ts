@@ -1,46 +1,94 @@
-import { expect, test, type BrowserContext, type Locator, type Page } from '@playwright/test';
-import {
-  addComponent,
-  baseUrl,
-  declareIncident,
-  disableHttpCache,
-  escapeRegExp,
-  mailsTo,
-  signInOwner,
-  unique,
-  waitForMail,
-} from './support/herald';
+import { test as base, expect, type APIRequestContext, type Browser, type Locator, type Page } from '@playwright/test';
+import { baseUrl, declareIncident, disableHttpCache, escapeRegExp, mailsTo, signInOwner, unique, waitForMail } from './support/herald';
+import { seed } from './support/seed';
 
 /**
  * Email subscriptions, as a visitor sees and receives them: subscribe from the public page,
  * confirm through the emailed link, change the components, get an incident email, unsubscribe.
  * Mail goes to the outbox folder of this run's server (no SMTP_URL), which the tests read.
  *
- * The visitor and the owner each have a browser of their own. The incident affects only this
- * file's own component and is resolved before the file ends (afterAll too, should a step fail).
+ * The visitor and the owner each have a browser of their own. Each test makes its own
+ * components (through the management API, support/seed.ts), its own address (subscribed and
+ * confirmed through the public pages when the test needs a subscription) and its own incident,
+ * so any test runs alone or in any order. An incident affects only its test's component and is
+ * resolved after the test, whatever happened in it: later tests expect an operational page.
  */
-test.describe.serial('email subscription', () => {
-  const first = unique('Payments');
-  const second = unique('Dashboard');
-  const email = `${unique('visitor').replace(/\s+/g, '-').toLowerCase()}@herald.test`;
+const test = base.extend<{ ownerPage: Page; visitorPage: Page }>({
+  /** A browser of the owner's own, signed in. */
+  ownerPage: async ({ browser }, use) => {
+    const owner = await browser.newContext({ baseURL: baseUrl() });
+    await signInOwner(owner);
+    await use(await owner.newPage());
+    await owner.close();
+  },
+  /** The visitor's browser, without an HTTP cache (the public pages are cached for a few seconds). */
+  visitorPage: async ({ browser }, use) => {
+    const visitor = await browser.newContext({ baseURL: baseUrl() });
+    await disableHttpCache(visitor);
+    await use(await visitor.newPage());
+    await visitor.close();
+  },
+});
+
+test.describe('email subscription', () => {
   const incident = {
-    title: unique('Dashboard not loading'),
     message: 'The dashboard does not load for some customers; we are investigating.',
     update: 'The cause is found; a fix is on its way.',
   };
 
-  let owner: BrowserContext;
-  let ownerPage: Page;
-  let visitor: BrowserContext;
-  let visitorPage: Page;
-  let pageName = '';
-  let checkInboxText = '';
-  let confirmUrl = '';
-  let manageUrl = '';
-  let incidentId = '';
+  /** Incidents the running test declared, resolved (quietly) after it. */
+  const opened: string[] = [];
+
+  test.afterEach(async ({ browser, request }) => {
+    if (opened.length === 0) return;
+    const api = await seed(browser, request);
+    for (const id of opened.splice(0)) await api.resolveIfOpen(id);
+  });
+
+  /** Two fresh components (made through the management API) and an address no test has used. */
+  async function freshComponents(browser: Browser, request: APIRequestContext) {
+    const api = await seed(browser, request);
+    const first = unique('Payments');
+    const second = unique('Dashboard');
+    const ids = { first: await api.component(first), second: await api.component(second) };
+    const email = `${unique('visitor').replace(/\s+/g, '-').toLowerCase()}@herald.test`;
+    return { api, first, second, ids, email, title: unique('Dashboard not loading') };
+  }
 
   /** A component's checkbox in the subscription forms (labelled by the component's name). */
   const choice = (page: Page, name: string): Locator => page.getByRole('checkbox', { name, exact: true });
+
+  /** The page name, as the public header shows it (and email subjects start with it). */
+  async function pageNameOf(page: Page): Promise<string> {
+    await page.goto('/');
+    return (await page.getByRole('banner').getByRole('link').first().textContent())?.trim() ?? '';
+  }
+
+  /** Subscribes `email` to `components` on /subscribe; the text of the "Check your inbox" page. */
+  async function subscribe(page: Page, email: string, components: string[]): Promise<string> {
+    await page.goto('/subscribe');
+    await page.getByLabel('Email').fill(email);
+    for (const name of components) await choice(page, name).check();
+    await page.getByRole('button', { name: 'Subscribe' }).click();
+    await expect(page.getByRole('heading', { name: 'Check your inbox', level: 1 })).toBeVisible();
+    return (await page.getByRole('main').innerText()).trim();
+  }
+
+  /**
+   * Subscribes `email` to `components` and confirms through the emailed link, as a visitor does:
+   * the manage page's address, and the "Check your inbox" text the new address was answered with.
+   */
+  async function confirmedSubscription(page: Page, email: string, components: string[]): Promise<{ manageUrl: string; checkInboxText: string }> {
+    const checkInboxText = await subscribe(page, email, components);
+    const confirmation = await waitForMail(email, (mail) => mail.subject.includes('Confirm your subscription'), 'the confirmation email');
+    const link = confirmation.text.match(/\S+\/subscribe\/confirm\/\S+/)?.[0];
+    expect(link, 'a /subscribe/confirm/<token> link in the text part').toBeDefined();
+    await page.goto(link!);
+    await page.getByRole('button', { name: 'Confirm subscription' }).click();
+    await expect(page).toHaveURL(/\/subscription\/[^/]+$/);
+    await expect(page.getByRole('status')).toContainText('Your subscription is confirmed');
+    return { manageUrl: page.url(), checkInboxText };
+  }
 
   /** One update's entry in the admin incident timeline, found by its status heading. */
   const timelineEntry = (page: Page, status: string): Locator =>
@@ -50,7 +98,7 @@ test.describe.serial('email subscription', () => {
       .filter({ has: page.getByRole('heading', { level: 3, name: status, exact: true }) });
 
   /** Reloads the admin incident page until `status`'s email line settles (no recipients being picked, none queued). */
-  async function settledEmailLine(status: string): Promise<string> {
+  async function settledEmailLine(ownerPage: Page, incidentId: string, status: string): Promise<string> {
     let line = '';
     await expect(async () => {
       await ownerPage.goto(`/admin/incidents/${incidentId}`);
@@ -60,36 +108,11 @@ test.describe.serial('email subscription', () => {
     return line;
   }
 
-  test.beforeAll(async ({ browser }) => {
-    owner = await browser.newContext({ baseURL: baseUrl() });
-    await signInOwner(owner);
-    ownerPage = await owner.newPage();
-    visitor = await browser.newContext({ baseURL: baseUrl() });
-    await disableHttpCache(visitor);
-    visitorPage = await visitor.newPage();
-  });
-
-  test.afterAll(async () => {
-    // Leave no incident open, whatever happened above: later files expect an operational page.
-    if (incidentId && ownerPage) {
-      await ownerPage.goto(`/admin/incidents/${incidentId}`);
-      const resolve = ownerPage.getByRole('region', { name: 'Resolve' });
-      if (await resolve.isVisible()) {
-        await resolve.getByLabel('Notify subscribers').uncheck();
-        await resolve.getByRole('button', { name: 'Resolve incident' }).click();
-        await expect(ownerPage.getByRole('status')).toContainText('Incident resolved.');
-      }
-    }
-    await owner?.close();
-    await visitor?.close();
-  });
-
-  test('a visitor subscribes from the status page to one component and is told to check their inbox', async () => {
-    await addComponent(ownerPage, first);
-    await addComponent(ownerPage, second);
+  test('a visitor subscribes from the status page to one component and is told to check their inbox', async ({ browser, request, visitorPage }) => {
+    const { first, email } = await freshComponents(browser, request);
 
     await visitorPage.goto('/');
-    pageName = (await visitorPage.getByRole('banner').getByRole('link').first().textContent())?.trim() ?? '';
+    const pageName = (await visitorPage.getByRole('banner').getByRole('link').first().textContent())?.trim() ?? '';
     expect(pageName, 'the page name in the public header').not.toBe('');
     await visitorPage.getByRole('navigation', { name: 'Status page' }).getByRole('link', { name: 'Subscribe to updates' }).click();
     await expect(visitorPage).toHaveURL(/\/subscribe$/);
@@ -104,16 +127,19 @@ test.describe.serial('email subscription', () => {
     await expect(visitorPage.getByRole('heading', { name: 'Check your inbox', level: 1 })).toBeVisible();
     const status = visitorPage.getByRole('status');
     await expect(status).toContainText('We have sent an email to the address you gave.');
-    checkInboxText = (await visitorPage.getByRole('main').innerText()).trim();
   });
 
-  test('the confirmation email arrives; its link asks first, and the button confirms', async () => {
+  test('the confirmation email arrives; its link asks first, and the button confirms', async ({ browser, request, visitorPage }) => {
+    const { first, second, email } = await freshComponents(browser, request);
+    const pageName = await pageNameOf(visitorPage);
+    await subscribe(visitorPage, email, [first]);
+
     const confirmation = await waitForMail(email, (mail) => mail.subject.includes('Confirm your subscription'), 'the confirmation email');
     expect(confirmation.subject).toBe(`[${pageName}] Confirm your subscription`);
     expect(confirmation.text).toContain(first);
     const link = confirmation.text.match(/\S+\/subscribe\/confirm\/\S+/)?.[0];
     expect(link, 'a /subscribe/confirm/<token> link in the text part').toBeDefined();
-    confirmUrl = link!;
+    const confirmUrl = link!;
     expect(confirmUrl.startsWith(`${baseUrl()}/subscribe/confirm/`)).toBe(true);
 
     // Opening the link (as a mail scanner would, twice) confirms nothing: it only shows the button.
@@ -126,7 +152,6 @@ test.describe.serial('email subscription', () => {
 
     await visitorPage.getByRole('button', { name: 'Confirm subscription' }).click();
     await expect(visitorPage).toHaveURL(/\/subscription\/[^/]+$/);
-    manageUrl = visitorPage.url();
     await expect(visitorPage.getByRole('heading', { name: 'Your subscription', level: 1 })).toBeVisible();
     await expect(visitorPage.getByRole('status')).toContainText('Your subscription is confirmed');
     await expect(visitorPage.getByText(`Updates go to ${email}.`)).toBeVisible();
@@ -139,7 +164,10 @@ test.describe.serial('email subscription', () => {
     expect(await again.text()).toContain('This link was already used');
   });
 
-  test('on the manage page the visitor swaps components; the choice is kept', async () => {
+  test('on the manage page the visitor swaps components; the choice is kept', async ({ browser, request, visitorPage }) => {
+    const { first, second, email } = await freshComponents(browser, request);
+    const { manageUrl } = await confirmedSubscription(visitorPage, email, [first]);
+
     await visitorPage.goto(manageUrl);
     await choice(visitorPage, second).check();
     await choice(visitorPage, first).uncheck();
@@ -158,7 +186,12 @@ test.describe.serial('email subscription', () => {
     await expect(choice(visitorPage, first)).not.toBeChecked();
   });
 
-  test('subscribing an address that is already subscribed gives the same answer; the email holds its manage link', async () => {
+  test('subscribing an address that is already subscribed gives the same answer; the email holds its manage link', async ({ browser, request, visitorPage }) => {
+    const { first, second, email } = await freshComponents(browser, request);
+    const pageName = await pageNameOf(visitorPage);
+    // Confirmed, with the second component chosen (and not the first).
+    const { manageUrl, checkInboxText } = await confirmedSubscription(visitorPage, email, [second]);
+
     const before = (await mailsTo(email)).length;
     await visitorPage.goto('/subscribe');
     await visitorPage.getByLabel('Email').fill(email);
@@ -181,7 +214,8 @@ test.describe.serial('email subscription', () => {
     await expect(choice(visitorPage, first)).not.toBeChecked();
   });
 
-  test('an invalid email is refused with 422 and a message next to the field', async () => {
+  test('an invalid email is refused with 422 and a message next to the field', async ({ browser, request, visitorPage }) => {
+    const { first } = await freshComponents(browser, request);
     await visitorPage.goto('/subscribe');
     await visitorPage.getByLabel('Email').fill('not-an-email');
     await choice(visitorPage, first).check();
@@ -199,17 +233,22 @@ test.describe.serial('email subscription', () => {
     await expect(choice(visitorPage, first)).toBeChecked();
   });
 
-  test('an incident on the subscribed component emails the visitor, with a List-Unsubscribe header', async () => {
-    incidentId = await declareIncident(ownerPage, {
-      title: incident.title,
+  test('an incident on the subscribed component emails the visitor, with a List-Unsubscribe header', async ({ browser, request, ownerPage, visitorPage }) => {
+    const { second, email, title } = await freshComponents(browser, request);
+    const pageName = await pageNameOf(visitorPage);
+    await confirmedSubscription(visitorPage, email, [second]);
+
+    const incidentId = await declareIncident(ownerPage, {
+      title,
       severity: 'Medium',
       message: incident.message,
       components: { [second]: 'Partial outage' },
       notify: true,
     });
+    opened.push(incidentId);
 
-    const mail = await waitForMail(email, (item) => item.subject.includes(incident.title), 'the incident email');
-    expect(mail.subject).toBe(`[${pageName}] ${incident.title}: Investigating`);
+    const mail = await waitForMail(email, (item) => item.subject.includes(title), 'the incident email');
+    expect(mail.subject).toBe(`[${pageName}] ${title}: Investigating`);
     expect(mail.text).toContain(incident.message);
     expect(mail.text).toContain(`${second}: Partial outage`);
     expect(mail.text).toContain(`${baseUrl()}/incidents/${incidentId}`);
@@ -219,7 +258,7 @@ test.describe.serial('email subscription', () => {
 
     // The admin's outbox shows the same message and header.
     await ownerPage.goto('/admin/outbox');
-    const row = ownerPage.getByRole('row').filter({ hasText: email }).filter({ hasText: incident.title });
+    const row = ownerPage.getByRole('row').filter({ hasText: email }).filter({ hasText: title });
     await row.getByRole('link', { name: mail.subject }).click();
     await expect(ownerPage.getByRole('heading', { name: mail.subject, level: 1 })).toBeVisible();
     const shown = ownerPage.getByRole('region', { name: 'Headers' });
@@ -227,11 +266,25 @@ test.describe.serial('email subscription', () => {
     await expect(ownerPage.getByRole('region', { name: 'Plain-text version' })).toContainText(incident.message);
 
     // The admin incident page counts the delivery once it is sent.
-    const line = await settledEmailLine('Investigating');
+    const line = await settledEmailLine(ownerPage, incidentId, 'Investigating');
     expect(line).toMatch(/^Email: [1-9]\d* sent$/);
   });
 
-  test('the visitor unsubscribes; the manage link is then gone and a later update emails nobody at that address', async () => {
+  test('the visitor unsubscribes; the manage link is then gone and a later update emails nobody at that address', async ({ browser, request, ownerPage, visitorPage }) => {
+    const { api, second, ids, email, title } = await freshComponents(browser, request);
+    const pageName = await pageNameOf(visitorPage);
+    const { manageUrl } = await confirmedSubscription(visitorPage, email, [second]);
+    // An open incident on the component, whose first update the visitor was emailed.
+    const incidentId = await api.incident({
+      title,
+      severity: 'medium',
+      message: incident.message,
+      components: [{ componentId: ids.second, status: 'partial_outage' }],
+      notifySubscribers: true,
+    });
+    opened.push(incidentId);
+    await waitForMail(email, (item) => item.subject.includes(title), 'the incident email');
+
     await visitorPage.goto(manageUrl);
     const stop = visitorPage.getByRole('region', { name: 'Stop all email' });
     await stop.getByRole('button', { name: 'Unsubscribe' }).click();
@@ -254,19 +307,28 @@ test.describe.serial('email subscription', () => {
     await expect(ownerPage.getByRole('status')).toContainText('Update posted.');
 
     // Once that update's email has settled, nothing new went to the address.
-    await settledEmailLine('Identified');
+    await settledEmailLine(ownerPage, incidentId, 'Identified');
     const after = await mailsTo(email);
     expect(after.length).toBe(before);
     expect(after.filter((mail) => mail.text.includes(incident.update))).toEqual([]);
   });
 
-  test('the owner resolves the incident', async () => {
+  test('the owner resolves the incident', async ({ browser, request, ownerPage, visitorPage }) => {
+    const { api, ids, title } = await freshComponents(browser, request);
+    const incidentId = await api.incident({
+      title,
+      severity: 'medium',
+      message: incident.message,
+      components: [{ componentId: ids.second, status: 'partial_outage' }],
+    });
+    opened.push(incidentId);
+
     await ownerPage.goto(`/admin/incidents/${incidentId}`);
     await ownerPage.getByRole('region', { name: 'Resolve' }).getByRole('button', { name: 'Resolve incident' }).click();
     await expect(ownerPage.getByRole('status')).toContainText('Incident resolved.');
     await expect(ownerPage.getByRole('region', { name: 'Resolve' })).toHaveCount(0);
 
     await visitorPage.goto('/');
-    await expect(visitorPage.getByRole('link', { name: incident.title })).toHaveCount(0);
+    await expect(visitorPage.getByRole('link', { name: title })).toHaveCount(0);
   });
 });

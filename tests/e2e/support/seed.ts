@@ -49,6 +49,16 @@ export interface IncidentInput {
   signals?: string[];
 }
 
+/** The communication plan, as /api/admin/v1/settings/communication has it. */
+export interface CommunicationPolicy {
+  customerEmailDelaySeconds: number;
+  outageSeverities: string[];
+  updateCadenceMinutes: number;
+  postmortemSeverities: string[];
+  postmortemWindowHours: number;
+  postmortemReminderHours: number;
+}
+
 /** A client of the management API as an admin script: each call fails the test unless it succeeds. */
 export async function seed(browser: Browser, request: APIRequestContext) {
   const token = await seedToken(browser);
@@ -94,6 +104,27 @@ export async function seed(browser: Browser, request: APIRequestContext) {
     /** Resolves an incident (quietly unless asked). */
     async resolve(incidentId: string, message = 'Resolved.', notifySubscribers = false) {
       await call('POST', `/incidents/${incidentId}/resolve`, { message, notifySubscribers });
+    },
+
+    /** Resolves an incident quietly unless it is resolved already (for clean-up after a test). */
+    async resolveIfOpen(incidentId: string) {
+      const current = await call<{ status: string }>('GET', `/incidents/${incidentId}`);
+      if (current.status !== 'resolved') await call('POST', `/incidents/${incidentId}/resolve`, { message: 'Resolved.', notifySubscribers: false });
+    },
+
+    /** A confirmed subscriber to the components, as an admin adds one (no confirmation email); its id. */
+    async subscriber(email: string, componentIds: string[]): Promise<string> {
+      return (await call<{ id: string }>('POST', '/subscribers', { email, componentIds })).id;
+    },
+
+    /** The communication plan as saved (customerEmailDelaySeconds, …). */
+    async communicationPolicy(): Promise<CommunicationPolicy> {
+      return call<CommunicationPolicy>('GET', '/settings/communication');
+    },
+
+    /** Changes the communication plan (fields left out keep their values); the plan as saved. */
+    async setCommunicationPolicy(input: Partial<CommunicationPolicy>): Promise<CommunicationPolicy> {
+      return call<CommunicationPolicy>('PATCH', '/settings/communication', input);
     },
   };
 }
