@@ -1,6 +1,6 @@
 /**
  * Which IP addresses a webhook may not reach: the pure half of Herald's SSRF guard (the DNS half
- * is lib/server/services/webhook-targets.ts). An address is written as Node and DNS give it:
+ * is lib/server/services/webhooks/webhook-targets.ts). An address is written as Node and DNS give it:
  * dotted IPv4, or IPv6 in any of its textual forms (`::1`, `::ffff:127.0.0.1`, `fe80::1%eth0`).
  */
 

@@ -18,7 +18,7 @@ export interface JobData {
   'user-invitation': { userId: string; invitedBy: string };
   /** `version` is the maintenance's scheduleVersion when queued: a rescheduled window ignores older jobs. */
   'maintenance-transition': { maintenanceId: string; transition: MaintenanceTransition; version: number };
-  /** Webhook subscribers (services/webhooks.ts): an event to fan out, one delivery to POST, a URL to verify, an owner to tell. */
+  /** Webhook subscribers (services/webhooks/webhook-subscribers.ts): an event to fan out, one delivery to POST, a URL to verify, an owner to tell. */
   'webhook-fan-out': { eventId: string };
   'webhook-send': { deliveryId: string };
   'webhook-verify': { subscriberId: string };

@@ -81,7 +81,7 @@ const WEBHOOK_SETTINGS_KEY = 'webhooks';
 
 /**
  * Whether webhook subscribers may point at loopback, private, link-local and other internal
- * addresses (off by default: see services/webhook-targets.ts). Kept under its own key, apart
+ * addresses (off by default: see services/webhooks/webhook-targets.ts). Kept under its own key, apart
  * from the page settings form and API resource.
  */
 export async function getAllowPrivateWebhookTargets(context: Pick<ServiceContext, 'db'>): Promise<boolean> {
