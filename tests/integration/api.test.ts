@@ -13,7 +13,8 @@ import { auditLog, component, incident, incidentComponent, incidentUpdate, maint
 import { idempotentRequest } from '../../src/lib/server/db/schema/automation';
 import { apiKeyActorLabel, createApiKey } from '../../src/lib/server/services/access/api-keys';
 import { getComponent } from '../../src/lib/server/services/components/catalog';
-import { declareIncident, getIncidentDetail } from '../../src/lib/server/services/incidents/incident-commands';
+import { declareIncident } from '../../src/lib/server/services/incidents/incident-commands';
+import { getIncidentDetail } from '../../src/lib/server/services/incidents/incident-detail';
 import { apiClient, type ApiAnswer, type ApiClient, type CallOptions } from '../support/api-client';
 import { countRows, expectOk, HOUR, testActor } from '../support/factories';
 import { incidentHelpers } from '../support/incident-helpers';

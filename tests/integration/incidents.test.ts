@@ -3,13 +3,8 @@ import { describe, expect, it } from 'vitest';
 import { auditLog, incident, incidentComponent, incidentUpdate } from '../../src/lib/server/db/schema';
 import { getComponent, removeComponent, setComponentStatus } from '../../src/lib/server/services/components/catalog';
 import { listIncidents, listOpenIncidents } from '../../src/lib/server/services/incidents/incident-lists';
-import {
-  correctIncidentUpdate,
-  declareIncident,
-  getIncidentDetail,
-  postIncidentUpdate,
-  updateIncidentDetails,
-} from '../../src/lib/server/services/incidents/incident-commands';
+import { correctIncidentUpdate, declareIncident, postIncidentUpdate, updateIncidentDetails } from '../../src/lib/server/services/incidents/incident-commands';
+import { getIncidentDetail } from '../../src/lib/server/services/incidents/incident-detail';
 import { auditRowsFor, countRows, expectFailure, expectInvalid, expectOk, HOUR, intervalsOf, MINUTE, testActor } from '../support/factories';
 import { incidentHelpers } from '../support/incident-helpers';
 import { useTestContext } from '../support/test-database';

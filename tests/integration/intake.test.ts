@@ -4,7 +4,8 @@ import { auditLog, incident, incidentUpdate, type ComponentRow, type IncidentRow
 import { alertLink, incidentDraft, intakeEvent } from '../../src/lib/server/db/schema/automation';
 import { authenticateApiKey, createApiKey, type ApiPrincipal } from '../../src/lib/server/services/access/api-keys';
 import { createComponent, getComponent, removeComponent, setComponentStatus } from '../../src/lib/server/services/components/catalog';
-import { getIncidentDetail, postIncidentUpdate } from '../../src/lib/server/services/incidents/incident-commands';
+import { postIncidentUpdate } from '../../src/lib/server/services/incidents/incident-commands';
+import { getIncidentDetail } from '../../src/lib/server/services/incidents/incident-detail';
 import type { IntakeResult } from '../../src/lib/domain/alert-intake-log';
 import { receiveAlerts } from '../../src/lib/server/services/intake/receive-alerts';
 import { confirmDraft, dismissDraft, listOpenDrafts } from '../../src/lib/server/services/intake/intake-drafts';

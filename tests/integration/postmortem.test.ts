@@ -4,7 +4,7 @@ import { auditLog, incident, incidentUpdate, notification, type IncidentRow } fr
 import { sendCustomerEmailNow } from '../../src/lib/server/services/plan/communication-plan';
 import { getCommunicationPolicy } from '../../src/lib/server/services/plan/policy';
 import { listIncidents, listOpenIncidents } from '../../src/lib/server/services/incidents/incident-lists';
-import { getIncidentDetail } from '../../src/lib/server/services/incidents/incident-commands';
+import { getIncidentDetail } from '../../src/lib/server/services/incidents/incident-detail';
 import {
   POSTMORTEM_MAX_CHARS,
   POSTMORTEM_REVISED_BODY,

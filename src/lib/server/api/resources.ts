@@ -3,7 +3,7 @@ import { maintenanceStatuses } from '../../domain/maintenance';
 import { roles } from '../../domain/roles';
 import { componentStatuses, impactOfSeverity, impacts, incidentStatuses, severities } from '../../domain/statuses';
 import type { IncidentSummary } from '../services/incidents/incident-lists';
-import type { IncidentDetail } from '../services/incidents/incident-commands';
+import type { IncidentDetail } from '../services/incidents/incident-detail';
 import type { MaintenanceDetail, MaintenanceSummary } from '../services/maintenance/maintenance-queries';
 import type { SubscriberListItem } from '../services/subscribers/subscribers';
 import { customerEmailStates, subscriberStates, type ComponentGroupRow, type ComponentRow } from '../db/schema';

@@ -1,17 +1,11 @@
 import { z } from 'zod';
 import { classifySeverity } from '../../../domain/severity-classifier';
+import type { ComponentStatus } from '../../../domain/statuses';
 import { holdCustomerEmail, sendCustomerEmailNow } from '../../services/plan/communication-plan';
 import { notFound, success, type ServiceResult } from '../../services/kernel/errors';
 import { listIncidents } from '../../services/incidents/incident-lists';
-import {
-  declareIncident,
-  declareIncidentInput,
-  getIncidentDetail,
-  incidentDetailsInput,
-  postIncidentUpdate,
-  postIncidentUpdateInput,
-  updateIncidentDetails,
-} from '../../services/incidents/incident-commands';
+import { declareIncident, declareIncidentInput, incidentDetailsInput, postIncidentUpdate, postIncidentUpdateInput, updateIncidentDetails } from '../../services/incidents/incident-commands';
+import { getIncidentDetail } from '../../services/incidents/incident-detail';
 import { publishPostmortem, publishPostmortemInput } from '../../services/plan/postmortem';
 import { incidentDetailJson, incidentResource, incidentSummaryJson, pageOf } from '../resources';
 import { pathId, route, type ApiCall } from '../route';
@@ -63,13 +57,15 @@ export const incidentRoutes = [
       const body = call.body as z.input<typeof declareInput>;
       // Without a severity, the classifier's suggestion is the severity (so no override reason is owed).
       const signals = Array.isArray(body.signals) ? body.signals : undefined;
+      // The body is JSON as sent (the service validates it later): a listed component may be anything.
+      const listed: unknown[] = Array.isArray(call.body.components) ? call.body.components : [];
+      const statuses = listed
+        .map((item) => (typeof item === 'object' && item !== null && 'status' in item ? item.status : undefined))
+        .filter((status): status is ComponentStatus => typeof status === 'string');
       const severity =
         body.severity ??
         (signals
-          ? classifySeverity(
-              signals,
-              (Array.isArray(body.components) ? body.components : []).map((item) => item?.status).filter((status) => typeof status === 'string'),
-            ).severity
+          ? classifySeverity(signals, statuses).severity
           : undefined);
       const result = await declareIncident(call.context, call.principal.actor, { ...body, severity } as z.input<typeof declareIncidentInput>);
       if (!result.ok) return result;

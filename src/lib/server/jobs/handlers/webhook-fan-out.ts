@@ -1,5 +1,5 @@
 import { and, eq, inArray, notExists, or, exists, sql } from 'drizzle-orm';
-import { formatTimestamp, serializeComponent, serializeIncident, serializeMaintenance, type PageRef, type PublicMaintenanceStatus } from '../../../domain/statuspage';
+import { formatTimestamp, serializeComponent, serializeIncident, serializeMaintenance, type PageRef } from '../../../domain/statuspage';
 import { componentsInOrder } from '../../../domain/component-sections';
 import type { PageStatus } from '../../../domain/rollup';
 import { maintenanceUpdate, type ComponentRow, type WebhookEventRow } from '../../db/schema';
@@ -8,7 +8,7 @@ import { newId } from '../../ids';
 import { listComponentTree } from '../../services/components/catalog';
 import type { ServiceContext } from '../../services/kernel/context';
 import { lockRow } from '../../services/kernel/rows';
-import { getIncidentDetail } from '../../services/incidents/incident-commands';
+import { getIncidentDetail } from '../../services/incidents/incident-detail';
 import { maintenanceSummariesByIds } from '../../services/maintenance/maintenance-queries';
 import { getPageId, getPageSettings } from '../../services/settings/page-settings';
 import { documentationUrlOf, unsubscribeUrlOf } from '../../services/webhooks/webhook-subscribers';
@@ -60,7 +60,7 @@ async function contentOf(context: ServiceContext, event: WebhookEventRow, page: 
     if (!summary || !update || summary.maintenance.backfilled || summary.maintenance.status === 'cancelled' || update.status === 'cancelled') return null;
     const components = summary.components.flatMap((ref) => visible.get(ref.id) ?? []);
     const incident = serializeMaintenance(
-      { ...summary.maintenance, status: summary.maintenance.status as PublicMaintenanceStatus, updates, components },
+      { ...summary.maintenance, status: summary.maintenance.status, updates, components },
       page,
     );
     return { rest: { incident }, componentIds: components.map((item) => item.id) };

@@ -1,4 +1,4 @@
-import { and, desc, eq, inArray, isNull, ne } from 'drizzle-orm';
+import { eq } from 'drizzle-orm';
 import { z } from 'zod';
 import {
   componentStatuses,
@@ -6,27 +6,21 @@ import {
   isIncidentOpen,
   severities,
   severityLabels,
-  unresolvedIncidentStatuses,
   type ComponentStatus,
   type IncidentStatus,
 } from '../../../domain/statuses';
 import { classifySeverity, severitySignalIds } from '../../../domain/severity-classifier';
-import type { Database } from '../../db';
-import { component, incident, incidentComponent, incidentUpdate, type ComponentChange } from '../../db/schema';
-import type { JobQueue } from '../../jobs/queue';
+import { incident, incidentUpdate, type IncidentRow, type IncidentUpdateRow } from '../../db/schema';
 import { newId } from '../../ids';
 import { recordAudit } from '../kernel/audit';
 import { writePublicUpdate } from './public-updates';
 import { applyCustomerEmailRule, emailsUpdate, scheduleCadenceCheck, schedulePostmortemChecks } from '../plan/communication-plan';
 import { getCommunicationPolicy } from '../plan/policy';
-import { changeComponentStatus } from '../components/component-status';
-import { componentsUnderActiveMaintenance } from '../maintenance/windows';
+import { applyComponentChanges, componentsToRestore, knownComponents, unknownComponentErrors } from './incident-components';
 import type { Actor, ServiceContext } from '../kernel/context';
-import { invalid, notFound, success, type ServiceResult } from '../kernel/errors';
+import { invalid, success, type ServiceResult } from '../kernel/errors';
+import { insertOne, updateOne, withLockedRow } from '../kernel/rows';
 import { checkboxDefaultOn, idSchema, parseInput, requiredText } from '../kernel/validation';
-
-export type IncidentRow = typeof incident.$inferSelect;
-export type IncidentUpdateRow = typeof incidentUpdate.$inferSelect;
 
 const componentChangesInput = z
   .array(
@@ -89,60 +83,8 @@ const severityRank = (severity: (typeof severities)[number]) => severities.lengt
 /** A start time may lie a little ahead of the server's clock (staff clocks drift), never more. */
 const START_TIME_TOLERANCE_MS = 60_000;
 
-async function knownComponents(db: Database, ids: string[]) {
-  if (ids.length === 0) return new Map<string, { id: string; name: string; status: ComponentStatus }>();
-  const rows = await db
-    .select({ id: component.id, name: component.name, status: component.status })
-    .from(component)
-    .where(and(inArray(component.id, ids), isNull(component.archivedAt)));
-  return new Map(rows.map((row) => [row.id, row]));
-}
 
-/** Applies the component statuses an update asks for and returns what really changed. */
-async function applyComponentChanges(
-  db: Database,
-  options: { incidentId: string; changes: { componentId: string; status: ComponentStatus; maintenanceId?: string }[]; at: Date; now: Date; queue: JobQueue },
-): Promise<ComponentChange[]> {
-  const components = await knownComponents(db, options.changes.map((change) => change.componentId));
-  const applied: ComponentChange[] = [];
-  // Components are locked in id order, before anything references them (a reference takes a
-  // share lock on the row), so two writes touching the same ones cannot deadlock.
-  const ordered = [...options.changes].sort((a, b) => (a.componentId < b.componentId ? -1 : a.componentId > b.componentId ? 1 : 0));
-  if (ordered.length > 0) {
-    await db
-      .select({ id: component.id })
-      .from(component)
-      .where(inArray(component.id, ordered.map((change) => change.componentId)))
-      .orderBy(component.id)
-      .for('update');
-  }
-  for (const change of ordered) {
-    const target = components.get(change.componentId)!;
-    await db.insert(incidentComponent).values({ incidentId: options.incidentId, componentId: change.componentId }).onConflictDoNothing();
-    const oldStatus = await changeComponentStatus(db, {
-      componentId: change.componentId,
-      status: change.status,
-      at: options.at,
-      now: options.now,
-      // A status handed back to a running maintenance belongs to it, not to the incident.
-      incidentId: change.maintenanceId ? null : options.incidentId,
-      maintenanceId: change.maintenanceId ?? null,
-      queue: options.queue,
-    });
-    if (oldStatus !== change.status) applied.push({ componentId: target.id, name: target.name, oldStatus, newStatus: change.status });
-  }
-  // Recorded in the order staff listed them.
-  const position = new Map(options.changes.map((change, index) => [change.componentId, index]));
-  return applied.sort((a, b) => position.get(a.componentId)! - position.get(b.componentId)!);
-}
 
-function unknownComponentErrors(changes: { componentId: string }[], known: Map<string, unknown>): Record<string, string> {
-  const errors: Record<string, string> = {};
-  changes.forEach((change, index) => {
-    if (!known.has(change.componentId)) errors[`components.${index}.componentId`] = 'That component does not exist.';
-  });
-  return errors;
-}
 
 export async function declareIncident(
   context: ServiceContext,
@@ -170,9 +112,7 @@ export async function declareIncident(
     if (Object.keys(unknown).length > 0) return invalid(unknown);
     const policy = await getCommunicationPolicy({ db: tx });
 
-    const [created] = await tx
-      .insert(incident)
-      .values({
+    const created = await insertOne(tx, incident, {
         id: newId(),
         title: values.title,
         severity: values.severity,
@@ -187,12 +127,11 @@ export async function declareIncident(
         severitySuggestionReason: suggestion.reason,
         severitySignals: values.signals ?? [],
         severityOverrideReason: values.severity === suggestion.severity ? null : values.severityOverrideReason,
-      })
-      .returning();
-    const emailed = emailsUpdate(created!, policy, values.notifySubscribers);
-    const applied = await applyComponentChanges(tx, { incidentId: created!.id, changes: values.components, at: startedAt, now, queue: context.queue });
+    });
+    const emailed = emailsUpdate(created, policy, values.notifySubscribers);
+    const applied = await applyComponentChanges(tx, { incidentId: created.id, changes: values.components, at: startedAt, now, queue: context.queue });
     await writePublicUpdate(tx, context, {
-      incidentId: created!.id,
+      incidentId: created.id,
       status: values.status,
       body: values.message,
       componentChanges: applied,
@@ -201,16 +140,16 @@ export async function declareIncident(
       displayAt: startedAt,
       createdBy: actor.userId,
     });
-    await applyCustomerEmailRule(tx, context, created!, policy, now);
-    await scheduleCadenceCheck(tx, context, created!, policy, now);
-    await context.queue.send(tx, 'team-alert', { incidentId: created!.id, kind: 'declared', occasion: 'declared' });
+    await applyCustomerEmailRule(tx, context, created, policy, now);
+    await scheduleCadenceCheck(tx, context, created, policy, now);
+    await context.queue.send(tx, 'team-alert', { incidentId: created.id, kind: 'declared', occasion: 'declared' });
     await recordAudit(tx, actor, now, {
       action: 'incident.declare',
       entityType: 'incident',
-      entityId: created!.id,
+      entityId: created.id,
       after: { ...created, message: values.message, components: applied },
     });
-    return success(created!);
+    return success(created);
   });
 }
 
@@ -229,9 +168,7 @@ export async function postIncidentUpdate(
   const values = parsed.value;
   const now = context.clock.now();
 
-  return context.db.transaction(async (tx) => {
-    const [before] = await tx.select().from(incident).where(eq(incident.id, incidentId)).for('update');
-    if (!before) return notFound('That incident does not exist.');
+  return withLockedRow(context.db, incident, eq(incident.id, incidentId), 'That incident does not exist.', async (tx, before) => {
     const known = await knownComponents(tx, values.components.map((change) => change.componentId));
     const unknown = unknownComponentErrors(values.components, known);
     if (Object.keys(unknown).length > 0) return invalid(unknown);
@@ -243,16 +180,12 @@ export async function postIncidentUpdate(
     const applied = await applyComponentChanges(tx, { incidentId, changes, at: now, now, queue: context.queue });
 
     const status: IncidentStatus = values.status;
-    const [after] = await tx
-      .update(incident)
-      .set({
-        status,
-        updatedAt: now,
-        monitoringAt: status === 'monitoring' ? (before.monitoringAt ?? now) : before.monitoringAt,
-        resolvedAt: status === 'resolved' ? (before.resolvedAt ?? now) : isIncidentOpen(status) ? null : before.resolvedAt,
-      })
-      .where(eq(incident.id, incidentId))
-      .returning();
+    const after = await updateOne(tx, incident, eq(incident.id, incidentId), {
+      status,
+      updatedAt: now,
+      monitoringAt: status === 'monitoring' ? (before.monitoringAt ?? now) : before.monitoringAt,
+      resolvedAt: status === 'resolved' ? (before.resolvedAt ?? now) : isIncidentOpen(status) ? null : before.resolvedAt,
+    });
     const update = await writePublicUpdate(tx, context, {
       incidentId,
       status,
@@ -263,51 +196,20 @@ export async function postIncidentUpdate(
       displayAt: now,
       createdBy: actor.userId,
     });
-    await applyCustomerEmailRule(tx, context, after!, policy, now);
-    await scheduleCadenceCheck(tx, context, after!, policy, now);
-    if (status === 'resolved' && before.status !== 'resolved') await schedulePostmortemChecks(tx, context, after!, policy);
+    await applyCustomerEmailRule(tx, context, after, policy, now);
+    await scheduleCadenceCheck(tx, context, after, policy, now);
+    if (status === 'resolved' && before.status !== 'resolved') await schedulePostmortemChecks(tx, context, after, policy);
     await recordAudit(tx, actor, now, {
       action: status === 'resolved' ? 'incident.resolve' : 'incident.update',
       entityType: 'incident',
       entityId: incidentId,
       before: { status: before.status },
-      after: { status: after!.status, message: values.message, components: applied },
+      after: { status: after.status, message: values.message, components: applied },
     });
     return success(update);
   });
 }
 
-/**
- * The affected components a resolution sends back when the update names no status for them: to
- * operational, or to under_maintenance while a running maintenance window covers them.
- */
-async function componentsToRestore(db: Database, incidentId: string, named: { componentId: string }[]) {
-  const affected = await db
-    .select({ componentId: incidentComponent.componentId })
-    .from(incidentComponent)
-    .innerJoin(component, eq(component.id, incidentComponent.componentId))
-    .where(and(eq(incidentComponent.incidentId, incidentId), isNull(component.archivedAt)));
-  const heldElsewhere = new Set(
-    (
-      await db
-        .select({ componentId: incidentComponent.componentId })
-        .from(incidentComponent)
-        .innerJoin(incident, eq(incident.id, incidentComponent.incidentId))
-        .where(and(ne(incident.id, incidentId), inArray(incident.status, [...unresolvedIncidentStatuses])))
-    ).map((row) => row.componentId),
-  );
-  const namedIds = new Set(named.map((change) => change.componentId));
-  const underMaintenance = await componentsUnderActiveMaintenance(db);
-  return affected
-    .filter((row) => !namedIds.has(row.componentId) && !heldElsewhere.has(row.componentId))
-    .map((row) => {
-      // A maintenance window still running takes its component back until the window ends.
-      const maintenanceId = underMaintenance.get(row.componentId);
-      return maintenanceId
-        ? { componentId: row.componentId, status: 'under_maintenance' as const, maintenanceId }
-        : { componentId: row.componentId, status: 'operational' as const };
-    });
-}
 
 /** Corrects the text of a posted update; the time of the correction is kept and shown. */
 export async function correctIncidentUpdate(
@@ -319,23 +221,17 @@ export async function correctIncidentUpdate(
   const parsed = parseInput(correctIncidentUpdateInput, input);
   if (!parsed.ok) return parsed;
   const now = context.clock.now();
-  return context.db.transaction(async (tx) => {
-    const [before] = await tx.select().from(incidentUpdate).where(eq(incidentUpdate.id, updateId)).for('update');
-    if (!before) return notFound('That update does not exist.');
-    const [after] = await tx
-      .update(incidentUpdate)
-      .set({ body: parsed.value.message, editedAt: now })
-      .where(eq(incidentUpdate.id, updateId))
-      .returning();
+  return withLockedRow(context.db, incidentUpdate, eq(incidentUpdate.id, updateId), 'That update does not exist.', async (tx, before) => {
+    const after = await updateOne(tx, incidentUpdate, eq(incidentUpdate.id, updateId), { body: parsed.value.message, editedAt: now });
     await tx.update(incident).set({ updatedAt: now }).where(eq(incident.id, before.incidentId));
     await recordAudit(tx, actor, now, {
       action: 'incident_update.correct',
       entityType: 'incident_update',
       entityId: updateId,
       before: { body: before.body },
-      after: { body: after!.body },
+      after: { body: after.body },
     });
-    return success(after!);
+    return success(after);
   });
 }
 
@@ -348,21 +244,19 @@ export async function updateIncidentDetails(
   const parsed = parseInput(incidentDetailsInput, input);
   if (!parsed.ok) return parsed;
   const now = context.clock.now();
-  return context.db.transaction(async (tx) => {
-    const [before] = await tx.select().from(incident).where(eq(incident.id, incidentId)).for('update');
-    if (!before) return notFound('That incident does not exist.');
+  return withLockedRow(context.db, incident, eq(incident.id, incidentId), 'That incident does not exist.', async (tx, before) => {
     const { severityReason, ...details } = parsed.value;
     const severityChanged = details.severity !== before.severity;
-    const [after] = await tx
-      .update(incident)
-      .set({ ...details, updatedAt: now, ...(severityChanged ? { severityOverrideReason: severityReason } : {}) })
-      .where(eq(incident.id, incidentId))
-      .returning();
+    const after = await updateOne(tx, incident, eq(incident.id, incidentId), {
+      ...details,
+      updatedAt: now,
+      ...(severityChanged ? { severityOverrideReason: severityReason } : {}),
+    });
     if (severityChanged) {
       const policy = await getCommunicationPolicy({ db: tx });
-      await applyCustomerEmailRule(tx, context, after!, policy, now);
-      await schedulePostmortemChecks(tx, context, after!, policy);
-      if (severityRank(details.severity) > severityRank(before.severity) && isIncidentOpen(after!.status)) {
+      await applyCustomerEmailRule(tx, context, after, policy, now);
+      await schedulePostmortemChecks(tx, context, after, policy);
+      if (severityRank(details.severity) > severityRank(before.severity) && isIncidentOpen(after.status)) {
         await context.queue.send(tx, 'team-alert', { incidentId, kind: 'severity_raised', occasion: `${details.severity}@${now.toISOString()}` });
       }
     }
@@ -371,38 +265,10 @@ export async function updateIncidentDetails(
       entityType: 'incident',
       entityId: incidentId,
       before: { title: before.title, severity: before.severity },
-      after: { title: after!.title, severity: after!.severity, ...(severityChanged ? { reason: severityReason } : {}) },
+      after: { title: after.title, severity: after.severity, ...(severityChanged ? { reason: severityReason } : {}) },
     });
-    return success(after!);
+    return success(after);
   });
 }
 
-export interface IncidentDetail {
-  incident: IncidentRow;
-  /** Newest first. */
-  updates: IncidentUpdateRow[];
-  components: { id: string; name: string; status: ComponentStatus; archived: boolean }[];
-}
 
-export async function getIncidentDetail(context: ServiceContext, incidentId: string): Promise<IncidentDetail | undefined> {
-  const [row] = await context.db.select().from(incident).where(eq(incident.id, incidentId));
-  if (!row) return undefined;
-  const [updates, components] = await Promise.all([
-    context.db
-      .select()
-      .from(incidentUpdate)
-      .where(eq(incidentUpdate.incidentId, incidentId))
-      .orderBy(desc(incidentUpdate.displayAt), desc(incidentUpdate.createdAt)),
-    context.db
-      .select({ id: component.id, name: component.name, status: component.status, archivedAt: component.archivedAt, position: component.position })
-      .from(incidentComponent)
-      .innerJoin(component, eq(component.id, incidentComponent.componentId))
-      .where(eq(incidentComponent.incidentId, incidentId))
-      .orderBy(component.position, component.name),
-  ]);
-  return {
-    incident: row,
-    updates,
-    components: components.map((item) => ({ id: item.id, name: item.name, status: item.status, archived: item.archivedAt !== null })),
-  };
-}

@@ -1,8 +1,7 @@
 import { and, count, desc, eq, exists, inArray, notInArray, sql } from 'drizzle-orm';
 import { unresolvedIncidentStatuses, type ComponentStatus } from '../../../domain/statuses';
-import { component, incident, incidentComponent, incidentUpdate } from '../../db/schema';
+import { component, incident, incidentComponent, incidentUpdate, type IncidentRow, type IncidentUpdateRow } from '../../db/schema';
 import type { ServiceContext } from '../kernel/context';
-import type { IncidentRow, IncidentUpdateRow } from './incident-commands';
 
 export interface IncidentSummary {
   incident: IncidentRow;

@@ -1,12 +1,11 @@
 import type { IncidentStatus } from '../../../domain/statuses';
 import type { Database } from '../../db';
-import { incidentUpdate, type ComponentChange } from '../../db/schema';
+import { incidentUpdate, type ComponentChange, type IncidentUpdateRow } from '../../db/schema';
 import { newId } from '../../ids';
 import type { ServiceContext } from '../kernel/context';
 import { queueIncidentNotification } from '../subscribers/notifications';
 import { queueIncidentWebhooks } from '../webhooks/webhook-subscribers';
-
-export type IncidentUpdateRow = typeof incidentUpdate.$inferSelect;
+import { insertOne } from '../kernel/rows';
 
 /**
  * Writes one public update of an incident and, when it is to be emailed, queues its
@@ -26,22 +25,19 @@ export async function writePublicUpdate(
     createdBy: string | null;
   },
 ): Promise<IncidentUpdateRow> {
-  const [row] = await db
-    .insert(incidentUpdate)
-    .values({
-      id: newId(),
-      incidentId: update.incidentId,
-      status: update.status,
-      body: update.body,
-      componentChanges: update.componentChanges.length > 0 ? update.componentChanges : null,
-      notifySubscribers: update.emailed,
-      createdAt: update.now,
-      displayAt: update.displayAt,
-      createdBy: update.createdBy,
-    })
-    .returning();
-  if (update.emailed) await queueIncidentNotification(db, context, { incidentId: update.incidentId, incidentUpdateId: row!.id, now: update.now });
+  const row = await insertOne(db, incidentUpdate, {
+    id: newId(),
+    incidentId: update.incidentId,
+    status: update.status,
+    body: update.body,
+    componentChanges: update.componentChanges.length > 0 ? update.componentChanges : null,
+    notifySubscribers: update.emailed,
+    createdAt: update.now,
+    displayAt: update.displayAt,
+    createdBy: update.createdBy,
+  });
+  if (update.emailed) await queueIncidentNotification(db, context, { incidentId: update.incidentId, incidentUpdateId: row.id, now: update.now });
   // Webhooks are machine readers: every public update, emailed or not.
-  await queueIncidentWebhooks(db, context, { incidentId: update.incidentId, incidentUpdateId: row!.id, now: update.now });
-  return row!;
+  await queueIncidentWebhooks(db, context, { incidentId: update.incidentId, incidentUpdateId: row.id, now: update.now });
+  return row;
 }

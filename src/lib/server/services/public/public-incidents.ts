@@ -2,7 +2,7 @@ import type { ComponentChange } from '../../db/schema';
 import { publicComponentIds } from '../components/visibility';
 import type { ServiceContext } from '../kernel/context';
 import type { IncidentSummary } from '../incidents/incident-lists';
-import { getIncidentDetail, type IncidentDetail } from '../incidents/incident-commands';
+import { getIncidentDetail, type IncidentDetail } from '../incidents/incident-detail';
 
 /** An update's changes to public components; null when it changed none. */
 export function visibleChanges(changes: ComponentChange[] | null, visibleIds: ReadonlySet<string>): ComponentChange[] | null {
