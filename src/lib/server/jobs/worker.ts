@@ -6,7 +6,7 @@ import { guardedHttp, type OutboundHttp } from '../services/webhooks/outbound-ht
 import { sendSubscriberConfirmation } from './handlers/confirmation';
 import { fanOutNotification } from './handlers/fan-out';
 import { sendDeliveries } from './handlers/send-deliveries';
-import { sendCustomerEmailIfDue } from '../services/plan/communication-plan';
+import { sendCustomerEmailIfDue } from './handlers/customer-email';
 import { checkPostmortem, checkUpdateCadence } from './handlers/plan-checks';
 import { sendUserInvitation } from './handlers/invitation';
 import { sendTeamAlert } from './handlers/team-alert';

@@ -12,12 +12,10 @@ import { formatDuration } from '../../../domain/duration';
 import { hasRole } from '../../../domain/roles';
 import { isIncidentOpen, severityLabels } from '../../../domain/statuses';
 import type { Database } from '../../db';
-import { incident, incidentUpdate, notification, user } from '../../db/schema';
+import { incident, incidentUpdate, notification, user, type IncidentRow } from '../../db/schema';
 import { recordAudit } from '../kernel/audit';
-import { getCommunicationPolicy } from './policy';
 import type { Actor, ServiceContext } from '../kernel/context';
 import { invalid, notFound, success, type ServiceResult } from '../kernel/errors';
-import type { IncidentRow } from '../incidents/incident-commands';
 import { queueIncidentNotification } from '../subscribers/notifications';
 
 /**
@@ -86,7 +84,7 @@ export async function schedulePostmortemChecks(db: Database, context: ServiceCon
 }
 
 /** Sends the customer email now, in the caller's transaction: a notification of the latest public update. */
-async function deliverCustomerEmail(db: Database, context: ServiceContext, row: IncidentRow, now: Date, note: string | null): Promise<void> {
+export async function deliverCustomerEmail(db: Database, context: ServiceContext, row: IncidentRow, now: Date, note: string | null): Promise<void> {
   const [latest] = await db
     .select({ id: incidentUpdate.id })
     .from(incidentUpdate)
@@ -104,40 +102,6 @@ async function deliverCustomerEmail(db: Database, context: ServiceContext, row: 
     .where(eq(incident.id, row.id));
 }
 
-/** Minutes of lateness worth recording (a worker was down, or the queue was backed up). */
-const LATE_AFTER_MS = 60_000;
-
-/**
- * The customer-email job: sends if the incident is still unresolved and the email is still
- * scheduled and due. Locks the incident row, so two workers racing send once.
- */
-export async function sendCustomerEmailIfDue(context: ServiceContext, incidentId: string): Promise<'sent' | 'not_due' | 'not_scheduled'> {
-  const now = context.clock.now();
-  return context.db.transaction(async (tx) => {
-    const [row] = await tx.select().from(incident).where(eq(incident.id, incidentId)).for('update');
-    if (!row || row.customerEmailState !== 'scheduled' || !row.customerEmailDueAt || !isIncidentOpen(row.status)) return 'not_scheduled';
-    const policy = await getCommunicationPolicy({ db: tx });
-    if (!isOutageSeverity(policy, row.severity)) {
-      // The settings changed since it was scheduled: this severity is no longer an outage.
-      await applyCustomerEmailRule(tx, context, row, policy, now);
-      return 'not_scheduled';
-    }
-    if (now < row.customerEmailDueAt) {
-      await context.queue.send(tx, 'customer-email', { incidentId, dueAt: row.customerEmailDueAt.toISOString() }, { startAfter: row.customerEmailDueAt });
-      return 'not_due';
-    }
-    const lateness = now.getTime() - row.customerEmailDueAt.getTime();
-    await deliverCustomerEmail(tx, context, row, now, lateness > LATE_AFTER_MS ? `sent ${formatDuration(lateness)} late` : null);
-    await recordAudit(tx, { userId: null, label: 'communication plan' }, now, {
-      action: 'incident.customer_email',
-      entityType: 'incident',
-      entityId: incidentId,
-      before: { state: 'scheduled' },
-      after: { dueAt: row.customerEmailDueAt, sentAt: now },
-    });
-    return 'sent';
-  });
-}
 
 /** Staff send the customer email now, whatever the rule says; it will not go again when due. */
 export async function sendCustomerEmailNow(context: ServiceContext, actor: Actor, incidentId: string): Promise<ServiceResult<null>> {
