@@ -1,13 +1,12 @@
 import { and, asc, count, eq, inArray, max, min } from 'drizzle-orm';
-import { customerEmailDueAt, nextUpdateDueAt, owesPostmortem, postmortemDueAt, type CommunicationPolicy } from '../../../domain/communication-policy';
+import { customerEmailDueAt, nextUpdateDueAt, type CommunicationPolicy } from '../../../domain/communication-policy';
 import { severitySignals } from '../../../domain/severity-classifier';
 import { isIncidentOpen, unresolvedIncidentStatuses, type Severity } from '../../../domain/statuses';
 import { incident, incidentUpdate, notification, teamAlert, user, type IncidentRow } from '../../db/schema';
 import { getCommunicationPolicy } from './policy';
 import { contactsForSeverity } from './contacts';
 import type { ServiceContext } from '../kernel/context';
-import type { PlanStepState } from '../../../domain/plan-steps';
-
+import { nextUpdateStep, postmortemStep, teamAlertStepState, type NextUpdateStep, type PlanStepState, type PostmortemStep } from '../../../domain/plan-steps';
 
 export interface SeverityStep {
   state: PlanStepState;
@@ -54,16 +53,6 @@ export type CustomerEmailStep =
   | { state: 'done'; reason: 'sent'; sentAt: Date; dueAt: Date | null; recipients: number | null; note: string | null }
   | { state: 'skipped'; reason: 'skipped' | 'cancelled'; dueAt: Date | null; note: string | null }
   | { state: 'held'; reason: 'held'; dueAt: Date | null; note: string | null };
-
-export type NextUpdateStep =
-  | { state: 'pending' | 'overdue'; dueAt: Date; lastPublicUpdateAt: Date; cadenceMinutes: number }
-  | { state: 'done'; closedAt: Date | null };
-
-export type PostmortemStep =
-  | { state: 'not_required'; severity: Severity }
-  | { state: 'pending'; reason: 'after_resolution'; windowHours: number }
-  | { state: 'pending' | 'overdue'; reason: 'due'; dueAt: Date }
-  | { state: 'done'; reason: 'published'; publishedAt: Date };
 
 export interface PlanStatus {
   incidentId: string;
@@ -114,19 +103,6 @@ async function declaredAlerts(context: Pick<ServiceContext, 'db'>, incidentId: s
   return { rows: rows.length, severityRaisedAt, recipients: new Set(rows.map((row) => row.recipientEmail)).size, sent, failed, waiting, firstSentAt };
 }
 
-/** The plan says "within seconds": an alert still not recorded after this long is late. */
-const TEAM_ALERT_LATE_AFTER_MS = 60_000;
-
-function teamAlertState(alerts: Awaited<ReturnType<typeof declaredAlerts>>, contactsOnPlan: number, declaredAt: Date, now: Date): PlanStepState {
-  if (alerts.rows === 0) {
-    if (contactsOnPlan === 0) return 'skipped';
-    return now.getTime() - declaredAt.getTime() > TEAM_ALERT_LATE_AFTER_MS ? 'overdue' : 'pending';
-  }
-  if (alerts.sent === 0 && alerts.waiting === 0) return 'failed';
-  if (alerts.sent === 0) return 'pending';
-  return 'done';
-}
-
 /**
  * The communication plan of one incident, step by step, with the real times: how its severity
  * was chosen, whom the team alert reached, when it went public, what became of the customer
@@ -165,7 +141,7 @@ export async function getPlanStatus(context: ServiceContext, incidentId: string,
   };
 
   const teamAlertStep: TeamAlertStep = {
-    state: teamAlertState(alerts, contacts.length, row.createdAt, now),
+    state: teamAlertStepState({ recorded: alerts.rows, sent: alerts.sent, waiting: alerts.waiting }, contacts.length, row.createdAt, now),
     firstSentAt: alerts.firstSentAt,
     recipients: alerts.recipients,
     sent: alerts.sent,
@@ -175,7 +151,7 @@ export async function getPlanStatus(context: ServiceContext, incidentId: string,
     severityRaisedAt: alerts.severityRaisedAt,
   };
 
-  const updateCount = Number(updates?.count ?? 0);
+  const updateCount = updates?.count ?? 0;
   const publicPost: PublicPostStep = {
     state: updateCount > 0 ? 'done' : 'pending',
     postedAt: updates?.firstPostedAt ?? null,
@@ -184,23 +160,8 @@ export async function getPlanStatus(context: ServiceContext, incidentId: string,
 
   const customerEmail = customerEmailStep(row, policy, now, emailNotification[0]?.recipientCount ?? null);
 
-  let nextUpdate: NextUpdateStep;
-  if (open) {
-    const lastPublicUpdateAt = updates?.latestPostedAt ?? row.startedAt;
-    const dueAt = nextUpdateDueAt(policy, lastPublicUpdateAt);
-    nextUpdate = { state: now >= dueAt ? 'overdue' : 'pending', dueAt, lastPublicUpdateAt, cadenceMinutes: policy.updateCadenceMinutes };
-  } else {
-    nextUpdate = { state: 'done', closedAt: row.resolvedAt };
-  }
-
-  let postmortem: PostmortemStep;
-  if (row.postmortemPublishedAt) postmortem = { state: 'done', reason: 'published', publishedAt: row.postmortemPublishedAt };
-  else if (!owesPostmortem(policy, row.severity)) postmortem = { state: 'not_required', severity: row.severity };
-  else if (open || !row.resolvedAt) postmortem = { state: 'pending', reason: 'after_resolution', windowHours: policy.postmortemWindowHours };
-  else {
-    const dueAt = postmortemDueAt(policy, row.resolvedAt);
-    postmortem = { state: now >= dueAt ? 'overdue' : 'pending', reason: 'due', dueAt };
-  }
+  const nextUpdate = nextUpdateStep(policy, { open, lastPublicUpdateAt: updates?.latestPostedAt ?? row.startedAt, resolvedAt: row.resolvedAt }, now);
+  const postmortem = postmortemStep(policy, { severity: row.severity, open, resolvedAt: row.resolvedAt, postmortemPublishedAt: row.postmortemPublishedAt }, now);
 
   return {
     incidentId: row.id,
