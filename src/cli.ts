@@ -39,7 +39,7 @@ async function readStandardInput(): Promise<string> {
   if (process.stdin.isTTY) process.stderr.write('Password (at least 10 characters), then Enter: ');
   const chunks: Buffer[] = [];
   for await (const chunk of process.stdin) {
-    chunks.push(Buffer.from(chunk));
+    chunks.push(Buffer.from(chunk as Buffer | string));
     if (process.stdin.isTTY && Buffer.concat(chunks).includes(10)) break;
   }
   return Buffer.concat(chunks).toString('utf8').replace(/\r?\n$/, '');

@@ -7,7 +7,7 @@ import type { ServiceFailure } from '../lib/server/services/kernel/errors';
 import { authenticate, createFirstOwner, setPasswordWithToken } from '../lib/server/services/access/users';
 import { readForm, type FormRequest } from './form';
 import { setNotice } from '../lib/server/notice';
-import { type FormFailure } from './posted';
+import { fieldText, type FormFailure } from './posted';
 
 const WINDOW_MS = 15 * 60 * 1000;
 /** Every attempt from one client address. */
@@ -28,8 +28,17 @@ const loginInput = z.object({
 /** Only a path on this site is a safe place to return to after signing in. */
 export function safeNextPath(next: string | null | undefined): string {
   // Browsers ignore tabs and newlines in URLs and read `\` as `/`, so `/\t/evil.com` would leave the site.
-  if (!next || !/^\/(?![/\\])/.test(next) || /[\u0000-\u0020\\\u007f]/.test(next)) return '/admin';
+  if (!next || !/^\/(?![/\\])/.test(next) || hasUnsafeUrlCharacter(next)) return '/admin';
   return next;
+}
+
+/** Whether the text has a control character, a space, a backslash or DEL (U+0000–U+0020, U+005C, U+007F). */
+function hasUnsafeUrlCharacter(text: string): boolean {
+  for (let index = 0; index < text.length; index += 1) {
+    const code = text.charCodeAt(index);
+    if (code <= 0x20 || code === 0x5c || code === 0x7f) return true;
+  }
+  return false;
 }
 
 async function readPostedForm(request: Request) {
@@ -101,10 +110,10 @@ function failureOf(intent: string, values: Record<string, unknown>, serviceFailu
 export async function setUpOwner(astro: FormRequest): Promise<Response | FormFailure> {
   const values = await readPostedForm(astro.request);
   const result = await createFirstOwner(astro.locals.context, {
-    email: String(values.email ?? ''),
-    name: String(values.name ?? ''),
-    password: String(values.password ?? ''),
-    confirmPassword: String(values.confirmPassword ?? ''),
+    email: fieldText(values.email),
+    name: fieldText(values.name),
+    password: fieldText(values.password),
+    confirmPassword: fieldText(values.confirmPassword),
   });
   if (!result.ok) return failureOf('setup', values, result.failure);
   await startSession(astro, result.value.id);
@@ -116,8 +125,8 @@ export async function setUpOwner(astro: FormRequest): Promise<Response | FormFai
 export async function setPassword(astro: FormRequest, token: string): Promise<Response | FormFailure> {
   const values = await readPostedForm(astro.request);
   const result = await setPasswordWithToken(astro.locals.context, token, {
-    password: String(values.password ?? ''),
-    confirmPassword: String(values.confirmPassword ?? ''),
+    password: fieldText(values.password),
+    confirmPassword: fieldText(values.confirmPassword),
   });
   if (!result.ok) return failureOf('set-password', values, result.failure);
   await startSession(astro, result.value.userId);

@@ -36,14 +36,10 @@ export interface GroupFields {
 export const blankComponentFields: ComponentFields = { name: '', description: '', groupId: '', hidden: false, onlyShowIfDegraded: false, startDate: '' };
 export const blankGroupFields: GroupFields = { name: '', description: '', hidden: false };
 
+/** A posted field as text. A choice (a status, a direction) is passed on as posted: the service's schema rejects anything else. */
 function text(values: FormValues, name: string): string {
   const value = values[name];
   return typeof value === 'string' ? value : '';
-}
-
-/** A posted choice, passed on as-is: the service's schema rejects anything outside `T`. */
-function choice<T extends string>(values: FormValues, name: string): T {
-  return text(values, name) as T;
 }
 
 function checked(values: FormValues, name: string): boolean {
@@ -102,7 +98,7 @@ export function updateComponentForm(id: string): FormHandler {
 export const setComponentStatusForm: FormHandler = {
   role: 'responder',
   async run({ values, actor, context }) {
-    const result = await setComponentStatus(context, actor, text(values, 'id'), { status: choice<ComponentStatus>(values, 'status') });
+    const result = await setComponentStatus(context, actor, text(values, 'id'), { status: text(values, 'status') as ComponentStatus });
     if (!result.ok) return result;
     const { from, to } = result.value;
     const notice = from === to ? `Status unchanged: ${componentStatusLabels[to]}.` : `Status changed from ${componentStatusLabels[from]} to ${componentStatusLabels[to]}.`;
@@ -113,7 +109,7 @@ export const setComponentStatusForm: FormHandler = {
 export const moveComponentForm: FormHandler = {
   role: 'admin',
   async run({ values, actor, context }) {
-    const direction = choice<'up' | 'down'>(values, 'direction');
+    const direction = text(values, 'direction') as 'up' | 'down';
     const result = await moveComponent(context, actor, text(values, 'id'), { direction });
     return result.ok ? { ok: true, value: { location: COMPONENTS_PAGE, notice: `Component moved ${direction}.` } } : result;
   },
@@ -154,7 +150,7 @@ export function updateGroupForm(id: string): FormHandler {
 export const moveGroupForm: FormHandler = {
   role: 'admin',
   async run({ values, actor, context }) {
-    const direction = choice<'up' | 'down'>(values, 'direction');
+    const direction = text(values, 'direction') as 'up' | 'down';
     const result = await moveGroup(context, actor, text(values, 'id'), { direction });
     return result.ok ? { ok: true, value: { location: COMPONENTS_PAGE, notice: `Group moved ${direction}.` } } : result;
   },

@@ -19,7 +19,7 @@ export interface FormRequest {
  * secret that must be displayed once (a set-password link), values that the answer to the POST
  * itself shows (`Shown`; handlers that never show anything leave it `never`).
  */
-export type FormSuccess<Shown = never> = { location: string; notice: string } | { shown: Shown };
+type FormSuccess<Shown = never> = { location: string; notice: string } | { shown: Shown };
 
 /** A success rendered by the page that answered the POST, with no redirect. */
 export interface FormShown<Shown> {
@@ -49,7 +49,7 @@ export function formToObject(form: FormData): FormValues {
     for (const [index, key] of path.entries()) {
       if (index === path.length - 1) {
         const existing = Object.hasOwn(target, key) ? target[key] : undefined;
-        target[key] = existing === undefined ? entry : Array.isArray(existing) ? [...existing, entry] : [existing, entry];
+        target[key] = existing === undefined ? entry : Array.isArray(existing) ? [...(existing as unknown[]), entry] : [existing, entry];
       } else {
         const next = Object.hasOwn(target, key) ? target[key] : undefined;
         target = (target[key] = typeof next === 'object' && next !== null && !Array.isArray(next) ? next : {}) as Record<string, unknown>;

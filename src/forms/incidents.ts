@@ -3,7 +3,7 @@ import { componentStatuses, type ComponentStatus, type IncidentUpdateStatus, typ
 import type { ServiceResult } from '../lib/server/services/kernel/errors';
 import { correctIncidentUpdate, declareIncident, postIncidentUpdate, updateIncidentDetails } from '../lib/server/services/incidents/incident-commands';
 import { type FormHandler } from './form';
-import { fieldText as text, fieldTexts as textList, isTicked as notifyChecked, componentRows, type ComponentRow, type FormFailure } from './posted';
+import { fieldText as text, fieldTexts as textList, isTicked as notifyChecked, componentRows, type ComponentRow } from './posted';
 
 
 type DeclareInput = Parameters<typeof declareIncident>[2];

@@ -45,8 +45,8 @@ function onFormRows<T>(result: ServiceResult<T>, sent: RuleRow[]): ServiceResult
   return { ok: false, failure: { ...result.failure, fieldErrors } };
 }
 
-export const SETTINGS_PAGE = '/admin/settings/intake';
-export const INTAKE_PAGE = '/admin/intake';
+const SETTINGS_PAGE = '/admin/settings/intake';
+const INTAKE_PAGE = '/admin/intake';
 
 export const updateIntakeSettingsForm: FormHandler = {
   role: 'admin',
@@ -105,7 +105,7 @@ export const dismissDraftForm: FormHandler = {
 export const sourceLabel = (source: string): string => (Object.hasOwn(alertSourceLabels, source) ? alertSourceLabels[source as AlertSource] : source);
 
 /** What an intake call did, in words, for the intake log. */
-export const intakeOutcomeLabels: Record<IntakeOutcome, string> = {
+const intakeOutcomeLabels: Record<IntakeOutcome, string> = {
   declared: 'Declared an incident',
   updated: 'Updated the incident',
   unchanged: 'Nothing new',

@@ -15,10 +15,10 @@ type ScheduleInput = Parameters<typeof scheduleMaintenance>[2];
 const optional = (value: unknown): string | undefined => (text(value).trim() === '' ? undefined : text(value));
 
 
-export const maintenancePage = (maintenanceId: string) => `/admin/maintenance/${maintenanceId}`;
+const maintenancePage = (maintenanceId: string) => `/admin/maintenance/${maintenanceId}`;
 
 /** The on/off switches of a maintenance form, by field name. */
-export const maintenanceSwitchNames = ['setsUnderMaintenance', 'notifySubscribers', 'notifyOnSchedule', 'notifyReminder', 'notifyOnStart', 'notifyOnComplete'] as const;
+const maintenanceSwitchNames = ['setsUnderMaintenance', 'notifySubscribers', 'notifyOnSchedule', 'notifyReminder', 'notifyOnStart', 'notifyOnComplete'] as const;
 export type MaintenanceSwitch = (typeof maintenanceSwitchNames)[number];
 
 /** The window fields shared by the schedule and edit forms, as the service takes them. */
@@ -79,7 +79,8 @@ export const scheduleMaintenanceForm: FormHandler = {
     const input = scheduleInput(values);
     const result = await scheduleMaintenance(context, actor, input);
     if (!result.ok) return result;
-    const first = result.value[0]!;
+    const [first] = result.value;
+    if (!first) throw new Error('Scheduling succeeded without creating a maintenance.');
     return { ok: true, value: { location: maintenancePage(first.id), notice: scheduledNotice(result.value, input.backfill === true) } };
   },
 };

@@ -31,7 +31,7 @@ export function indexedList(value: unknown): unknown[] {
   return Object.entries(value)
     .filter(([key]) => /^\d+$/.test(key))
     .sort(([a], [b]) => Number(a) - Number(b))
-    .map(([, item]) => item);
+    .map(([, item]: [string, unknown]) => item);
 }
 
 /** A field's value as posted, for re-filling a form after a failure. */

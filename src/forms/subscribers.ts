@@ -28,7 +28,7 @@ function listLocation(filters: unknown): string {
   return query ? `${SUBSCRIBERS_PAGE}?${query}` : SUBSCRIBERS_PAGE;
 }
 
-export const addSubscriberForm: FormHandler = {
+const addSubscriberForm: FormHandler = {
   role: 'admin',
   async run({ values, actor, context }) {
     const result = await addSubscriberByAdmin(context, actor, { email: text(values.email), componentIds: texts(values.componentIds) });
@@ -37,7 +37,7 @@ export const addSubscriberForm: FormHandler = {
   },
 };
 
-export const removeSubscriberForm: FormHandler = {
+const removeSubscriberForm: FormHandler = {
   role: 'admin',
   async run({ values, actor, context }) {
     const result = await removeSubscriber(context, actor, text(values.subscriberId));
@@ -50,7 +50,7 @@ export const removeSubscriberForm: FormHandler = {
  * Imports the chosen file (`file`, its text already decoded) or the pasted rows (`text`); the
  * report is shown by the page that answers the POST.
  */
-export const importSubscribersForm: FormHandler<ImportReport> = {
+const importSubscribersForm: FormHandler<ImportReport> = {
   role: 'admin',
   async run({ values, actor, context }) {
     const chosenFile = typeof values.file === 'string';

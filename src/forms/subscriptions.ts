@@ -43,8 +43,8 @@ function serviceFailure(intent: string, values: FormValues, failure: ServiceFail
   if ('fieldErrors' in failure) {
     // A bad id is reported as `componentIds.3`; the page shows one message next to the whole choice.
     for (const [key, message] of Object.entries(failure.fieldErrors)) {
-      if (key.startsWith('componentIds')) fieldErrors.componentIds ??= COMPONENT_CHOICE_ERROR;
-      else fieldErrors[key] ??= message;
+      const field = key.startsWith('componentIds') ? 'componentIds' : key;
+      fieldErrors[field] ??= field === 'componentIds' ? COMPONENT_CHOICE_ERROR : message;
     }
   }
   return formFailure(intent, statusOfFailure(failure), failure.message, values, fieldErrors);

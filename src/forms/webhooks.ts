@@ -39,8 +39,8 @@ export async function registerWebhookFromForm(astro: FormRequest): Promise<Webho
     const fieldErrors: Record<string, string> = {};
     if ('fieldErrors' in result.failure) {
       for (const [key, message] of Object.entries(result.failure.fieldErrors)) {
-        if (key.startsWith('componentIds')) fieldErrors.componentIds ??= 'Choose components from the list.';
-        else fieldErrors[key] ??= message;
+        const [field, text] = key.startsWith('componentIds') ? ['componentIds', 'Choose components from the list.'] : [key, message];
+        fieldErrors[field] ??= text;
       }
     }
     return failure(statusOfFailure(result.failure), result.failure.message, values, fieldErrors);

@@ -20,7 +20,7 @@ import { openPglite } from '../../src/lib/server/db/client';
 import { maintenance } from '../../src/lib/server/db/schema';
 import { defaultQueueSettings, startJobQueue } from '../../src/lib/server/jobs/queue';
 import { createComponent } from '../../src/lib/server/services/components/catalog';
-import { scheduleMaintenance } from '../../src/lib/server/services/maintenance/maintenance-commands';
+import { scheduleMaintenance } from '../../src/lib/server/services/maintenance/maintenance-schedule-commands';
 
 const WINDOWS = Number(process.env.WINDOWS ?? 20);
 const LENGTH_SECONDS = Number(process.env.LENGTH_SECONDS ?? 5);

@@ -31,7 +31,8 @@ test.beforeAll(async () => {
 });
 
 test.afterAll(async () => {
-  await new Promise<void>((resolve) => (customerServer ? customerServer.close(() => resolve()) : resolve()));
+  const server = customerServer as http.Server | undefined; // unset if beforeAll failed
+  await new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve()));
 });
 
 /** What a customer's page looks like: some text, the script tag, and a CSP that allows only Herald's script and API. */

@@ -41,7 +41,7 @@ test.describe('scheduled maintenance', () => {
   });
 
   test.afterAll(async () => {
-    await owner?.close();
+    await (owner as BrowserContext | undefined)?.close();
   });
 
   /** Adds a confirmed subscriber of one component through /admin/subscribers. */

@@ -22,7 +22,7 @@ test.describe('management API', () => {
   });
 
   test.afterAll(async () => {
-    await owner?.close();
+    await (owner as BrowserContext | undefined)?.close();
   });
 
   /** Creates a responder key through /admin/api-keys; the token shown once. */

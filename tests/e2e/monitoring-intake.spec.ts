@@ -75,7 +75,7 @@ test.describe('alert intake', () => {
 
   test.afterEach(async ({ request }) => {
     // Whatever failed, other tests expect firing alerts to open incidents, and nothing left open.
-    if (draftModeOn && page) await setMode('Open an incident').catch(() => {});
+    if (draftModeOn) await setMode('Open an incident').catch(() => {});
     draftModeOn = false;
     for (const item of open.splice(0)) {
       await request.post(`/api/admin/v1/incidents/${item.id}/resolve`, { headers: auth(item.token), data: { message: 'Resolved by the alert intake test.' } });
@@ -83,7 +83,7 @@ test.describe('alert intake', () => {
   });
 
   test.afterAll(async () => {
-    await owner?.close();
+    await (owner as BrowserContext | undefined)?.close();
   });
 
   /** Creates a responder key through /admin/api-keys; the token shown once. */

@@ -45,8 +45,8 @@ test.describe('without JavaScript', () => {
       const api = await seed(browser, request);
       for (const id of open.splice(0)) await api.resolve(id);
     }
-    await staff?.close();
-    await visitor?.close();
+    await (staff as BrowserContext | undefined)?.close();
+    await (visitor as BrowserContext | undefined)?.close();
   });
 
   /**

@@ -109,7 +109,7 @@ test.describe.serial('severity classification, without JavaScript', () => {
   });
 
   test.afterAll(async () => {
-    await context?.close();
+    await (context as BrowserContext | undefined)?.close();
   });
 
   test('"Suggest severity" answers with the suggestion, pre-selected, and writes nothing', async () => {

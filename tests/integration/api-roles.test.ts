@@ -41,7 +41,7 @@ const cases: Case[] = apiRoutes.flatMap((route) =>
   })),
 );
 
-const { clock, handle, context } = useTestContext({ start: '2026-03-01T12:00:00.000Z' });
+const { clock, context } = useTestContext({ start: '2026-03-01T12:00:00.000Z' });
 const tokens = new Map<KeyRole, string>();
 let revokedToken: string;
 let expiringToken: string;

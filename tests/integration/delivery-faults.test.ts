@@ -38,7 +38,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await workers?.stop();
-  await sink?.close();
+  await (sink as SmtpSink | undefined)?.close();
 });
 
 async function ensureWorkers(): Promise<void> {

@@ -38,7 +38,7 @@ const EVIL_BODY = `Body: <img src=x onerror=alert(1)> "double" 'single' ]]> 🚀
 const strict = new XMLParser({ ignoreAttributes: false, attributeNamePrefix: '@', trimValues: false, parseTagValue: false, isArray: (name) => ['entry', 'item', 'link', 'url', 'text'].includes(name) });
 
 
-const { clock, handle, context } = useTestContext({ start: '2026-01-01T00:00:00.000Z' });
+const { clock, context } = useTestContext({ start: '2026-01-01T00:00:00.000Z' });
 let api: ComponentRow;
 let web: ComponentRow;
 let secret: ComponentRow;

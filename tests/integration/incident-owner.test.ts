@@ -7,7 +7,7 @@ import { createUserWithPassword, labelOf } from '../../src/lib/server/services/a
 import { auditRowsFor, expectInvalid, expectOk, testActor } from '../support/factories';
 import { useTestContext } from '../support/test-database';
 
-const { clock, handle, context } = useTestContext({ start: '2026-03-01T12:00:00.000Z' });
+const { handle, context } = useTestContext({ start: '2026-03-01T12:00:00.000Z' });
 
 async function person(name: string, role: 'viewer' | 'responder' | 'admin') {
   return expectOk(await createUserWithPassword(context, testActor, { email: `${name.toLowerCase()}@example.com`, name, role, password: 'a long password 1' }));

@@ -104,7 +104,7 @@ describe('the OpenAPI document', () => {
 });
 
 describe('every operation answers as documented', () => {
-  const { clock, handle, context } = useTestContext({ start: '2026-03-02T09:00:00.000Z' });
+  const { clock, context } = useTestContext({ start: '2026-03-02T09:00:00.000Z' });
   let admin: ApiClient;
   let samples: Record<string, () => Promise<{ id?: string; body?: unknown; query?: Record<string, string> }>>;
 

@@ -44,8 +44,8 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  mailer?.close();
-  await sink?.close();
+  (mailer as Mailer | undefined)?.close();
+  await (sink as SmtpSink | undefined)?.close();
 });
 
 let days = 0;

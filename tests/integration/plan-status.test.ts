@@ -31,7 +31,7 @@ let apiId: string;
 const sentMail: string[] = [];
 const mailer: Mailer = {
   async send(mail) {
-    sentMail.push(String(mail.to));
+    sentMail.push(mail.to);
   },
   close() {},
   describe: () => 'memory',

@@ -2,6 +2,7 @@ import { desc, eq } from 'drizzle-orm';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { auditLog, incident, incidentUpdate, notification, type IncidentRow } from '../../src/lib/server/db/schema';
 import { sendCustomerEmailNow } from '../../src/lib/server/services/plan/communication-plan';
+import { postmortemDeadline } from '../../src/lib/domain/communication-policy';
 import { getCommunicationPolicy } from '../../src/lib/server/services/plan/policy';
 import { listIncidents, listOpenIncidents } from '../../src/lib/server/services/incidents/incident-lists';
 import { getIncidentDetail } from '../../src/lib/server/services/incidents/incident-detail';
@@ -9,7 +10,6 @@ import {
   POSTMORTEM_MAX_CHARS,
   POSTMORTEM_REVISED_BODY,
   POSTMORTEM_UPDATE_BODY,
-  postmortemDeadline,
   publishPostmortem,
   savePostmortemDraft,
 } from '../../src/lib/server/services/plan/postmortem';

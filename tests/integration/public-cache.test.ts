@@ -21,7 +21,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  await unlisten?.();
+  await (unlisten as typeof unlisten | undefined)?.();
 });
 
 describe('a public change announced on the database', () => {

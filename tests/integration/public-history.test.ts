@@ -12,7 +12,7 @@ import { updatePageSettings } from '../../src/lib/server/services/settings/page-
 import { DAY, expectOk, HOUR, MINUTE, testActor } from '../support/factories';
 import { useTestContext } from '../support/test-database';
 
-const { clock, handle, context } = useTestContext({ start: '2025-12-01T00:00:00.000Z' });
+const { clock, context } = useTestContext({ start: '2025-12-01T00:00:00.000Z' });
 
 let api: ComponentRow;
 let web: ComponentRow;

@@ -15,7 +15,7 @@ const NOW = '2026-03-10T12:00:00.000Z';
 /** Long before the 90-day window (which starts on 2025-12-11). */
 const LONG_AGO = '2025-11-01T00:00:00.000Z';
 
-const { clock, handle, context } = useTestContext({ start: LONG_AGO });
+const { clock, context } = useTestContext({ start: LONG_AGO });
 
 const helpers = incidentHelpers({ clock, context });
 const newGroup = (name: string, hidden = false) => helpers.newGroup(name, { hidden });

@@ -38,7 +38,7 @@ import { DAY, expectOk, HOUR, MINUTE, testActor } from '../support/factories';
 import { useTestContext } from '../support/test-database';
 
 const PUBLIC_URL = 'https://status.example.test';
-const { clock, handle, context } = useTestContext({ start: '2026-03-01T12:00:00.000Z' });
+const { clock, context } = useTestContext({ start: '2026-03-01T12:00:00.000Z' });
 
 beforeAll(async () => {
   // Read once by config(), on the first request: the shortlinks and page.url come from it.

@@ -72,9 +72,10 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  mailer?.close();
-  await new Promise<void>((resolve) => (hookServer ? hookServer.close(() => resolve()) : resolve()));
-  await sink?.close();
+  (mailer as Mailer | undefined)?.close();
+  const server = hookServer as http.Server | undefined; // unset if beforeAll failed
+  await new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve()));
+  await (sink as SmtpSink | undefined)?.close();
 });
 
 let titles = 0;

@@ -15,8 +15,8 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  await workers?.stop();
-  await sink?.close();
+  await (workers as MailWorkers | undefined)?.stop();
+  await (sink as SmtpSink | undefined)?.close();
 });
 
 describe('inviting a user', () => {

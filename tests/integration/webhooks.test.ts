@@ -125,7 +125,7 @@ const urlOf = (where: string) => `https://127.0.0.1:${receiver.port}${where}`;
 /** The signature check a receiver runs, as the README and the subscribe page document it. */
 function verifies(secret: string, headers: IncomingHttpHeaders, body: string): boolean {
   const timestamp = headers['herald-webhook-timestamp'];
-  const expected = 'v1=' + createHmac('sha256', secret).update(`${timestamp}.${body}`).digest('hex');
+  const expected = 'v1=' + createHmac('sha256', secret).update(`${String(timestamp)}.${body}`).digest('hex');
   const given = String(headers['herald-webhook-signature'] ?? '');
   return given.length === expected.length && timingSafeEqual(Buffer.from(given), Buffer.from(expected));
 }
@@ -153,10 +153,10 @@ afterEach(async () => {
 
 afterAll(async () => {
   await workers?.stop();
-  mailer?.close();
-  await handle?.close();
-  await sink?.close();
-  await receiver?.close();
+  (mailer as Mailer | undefined)?.close();
+  await (handle as TestDatabase | undefined)?.close();
+  await (sink as SmtpSink | undefined)?.close();
+  await (receiver as Receiver | undefined)?.close();
   if (tlsDir) rmSync(tlsDir, { recursive: true, force: true });
 });
 
@@ -423,7 +423,7 @@ describe('sending', () => {
       webhook,
       component,
       /** Changes the component's status and fans the event out: the webhook's new delivery. */
-      async next() {
+      next: async () => {
         status = status === 'operational' ? 'major_outage' : 'operational';
         clock.advance(1000);
         expectOk(await setComponentStatus(context, testActor, component.id, { status }));

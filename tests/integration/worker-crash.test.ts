@@ -84,7 +84,7 @@ afterAll(async () => {
   await Promise.all([...children].map(exited));
   await closeDatabase();
   await dropDatabase?.();
-  await sink?.close();
+  await (sink as SmtpSink | undefined)?.close();
   fs.rmSync(dataDir, { recursive: true, force: true });
 });
 
@@ -122,8 +122,8 @@ function startWorker(args: string[] = []): { child: ChildProcess; output: () => 
   const child = spawn(tsx, ['src/cli.ts', 'worker', ...args], { cwd: root, env: environment, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
   children.add(child);
   let output = '';
-  child.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
   return { child, output: () => output };
 }
 

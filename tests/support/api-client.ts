@@ -3,7 +3,7 @@ import { API_PREFIX, handleApiRequest } from '../../src/lib/server/api/router';
 import type { ServiceContext } from '../../src/lib/server/services/kernel/context';
 
 /** The origin the test requests pretend to come to. */
-export const TEST_ORIGIN = 'http://herald.test';
+const TEST_ORIGIN = 'http://herald.test';
 export const TEST_PUBLIC_URL = 'https://status.example.com';
 
 export interface ApiClientOptions {
@@ -25,6 +25,7 @@ export interface ApiAnswer {
   status: number;
   headers: Headers;
   /** The parsed JSON body; null when the body is empty. */
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- tests assert on untyped payloads, as the no-unsafe-* overrides for tests/ in eslint.config.js allow
   json: any;
   /** The body as sent, byte for byte. */
   text: string;

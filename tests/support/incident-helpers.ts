@@ -21,7 +21,7 @@ export interface IncidentHelperOptions {
 }
 
 /** The default first message of `declare`: a medium incident under investigation. */
-export const DECLARE_DEFAULTS = {
+const DECLARE_DEFAULTS = {
   title: 'Something is wrong',
   severity: 'medium',
   status: 'investigating',

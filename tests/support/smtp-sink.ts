@@ -41,7 +41,8 @@ export async function startSmtpSink(
     onData(stream, session, callback) {
       const chunks: Buffer[] = [];
       stream.on('data', (chunk: Buffer) => chunks.push(chunk));
-      stream.on('end', async () => {
+      // The listener's promise is not awaited by the stream, as before: it is started and left to run.
+      stream.on('end', () => void (async () => {
         const recipient = session.envelope.rcptTo[0]?.address ?? '';
         await options.hold?.(recipient);
         if (options.reject?.(recipient)) {
@@ -56,7 +57,7 @@ export async function startSmtpSink(
         received.push({ to: recipient, raw, parsed });
         callback();
         waiters.splice(0).forEach((wake) => wake());
-      });
+      })());
     },
   });
   // A client that dies mid-conversation (a killed worker) resets its connection: not the sink's failure.

@@ -1,10 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import {
+  allowedRangeText,
+  communicationPolicyBounds,
   customerEmailDueAt,
   defaultCommunicationPolicy,
+  emailsUpdate,
   isOutageSeverity,
   nextUpdateDueAt,
   owesPostmortem,
+  postmortemDeadline,
   postmortemDueAt,
   postmortemReminderAt,
   type CommunicationPolicy,
@@ -107,5 +111,58 @@ describe('postmortemDueAt and postmortemReminderAt', () => {
 
   it('always reminds before the deadline with the defaults', () => {
     expect(postmortemReminderAt(defaultCommunicationPolicy, resolvedAt).getTime()).toBeLessThan(postmortemDueAt(defaultCommunicationPolicy, resolvedAt).getTime());
+  });
+});
+
+describe('the bounds of the plan', () => {
+  it('allows an email from at once to a day, an update every minute to every day, and post-mortem hours up to 30 days', () => {
+    expect(communicationPolicyBounds).toEqual({
+      customerEmailDelaySeconds: { min: 0, max: 86_400 },
+      updateCadenceMinutes: { min: 1, max: 1_440 },
+      postmortemWindowHours: { min: 1, max: 720 },
+      postmortemReminderHours: { min: 0, max: 720 },
+    });
+  });
+
+  it('holds the default plan', () => {
+    for (const [name, { min, max }] of Object.entries(communicationPolicyBounds)) {
+      const value = defaultCommunicationPolicy[name as keyof typeof communicationPolicyBounds];
+      expect(value).toBeGreaterThanOrEqual(min);
+      expect(value).toBeLessThanOrEqual(max);
+    }
+  });
+
+  it('reads to staff with thousands separated', () => {
+    expect(allowedRangeText('customerEmailDelaySeconds')).toBe('0 to 86,400');
+    expect(allowedRangeText('updateCadenceMinutes')).toBe('1 to 1,440');
+    expect(allowedRangeText('postmortemReminderHours')).toBe('0 to 720');
+  });
+});
+
+describe('emailsUpdate', () => {
+  it('emails an update of a non-outage when staff ask, and never when they do not', () => {
+    expect(emailsUpdate({ severity: 'medium', customerEmailState: 'not_required' }, defaultCommunicationPolicy, true)).toBe(true);
+    expect(emailsUpdate({ severity: 'medium', customerEmailState: 'not_required' }, defaultCommunicationPolicy, false)).toBe(false);
+  });
+
+  it('holds back the updates of an outage until its customer email went out', () => {
+    expect(emailsUpdate({ severity: 'critical', customerEmailState: 'scheduled' }, defaultCommunicationPolicy, true)).toBe(false);
+    expect(emailsUpdate({ severity: 'critical', customerEmailState: 'sent' }, defaultCommunicationPolicy, true)).toBe(true);
+    expect(emailsUpdate({ severity: 'critical', customerEmailState: 'sent' }, defaultCommunicationPolicy, false)).toBe(false);
+  });
+});
+
+describe('postmortemDeadline', () => {
+  const resolved = { severity: 'high' as const, resolvedAt: start, postmortemPublishedAt: null };
+
+  it('is owed and due a day after resolution, overdue only after that moment', () => {
+    expect(postmortemDeadline(resolved, defaultCommunicationPolicy, at(24 * HOUR))).toEqual({ owed: true, dueAt: at(24 * HOUR), overdue: false });
+    expect(postmortemDeadline(resolved, defaultCommunicationPolicy, at(24 * HOUR + 1)).overdue).toBe(true);
+  });
+
+  it('has no due time before resolution, and is never overdue once published or not owed', () => {
+    expect(postmortemDeadline({ ...resolved, resolvedAt: null }, defaultCommunicationPolicy, at(48 * HOUR))).toEqual({ owed: true, dueAt: null, overdue: false });
+    expect(postmortemDeadline({ ...resolved, postmortemPublishedAt: at(HOUR) }, defaultCommunicationPolicy, at(48 * HOUR)).overdue).toBe(false);
+    expect(postmortemDeadline({ ...resolved, severity: 'low' }, defaultCommunicationPolicy, at(48 * HOUR))).toMatchObject({ owed: false, overdue: false });
   });
 });

@@ -7,7 +7,7 @@ const component = (id: string, options: { hidden?: boolean; archived?: boolean; 
   hidden: options.hidden ?? false,
   archivedAt: options.archived ? new Date('2026-01-01T00:00:00Z') : null,
   onlyShowIfDegraded: options.onlyShowIfDegraded ?? false,
-  status: options.status ?? ('operational' as ComponentStatus),
+  status: options.status ?? 'operational',
 });
 const ids = (tree: { ungrouped: { id: string }[]; groups: { name: string; components: { id: string }[] }[] }) => ({
   ungrouped: tree.ungrouped.map((item) => item.id),

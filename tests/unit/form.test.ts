@@ -67,7 +67,7 @@ describe('formToObject', () => {
       formToObject(form([[`__proto__.${probe}`, 'yes']]));
       expect(Object.prototype).not.toHaveProperty(probe);
     } finally {
-      delete (Object.prototype as Record<string, unknown>)[probe];
+      Reflect.deleteProperty(Object.prototype, probe);
     }
   });
 
@@ -77,7 +77,7 @@ describe('formToObject', () => {
       formToObject(form([[`a.__proto__.${probe}`, 'yes']]));
       expect(Object.prototype).not.toHaveProperty(probe);
     } finally {
-      delete (Object.prototype as Record<string, unknown>)[probe];
+      Reflect.deleteProperty(Object.prototype, probe);
     }
   });
 });

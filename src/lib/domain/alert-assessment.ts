@@ -90,7 +90,7 @@ export const alertComponentStatuses = ['degraded_performance', 'partial_outage',
 const rank = (severity: Severity) => severities.length - severities.indexOf(severity);
 
 /** The worst of some severities; null for none. */
-export function worstSeverity(list: readonly Severity[]): Severity | null {
+function worstSeverity(list: readonly Severity[]): Severity | null {
   return list.reduce<Severity | null>((worst, item) => (worst === null || rank(item) > rank(worst) ? item : worst), null);
 }
 

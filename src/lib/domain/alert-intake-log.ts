@@ -8,20 +8,18 @@ import { componentStatusLabels } from './statuses';
  * notes. The public never reads any of it.
  */
 
-export const intakeOutcomes = [
-  'declared',
-  'updated',
-  'unchanged',
-  'monitoring',
-  'resolved',
-  'drafted',
-  'draft_updated',
-  'draft_closed',
-  'ignored',
-  'rejected',
-  'failed',
-] as const;
-export type IntakeOutcome = (typeof intakeOutcomes)[number];
+export type IntakeOutcome =
+  | 'declared'
+  | 'updated'
+  | 'unchanged'
+  | 'monitoring'
+  | 'resolved'
+  | 'drafted'
+  | 'draft_updated'
+  | 'draft_closed'
+  | 'ignored'
+  | 'rejected'
+  | 'failed';
 
 export interface IntakeResult {
   outcome: IntakeOutcome;

@@ -11,11 +11,11 @@ export const alertSources = ['alertmanager', 'grafana'] as const;
 export type AlertSource = (typeof alertSources)[number];
 export const alertSourceLabels: Record<AlertSource, string> = { alertmanager: 'Alertmanager', grafana: 'Grafana' };
 
-export const alertStatuses = ['firing', 'resolved'] as const;
+const alertStatuses = ['firing', 'resolved'] as const;
 export type AlertStatus = (typeof alertStatuses)[number];
 
 /** More alerts than this in one call is not a real alert group. */
-export const MAX_ALERTS_PER_CALL = 5_000;
+const MAX_ALERTS_PER_CALL = 5_000;
 
 /* ------------------------------------------------------------------------------------------ */
 /* Payload schemas                                                                             */
@@ -82,8 +82,8 @@ export const grafanaPayloadSchema = z.object({
   message: optionalString,
 });
 
-export type AlertmanagerPayload = z.output<typeof alertmanagerPayloadSchema>;
-export type GrafanaPayload = z.output<typeof grafanaPayloadSchema>;
+type AlertmanagerPayload = z.output<typeof alertmanagerPayloadSchema>;
+type GrafanaPayload = z.output<typeof grafanaPayloadSchema>;
 
 export const alertPayloadSchemas = { alertmanager: alertmanagerPayloadSchema, grafana: grafanaPayloadSchema } as const;
 

@@ -25,12 +25,12 @@ export interface LabelRule {
   componentId: string;
 }
 
-export type MappingProblem = { problem: 'no_label' } | { problem: 'unknown'; value: string } | { problem: 'ambiguous'; value: string; matches: number };
+type MappingProblem = { problem: 'no_label' } | { problem: 'unknown'; value: string } | { problem: 'ambiguous'; value: string; matches: number };
 
 export type AlertMapping = { ok: true; componentIds: string[]; via: string; note?: string } | ({ ok: false } & MappingProblem);
 
 /** Why an alert's `component` label did not map, in words. */
-export function componentLabelProblem(problem: MappingProblem): string {
+function componentLabelProblem(problem: MappingProblem): string {
   if (problem.problem === 'unknown') return `its "component" label "${problem.value}" names no component (or an archived one)`;
   if (problem.problem === 'ambiguous') return `its "component" label "${problem.value}" names ${problem.matches} components; use the component's id`;
   return 'it has no "component" label';

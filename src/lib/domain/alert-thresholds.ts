@@ -19,14 +19,14 @@ interface UnitSpec {
   factors: Record<string, number>;
 }
 
-export const measurementUnits: Record<MeasurementUnit, UnitSpec> = {
+const measurementUnits: Record<MeasurementUnit, UnitSpec> = {
   percent: { name: 'Percent', examples: '99.2 or 99.2%', factors: { '': 1, '%': 1 } },
   seconds: { name: 'Seconds', examples: '2.5, 2.5s, 2500ms or 1m', factors: { '': 1, s: 1, sec: 1, secs: 1, seconds: 1, ms: 0.001, m: 60, min: 60 } },
   count: { name: 'A count', examples: '250 or 1.2k', factors: { '': 1, k: 1_000 } },
 };
 
 /** Each measurement an alert may carry (its annotation or label name) and its unit, in the order the settings page lists them. */
-export const thresholdMetricUnits = {
+const thresholdMetricUnits = {
   availability: 'percent',
   error_rate: 'percent',
   response_time: 'seconds',

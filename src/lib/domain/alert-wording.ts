@@ -12,8 +12,8 @@ export const titleAnnotations = ['herald_title', 'public_title'] as const;
 /** The annotations that set the public message (the first one, and updates for new alerts). */
 export const messageAnnotations = ['herald_message', 'public_message'] as const;
 
-export const PUBLIC_TITLE_MAX = 200;
-export const PUBLIC_MESSAGE_MAX = 10_000;
+const PUBLIC_TITLE_MAX = 200;
+const PUBLIC_MESSAGE_MAX = 10_000;
 
 const firstAnnotation = (alerts: readonly Pick<NormalisedAlert, 'annotations'>[], names: readonly string[]): string | undefined => {
   for (const alert of alerts) {

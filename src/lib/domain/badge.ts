@@ -37,7 +37,8 @@ export function parseBadgeLabel(value: string | null): { label: string | null } 
   if (value === null) return { label: null };
   const label = value.trim();
   if (label.length === 0) return { error: 'label must not be empty' };
-  if ([...label].length > MAX_BADGE_LABEL) return { error: `label must be at most ${MAX_BADGE_LABEL} characters` };
+  // Counted in code points (as the width below is measured), not UTF-16 units or graphemes.
+  if (Array.from(label).length > MAX_BADGE_LABEL) return { error: `label must be at most ${MAX_BADGE_LABEL} characters` };
   if (/[\p{Cc}\p{Cs}\u2028\u2029]/u.test(label)) return { error: 'label must not contain control characters' };
   return { label };
 }
@@ -60,8 +61,8 @@ const OTHER_WIDTH = 7.5;
 const WIDE_WIDTH = 11.0;
 const EMOJI_WIDTH = 13.0;
 
-/** Marks and joiners that take no room of their own. */
-const ZERO_WIDTH = /^[\p{Mn}\p{Me}\u200B-\u200F\u2060\uFE00-\uFE0F\u{E0100}-\u{E01EF}]$/u;
+/** Marks and joiners that take no room of their own (variation selectors are marks, \p{Mn}). */
+const ZERO_WIDTH = /^[\p{Mn}\p{Me}\u200B-\u200F\u2060]$/u;
 const EMOJI = /^\p{Extended_Pictographic}$/u;
 /** East Asian wide and full-width characters. */
 const WIDE = /^[\u1100-\u115F\u2E80-\u303E\u3041-\u33FF\u3400-\u4DBF\u4E00-\u9FFF\uA000-\uA4CF\uAC00-\uD7A3\uF900-\uFAFF\uFE30-\uFE4F\uFF00-\uFF60\uFFE0-\uFFE6\u{20000}-\u{3FFFD}]$/u;

@@ -25,8 +25,34 @@ export const defaultCommunicationPolicy: CommunicationPolicy = {
   postmortemReminderHours: 4,
 };
 
+/** The numbers of the plan: durations, each in the unit its name ends with. */
+export type CommunicationPolicyNumber = 'customerEmailDelaySeconds' | 'updateCadenceMinutes' | 'postmortemWindowHours' | 'postmortemReminderHours';
+
+/** The whole numbers each duration may take; the service's validation and the settings form both read these. */
+export const communicationPolicyBounds: Record<CommunicationPolicyNumber, { min: number; max: number }> = {
+  customerEmailDelaySeconds: { min: 0, max: 86_400 },
+  updateCadenceMinutes: { min: 1, max: 1_440 },
+  postmortemWindowHours: { min: 1, max: 720 },
+  postmortemReminderHours: { min: 0, max: 720 },
+};
+
+/** How a duration's bounds read to staff: "0 to 86,400". */
+export function allowedRangeText(name: CommunicationPolicyNumber): string {
+  const { min, max } = communicationPolicyBounds[name];
+  return `${min.toLocaleString('en')} to ${max.toLocaleString('en')}`;
+}
+
 export function isOutageSeverity(policy: CommunicationPolicy, severity: Severity): boolean {
   return policy.outageSeverities.includes(severity);
+}
+
+/**
+ * Whether a public update is emailed to subscribers: for an outage, only once the customer
+ * email has gone out (before that, the rule decides when customers hear); otherwise as staff chose.
+ */
+export function emailsUpdate(incident: { severity: Severity; customerEmailState: string }, policy: CommunicationPolicy, staffChoice: boolean): boolean {
+  if (!staffChoice) return false;
+  return !isOutageSeverity(policy, incident.severity) || incident.customerEmailState === 'sent';
 }
 
 /** When the customer email of an outage is due: the incident's start plus the delay. */
@@ -49,4 +75,23 @@ export function postmortemDueAt(policy: CommunicationPolicy, resolvedAt: Date): 
 
 export function postmortemReminderAt(policy: CommunicationPolicy, resolvedAt: Date): Date {
   return new Date(postmortemDueAt(policy, resolvedAt).getTime() - policy.postmortemReminderHours * 3_600_000);
+}
+
+export interface PostmortemDeadline {
+  /** Whether the policy asks for a post-mortem for this severity. */
+  owed: boolean;
+  /** Resolution plus the policy's window; null while the incident is unresolved. */
+  dueAt: Date | null;
+  /** Past the deadline and not yet published. */
+  overdue: boolean;
+}
+
+export function postmortemDeadline(
+  incident: { severity: Severity; resolvedAt: Date | null; postmortemPublishedAt: Date | null },
+  policy: CommunicationPolicy,
+  now: Date,
+): PostmortemDeadline {
+  const owed = owesPostmortem(policy, incident.severity);
+  const dueAt = incident.resolvedAt ? postmortemDueAt(policy, incident.resolvedAt) : null;
+  return { owed, dueAt, overdue: owed && dueAt !== null && !incident.postmortemPublishedAt && now > dueAt };
 }

@@ -10,11 +10,15 @@
 import { escapeHtml } from './escape';
 import { formatInZone } from './time-format';
 
+/** A code point as a regular-expression escape: 0x1f → `\u001F`. */
+const escaped = (code: number) => `\\u${code.toString(16).toUpperCase().padStart(4, '0')}`;
+/** The C0 controls XML forbids (U+0000–U+0008, U+000B, U+000C, U+000E–U+001F), as escapes for a character class. */
+const FORBIDDEN_CONTROLS = `${escaped(0x00)}-${escaped(0x08)}${escaped(0x0b)}${escaped(0x0c)}${escaped(0x0e)}-${escaped(0x1f)}`;
 /**
  * Characters XML 1.0 forbids (C0 controls but tab, newline and carriage return; U+FFFE, U+FFFF;
  * unpaired surrogates). They cannot even be written as character references, so they are dropped.
  */
-const NOT_XML = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
+const NOT_XML = new RegExp(`[${FORBIDDEN_CONTROLS}\\uFFFE\\uFFFF]|[\\uD800-\\uDBFF](?![\\uDC00-\\uDFFF])|(?<![\\uD800-\\uDBFF])[\\uDC00-\\uDFFF]`, 'g');
 const XML_ENTITIES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&apos;' };
 
 /** Text made safe for an XML text node or a quoted attribute value (only predefined entities). */
@@ -201,7 +205,7 @@ export function buildSitemap(urls: readonly SitemapUrl[]): string {
  * Paths no search engine should crawl: staff pages, the management API, and the pages reached
  * by a personal token (a subscriber's settings, unsubscribe and confirmation links).
  */
-export const unindexedPathPrefixes = ['/admin', '/api/admin', '/api/intake', '/login', '/logout', '/setup', '/set-password', '/subscription/', '/unsubscribe/', '/subscribe/confirm/'] as const;
+const unindexedPathPrefixes = ['/admin', '/api/admin', '/api/intake', '/login', '/logout', '/setup', '/set-password', '/subscription/', '/unsubscribe/', '/subscribe/confirm/'] as const;
 
 export function isIndexablePath(pathname: string): boolean {
   return !unindexedPathPrefixes.some((prefix) => pathname === prefix || pathname.startsWith(prefix.endsWith('/') ? prefix : `${prefix}/`));

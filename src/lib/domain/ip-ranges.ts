@@ -4,7 +4,7 @@
  * dotted IPv4, or IPv6 in any of its textual forms (`::1`, `::ffff:127.0.0.1`, `fe80::1%eth0`).
  */
 
-export type AddressFamily = 4 | 6;
+type AddressFamily = 4 | 6;
 
 export interface ParsedAddress {
   family: AddressFamily;

@@ -125,17 +125,16 @@ function validationError(
 ): string | undefined {
   const { durationMinutes, rule, end } = options;
   if (!isWholeNumber(durationMinutes) || durationMinutes < 1) return 'The duration must be a whole number of minutes, at least 1.';
+  // Checked at run time as well: a rule may come from stored JSON or an unchecked caller.
+  const frequency: string = rule.frequency;
+  if (frequency !== 'weekly' && frequency !== 'monthly') return 'The repetition must be weekly or monthly.';
   if (rule.frequency === 'weekly') {
     if (rule.weekdays.length === 0) return 'Choose at least one day of the week.';
     if (!rule.weekdays.every((day) => isWholeNumber(day) && day >= 1 && day <= 7)) {
       return 'Days of the week must be numbers from 1 (Monday) to 7 (Sunday).';
     }
-  } else if (rule.frequency === 'monthly') {
-    if (!isWholeNumber(rule.dayOfMonth) || rule.dayOfMonth < 1 || rule.dayOfMonth > 31) {
-      return 'The day of the month must be a whole number from 1 to 31.';
-    }
-  } else {
-    return 'The repetition must be weekly or monthly.';
+  } else if (!isWholeNumber(rule.dayOfMonth) || rule.dayOfMonth < 1 || rule.dayOfMonth > 31) {
+    return 'The day of the month must be a whole number from 1 to 31.';
   }
   if ('count' in end && (!isWholeNumber(end.count) || end.count < 1)) {
     return 'The number of occurrences must be a whole number, at least 1.';

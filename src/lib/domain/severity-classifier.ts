@@ -58,7 +58,7 @@ export function classifySeverity(signals: readonly SeveritySignalId[], component
     if (cause) causes.push(cause);
   }
   if (causes.length === 0) return { severity: 'low', reason: 'Low: no customer-visible impact' };
-  const severity = causes.reduce((worst, cause) => (rank(cause.severity) > rank(worst) ? cause.severity : worst), 'low' as Severity);
+  const severity = causes.reduce<Severity>((worst, cause) => (rank(cause.severity) > rank(worst) ? cause.severity : worst), 'low');
   const labels = causes.filter((cause) => cause.severity === severity).map((cause) => cause.label);
   return { severity, reason: `${severityLabels[severity]}: ${labels.join(', ')}` };
 }

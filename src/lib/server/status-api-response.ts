@@ -11,7 +11,7 @@ import { statusApiBody } from './services/public/status-api';
  * gets a 304 without the body.
  */
 export const STATUS_API_CACHE_CONTROL = 'public, max-age=10, stale-while-revalidate=30';
-export const STATUS_API_CONTENT_TYPE = 'application/json; charset=utf-8';
+const STATUS_API_CONTENT_TYPE = 'application/json; charset=utf-8';
 
 const corsHeaders = {
   'Access-Control-Allow-Origin': '*',
@@ -48,7 +48,7 @@ export function ifNoneMatchMatches(header: string | null, entityTag: string): bo
  * The response to a GET or HEAD for a JSON body: 200 with it (HEAD without it), or 304 with the
  * same ETag and cache headers when the client already holds it.
  */
-export function statusApiResponse(request: Request, body: unknown): Response {
+function statusApiResponse(request: Request, body: unknown): Response {
   const bytes = new TextEncoder().encode(JSON.stringify(body));
   const entityTag = entityTagOf(bytes);
   const common = { ...corsHeaders, 'Cache-Control': STATUS_API_CACHE_CONTROL, ETag: entityTag };
@@ -60,7 +60,7 @@ export function statusApiResponse(request: Request, body: unknown): Response {
 }
 
 /** The answer to a CORS preflight: any origin may GET, with any request headers. */
-export function statusApiPreflight(request: Request): Response {
+function statusApiPreflight(request: Request): Response {
   const asked = request.headers.get('access-control-request-headers');
   return new Response(null, {
     status: 204,

@@ -126,7 +126,7 @@ export interface Declaration {
 }
 
 /** What `declareIncident` gives as the reason when the severity chosen is not the suggested one. */
-export const OVERRIDE_REASON = 'Set by the e2e test';
+const OVERRIDE_REASON = 'Set by the e2e test';
 
 /**
  * Declares an incident through /admin/incidents/new; returns its id, read from the page address.
@@ -197,7 +197,7 @@ export interface OutboxMail {
 }
 
 /** The outbox folder of this run's server (playwright.config.ts sets HERALD_E2E_DATA_DIR). */
-export function outboxDir(): string {
+function outboxDir(): string {
   const dataDir = process.env.HERALD_E2E_DATA_DIR;
   if (!dataDir) throw new Error('HERALD_E2E_DATA_DIR is not set: run the tests through playwright.config.ts');
   return path.join(dataDir, 'outbox');
@@ -207,7 +207,7 @@ export function outboxDir(): string {
  * Every message in the outbox, oldest first (ids start with the time they were written). A .json
  * file caught half-written is left out; the next read finds it whole.
  */
-export async function readOutbox(): Promise<OutboxMail[]> {
+async function readOutbox(): Promise<OutboxMail[]> {
   let names: string[];
   try {
     names = await readdir(outboxDir());

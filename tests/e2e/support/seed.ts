@@ -15,7 +15,7 @@ import { baseUrl, signInOwner, unique } from './herald';
 let adminToken: string | undefined;
 
 /** An admin API key for this worker (made through /admin/api-keys the first time). */
-export async function seedToken(browser: Browser): Promise<string> {
+async function seedToken(browser: Browser): Promise<string> {
   if (adminToken) return adminToken;
   const context = await browser.newContext({ baseURL: baseUrl() });
   try {
@@ -34,7 +34,7 @@ export async function seedToken(browser: Browser): Promise<string> {
   }
 }
 
-export interface ComponentStatusInput {
+interface ComponentStatusInput {
   componentId: string;
   status: 'degraded_performance' | 'partial_outage' | 'major_outage' | 'under_maintenance';
 }
@@ -128,5 +128,3 @@ export async function seed(browser: Browser, request: APIRequestContext) {
     },
   };
 }
-
-export type Seed = Awaited<ReturnType<typeof seed>>;

@@ -6,7 +6,7 @@ import { isActiveMaintenance, isUpcomingMaintenance, maintenanceOrder, newestInc
 // ---------------------------------------------------------------------------------------------
 // Response bodies
 
-export interface PageBody {
+interface PageBody {
   page: StatuspagePage;
 }
 export interface StatusBody extends PageBody {

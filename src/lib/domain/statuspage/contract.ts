@@ -15,17 +15,15 @@ import { formatOffset, isUtcZone, offsetMinutesAt } from '../time-zone';
 export const STATUS_API_LIST_LIMIT = 50;
 
 /** The eight endpoints, by their path under `/api/v2/` without `.json`. */
-export const statusApiEndpoints = [
-  'summary',
-  'status',
-  'components',
-  'incidents',
-  'incidents/unresolved',
-  'scheduled-maintenances',
-  'scheduled-maintenances/upcoming',
-  'scheduled-maintenances/active',
-] as const;
-export type StatusApiEndpoint = (typeof statusApiEndpoints)[number];
+export type StatusApiEndpoint =
+  | 'summary'
+  | 'status'
+  | 'components'
+  | 'incidents'
+  | 'incidents/unresolved'
+  | 'scheduled-maintenances'
+  | 'scheduled-maintenances/upcoming'
+  | 'scheduled-maintenances/active';
 
 /** The maintenance statuses the API shows: Herald's own `cancelled` never leaves the admin. */
 export type PublicMaintenanceStatus = Exclude<MaintenanceStatus, 'cancelled'>;
@@ -93,7 +91,7 @@ export interface GroupInput {
   components: ComponentInput[];
 }
 
-export interface ComponentChangeInput {
+interface ComponentChangeInput {
   componentId: string;
   name: string;
   oldStatus: ComponentStatus;
@@ -191,7 +189,7 @@ export interface StatuspageComponent {
   components?: string[];
 }
 
-export interface StatuspageAffectedComponent {
+interface StatuspageAffectedComponent {
   code: string;
   name: string;
   old_status: ComponentStatus;

@@ -104,7 +104,7 @@ export function serializeIncidentUpdate(update: IncidentUpdateInput, page: PageR
 }
 
 /** A maintenance's update in the incident update shape: it changes no component itself. */
-export function serializeMaintenanceUpdate(update: MaintenanceUpdateInput & { status: PublicMaintenanceStatus }, page: PageRef): StatuspageIncidentUpdate {
+function serializeMaintenanceUpdate(update: MaintenanceUpdateInput & { status: PublicMaintenanceStatus }, page: PageRef): StatuspageIncidentUpdate {
   const at = formatTimestamp(update.createdAt, page.timeZone);
   return {
     id: update.id,
@@ -143,7 +143,7 @@ export function serializeIncident(item: IncidentInput, page: PageRef): Statuspag
 }
 
 /** When a maintenance began, for the API and for ordering: the real start, else the planned one. */
-export function maintenanceStartedAt(item: Pick<MaintenanceInput, 'startedAt' | 'scheduledFor'>): Date {
+function maintenanceStartedAt(item: Pick<MaintenanceInput, 'startedAt' | 'scheduledFor'>): Date {
   return item.startedAt ?? item.scheduledFor;
 }
 
@@ -180,7 +180,7 @@ export function serializeMaintenance(item: MaintenanceInput, page: PageRef): Sta
 // Lists: which items, in which order.
 
 /** Incidents newest first: by start, then creation, then id (a stable order for equal times). */
-export const incidentOrder = byTimeDescending<Pick<IncidentInput, 'startedAt' | 'createdAt' | 'id'>>((item) => [
+const incidentOrder = byTimeDescending<Pick<IncidentInput, 'startedAt' | 'createdAt' | 'id'>>((item) => [
   item.startedAt.getTime(),
   item.createdAt.getTime(),
   item.id,

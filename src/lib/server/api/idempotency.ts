@@ -5,7 +5,7 @@ import type { ServiceContext } from '../services/kernel/context';
 import { problem } from './problem';
 
 /** How long a key's first answer is kept for retries. */
-export const IDEMPOTENCY_WINDOW_MS = 24 * 60 * 60 * 1000;
+const IDEMPOTENCY_WINDOW_MS = 24 * 60 * 60 * 1000;
 
 export type Claim =
   /** First use of the key: handle the request, then `remember` its answer. */

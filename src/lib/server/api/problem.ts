@@ -8,7 +8,7 @@ export interface ProblemField {
 }
 
 /** An RFC 9457 problem document, with the wrong fields (if any) as the `errors` extension member. */
-export interface ProblemDocument {
+interface ProblemDocument {
   type: string;
   title: string;
   status: number;
@@ -29,7 +29,7 @@ const titles: Record<number, string> = {
   429: 'Too many requests',
 };
 
-export const PROBLEM_CONTENT_TYPE = 'application/problem+json';
+const PROBLEM_CONTENT_TYPE = 'application/problem+json';
 
 /** A problem response. `type` stays `about:blank`: the status and title say what went wrong. */
 export function problem(status: number, detail: string, options: { errors?: ProblemField[]; headers?: Record<string, string> } = {}): Response {

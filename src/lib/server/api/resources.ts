@@ -1,6 +1,5 @@
 import { z } from 'zod';
 import { maintenanceStatuses } from '../../domain/maintenance';
-import { roles } from '../../domain/roles';
 import { componentStatuses, impactOfSeverity, impacts, incidentStatuses, severities } from '../../domain/statuses';
 import type { IncidentSummary } from '../services/incidents/incident-lists';
 import type { IncidentDetail } from '../services/incidents/incident-detail';
@@ -82,7 +81,7 @@ const componentChange = z.object({
   newStatus: z.enum(componentStatuses),
 });
 
-export const incidentUpdateResource = z.object({
+const incidentUpdateResource = z.object({
   id: z.string(),
   status: z.enum(incidentStatuses),
   body: z.string(),
@@ -163,7 +162,7 @@ export function incidentDetailJson(detail: IncidentDetail, publicUrl: string) {
   };
 }
 
-export const maintenanceUpdateResource = z.object({
+const maintenanceUpdateResource = z.object({
   id: z.string(),
   status: z.enum(maintenanceStatuses),
   body: z.string(),
@@ -257,5 +256,3 @@ export const pageOf = <Item extends z.ZodType>(item: Item) =>
   z.object({ data: z.array(item), page: z.number().int(), pageCount: z.number().int(), total: z.number().int() });
 
 export const listOf = <Item extends z.ZodType>(item: Item) => z.object({ data: z.array(item) });
-
-export const apiRoles = roles.filter((role) => role !== 'owner');

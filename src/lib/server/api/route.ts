@@ -4,7 +4,7 @@ import type { ServiceContext } from '../services/kernel/context';
 import type { ServiceResult } from '../services/kernel/errors';
 
 export type ApiRole = ApiPrincipal['role'];
-export type ApiMethod = 'GET' | 'POST' | 'PATCH' | 'DELETE';
+type ApiMethod = 'GET' | 'POST' | 'PATCH' | 'DELETE';
 
 /** What a route's handler gets: the path parameters, the parsed body and query, who calls. */
 export interface ApiCall<Query = Record<string, unknown>> {

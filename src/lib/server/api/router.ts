@@ -76,7 +76,7 @@ export async function handleApiRequest(
   if (route.query) {
     const parsed = parseInput(route.query, Object.fromEntries(new URL(request.url).searchParams));
     if (!parsed.ok) return withHeaders(problemOfFailure(parsed.failure), headers);
-    query = parsed.value as Record<string, unknown>;
+    query = parsed.value;
   }
 
   const idempotencyKey = method === 'POST' ? request.headers.get('idempotency-key') : null;

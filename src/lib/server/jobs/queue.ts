@@ -4,7 +4,7 @@ import type { Database, DatabaseHandle } from '../db';
 import { rowsOf, type SqlExecutor } from '../db/client';
 import type { teamAlertKinds } from '../db/schema';
 
-export type TeamAlertKind = (typeof teamAlertKinds)[number];
+type TeamAlertKind = (typeof teamAlertKinds)[number];
 
 /** Every job Herald runs, with the data each carries. */
 export interface JobData {
@@ -98,7 +98,7 @@ export interface JobQueue {
  * pg-boss's SQL run through a drizzle handle, which may be a transaction: its `$n` placeholders
  * become drizzle parameters, so the same code serves PGlite and postgres.js.
  */
-export function drizzleExecutor(db: Database): SqlExecutor {
+function drizzleExecutor(db: Database): SqlExecutor {
   return {
     async executeSql(text, values = []) {
       const pieces = text.split(/\$(\d+)/);

@@ -33,9 +33,9 @@ export interface OutboxMessage {
   headers: Record<string, string>;
 }
 
-export type OutboxSummary = Pick<OutboxMessage, 'id' | 'to' | 'subject' | 'date'>;
+type OutboxSummary = Pick<OutboxMessage, 'id' | 'to' | 'subject' | 'date'>;
 
-export function isOutboxId(id: string): boolean {
+function isOutboxId(id: string): boolean {
   return OUTBOX_ID.test(id);
 }
 

@@ -3,7 +3,7 @@ import path from 'node:path';
 import nodemailer, { type Transporter } from 'nodemailer';
 import type { Config } from '../config';
 
-export interface OutgoingMail {
+interface OutgoingMail {
   to: string;
   subject: string;
   html: string;
@@ -23,7 +23,7 @@ export interface Mailer {
 }
 
 /** A message as the outbox keeps it beside its .eml file, for the admin's preview. */
-export interface OutboxEntry {
+interface OutboxEntry {
   id: string;
   to: string;
   from: string;
@@ -38,7 +38,7 @@ export interface OutboxEntry {
  * SMTP connections kept open: one for every message the worker may have in flight (two send
  * jobs of five messages each), so a message claimed for sending is on the wire, not waiting.
  */
-export const SMTP_CONNECTIONS = 10;
+const SMTP_CONNECTIONS = 10;
 // Timeouts (in the URL above) keep a stalled relay from holding a batch past its job's expiry.
 
 export function outboxFolder(dataDir: string): string {

@@ -32,7 +32,7 @@ const action = (verb: string, operationId: string, summary: string, service: Act
     role: 'responder',
     body: maintenanceActionInput,
     response: { status: 200, description: 'The maintenance', schema: maintenanceResource },
-    handle: async (call) => maintenanceAfter(call, await service(call.context, call.principal.actor, pathId(call), call.body as z.input<typeof maintenanceActionInput>)),
+    handle: async (call) => maintenanceAfter(call, await service(call.context, call.principal.actor, pathId(call), call.body)),
   });
 
 export const maintenanceRoutes = [

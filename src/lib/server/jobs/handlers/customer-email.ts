@@ -3,9 +3,8 @@ import { isOutageSeverity } from '../../../domain/communication-policy';
 import { formatDuration } from '../../../domain/duration';
 import { isIncidentOpen } from '../../../domain/statuses';
 import { incident } from '../../db/schema';
-import { applyCustomerEmailRule, deliverCustomerEmail } from '../../services/plan/communication-plan';
+import { applyCustomerEmailRule, sendDueCustomerEmail } from '../../services/plan/communication-plan';
 import { getCommunicationPolicy } from '../../services/plan/policy';
-import { recordAudit } from '../../services/kernel/audit';
 import type { ServiceContext } from '../../services/kernel/context';
 import { lockRow } from '../../services/kernel/rows';
 
@@ -32,14 +31,7 @@ export async function sendCustomerEmailIfDue(context: ServiceContext, incidentId
       return 'not_due';
     }
     const lateness = now.getTime() - row.customerEmailDueAt.getTime();
-    await deliverCustomerEmail(tx, context, row, now, lateness > LATE_AFTER_MS ? `sent ${formatDuration(lateness)} late` : null);
-    await recordAudit(tx, { userId: null, label: 'communication plan' }, now, {
-      action: 'incident.customer_email',
-      entityType: 'incident',
-      entityId: incidentId,
-      before: { state: 'scheduled' },
-      after: { dueAt: row.customerEmailDueAt, sentAt: now },
-    });
+    await sendDueCustomerEmail(tx, context, row, row.customerEmailDueAt, now, lateness > LATE_AFTER_MS ? `sent ${formatDuration(lateness)} late` : null);
     return 'sent';
   });
 }

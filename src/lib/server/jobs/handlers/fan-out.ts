@@ -5,7 +5,7 @@ import type { ServiceContext } from '../../services/kernel/context';
 import { queuedDeliveryIds } from '../../services/subscribers/notifications';
 
 /** Deliveries per send job: small enough that a retry repeats little, large enough to keep SMTP busy. */
-export const DELIVERY_BATCH_SIZE = 50;
+const DELIVERY_BATCH_SIZE = 50;
 
 /**
  * Picks the recipients of a notification (confirmed subscribers of a component the incident or

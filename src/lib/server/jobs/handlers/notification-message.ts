@@ -9,7 +9,7 @@ import { getPublicMaintenance } from '../../services/maintenance/maintenance-que
 import { getPublicIncident } from '../../services/public/public-incidents';
 import { getPageSettings } from '../../services/settings/page-settings';
 
-export interface Threading {
+interface Threading {
   messageId: string;
   inReplyTo?: string;
   references?: string;

@@ -12,7 +12,6 @@ import type { OutboundHttp } from '../../services/webhooks/outbound-http';
 import { targetPolicy } from '../../services/webhooks/webhook-targets';
 
 export type TeamAlertKind = (typeof teamAlertKinds)[number];
-export type TeamAlertChannel = 'email' | 'webhook';
 
 /** Alerts sent at once: a slow webhook must not hold up everyone else's email. */
 const SEND_CONCURRENCY = 5;

@@ -7,12 +7,12 @@ import type { TargetPolicy } from '../../services/webhooks/webhook-targets';
  * subscriber's secret. Shared by the verification request and every delivery.
  */
 
-export const WEBHOOK_USER_AGENT = 'Herald-Webhooks';
-export const TIMESTAMP_HEADER = 'Herald-Webhook-Timestamp';
-export const SIGNATURE_HEADER = 'Herald-Webhook-Signature';
+const WEBHOOK_USER_AGENT = 'Herald-Webhooks';
+const TIMESTAMP_HEADER = 'Herald-Webhook-Timestamp';
+const SIGNATURE_HEADER = 'Herald-Webhook-Signature';
 
 /** `v1=` and the hex HMAC-SHA256 of `<timestamp>.<body>` keyed with the subscriber's secret. */
-export function webhookSignature(secret: string, timestamp: number, body: string): string {
+function webhookSignature(secret: string, timestamp: number, body: string): string {
   return `v1=${createHmac('sha256', secret).update(`${timestamp}.${body}`).digest('hex')}`;
 }
 

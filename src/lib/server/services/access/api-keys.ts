@@ -2,14 +2,14 @@ import { and, desc, eq, isNull, sql } from 'drizzle-orm';
 import { z } from 'zod';
 import type { Role } from '../../../domain/roles';
 import { hashSecret, secretMatches } from '../../auth/tokens';
-import { apiKey } from '../../db/schema/automation';
+import { apiKey, type ApiKeyRow } from '../../db/schema';
 import { newId, newSecret } from '../../ids';
 import { recordAudit } from '../kernel/audit';
 import type { Actor, ServiceContext } from '../kernel/context';
-import { conflict, invalid, notFound, success, type ServiceResult } from '../kernel/errors';
+import { conflict, invalid, success, type ServiceResult } from '../kernel/errors';
+import { insertOne, updateOne, withLockedRow } from '../kernel/rows';
 import { parseInput, requiredText } from '../kernel/validation';
 
-export type ApiKeyRow = typeof apiKey.$inferSelect;
 /** A key as listed: everything but the hash. */
 export type ApiKeySummary = Omit<ApiKeyRow, 'secretHash'>;
 
@@ -66,21 +66,18 @@ export async function createApiKey(
       .from(apiKey)
       .where(and(sql`lower(${apiKey.name}) = lower(${values.name})`, isNull(apiKey.revokedAt)));
     if (taken) return invalid({ name: 'A key with this name exists already: choose another name, or revoke that key first.' });
-    const [row] = await tx
-      .insert(apiKey)
-      .values({
-        id,
-        name: values.name,
-        role: values.role,
-        secretHash: hashSecret(secret),
-        createdAt: now,
-        createdBy: actor.userId,
-        createdByLabel: actor.label,
-        expiresAt: values.expiresInDays ? new Date(now.getTime() + values.expiresInDays * 86_400_000) : null,
-      })
-      .returning();
-    await recordAudit(tx, actor, now, { action: 'api_key.create', entityType: 'api_key', entityId: id, after: summary(row!) });
-    return success({ key: summary(row!), token: `${KEY_PREFIX}${id}.${secret}` });
+    const row = await insertOne(tx, apiKey, {
+      id,
+      name: values.name,
+      role: values.role,
+      secretHash: hashSecret(secret),
+      createdAt: now,
+      createdBy: actor.userId,
+      createdByLabel: actor.label,
+      expiresAt: values.expiresInDays ? new Date(now.getTime() + values.expiresInDays * 86_400_000) : null,
+    });
+    await recordAudit(tx, actor, now, { action: 'api_key.create', entityType: 'api_key', entityId: id, after: summary(row) });
+    return success({ key: summary(row), token: `${KEY_PREFIX}${id}.${secret}` });
   });
 }
 
@@ -92,13 +89,11 @@ export async function listApiKeys(context: Pick<ServiceContext, 'db'>): Promise<
 
 export async function revokeApiKey(context: ServiceContext, actor: Actor, keyId: string): Promise<ServiceResult<ApiKeySummary>> {
   const now = context.clock.now();
-  return context.db.transaction(async (tx) => {
-    const [row] = await tx.select().from(apiKey).where(eq(apiKey.id, keyId)).for('update');
-    if (!row) return notFound('That API key does not exist.');
+  return withLockedRow(context.db, apiKey, eq(apiKey.id, keyId), 'That API key does not exist.', async (tx, row) => {
     if (row.revokedAt) return conflict('That API key is already revoked.');
-    const [after] = await tx.update(apiKey).set({ revokedAt: now }).where(eq(apiKey.id, keyId)).returning();
+    const after = await updateOne(tx, apiKey, eq(apiKey.id, keyId), { revokedAt: now });
     await recordAudit(tx, actor, now, { action: 'api_key.revoke', entityType: 'api_key', entityId: keyId, before: { name: row.name, role: row.role } });
-    return success(summary(after!));
+    return success(summary(after));
   });
 }
 
@@ -110,10 +105,10 @@ const LAST_USED_GRANULARITY_MS = 60_000;
  * secret matching in constant time. Marks it used.
  */
 export async function authenticateApiKey(context: ServiceContext, token: string): Promise<{ ok: true; principal: ApiPrincipal } | { ok: false; reason: ApiKeyRejection }> {
-  const match = /^herald_([a-z2-7]{16})\.([a-z2-7]{24})$/.exec(token);
-  if (!match) return { ok: false, reason: 'malformed' };
-  const [row] = await context.db.select().from(apiKey).where(eq(apiKey.id, match[1]!));
-  if (!row || !secretMatches(match[2]!, row.secretHash)) return { ok: false, reason: 'unknown' };
+  const [, keyId, secret] = /^herald_([a-z2-7]{16})\.([a-z2-7]{24})$/.exec(token) ?? [];
+  if (!keyId || !secret) return { ok: false, reason: 'malformed' };
+  const [row] = await context.db.select().from(apiKey).where(eq(apiKey.id, keyId));
+  if (!row || !secretMatches(secret, row.secretHash)) return { ok: false, reason: 'unknown' };
   if (row.revokedAt) return { ok: false, reason: 'revoked' };
   const now = context.clock.now();
   if (row.expiresAt && row.expiresAt.getTime() <= now.getTime()) return { ok: false, reason: 'expired' };

@@ -5,14 +5,14 @@ import { hashPassword, passwordSchema, verifyPassword } from '../../auth/passwor
 import { invalidateUserSessions } from '../../auth/session';
 import { issueToken, parseToken, secretMatches } from '../../auth/tokens';
 import type { Database } from '../../db';
-import { passwordToken, user } from '../../db/schema';
+import { passwordToken, user, type UserRow } from '../../db/schema';
 import { newId } from '../../ids';
 import { recordAudit } from '../kernel/audit';
 import type { Actor, ServiceContext } from '../kernel/context';
 import { conflict, forbidden, invalid, notFound, success, type ServiceResult } from '../kernel/errors';
+import { insertOne, lockRow, updateOne, type Transaction } from '../kernel/rows';
 import { parseInput, requiredText } from '../kernel/validation';
 
-export type UserRow = typeof user.$inferSelect;
 export type PublicUser = Omit<UserRow, 'passwordHash'> & { hasPassword: boolean };
 
 /** How long a set-password link stays valid. */
@@ -33,11 +33,11 @@ export const newUserInput = z.object({
 
 export const ownerSetupInput = z
   .object({ email: emailInput, name: requiredText('Name', 100), password: passwordSchema, confirmPassword: z.string() })
-  .refine((value) => value.password === value.confirmPassword, { path: ['confirmPassword'], message: 'The passwords do not match.' });
+  .refine((value) => value.password === value.confirmPassword, { path: ['confirmPassword'], error: 'The passwords do not match.' });
 
 export const setPasswordInput = z
   .object({ password: passwordSchema, confirmPassword: z.string() })
-  .refine((value) => value.password === value.confirmPassword, { path: ['confirmPassword'], message: 'The passwords do not match.' });
+  .refine((value) => value.password === value.confirmPassword, { path: ['confirmPassword'], error: 'The passwords do not match.' });
 
 export const changeRoleInput = z.object({ role: z.enum(roles, { error: 'Choose a role.' }) });
 
@@ -61,8 +61,8 @@ export async function listUsers(context: ServiceContext): Promise<PublicUser[]> 
   return rows.map(withoutHash);
 }
 
-async function emailTaken(db: Database, email: string): Promise<boolean> {
-  const [row] = await db.select({ id: user.id }).from(user).where(eq(sql`lower(${user.email})`, email.toLowerCase()));
+async function emailTaken(tx: Transaction, email: string): Promise<boolean> {
+  const [row] = await tx.select({ id: user.id }).from(user).where(eq(sql`lower(${user.email})`, email.toLowerCase()));
   return row !== undefined;
 }
 
@@ -79,17 +79,14 @@ export async function createFirstOwner(
     // Two set-up forms submitted at once must not both create an owner.
     await tx.execute(sql`select pg_advisory_xact_lock(7414255002)`);
     if ((await countUsers({ db: tx })) > 0) return conflict('Herald is already set up.');
-    const [created] = await tx
-      .insert(user)
-      .values({ id: newId(), email: parsed.value.email, name: parsed.value.name, role: 'owner', passwordHash, createdAt: now })
-      .returning();
-    await recordAudit(tx, { userId: created!.id, label: labelOf(created!) }, now, {
+    const created = await insertOne(tx, user, { id: newId(), email: parsed.value.email, name: parsed.value.name, role: 'owner', passwordHash, createdAt: now });
+    await recordAudit(tx, { userId: created.id, label: labelOf(created) }, now, {
       action: 'user.setup_owner',
       entityType: 'user',
-      entityId: created!.id,
-      after: withoutHash(created!),
+      entityId: created.id,
+      after: withoutHash(created),
     });
-    return success(withoutHash(created!));
+    return success(withoutHash(created));
   });
 }
 
@@ -112,11 +109,11 @@ export async function addUser(
   const now = context.clock.now();
   return context.db.transaction(async (tx) => {
     if (await emailTaken(tx, parsed.value.email)) return invalid({ email: 'A user with this email already exists.' });
-    const [created] = await tx.insert(user).values({ id: newId(), ...parsed.value, createdAt: now }).returning();
-    const token = await insertPasswordToken(tx, created!.id, now);
-    await context.queue.send(tx, 'user-invitation', { userId: created!.id, invitedBy: actor.label });
-    await recordAudit(tx, actor, now, { action: 'user.add', entityType: 'user', entityId: created!.id, after: withoutHash(created!) });
-    return success({ user: withoutHash(created!), passwordToken: token });
+    const created = await insertOne(tx, user, { id: newId(), ...parsed.value, createdAt: now });
+    const token = await insertPasswordToken(tx, created.id, now);
+    await context.queue.send(tx, 'user-invitation', { userId: created.id, invitedBy: actor.label });
+    await recordAudit(tx, actor, now, { action: 'user.add', entityType: 'user', entityId: created.id, after: withoutHash(created) });
+    return success({ user: withoutHash(created), passwordToken: token });
   });
 }
 
@@ -133,18 +130,18 @@ export async function createUserWithPassword(
   const now = context.clock.now();
   return context.db.transaction(async (tx) => {
     if (await emailTaken(tx, values.email)) return invalid({ email: 'A user with this email already exists.' });
-    const [created] = await tx.insert(user).values({ id: newId(), ...values, passwordHash, createdAt: now }).returning();
-    await recordAudit(tx, actor, now, { action: 'user.add', entityType: 'user', entityId: created!.id, after: withoutHash(created!) });
-    return success(withoutHash(created!));
+    const created = await insertOne(tx, user, { id: newId(), ...values, passwordHash, createdAt: now });
+    await recordAudit(tx, actor, now, { action: 'user.add', entityType: 'user', entityId: created.id, after: withoutHash(created) });
+    return success(withoutHash(created));
   });
 }
 
-async function insertPasswordToken(db: Database, userId: string, now: Date, options: { replaceEarlier: boolean } = { replaceEarlier: true }): Promise<string> {
+async function insertPasswordToken(tx: Transaction, userId: string, now: Date, options: { replaceEarlier: boolean } = { replaceEarlier: true }): Promise<string> {
   // A new link from an admin replaces any earlier one that was not used; the invitation email's
   // own link sits beside the one shown to the admin, and using either spends both.
-  if (options.replaceEarlier) await db.delete(passwordToken).where(and(eq(passwordToken.userId, userId), isNull(passwordToken.usedAt)));
+  if (options.replaceEarlier) await tx.delete(passwordToken).where(and(eq(passwordToken.userId, userId), isNull(passwordToken.usedAt)));
   const issued = issueToken();
-  await db.insert(passwordToken).values({
+  await tx.insert(passwordToken).values({
     id: issued.id,
     userId,
     secretHash: issued.secretHash,
@@ -154,8 +151,9 @@ async function insertPasswordToken(db: Database, userId: string, now: Date, opti
   return issued.token;
 }
 
-async function findManageableUser(db: Database, actor: StaffActor, userId: string, newRole?: Role): Promise<ServiceResult<UserRow>> {
-  const [target] = await db.select().from(user).where(eq(user.id, userId)).for('update');
+/** Locks the user `actor` may manage (and give `newRole`); refuses one's own account. */
+async function findManageableUser(tx: Transaction, actor: StaffActor, userId: string, newRole?: Role): Promise<ServiceResult<UserRow>> {
+  const target = await lockRow(tx, user, eq(user.id, userId));
   if (!target) return notFound('That user does not exist.');
   if (target.id === actor.userId) return forbidden('You cannot change your own account here.');
   if (!canManageUser(actor.role, target.role, newRole)) return forbidden('Only an owner can manage admins and owners.');
@@ -185,15 +183,15 @@ export async function changeUserRole(
   return context.db.transaction(async (tx) => {
     const target = await findManageableUser(tx, actor, userId, parsed.value.role);
     if (!target.ok) return target;
-    const [after] = await tx.update(user).set({ role: parsed.value.role }).where(eq(user.id, userId)).returning();
+    const after = await updateOne(tx, user, eq(user.id, userId), { role: parsed.value.role });
     await recordAudit(tx, actor, now, {
       action: 'user.role',
       entityType: 'user',
       entityId: userId,
       before: { role: target.value.role },
-      after: { role: after!.role },
+      after: { role: after.role },
     });
-    return success(withoutHash(after!));
+    return success(withoutHash(after));
   });
 }
 
@@ -208,14 +206,14 @@ export async function setUserDisabled(
   return context.db.transaction(async (tx) => {
     const target = await findManageableUser(tx, actor, userId);
     if (!target.ok) return target;
-    const [after] = await tx.update(user).set({ disabledAt: disabled ? now : null }).where(eq(user.id, userId)).returning();
+    const after = await updateOne(tx, user, eq(user.id, userId), { disabledAt: disabled ? now : null });
     if (disabled) await invalidateUserSessions(tx, userId);
     await recordAudit(tx, actor, now, {
       action: disabled ? 'user.disable' : 'user.enable',
       entityType: 'user',
       entityId: userId,
     });
-    return success(withoutHash(after!));
+    return success(withoutHash(after));
   });
 }
 

@@ -12,7 +12,7 @@ import { invalid, notFound, success, type ServiceResult } from '../kernel/errors
 import { insertOne, updateOne, withLockedRow } from '../kernel/rows';
 import { checkboxDefaultOff, idSchema, optionalText, parseInput, requiredText } from '../kernel/validation';
 
-export interface GroupWithComponents extends ComponentGroupRow {
+interface GroupWithComponents extends ComponentGroupRow {
   components: ComponentRow[];
 }
 export interface ComponentTree {

@@ -14,7 +14,8 @@ import { incident, incidentUpdate, type IncidentRow, type IncidentUpdateRow } fr
 import { newId } from '../../ids';
 import { recordAudit } from '../kernel/audit';
 import { writePublicUpdate } from './public-updates';
-import { applyCustomerEmailRule, emailsUpdate, scheduleCadenceCheck, schedulePostmortemChecks } from '../plan/communication-plan';
+import { emailsUpdate } from '../../../domain/communication-policy';
+import { applyCustomerEmailRule, scheduleCadenceCheck, schedulePostmortemChecks } from '../plan/communication-plan';
 import { getCommunicationPolicy } from '../plan/policy';
 import { applyComponentChanges, componentsToRestore, knownComponents, unknownComponentErrors } from './incident-components';
 import type { Actor, ServiceContext } from '../kernel/context';
@@ -83,9 +84,6 @@ const severityRank = (severity: (typeof severities)[number]) => severities.lengt
 /** A start time may lie a little ahead of the server's clock (staff clocks drift), never more. */
 const START_TIME_TOLERANCE_MS = 60_000;
 
-
-
-
 export async function declareIncident(
   context: ServiceContext,
   actor: Actor,
@@ -113,20 +111,20 @@ export async function declareIncident(
     const policy = await getCommunicationPolicy({ db: tx });
 
     const created = await insertOne(tx, incident, {
-        id: newId(),
-        title: values.title,
-        severity: values.severity,
-        status: values.status,
-        startedAt,
-        createdAt: now,
-        updatedAt: now,
-        monitoringAt: values.status === 'monitoring' ? startedAt : null,
-        declaredBy: actor.userId,
-        ownerId: actor.userId,
-        suggestedSeverity: suggestion.severity,
-        severitySuggestionReason: suggestion.reason,
-        severitySignals: values.signals ?? [],
-        severityOverrideReason: values.severity === suggestion.severity ? null : values.severityOverrideReason,
+      id: newId(),
+      title: values.title,
+      severity: values.severity,
+      status: values.status,
+      startedAt,
+      createdAt: now,
+      updatedAt: now,
+      monitoringAt: values.status === 'monitoring' ? startedAt : null,
+      declaredBy: actor.userId,
+      ownerId: actor.userId,
+      suggestedSeverity: suggestion.severity,
+      severitySuggestionReason: suggestion.reason,
+      severitySignals: values.signals ?? [],
+      severityOverrideReason: values.severity === suggestion.severity ? null : values.severityOverrideReason,
     });
     const emailed = emailsUpdate(created, policy, values.notifySubscribers);
     const applied = await applyComponentChanges(tx, { incidentId: created.id, changes: values.components, at: startedAt, now, queue: context.queue });
@@ -210,7 +208,6 @@ export async function postIncidentUpdate(
   });
 }
 
-
 /** Corrects the text of a posted update; the time of the correction is kept and shown. */
 export async function correctIncidentUpdate(
   context: ServiceContext,
@@ -270,5 +267,3 @@ export async function updateIncidentDetails(
     return success(after);
   });
 }
-
-

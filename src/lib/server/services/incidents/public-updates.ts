@@ -1,18 +1,17 @@
 import type { IncidentStatus } from '../../../domain/statuses';
-import type { Database } from '../../db';
 import { incidentUpdate, type ComponentChange, type IncidentUpdateRow } from '../../db/schema';
 import { newId } from '../../ids';
 import type { ServiceContext } from '../kernel/context';
 import { queueIncidentNotification } from '../subscribers/notifications';
 import { queueIncidentWebhooks } from '../webhooks/webhook-subscribers';
-import { insertOne } from '../kernel/rows';
+import { insertOne, type Transaction } from '../kernel/rows';
 
 /**
  * Writes one public update of an incident and, when it is to be emailed, queues its
  * notification: in the caller's transaction, so both commit together or not at all.
  */
 export async function writePublicUpdate(
-  db: Database,
+  tx: Transaction,
   context: ServiceContext,
   update: {
     incidentId: string;
@@ -25,7 +24,7 @@ export async function writePublicUpdate(
     createdBy: string | null;
   },
 ): Promise<IncidentUpdateRow> {
-  const row = await insertOne(db, incidentUpdate, {
+  const row = await insertOne(tx, incidentUpdate, {
     id: newId(),
     incidentId: update.incidentId,
     status: update.status,
@@ -36,8 +35,8 @@ export async function writePublicUpdate(
     displayAt: update.displayAt,
     createdBy: update.createdBy,
   });
-  if (update.emailed) await queueIncidentNotification(db, context, { incidentId: update.incidentId, incidentUpdateId: row.id, now: update.now });
+  if (update.emailed) await queueIncidentNotification(tx, context, { incidentId: update.incidentId, incidentUpdateId: row.id, now: update.now });
   // Webhooks are machine readers: every public update, emailed or not.
-  await queueIncidentWebhooks(db, context, { incidentId: update.incidentId, incidentUpdateId: row.id, now: update.now });
+  await queueIncidentWebhooks(tx, context, { incidentId: update.incidentId, incidentUpdateId: row.id, now: update.now });
   return row;
 }

@@ -12,11 +12,11 @@ import { checkboxDefaultOff, idSchema, parseInput } from '../kernel/validation';
  * incident, and rules that map alerts to components by a label's value.
  */
 
-export const intakeModes = ['incident', 'draft'] as const;
+const intakeModes = ['incident', 'draft'] as const;
 export type IntakeMode = (typeof intakeModes)[number];
 export const MAX_INTAKE_RULES = 100;
 
-export const intakeRuleInput = z.object({
+const intakeRuleInput = z.object({
   label: z
     .string({ error: 'Enter a label name.' })
     .trim()
@@ -26,7 +26,6 @@ export const intakeRuleInput = z.object({
   value: z.string({ error: 'Enter the value to match.' }).trim().min(1, 'Enter the value to match.').max(500, 'Keep the value under 500 characters.'),
   componentId: z.string({ error: 'Choose a component.' }).pipe(idSchema),
 });
-export type IntakeRule = z.output<typeof intakeRuleInput>;
 
 const isBlank = (value: unknown) => value === undefined || value === null || (typeof value === 'string' && value.trim() === '');
 
@@ -58,7 +57,7 @@ export const intakeSettingsInput = z.object({
 });
 
 export type IntakeSettings = z.output<typeof intakeSettingsInput>;
-export const defaultIntakeSettings: IntakeSettings = { mode: 'incident', autoResolve: false, rules: [] };
+const defaultIntakeSettings: IntakeSettings = { mode: 'incident', autoResolve: false, rules: [] };
 const INTAKE_KEY = 'intake';
 
 export async function getIntakeSettings(context: Pick<ServiceContext, 'db'>): Promise<IntakeSettings & { updatedAt: Date | null }> {

@@ -1,7 +1,7 @@
 import { count, desc } from 'drizzle-orm';
-import type { Database } from '../../db';
 import { auditLog } from '../../db/schema';
 import type { Actor, ServiceContext } from './context';
+import type { Transaction } from './rows';
 
 export interface AuditEntry {
   action: string;
@@ -12,8 +12,8 @@ export interface AuditEntry {
 }
 
 /** Records one write; called inside the transaction that makes it. */
-export async function recordAudit(db: Database, actor: Actor, at: Date, entry: AuditEntry): Promise<void> {
-  await db.insert(auditLog).values({
+export async function recordAudit(tx: Transaction, actor: Actor, at: Date, entry: AuditEntry): Promise<void> {
+  await tx.insert(auditLog).values({
     at,
     actorUserId: actor.userId,
     actorLabel: actor.label,

@@ -6,7 +6,7 @@ import type { ServiceContext } from '../kernel/context';
 import type { Transaction } from '../kernel/rows';
 import { publicComponentIds } from '../components/visibility';
 
-export interface MaintenanceComponentRef {
+interface MaintenanceComponentRef {
   id: string;
   name: string;
   status: ComponentStatus;
@@ -95,7 +95,7 @@ export async function listUpcomingMaintenances(context: ServiceContext, options:
   return summarise(context, rows);
 }
 
-export const MAINTENANCE_PAGE_SIZE = 25;
+const MAINTENANCE_PAGE_SIZE = 25;
 
 export type MaintenanceListState = 'upcoming' | 'active' | 'past';
 

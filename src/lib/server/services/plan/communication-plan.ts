@@ -11,11 +11,11 @@ import {
 import { formatDuration } from '../../../domain/duration';
 import { hasRole } from '../../../domain/roles';
 import { isIncidentOpen, severityLabels } from '../../../domain/statuses';
-import type { Database } from '../../db';
 import { incident, incidentUpdate, notification, user, type IncidentRow } from '../../db/schema';
 import { recordAudit } from '../kernel/audit';
 import type { Actor, ServiceContext } from '../kernel/context';
-import { invalid, notFound, success, type ServiceResult } from '../kernel/errors';
+import { invalid, success, type ServiceResult } from '../kernel/errors';
+import { withLockedRow, type Transaction } from '../kernel/rows';
 import { queueIncidentNotification } from '../subscribers/notifications';
 
 /**
@@ -23,25 +23,19 @@ import { queueIncidentNotification } from '../subscribers/notifications';
  * transaction): an open outage schedules the email at start + delay; a severity lowered out of
  * the outage set cancels it; resolving before it was sent skips it, recording how long it lasted.
  */
-export async function applyCustomerEmailRule(db: Database, context: ServiceContext, row: IncidentRow, policy: CommunicationPolicy, now: Date): Promise<void> {
+export async function applyCustomerEmailRule(tx: Transaction, context: ServiceContext, row: IncidentRow, policy: CommunicationPolicy, now: Date): Promise<void> {
   const state = row.customerEmailState;
   if (!isIncidentOpen(row.status)) {
     if (state !== 'scheduled') return;
     const resolvedAt = row.resolvedAt ?? now;
     if (row.customerEmailDueAt && resolvedAt >= row.customerEmailDueAt) {
       // It was owed before the resolution (no worker sent it in time): customers get it now, with the resolution.
-      await deliverCustomerEmail(db, context, row, now, `sent with the resolution, ${formatDuration(now.getTime() - row.customerEmailDueAt.getTime())} after it was due`);
-      await recordAudit(db, { userId: null, label: 'communication plan' }, now, {
-        action: 'incident.customer_email',
-        entityType: 'incident',
-        entityId: row.id,
-        before: { state: 'scheduled' },
-        after: { dueAt: row.customerEmailDueAt, sentAt: now },
-      });
+      const late = formatDuration(now.getTime() - row.customerEmailDueAt.getTime());
+      await sendDueCustomerEmail(tx, context, row, row.customerEmailDueAt, now, `sent with the resolution, ${late} after it was due`);
       return;
     }
     const lasted = formatDuration(resolvedAt.getTime() - row.startedAt.getTime());
-    await db.update(incident).set({ customerEmailState: 'skipped', customerEmailNote: `resolved after ${lasted}` }).where(eq(incident.id, row.id));
+    await tx.update(incident).set({ customerEmailState: 'skipped', customerEmailNote: `resolved after ${lasted}` }).where(eq(incident.id, row.id));
     return;
   }
   const outage = isOutageSeverity(policy, row.severity);
@@ -49,43 +43,50 @@ export async function applyCustomerEmailRule(db: Database, context: ServiceConte
   if (outage && (state === 'not_required' || state === 'cancelled' || state === 'skipped')) {
     // Raised into the outage set after start + delay: owed from now, and not "late".
     const dueAt = new Date(Math.max(customerEmailDueAt(policy, row.startedAt).getTime(), now.getTime()));
-    await db.update(incident).set({ customerEmailState: 'scheduled', customerEmailDueAt: dueAt, customerEmailNote: null }).where(eq(incident.id, row.id));
-    await context.queue.send(db, 'customer-email', { incidentId: row.id, dueAt: dueAt.toISOString() }, dueAt > now ? { startAfter: dueAt } : {});
+    await tx.update(incident).set({ customerEmailState: 'scheduled', customerEmailDueAt: dueAt, customerEmailNote: null }).where(eq(incident.id, row.id));
+    await context.queue.send(tx, 'customer-email', { incidentId: row.id, dueAt: dueAt.toISOString() }, dueAt > now ? { startAfter: dueAt } : {});
   } else if (!outage && state === 'scheduled') {
-    await db
+    await tx
       .update(incident)
       .set({ customerEmailState: 'cancelled', customerEmailNote: `cancelled: severity lowered to ${severityLabels[row.severity]}` })
       .where(eq(incident.id, row.id));
   }
 }
 
-/**
- * Whether a public update is emailed to subscribers: for an outage, only once the customer
- * email has gone out (before that, the rule decides when customers hear); otherwise as staff chose.
- */
-export function emailsUpdate(row: Pick<IncidentRow, 'severity' | 'customerEmailState'>, policy: CommunicationPolicy, staffChoice: boolean): boolean {
-  if (!staffChoice) return false;
-  return !isOutageSeverity(policy, row.severity) || row.customerEmailState === 'sent';
-}
-
 /** Queues the reminders that follow a public update: the next update is due after the cadence. */
-export async function scheduleCadenceCheck(db: Database, context: ServiceContext, row: IncidentRow, policy: CommunicationPolicy, postedAt: Date): Promise<void> {
+export async function scheduleCadenceCheck(tx: Transaction, context: ServiceContext, row: IncidentRow, policy: CommunicationPolicy, postedAt: Date): Promise<void> {
   if (!isIncidentOpen(row.status)) return;
   const dueAt = nextUpdateDueAt(policy, postedAt);
-  await context.queue.send(db, 'update-cadence-check', { incidentId: row.id, dueAt: dueAt.toISOString() }, { startAfter: dueAt });
+  await context.queue.send(tx, 'update-cadence-check', { incidentId: row.id, dueAt: dueAt.toISOString() }, { startAfter: dueAt });
 }
 
 /** On resolution of an incident that owes a post-mortem: a reminder before the deadline and one at it. */
-export async function schedulePostmortemChecks(db: Database, context: ServiceContext, row: IncidentRow, policy: CommunicationPolicy): Promise<void> {
+export async function schedulePostmortemChecks(tx: Transaction, context: ServiceContext, row: IncidentRow, policy: CommunicationPolicy): Promise<void> {
   if (!row.resolvedAt || row.postmortemPublishedAt || !owesPostmortem(policy, row.severity)) return;
   const occasion = row.resolvedAt.toISOString();
-  await context.queue.send(db, 'postmortem-check', { incidentId: row.id, kind: 'postmortem_reminder', occasion }, { startAfter: postmortemReminderAt(policy, row.resolvedAt) });
-  await context.queue.send(db, 'postmortem-check', { incidentId: row.id, kind: 'postmortem_overdue', occasion }, { startAfter: postmortemDueAt(policy, row.resolvedAt) });
+  await context.queue.send(tx, 'postmortem-check', { incidentId: row.id, kind: 'postmortem_reminder', occasion }, { startAfter: postmortemReminderAt(policy, row.resolvedAt) });
+  await context.queue.send(tx, 'postmortem-check', { incidentId: row.id, kind: 'postmortem_overdue', occasion }, { startAfter: postmortemDueAt(policy, row.resolvedAt) });
+}
+
+/**
+ * Sends the customer email the rule scheduled, in the caller's transaction, and records it in the
+ * audit log as the plan's doing: when it falls due (the customer-email job), or at the resolution
+ * of an incident whose email was already owed.
+ */
+export async function sendDueCustomerEmail(tx: Transaction, context: ServiceContext, row: IncidentRow, dueAt: Date, now: Date, note: string | null): Promise<void> {
+  await deliverCustomerEmail(tx, context, row, now, note);
+  await recordAudit(tx, { userId: null, label: 'communication plan' }, now, {
+    action: 'incident.customer_email',
+    entityType: 'incident',
+    entityId: row.id,
+    before: { state: 'scheduled' },
+    after: { dueAt, sentAt: now },
+  });
 }
 
 /** Sends the customer email now, in the caller's transaction: a notification of the latest public update. */
-export async function deliverCustomerEmail(db: Database, context: ServiceContext, row: IncidentRow, now: Date, note: string | null): Promise<void> {
-  const [latest] = await db
+async function deliverCustomerEmail(tx: Transaction, context: ServiceContext, row: IncidentRow, now: Date, note: string | null): Promise<void> {
+  const [latest] = await tx
     .select({ id: incidentUpdate.id })
     .from(incidentUpdate)
     .where(eq(incidentUpdate.incidentId, row.id))
@@ -93,22 +94,19 @@ export async function deliverCustomerEmail(db: Database, context: ServiceContext
     .limit(1);
   if (!latest) return;
   // Subscribers who already had this update by email (staff notified it before it was an outage) are not emailed it again.
-  const [existing] = await db.select({ id: notification.id }).from(notification).where(eq(notification.incidentUpdateId, latest.id));
-  const notificationId = existing?.id ?? (await queueIncidentNotification(db, context, { incidentId: row.id, incidentUpdateId: latest.id, now }));
-  await db.update(incidentUpdate).set({ notifySubscribers: true }).where(eq(incidentUpdate.id, latest.id));
-  await db
+  const [existing] = await tx.select({ id: notification.id }).from(notification).where(eq(notification.incidentUpdateId, latest.id));
+  const notificationId = existing?.id ?? (await queueIncidentNotification(tx, context, { incidentId: row.id, incidentUpdateId: latest.id, now }));
+  await tx.update(incidentUpdate).set({ notifySubscribers: true }).where(eq(incidentUpdate.id, latest.id));
+  await tx
     .update(incident)
     .set({ customerEmailState: 'sent', customerEmailSentAt: now, customerEmailNotificationId: notificationId, customerEmailNote: note })
     .where(eq(incident.id, row.id));
 }
 
-
 /** Staff send the customer email now, whatever the rule says; it will not go again when due. */
 export async function sendCustomerEmailNow(context: ServiceContext, actor: Actor, incidentId: string): Promise<ServiceResult<null>> {
   const now = context.clock.now();
-  return context.db.transaction(async (tx) => {
-    const [row] = await tx.select().from(incident).where(eq(incident.id, incidentId)).for('update');
-    if (!row) return notFound('That incident does not exist.');
+  return withLockedRow(context.db, incident, eq(incident.id, incidentId), 'That incident does not exist.', async (tx, row) => {
     if (row.customerEmailState === 'sent') return invalid({ customerEmail: 'The customer email has already been sent.' }, 'The customer email has already been sent.');
     await deliverCustomerEmail(tx, context, row, now, `sent by ${actor.label}`);
     await recordAudit(tx, actor, now, { action: 'incident.customer_email_send_now', entityType: 'incident', entityId: incidentId, before: { state: row.customerEmailState } });
@@ -122,9 +120,7 @@ export async function holdCustomerEmail(context: ServiceContext, actor: Actor, i
   if (trimmed.length === 0) return invalid({ holdReason: 'Say why the customer email is held.' });
   if (trimmed.length > 500) return invalid({ holdReason: 'Keep the reason under 500 characters.' });
   const now = context.clock.now();
-  return context.db.transaction(async (tx) => {
-    const [row] = await tx.select().from(incident).where(eq(incident.id, incidentId)).for('update');
-    if (!row) return notFound('That incident does not exist.');
+  return withLockedRow(context.db, incident, eq(incident.id, incidentId), 'That incident does not exist.', async (tx, row) => {
     if (row.customerEmailState === 'sent') return invalid({ holdReason: 'The customer email has already been sent.' });
     await tx.update(incident).set({ customerEmailState: 'held', customerEmailNote: `held by ${actor.label}: ${trimmed}` }).where(eq(incident.id, incidentId));
     await recordAudit(tx, actor, now, { action: 'incident.customer_email_hold', entityType: 'incident', entityId: incidentId, before: { state: row.customerEmailState }, after: { reason: trimmed } });
@@ -136,9 +132,7 @@ export async function holdCustomerEmail(context: ServiceContext, actor: Actor, i
 /** Hands the incident's communication to another responder (reminders then go to them). */
 export async function reassignIncidentOwner(context: ServiceContext, actor: Actor, incidentId: string, ownerId: string): Promise<ServiceResult<null>> {
   const now = context.clock.now();
-  return context.db.transaction(async (tx) => {
-    const [row] = await tx.select().from(incident).where(eq(incident.id, incidentId)).for('update');
-    if (!row) return notFound('That incident does not exist.');
+  return withLockedRow(context.db, incident, eq(incident.id, incidentId), 'That incident does not exist.', async (tx, row) => {
     const [owner] = await tx.select().from(user).where(eq(user.id, ownerId));
     if (!owner || owner.disabledAt !== null || !hasRole(owner.role, 'responder')) {
       return invalid({ ownerId: 'Choose an active responder, admin or owner.' });

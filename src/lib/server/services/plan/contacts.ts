@@ -5,15 +5,16 @@ import type { Database } from '../../db';
 import { contact, type ContactRow } from '../../db/schema';
 import { newId } from '../../ids';
 import { recordAudit } from '../kernel/audit';
+import type { Actor, ServiceContext } from '../kernel/context';
+import { invalid, notFound, success, type ServiceResult } from '../kernel/errors';
+import { insertOne, updateOne, withLockedRow } from '../kernel/rows';
+import { parseInput, requiredText } from '../kernel/validation';
+import { targetPolicy, vetWebhookUrl } from '../webhooks/webhook-targets';
 
 /** A contact as the audit log keeps it: a webhook URL often carries a secret, so only whether one is set. */
 function forAudit<T extends { webhookUrl: string | null }>(row: T) {
   return { ...row, webhookUrl: row.webhookUrl ? '(set)' : null };
 }
-import type { Actor, ServiceContext } from '../kernel/context';
-import { invalid, notFound, success, type ServiceResult } from '../kernel/errors';
-import { parseInput, requiredText } from '../kernel/validation';
-import { targetPolicy, vetWebhookUrl } from '../webhooks/webhook-targets';
 
 /** Hosts a plain-http webhook may point at: the machine itself (local relays, tests). */
 const LOOPBACK_HOSTS = new Set(['localhost', '127.0.0.1', '[::1]']);
@@ -44,7 +45,7 @@ const severityChoice = z
   .transform((items) => severities.filter((severity) => items.includes(severity)))
   .refine((items) => items.length > 0, 'Choose at least one severity.');
 
-export const contactInput = z.object({
+const contactInput = z.object({
   name: requiredText('Name', 100),
   role: requiredText('Role', 100),
   email: z
@@ -97,12 +98,9 @@ export async function createContact(context: ServiceContext, actor: Actor, input
   if (refusal) return invalid({ webhookUrl: refusal });
   const now = context.clock.now();
   return context.db.transaction(async (tx) => {
-    const [created] = await tx
-      .insert(contact)
-      .values({ id: newId(), ...parsed.value, createdAt: now, updatedAt: now })
-      .returning();
-    await recordAudit(tx, actor, now, { action: 'contact.create', entityType: 'contact', entityId: created!.id, after: forAudit(created!) });
-    return success(created!);
+    const created = await insertOne(tx, contact, { id: newId(), ...parsed.value, createdAt: now, updatedAt: now });
+    await recordAudit(tx, actor, now, { action: 'contact.create', entityType: 'contact', entityId: created.id, after: forAudit(created) });
+    return success(created);
   });
 }
 
@@ -112,16 +110,10 @@ export async function updateContact(context: ServiceContext, actor: Actor, id: s
   const refusal = await webhookRefusal(context, parsed.value.webhookUrl);
   if (refusal) return invalid({ webhookUrl: refusal });
   const now = context.clock.now();
-  return context.db.transaction(async (tx) => {
-    const [before] = await tx.select().from(contact).where(eq(contact.id, id)).for('update');
-    if (!before) return notFound('That contact does not exist.');
-    const [after] = await tx
-      .update(contact)
-      .set({ ...parsed.value, updatedAt: now })
-      .where(eq(contact.id, id))
-      .returning();
-    await recordAudit(tx, actor, now, { action: 'contact.update', entityType: 'contact', entityId: id, before: forAudit(before), after: forAudit(after!) });
-    return success(after!);
+  return withLockedRow(context.db, contact, eq(contact.id, id), 'That contact does not exist.', async (tx, before) => {
+    const after = await updateOne(tx, contact, eq(contact.id, id), { ...parsed.value, updatedAt: now });
+    await recordAudit(tx, actor, now, { action: 'contact.update', entityType: 'contact', entityId: id, before: forAudit(before), after: forAudit(after) });
+    return success(after);
   });
 }
 

@@ -8,7 +8,7 @@ import { contactsForSeverity } from './contacts';
 import type { ServiceContext } from '../kernel/context';
 import { nextUpdateStep, postmortemStep, teamAlertStepState, type NextUpdateStep, type PlanStepState, type PostmortemStep } from '../../../domain/plan-steps';
 
-export interface SeverityStep {
+interface SeverityStep {
   state: PlanStepState;
   chosen: Severity;
   /** Null for incidents declared before the classifier existed. */
@@ -24,7 +24,7 @@ export interface SeverityStep {
   owner: string | null;
 }
 
-export interface TeamAlertStep {
+interface TeamAlertStep {
   state: PlanStepState;
   /** When the first alert went out (null while none has). */
   firstSentAt: Date | null;
@@ -40,14 +40,14 @@ export interface TeamAlertStep {
   severityRaisedAt: Date | null;
 }
 
-export interface PublicPostStep {
+interface PublicPostStep {
   state: PlanStepState;
   /** When the first update was posted on the public page. */
   postedAt: Date | null;
   updateCount: number;
 }
 
-export type CustomerEmailStep =
+type CustomerEmailStep =
   | { state: 'not_required'; reason: 'not_an_outage'; severity: Severity; outageSeverities: Severity[] }
   | { state: 'pending' | 'overdue'; reason: 'scheduled'; dueAt: Date }
   | { state: 'done'; reason: 'sent'; sentAt: Date; dueAt: Date | null; recipients: number | null; note: string | null }

@@ -1,13 +1,12 @@
 import { eq } from 'drizzle-orm';
 import { z } from 'zod';
-import { owesPostmortem, postmortemDueAt, type CommunicationPolicy } from '../../../domain/communication-policy';
-import { incident } from '../../db/schema';
+import { emailsUpdate, owesPostmortem, postmortemDueAt } from '../../../domain/communication-policy';
+import { incident, type IncidentRow } from '../../db/schema';
 import { recordAudit } from '../kernel/audit';
-import { emailsUpdate } from './communication-plan';
 import { getCommunicationPolicy } from './policy';
 import type { Actor, ServiceContext } from '../kernel/context';
-import { invalid, notFound, success, type ServiceResult } from '../kernel/errors';
-import type { IncidentRow } from '../incidents/incident-commands';
+import { invalid, success, type ServiceResult } from '../kernel/errors';
+import { updateOne, withLockedRow } from '../kernel/rows';
 import { writePublicUpdate } from '../incidents/public-updates';
 import { parseInput } from '../kernel/validation';
 
@@ -54,16 +53,10 @@ export async function savePostmortemDraft(
   const parsed = parseInput(postmortemDraftInput, input);
   if (!parsed.ok) return parsed;
   const now = context.clock.now();
-  return context.db.transaction(async (tx) => {
-    const [before] = await tx.select().from(incident).where(eq(incident.id, incidentId)).for('update');
-    if (!before) return notFound('That incident does not exist.');
+  return withLockedRow(context.db, incident, eq(incident.id, incidentId), 'That incident does not exist.', async (tx, before) => {
     if (!acceptsPostmortem(before)) return invalid({ body: NOT_RESOLVED }, NOT_RESOLVED);
     if (before.postmortemPublishedAt) return invalid({ body: ALREADY_PUBLISHED }, ALREADY_PUBLISHED);
-    const [after] = await tx
-      .update(incident)
-      .set({ postmortemBody: parsed.value.body, updatedAt: now })
-      .where(eq(incident.id, incidentId))
-      .returning();
+    const after = await updateOne(tx, incident, eq(incident.id, incidentId), { postmortemBody: parsed.value.body, updatedAt: now });
     await recordAudit(tx, actor, now, {
       action: 'incident.postmortem_draft',
       entityType: 'incident',
@@ -71,7 +64,7 @@ export async function savePostmortemDraft(
       before: { postmortemLength: before.postmortemBody?.length ?? 0 },
       after: { postmortemLength: parsed.value.body.length },
     });
-    return success(after!);
+    return success(after);
   });
 }
 
@@ -91,17 +84,16 @@ export async function publishPostmortem(
   if (!parsed.ok) return parsed;
   const values = parsed.value;
   const now = context.clock.now();
-  return context.db.transaction(async (tx) => {
-    const [before] = await tx.select().from(incident).where(eq(incident.id, incidentId)).for('update');
-    if (!before) return notFound('That incident does not exist.');
+  return withLockedRow(context.db, incident, eq(incident.id, incidentId), 'That incident does not exist.', async (tx, before) => {
     if (!acceptsPostmortem(before)) return invalid({ body: NOT_RESOLVED }, NOT_RESOLVED);
     const policy = await getCommunicationPolicy({ db: tx });
     const emailed = emailsUpdate(before, policy, values.notifySubscribers);
-    const [after] = await tx
-      .update(incident)
-      .set({ postmortemBody: values.body, postmortemPublishedAt: before.postmortemPublishedAt ?? now, status: 'postmortem', updatedAt: now })
-      .where(eq(incident.id, incidentId))
-      .returning();
+    const after = await updateOne(tx, incident, eq(incident.id, incidentId), {
+      postmortemBody: values.body,
+      postmortemPublishedAt: before.postmortemPublishedAt ?? now,
+      status: 'postmortem',
+      updatedAt: now,
+    });
     await writePublicUpdate(tx, context, {
       incidentId,
       status: 'postmortem',
@@ -119,28 +111,13 @@ export async function publishPostmortem(
       entityId: incidentId,
       before: { status: before.status, postmortemPublishedAt: before.postmortemPublishedAt },
       after: {
-        status: after!.status,
-        postmortemPublishedAt: after!.postmortemPublishedAt,
+        status: after.status,
+        postmortemPublishedAt: after.postmortemPublishedAt,
         postmortemLength: values.body.length,
         notified: emailed,
         ...(dueAt ? { dueAt, late: now > dueAt } : {}),
       },
     });
-    return success(after!);
+    return success(after);
   });
-}
-
-export interface PostmortemDeadline {
-  /** Whether the policy asks for a post-mortem for this severity. */
-  owed: boolean;
-  /** Resolution plus the policy's window; null while the incident is unresolved. */
-  dueAt: Date | null;
-  /** Past the deadline and not yet published. */
-  overdue: boolean;
-}
-
-export function postmortemDeadline(row: Pick<IncidentRow, 'severity' | 'resolvedAt' | 'postmortemPublishedAt'>, policy: CommunicationPolicy, now: Date): PostmortemDeadline {
-  const owed = owesPostmortem(policy, row.severity);
-  const dueAt = row.resolvedAt ? postmortemDueAt(policy, row.resolvedAt) : null;
-  return { owed, dueAt, overdue: owed && dueAt !== null && !row.postmortemPublishedAt && now > dueAt };
 }

@@ -172,7 +172,7 @@ export interface SitemapEntry {
 }
 
 /** Most URLs one sitemap file may list (sitemaps.org allows 50,000). */
-export const SITEMAP_LIMIT = 45_000;
+const SITEMAP_LIMIT = 45_000;
 
 /**
  * Every public incident and completed maintenance page with the time its public content last

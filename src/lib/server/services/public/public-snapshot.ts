@@ -25,7 +25,7 @@ export interface PublicComponent extends ComponentRow {
   uptime: number | null;
 }
 
-export interface PublicGroup extends ComponentGroupRow {
+interface PublicGroup extends ComponentGroupRow {
   /** The worst status of its components. */
   status: ComponentStatus;
   components: PublicComponent[];

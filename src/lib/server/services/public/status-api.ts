@@ -40,7 +40,7 @@ import { getPageId, getPageSettings, type PageSettings } from '../settings/page-
  * count too, because hiding or cancelling is itself a public change (and leaving them out would
  * let the time go backwards). A page where nothing was ever changed dates from its install.
  */
-export async function lastPublicChange(context: ServiceContext): Promise<Date> {
+async function lastPublicChange(context: ServiceContext): Promise<Date> {
   const kind = (name: string) => sql<string>`${name}`.as('kind');
   const rows = await unionAll(
     context.db.select({ kind: kind('change'), at: max(component.updatedAt) }).from(component),
@@ -52,8 +52,7 @@ export async function lastPublicChange(context: ServiceContext): Promise<Date> {
   );
   const latest = (wanted: string) =>
     rows
-      .filter((row) => row.kind === wanted && row.at !== null)
-      .map((row) => new Date(row.at!).getTime())
+      .flatMap((row) => (row.kind === wanted && row.at !== null ? [new Date(row.at).getTime()] : []))
       .reduce((a, b) => Math.max(a, b), Number.NEGATIVE_INFINITY);
   const change = latest('change');
   if (Number.isFinite(change)) return new Date(change);
@@ -144,7 +143,7 @@ export async function loadCurrentState(context: ServiceContext, publicUrl: strin
 }
 
 /** The page and its 50 most recent incidents, any status, newest first. */
-export async function loadRecentIncidents(context: ServiceContext, publicUrl: string): Promise<{ page: PageInput; incidents: IncidentInput[] }> {
+async function loadRecentIncidents(context: ServiceContext, publicUrl: string): Promise<{ page: PageInput; incidents: IncidentInput[] }> {
   const [settings, tree, pageId, updatedAt, recent] = await Promise.all([
     getPageSettings(context),
     listComponentTree(context, { publicOnly: true }),
@@ -161,7 +160,7 @@ export async function loadRecentIncidents(context: ServiceContext, publicUrl: st
  * planned to). Scheduled ones count once the page announces them (within its announcement
  * window, like the upcoming list); cancelled ones never.
  */
-export async function loadRecentMaintenances(context: ServiceContext, publicUrl: string): Promise<{ page: PageInput; maintenances: MaintenanceInput[] }> {
+async function loadRecentMaintenances(context: ServiceContext, publicUrl: string): Promise<{ page: PageInput; maintenances: MaintenanceInput[] }> {
   const now = context.clock.now();
   const [settings, tree, pageId, updatedAt] = await Promise.all([
     getPageSettings(context),

@@ -1,11 +1,10 @@
-import { eq } from 'drizzle-orm';
 import { z } from 'zod';
 import { DEFAULT_UPCOMING_DAYS } from '../../../domain/maintenance';
-import { setting } from '../../db/schema';
 import { recordAudit } from '../kernel/audit';
 import type { Actor, ServiceContext } from '../kernel/context';
 import { success, type ServiceResult } from '../kernel/errors';
 import { optionalText, parseInput, requiredText } from '../kernel/validation';
+import { readSetting, writeSetting } from './setting-rows';
 
 const timeZones = new Set(Intl.supportedValuesOf('timeZone').concat('UTC'));
 
@@ -41,11 +40,11 @@ export const pageSettingsInput = z.object({
 
 export type PageSettings = z.output<typeof pageSettingsInput>;
 
-export const defaultPageSettings: PageSettings = { name: 'Herald', description: null, timeZone: 'UTC', upcomingMaintenanceDays: DEFAULT_UPCOMING_DAYS };
+const defaultPageSettings: PageSettings = { name: 'Herald', description: null, timeZone: 'UTC', upcomingMaintenanceDays: DEFAULT_UPCOMING_DAYS };
 const PAGE_KEY = 'page';
 
 export async function getPageSettings(context: Pick<ServiceContext, 'db'>): Promise<PageSettings & { updatedAt: Date | null }> {
-  const [row] = await context.db.select().from(setting).where(eq(setting.key, PAGE_KEY));
+  const row = await readSetting(context.db, PAGE_KEY);
   const stored = pageSettingsInput.partial().safeParse(row?.value ?? {});
   return { ...defaultPageSettings, ...(stored.success ? stored.data : {}), updatedAt: row?.updatedAt ?? null };
 }
@@ -60,10 +59,7 @@ export async function updatePageSettings(
   const now = context.clock.now();
   return context.db.transaction(async (tx) => {
     const before = await getPageSettings({ db: tx });
-    await tx
-      .insert(setting)
-      .values({ key: PAGE_KEY, value: parsed.value, updatedAt: now })
-      .onConflictDoUpdate({ target: setting.key, set: { value: parsed.value, updatedAt: now } });
+    await writeSetting(tx, PAGE_KEY, parsed.value, now);
     await recordAudit(tx, actor, now, { action: 'settings.page', entityType: 'setting', entityId: PAGE_KEY, before, after: parsed.value });
     return success(parsed.value);
   });
@@ -73,7 +69,7 @@ const PAGE_ID_KEY = 'page_id';
 
 /** The page's public id (Statuspage's `page.id`), made once per install by a migration. */
 export async function getPageId(context: Pick<ServiceContext, 'db'>): Promise<string> {
-  const [row] = await context.db.select().from(setting).where(eq(setting.key, PAGE_ID_KEY));
+  const row = await readSetting(context.db, PAGE_ID_KEY);
   return typeof row?.value === 'string' ? row.value : 'herald';
 }
 
@@ -85,7 +81,7 @@ const WEBHOOK_SETTINGS_KEY = 'webhooks';
  * from the page settings form and API resource.
  */
 export async function getAllowPrivateWebhookTargets(context: Pick<ServiceContext, 'db'>): Promise<boolean> {
-  const [row] = await context.db.select().from(setting).where(eq(setting.key, WEBHOOK_SETTINGS_KEY));
+  const row = await readSetting(context.db, WEBHOOK_SETTINGS_KEY);
   const value = row?.value as { allowPrivateWebhookTargets?: unknown } | undefined;
   return value?.allowPrivateWebhookTargets === true;
 }
@@ -95,10 +91,7 @@ export async function setAllowPrivateWebhookTargets(context: ServiceContext, act
   return context.db.transaction(async (tx) => {
     const before = { allowPrivateWebhookTargets: await getAllowPrivateWebhookTargets({ db: tx }) };
     const after = { allowPrivateWebhookTargets: allowed };
-    await tx
-      .insert(setting)
-      .values({ key: WEBHOOK_SETTINGS_KEY, value: after, updatedAt: now })
-      .onConflictDoUpdate({ target: setting.key, set: { value: after, updatedAt: now } });
+    await writeSetting(tx, WEBHOOK_SETTINGS_KEY, after, now);
     if (before.allowPrivateWebhookTargets !== allowed) {
       await recordAudit(tx, actor, now, { action: 'settings.webhooks', entityType: 'setting', entityId: WEBHOOK_SETTINGS_KEY, before, after });
     }

@@ -3,19 +3,20 @@ import type { Database } from '../../db';
 import { delivery, notification } from '../../db/schema';
 import { newId } from '../../ids';
 import type { ServiceContext } from '../kernel/context';
+import type { Transaction } from '../kernel/rows';
 
 /**
  * Queues the subscriber email for an incident update, in the caller's transaction: the update,
  * the notification row and the fan-out job commit together or not at all.
  */
 export async function queueIncidentNotification(
-  db: Database,
+  tx: Transaction,
   context: ServiceContext,
   options: { incidentId: string; incidentUpdateId: string; now: Date },
 ): Promise<string> {
   const id = newId();
-  await db.insert(notification).values({ id, incidentId: options.incidentId, incidentUpdateId: options.incidentUpdateId, createdAt: options.now });
-  await context.queue.send(db, 'notification-fan-out', { notificationId: id });
+  await tx.insert(notification).values({ id, incidentId: options.incidentId, incidentUpdateId: options.incidentUpdateId, createdAt: options.now });
+  await context.queue.send(tx, 'notification-fan-out', { notificationId: id });
   return id;
 }
 
@@ -24,17 +25,17 @@ export async function queueIncidentNotification(
  * is unique per maintenance (`update:<id>`, `reminder:<start>`): queuing one twice does nothing.
  */
 export async function queueMaintenanceNotification(
-  db: Database,
+  tx: Transaction,
   context: ServiceContext,
   options: { maintenanceId: string; maintenanceUpdateId: string | null; occasion: string; now: Date },
 ): Promise<string | null> {
-  const [row] = await db
+  const [row] = await tx
     .insert(notification)
     .values({ id: newId(), maintenanceId: options.maintenanceId, maintenanceUpdateId: options.maintenanceUpdateId, occasion: options.occasion, createdAt: options.now })
     .onConflictDoNothing()
     .returning({ id: notification.id });
   if (!row) return null;
-  await context.queue.send(db, 'notification-fan-out', { notificationId: row.id });
+  await context.queue.send(tx, 'notification-fan-out', { notificationId: row.id });
   return row.id;
 }
 

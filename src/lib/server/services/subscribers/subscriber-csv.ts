@@ -42,7 +42,7 @@ export async function exportSubscribersCsv(context: ServiceContext): Promise<str
   return formatCsv([[...EXPORT_COLUMNS], ...records.map((fields) => fields.map(protectFormula))]);
 }
 
-export interface RejectedRow {
+interface RejectedRow {
   /** The line of the file the row starts on; the header is line 1. */
   line: number;
   /** The address as written in the file, shortened when very long. */
@@ -149,11 +149,13 @@ function checkRow(row: CsvRecord, rules: RowRules): ValidRow | RejectedRow {
     .split(NAME_SEPARATOR)
     .map((name) => name.trim())
     .filter((name) => name !== '');
-  const unknown = names.filter((name) => !rules.componentsByName.has(name.toLowerCase()));
-  if (unknown.length > 0) return reject(`No component is called ${unknown.map((name) => `"${shorten(name)}"`).join(', ')}.`);
-  const ambiguous = names.find((name) => rules.componentsByName.get(name.toLowerCase())!.length > 1);
-  if (ambiguous) return reject(`More than one component is called "${shorten(ambiguous)}"; rename one of them, or add this subscriber by hand.`);
-  const componentIds = [...new Set(names.map((name) => rules.componentsByName.get(name.toLowerCase())![0]!))];
+  const matches = names.map((name) => ({ name, ids: rules.componentsByName.get(name.toLowerCase()) ?? [] }));
+  const unknown = matches.filter((match) => match.ids.length === 0);
+  if (unknown.length > 0) return reject(`No component is called ${unknown.map((match) => `"${shorten(match.name)}"`).join(', ')}.`);
+  const ambiguous = matches.find((match) => match.ids.length > 1);
+  if (ambiguous) return reject(`More than one component is called "${shorten(ambiguous.name)}"; rename one of them, or add this subscriber by hand.`);
+  // Each name now matches exactly one component.
+  const componentIds = [...new Set(matches.flatMap((match) => match.ids))];
   return { line: row.line, email: email.data, componentIds };
 }
 

@@ -2,16 +2,15 @@ import { and, asc, count, eq, exists, ilike, inArray, isNull, sql } from 'drizzl
 import { z } from 'zod';
 import { consumeRateLimit, type RateLimitRule } from '../../auth/rate-limit';
 import type { Database } from '../../db';
-import { component, subscriber, subscriberComponent, subscriberStates } from '../../db/schema';
+import { component, subscriber, subscriberComponent, subscriberStates, type SubscriberRow } from '../../db/schema';
 import { newId } from '../../ids';
 import { recordAudit } from '../kernel/audit';
-import { publicComponentIds } from '../public/public-incidents';
+import { publicComponentIds } from '../components/visibility';
 import type { Actor, ServiceContext } from '../kernel/context';
 import { invalid, notFound, success, type ServiceResult } from '../kernel/errors';
 import { CONFIRMATION_TTL_MS, checkSubscriberToken, mintSubscriberToken, spendSubscriberToken } from './subscriber-tokens';
+import { insertOne, type Transaction } from '../kernel/rows';
 import { idSchema, parseInput } from '../kernel/validation';
-
-export type SubscriberRow = typeof subscriber.$inferSelect;
 
 export const subscriberEmail = z
   .string({ error: 'Enter your email address.' })
@@ -31,20 +30,20 @@ const SUBSCRIBE_PER_EMAIL: RateLimitRule = { limit: 3, windowMs: 60 * 60 * 1000 
 
 /** Refuses component ids the public cannot see, so the form cannot probe hidden components. */
 async function visibleChoice(context: ServiceContext, componentIds: string[]): Promise<ServiceResult<string[]>> {
-  const visible = await publicComponentIds(context);
+  const visible = await publicComponentIds(context.db);
   const unknown = componentIds.find((id) => !visible.has(id));
   return unknown ? invalid({ componentIds: 'Choose components from the list.' }) : success([...new Set(componentIds)]);
 }
 
-async function replaceComponents(db: Database, subscriberId: string, componentIds: string[]): Promise<void> {
-  await db.delete(subscriberComponent).where(eq(subscriberComponent.subscriberId, subscriberId));
+async function replaceComponents(tx: Transaction, subscriberId: string, componentIds: string[]): Promise<void> {
+  await tx.delete(subscriberComponent).where(eq(subscriberComponent.subscriberId, subscriberId));
   if (componentIds.length > 0) {
-    await db.insert(subscriberComponent).values(componentIds.map((componentId) => ({ subscriberId, componentId })));
+    await tx.insert(subscriberComponent).values(componentIds.map((componentId) => ({ subscriberId, componentId })));
   }
 }
 
-async function findByEmail(db: Database, email: string): Promise<SubscriberRow | undefined> {
-  const [row] = await db.select().from(subscriber).where(eq(sql`lower(${subscriber.email})`, email.toLowerCase()));
+async function findByEmail(tx: Transaction, email: string): Promise<SubscriberRow | undefined> {
+  const [row] = await tx.select().from(subscriber).where(eq(sql`lower(${subscriber.email})`, email.toLowerCase()));
   return row;
 }
 
@@ -78,9 +77,10 @@ export async function requestSubscription(
       .values({ id: newId(), email: parsed.value.email, state: 'pending', source: 'web', createdAt: now, updatedAt: now })
       .onConflictDoNothing();
     const row = await findByEmail(tx, parsed.value.email);
+    if (!row) throw new Error('the subscriber row is missing after its insert');
     // A confirmed subscriber's choice changes only through their own manage link.
-    if (row!.state === 'pending') await replaceComponents(tx, row!.id, choice.value);
-    await context.queue.send(tx, 'subscriber-confirmation', { subscriberId: row!.id });
+    if (row.state === 'pending') await replaceComponents(tx, row.id, choice.value);
+    await context.queue.send(tx, 'subscriber-confirmation', { subscriberId: row.id });
   });
   return success({ kind: 'check_inbox' });
 }
@@ -216,10 +216,10 @@ async function componentNamesOf(db: Database, subscriberIds: string[]): Promise<
 
 export const adminSubscriberInput = z.object({ email: subscriberEmail, componentIds: componentChoice });
 
-async function existingComponentChoice(db: Database, componentIds: string[]): Promise<ServiceResult<string[]>> {
+async function existingComponentChoice(tx: Transaction, componentIds: string[]): Promise<ServiceResult<string[]>> {
   const unique = [...new Set(componentIds)];
   if (unique.length === 0) return success([]);
-  const rows = await db.select({ id: component.id }).from(component).where(and(inArray(component.id, unique), isNull(component.archivedAt)));
+  const rows = await tx.select({ id: component.id }).from(component).where(and(inArray(component.id, unique), isNull(component.archivedAt)));
   return rows.length === unique.length ? success(unique) : invalid({ componentIds: 'Choose components from the list.' });
 }
 
@@ -237,18 +237,15 @@ export async function addSubscriberByAdmin(
     const choice = await existingComponentChoice(tx, parsed.value.componentIds);
     if (!choice.ok) return choice;
     if (await findByEmail(tx, parsed.value.email)) return invalid({ email: 'This address is already on the list.' });
-    const [created] = await tx
-      .insert(subscriber)
-      .values({ id: newId(), email: parsed.value.email, state: 'confirmed', source, createdAt: now, confirmedAt: now, updatedAt: now })
-      .returning();
-    await replaceComponents(tx, created!.id, choice.value);
+    const created = await insertOne(tx, subscriber, { id: newId(), email: parsed.value.email, state: 'confirmed', source, createdAt: now, confirmedAt: now, updatedAt: now });
+    await replaceComponents(tx, created.id, choice.value);
     await recordAudit(tx, actor, now, {
       action: source === 'import' ? 'subscriber.import' : 'subscriber.add',
       entityType: 'subscriber',
-      entityId: created!.id,
-      after: { email: created!.email, componentIds: choice.value, confirmation: 'skipped by staff' },
+      entityId: created.id,
+      after: { email: created.email, componentIds: choice.value, confirmation: 'skipped by staff' },
     });
-    return success(created!);
+    return success(created);
   });
 }
 

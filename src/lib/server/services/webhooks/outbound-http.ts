@@ -12,7 +12,7 @@ export interface OutboundHttp {
   post(request: OutboundRequest): Promise<PostOutcome>;
 }
 
-export interface OutboundRequest {
+interface OutboundRequest {
   /** An http: or https: URL; which of them a caller accepts is its own URL rule's business. */
   url: string;
   /** JSON, sent as it is. */
@@ -32,7 +32,7 @@ export interface GuardedHttpOptions {
 }
 
 /** Of an answer's body, only this much is read (for the error message); the rest is dropped. */
-export const MAX_ANSWER_BYTES = 1024;
+const MAX_ANSWER_BYTES = 1024;
 const MAX_ERROR_LENGTH = 500;
 
 class DeadlineError extends Error {

@@ -7,7 +7,7 @@ import { consumeRateLimit, type RateLimitRule } from '../../auth/rate-limit';
 import { hashSecret, parseToken, secretMatches } from '../../auth/tokens';
 import type { Database } from '../../db';
 import { component } from '../../db/schema';
-import { webhookDelivery, webhookEvent, webhookSubscriber, webhookSubscriberComponent, type WebhookEventRow, type WebhookSubscriberRow } from '../../db/schema/webhooks';
+import { webhookDelivery, webhookEvent, webhookSubscriber, webhookSubscriberComponent, type WebhookSubscriberRow } from '../../db/schema/webhooks';
 import { newId, randomBytes } from '../../ids';
 import type { JobQueue } from '../../jobs/queue';
 import { currentPageStatus, isComponentPublic, publicComponentIds } from '../components/visibility';
@@ -30,13 +30,13 @@ import { parseWebhookUrl, targetPolicy, vetWebhookUrl } from './webhook-targets'
 /** Failed deliveries in a row (each after all its retries) that disable a webhook. */
 export const MAX_CONSECUTIVE_FAILURES = 10;
 /** Where `meta.documentation` points: the webhook tab of the subscribe page documents the format. */
-export const WEBHOOK_DOCUMENTATION_PATH = '/subscribe?via=webhook#webhook-format';
+const WEBHOOK_DOCUMENTATION_PATH = '/subscribe?via=webhook#webhook-format';
 
 // ---------------------------------------------------------------------------------------------
 // Secrets
 
 /** A signing secret: `whsec_` and 256 random bits in base32. Kept as it is, to sign with. */
-export function newSigningSecret(): string {
+function newSigningSecret(): string {
   return `whsec_${encodeBase32LowerCaseNoPadding(randomBytes(32))}`;
 }
 
@@ -51,7 +51,7 @@ function unsubscribeSecretOf(signingSecret: string): string {
 }
 
 /** `<subscriber id>.<secret>`: the credential of the unsubscribe link in every POST. */
-export function unsubscribeTokenOf(subscriber: Pick<WebhookSubscriberRow, 'id' | 'signingSecret'>): string {
+function unsubscribeTokenOf(subscriber: Pick<WebhookSubscriberRow, 'id' | 'signingSecret'>): string {
   return `${subscriber.id}.${unsubscribeSecretOf(subscriber.signingSecret)}`;
 }
 

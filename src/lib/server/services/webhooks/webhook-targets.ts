@@ -15,7 +15,7 @@ import { getAllowPrivateWebhookTargets } from '../settings/page-settings';
  * an internal address in.
  */
 
-export const MAX_WEBHOOK_URL_LENGTH = 2000;
+const MAX_WEBHOOK_URL_LENGTH = 2000;
 
 export type UrlCheck = { ok: true; url: string } | { ok: false; message: string };
 
