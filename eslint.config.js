@@ -33,17 +33,6 @@ export default defineConfig(
       // `() => close()` as a callback is how the code is written; a void value is still an
       // error anywhere it could be mistaken for a result.
       '@typescript-eslint/no-confusing-void-expression': ['error', { ignoreArrowShorthand: true, ignoreVoidReturningFunctions: true }],
-      // `const { secret: _secret, ...rest } = row` drops a field on purpose: `_` marks it.
-      '@typescript-eslint/no-unused-vars': [
-        'error',
-        {
-          argsIgnorePattern: '^_',
-          varsIgnorePattern: '^_',
-          caughtErrorsIgnorePattern: '^_',
-          destructuredArrayIgnorePattern: '^_',
-          ignoreRestSiblings: true,
-        },
-      ],
     },
   },
   {
@@ -67,6 +56,22 @@ export default defineConfig(
   {
     files: ['**/*.astro'],
     extends: [tseslint.configs.strict, astro.configs['flat/recommended']],
+  },
+  {
+    files: ['**/*.ts', '**/*.astro'],
+    rules: {
+      // `const { secret: _secret, ...rest } = row` drops a field on purpose: `_` marks it.
+      '@typescript-eslint/no-unused-vars': [
+        'error',
+        {
+          argsIgnorePattern: '^_',
+          varsIgnorePattern: '^_',
+          caughtErrorsIgnorePattern: '^_',
+          destructuredArrayIgnorePattern: '^_',
+          ignoreRestSiblings: true,
+        },
+      ],
+    },
   },
   {
     files: ['**/*.js', '**/*.mjs', '**/*.cjs'],
