@@ -42,7 +42,11 @@ for (const file of astroFiles(path.join(root, 'src'))) {
       continue;
     }
     // `import { type A, type B }` is type-only too; a default or any plain name is a value.
-    const names = /^\{([\s\S]*)\}$/.exec(clause.trim())?.[1]?.split(',').map((name) => name.trim()).filter(Boolean);
+    const names = /^\{([\s\S]*)\}$/
+      .exec(clause.trim())?.[1]
+      ?.split(',')
+      .map((name) => name.trim())
+      .filter(Boolean);
     const typeOnly = Boolean(typeKeyword) || (names !== undefined && names.every((name) => name.startsWith('type ')));
     for (const [from, to, why] of rules) {
       if (!typeOnly && from.test(who) && to.test(target)) problems.push(`${who} → ${target}: ${why}`);

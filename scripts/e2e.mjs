@@ -13,8 +13,7 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-export const NO_CHROMIUM_MESSAGE =
-  'No Chromium found: set CHROMIUM_PATH, or install Debian\'s chromium (apt-get install chromium)';
+export const NO_CHROMIUM_MESSAGE = "No Chromium found: set CHROMIUM_PATH, or install Debian's chromium (apt-get install chromium)";
 
 /**
  * True when `file` is an existing regular file (following symlinks) that we may execute.

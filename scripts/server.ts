@@ -39,7 +39,10 @@ async function main(): Promise<void> {
   const { handler } = (await import(pathToFileURL(entry).href)) as { handler: http.RequestListener };
   const server = http.createServer(handler);
   server.listen(settings.port, settings.host, () => {
-    log.info({ url: settings.publicUrl, host: settings.host, port: settings.port, database: settings.databaseUrl ? 'postgresql' : 'pglite' }, 'Herald is serving');
+    log.info(
+      { url: settings.publicUrl, host: settings.host, port: settings.port, database: settings.databaseUrl ? 'postgresql' : 'pglite' },
+      'Herald is serving',
+    );
     console.log(`Herald is serving on ${settings.publicUrl}`);
   });
 

@@ -26,10 +26,21 @@ function run(command, args) {
 
 function buildHerald() {
   run(bin('astro'), ['build']);
-  run(bin('esbuild'), ['scripts/server.ts', '--bundle', '--platform=node', '--format=esm', '--packages=external', '--target=node22', `--outfile=${serverBundle}`, '--log-level=warning']);
+  run(bin('esbuild'), [
+    'scripts/server.ts',
+    '--bundle',
+    '--platform=node',
+    '--format=esm',
+    '--packages=external',
+    '--target=node22',
+    `--outfile=${serverBundle}`,
+    '--log-level=warning',
+  ]);
 }
 
-const stale = !fs.existsSync(serverBundle) || Math.max(...sources.map((name) => newestModification(path.join(root, name)))) > fs.statSync(serverBundle).mtimeMs;
+const stale =
+  !fs.existsSync(serverBundle) ||
+  Math.max(...sources.map((name) => newestModification(path.join(root, name)))) > fs.statSync(serverBundle).mtimeMs;
 if (process.argv[2] === '--build-only' || stale) {
   console.log('Building Herald…');
   buildHerald();

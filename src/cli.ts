@@ -42,7 +42,9 @@ async function readStandardInput(): Promise<string> {
     chunks.push(Buffer.from(chunk as Buffer | string));
     if (process.stdin.isTTY && Buffer.concat(chunks).includes(10)) break;
   }
-  return Buffer.concat(chunks).toString('utf8').replace(/\r?\n$/, '');
+  return Buffer.concat(chunks)
+    .toString('utf8')
+    .replace(/\r?\n$/, '');
 }
 
 /** Command-line flags of the service's input fields, for error messages. */
@@ -55,7 +57,11 @@ function failureLine(failure: ServiceFailure, flags: Record<string, string> = {}
 }
 
 /** parseArgs, with a bad option as a one-line message instead of a thrown error. */
-function parseCommandArgs<Options extends NonNullable<Parameters<typeof parseArgs>[0]>['options']>(args: string[], options: Options, allowPositionals = false) {
+function parseCommandArgs<Options extends NonNullable<Parameters<typeof parseArgs>[0]>['options']>(
+  args: string[],
+  options: Options,
+  allowPositionals = false,
+) {
   try {
     return { ok: true as const, parsed: parseArgs({ args, options, allowPositionals, strict: true }) };
   } catch (error) {
@@ -88,7 +94,9 @@ async function apiKeyCommand(verb: string | undefined, rest: string[], settings:
     // The key alone on standard output, so that `$(npm run -s herald -- apikey create …)` captures it.
     process.stdout.write(`${token}\n`);
     const expiresText = key.expiresAt ? `expires at ${formatUtc(key.expiresAt)}` : 'never expires';
-    console.error(`Created the ${roleLabels[key.role]} key "${key.name}" (id ${key.id}, ${expiresText}). Copy the key now: it will not be shown again.`);
+    console.error(
+      `Created the ${roleLabels[key.role]} key "${key.name}" (id ${key.id}, ${expiresText}). Copy the key now: it will not be shown again.`,
+    );
     return 0;
   }
   if (verb === 'list') {
@@ -118,7 +126,8 @@ async function apiKeyCommand(verb: string | undefined, rest: string[], settings:
     ];
     // Every row has the header's columns.
     const widths = header.map((_, column) => Math.max(...rows.map((row) => row[column]?.length ?? 0)));
-    for (const row of rows) console.log(row.map((cell, column) => (column === row.length - 1 ? cell : cell.padEnd(widths[column] ?? 0))).join('  '));
+    for (const row of rows)
+      console.log(row.map((cell, column) => (column === row.length - 1 ? cell : cell.padEnd(widths[column] ?? 0))).join('  '));
     return 0;
   }
   if (verb === 'revoke') {
@@ -145,7 +154,10 @@ async function run(args: string[]): Promise<number> {
   const [area, verb, ...rest] = args;
   const settings = config();
   if (area === 'user' && verb === 'create') {
-    const { values } = parseArgs({ args: rest, options: { email: { type: 'string' }, name: { type: 'string' }, role: { type: 'string' } } });
+    const { values } = parseArgs({
+      args: rest,
+      options: { email: { type: 'string' }, name: { type: 'string' }, role: { type: 'string' } },
+    });
     const password = await readStandardInput();
     const { context } = await processRuntime(settings, { worker: false });
     const result = await createUserWithPassword(context, cliActor, {
@@ -166,11 +178,16 @@ async function run(args: string[]): Promise<number> {
   if (area === 'seed' && verb === 'demo') {
     const { context } = await processRuntime(settings, { worker: false });
     const outcome = await seedDemo(context, cliActor);
-    console.log(`Loaded the demo page: ${outcome.components} components, ${outcome.incidents} incidents, ${outcome.maintenances} maintenances.`);
+    console.log(
+      `Loaded the demo page: ${outcome.components} components, ${outcome.incidents} incidents, ${outcome.maintenances} maintenances.`,
+    );
     return 0;
   }
   if (area === 'worker') {
-    const { values } = parseArgs({ args: [verb, ...rest].filter((item): item is string => item !== undefined), options: { 'exit-when-idle': { type: 'boolean' } } });
+    const { values } = parseArgs({
+      args: [verb, ...rest].filter((item): item is string => item !== undefined),
+      options: { 'exit-when-idle': { type: 'boolean' } },
+    });
     const runtime = await processRuntime(settings, { worker: true });
     console.log(`Job worker running; mail goes to ${runtime.mailer.describe()}.`);
     if (!values['exit-when-idle']) {

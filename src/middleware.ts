@@ -57,7 +57,10 @@ export const onRequest = defineMiddleware(async (context, next) => {
   }
   response.headers.set('X-Request-Id', requestId);
   if (STAFF_PATHS.test(pathname)) response.headers.set('Cache-Control', 'no-store');
-  log.debug({ method: context.request.method, path: pathname, status: response.status, ms: Math.round(performance.now() - started) }, 'request');
+  log.debug(
+    { method: context.request.method, path: pathname, status: response.status, ms: Math.round(performance.now() - started) },
+    'request',
+  );
   return response;
 
   async function handle(): Promise<Response> {
@@ -72,7 +75,8 @@ export const onRequest = defineMiddleware(async (context, next) => {
     context.locals.notice = null;
     context.locals.publicUrl = settings.publicUrl;
 
-    const csrfChecked = !SAFE_METHODS.has(context.request.method) && !ONE_CLICK_UNSUBSCRIBE.test(pathname) && !KEY_AUTHENTICATED.test(pathname);
+    const csrfChecked =
+      !SAFE_METHODS.has(context.request.method) && !ONE_CLICK_UNSUBSCRIBE.test(pathname) && !KEY_AUTHENTICATED.test(pathname);
     if (csrfChecked && !isSameOriginRequest(context.request, allowedOrigins(context.url))) {
       return new Response('Cross-site request refused: this form must be sent from the Herald site itself.', {
         status: 403,

@@ -64,7 +64,10 @@ export const revokeApiKeyForm: FormHandler = {
     const key = result.value;
     return {
       ok: true,
-      value: { location: '/admin/api-keys', notice: `The ${roleLabels[key.role]} key "${key.name}" is revoked: requests made with it are refused from now on.` },
+      value: {
+        location: '/admin/api-keys',
+        notice: `The ${roleLabels[key.role]} key "${key.name}" is revoked: requests made with it are refused from now on.`,
+      },
     };
   },
 };

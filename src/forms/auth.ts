@@ -45,7 +45,13 @@ async function readPostedForm(request: Request) {
   return (await readForm(request)) ?? {};
 }
 
-function failure(intent: string, status: number, message: string, values: Record<string, unknown>, fieldErrors: Record<string, string> = {}): FormFailure {
+function failure(
+  intent: string,
+  status: number,
+  message: string,
+  values: Record<string, unknown>,
+  fieldErrors: Record<string, string> = {},
+): FormFailure {
   // Passwords are never sent back into a page.
   const { password: _password, confirmPassword: _confirm, ...safeValues } = values;
   return { intent, status, message, fieldErrors, values: safeValues };

@@ -3,9 +3,9 @@ import { updateCommunicationPolicy } from '../lib/server/services/plan/policy';
 import { type FormHandler } from './form';
 import { fieldText as text, type FormValues } from './posted';
 
-
 /** Ticked checkboxes of one name: nothing, one string, or an array of them. */
-const ticked = (value: unknown): string[] => (Array.isArray(value) ? value.filter((item): item is string => typeof item === 'string') : typeof value === 'string' ? [value] : []);
+const ticked = (value: unknown): string[] =>
+  Array.isArray(value) ? value.filter((item): item is string => typeof item === 'string') : typeof value === 'string' ? [value] : [];
 
 /** A typed number; blank stays undefined, so the service says it is required rather than reading 0. */
 const typedNumber = (value: unknown): string | undefined => {
@@ -21,7 +21,12 @@ export function sendCustomerEmailNowForm(incidentId: string): FormHandler {
     role: 'responder',
     async run({ actor, context }) {
       const result = await sendCustomerEmailNow(context, actor, incidentId);
-      return result.ok ? { ok: true, value: { location: incidentPage(incidentId), notice: 'Customer email sent to the subscribers of the affected components.' } } : result;
+      return result.ok
+        ? {
+            ok: true,
+            value: { location: incidentPage(incidentId), notice: 'Customer email sent to the subscribers of the affected components.' },
+          }
+        : result;
     },
   };
 }
@@ -32,7 +37,12 @@ export function holdCustomerEmailForm(incidentId: string): FormHandler {
     role: 'responder',
     async run({ values, actor, context }) {
       const result = await holdCustomerEmail(context, actor, incidentId, text(values.holdReason));
-      return result.ok ? { ok: true, value: { location: incidentPage(incidentId), notice: 'Customer email held. It will not be sent until someone sends it.' } } : result;
+      return result.ok
+        ? {
+            ok: true,
+            value: { location: incidentPage(incidentId), notice: 'Customer email held. It will not be sent until someone sends it.' },
+          }
+        : result;
     },
   };
 }
@@ -52,7 +62,11 @@ export function communicationPolicyValues(values: FormValues) {
 export const updateCommunicationPolicyForm: FormHandler = {
   role: 'admin',
   async run({ values, actor, context }) {
-    const result = await updateCommunicationPolicy(context, actor, communicationPolicyValues(values) as Parameters<typeof updateCommunicationPolicy>[2]);
+    const result = await updateCommunicationPolicy(
+      context,
+      actor,
+      communicationPolicyValues(values) as Parameters<typeof updateCommunicationPolicy>[2],
+    );
     return result.ok ? { ok: true, value: { location: '/admin/settings/communication', notice: 'Communication plan saved.' } } : result;
   },
 };
@@ -63,7 +77,9 @@ export function reassignOwnerForm(incidentId: string): FormHandler {
     role: 'responder',
     async run({ values, actor, context }) {
       const result = await reassignIncidentOwner(context, actor, incidentId, text(values.ownerId));
-      return result.ok ? { ok: true, value: { location: incidentPage(incidentId), notice: 'The incident has a new communication owner.' } } : result;
+      return result.ok
+        ? { ok: true, value: { location: incidentPage(incidentId), notice: 'The incident has a new communication owner.' } }
+        : result;
     },
   };
 }

@@ -33,7 +33,14 @@ export interface GroupFields {
   hidden: boolean;
 }
 
-export const blankComponentFields: ComponentFields = { name: '', description: '', groupId: '', hidden: false, onlyShowIfDegraded: false, startDate: '' };
+export const blankComponentFields: ComponentFields = {
+  name: '',
+  description: '',
+  groupId: '',
+  hidden: false,
+  onlyShowIfDegraded: false,
+  startDate: '',
+};
 export const blankGroupFields: GroupFields = { name: '', description: '', hidden: false };
 
 /** A posted field as text. A choice (a status, a direction) is passed on as posted: the service's schema rejects anything else. */
@@ -101,7 +108,10 @@ export const setComponentStatusForm: FormHandler = {
     const result = await setComponentStatus(context, actor, text(values, 'id'), { status: text(values, 'status') as ComponentStatus });
     if (!result.ok) return result;
     const { from, to } = result.value;
-    const notice = from === to ? `Status unchanged: ${componentStatusLabels[to]}.` : `Status changed from ${componentStatusLabels[from]} to ${componentStatusLabels[to]}.`;
+    const notice =
+      from === to
+        ? `Status unchanged: ${componentStatusLabels[to]}.`
+        : `Status changed from ${componentStatusLabels[from]} to ${componentStatusLabels[to]}.`;
     return { ok: true, value: { location: COMPONENTS_PAGE, notice } };
   },
 };
@@ -160,6 +170,8 @@ export const deleteGroupForm: FormHandler = {
   role: 'admin',
   async run({ values, actor, context }) {
     const result = await deleteGroup(context, actor, text(values, 'id'));
-    return result.ok ? { ok: true, value: { location: COMPONENTS_PAGE, notice: 'Group deleted; its components are now ungrouped.' } } : result;
+    return result.ok
+      ? { ok: true, value: { location: COMPONENTS_PAGE, notice: 'Group deleted; its components are now ungrouped.' } }
+      : result;
   },
 };

@@ -17,7 +17,6 @@ export interface ContactFields {
 
 export const blankContactFields: ContactFields = { name: '', role: '', email: '', webhookUrl: '', severities: [] };
 
-
 /** The posted severities, passed on as-is (the service's schema rejects anything else). */
 function postedSeverities(values: FormValues): Severity[] {
   return texts(values.severities) as Severity[];
@@ -38,7 +37,13 @@ export function savedContactFields(row: ContactRow): ContactFields {
 }
 
 function contactInputOf(values: FormValues) {
-  return { name: text(values.name), role: text(values.role), email: text(values.email), webhookUrl: text(values.webhookUrl), severities: postedSeverities(values) };
+  return {
+    name: text(values.name),
+    role: text(values.role),
+    email: text(values.email),
+    webhookUrl: text(values.webhookUrl),
+    severities: postedSeverities(values),
+  };
 }
 
 export const createContactForm: FormHandler = {
@@ -64,6 +69,8 @@ export const deleteContactForm: FormHandler = {
   role: 'admin',
   async run({ values, actor, context }) {
     const result = await deleteContact(context, actor, text(values.id));
-    return result.ok ? { ok: true, value: { location: CONTACTS_PAGE, notice: `Contact “${result.value.name}” removed: they get no more alerts.` } } : result;
+    return result.ok
+      ? { ok: true, value: { location: CONTACTS_PAGE, notice: `Contact “${result.value.name}” removed: they get no more alerts.` } }
+      : result;
   },
 };

@@ -77,7 +77,10 @@ export async function readForm(request: Request): Promise<FormValues | null> {
  * the signed-in user's role on the server, runs it, and redirects after success (so a reload
  * never posts twice). A failure comes back for the page to re-render with messages.
  */
-export async function handleForm<Shown = never>(astro: FormRequest, handlers: Record<string, FormHandler<Shown>>): Promise<FormOutcome<Shown>> {
+export async function handleForm<Shown = never>(
+  astro: FormRequest,
+  handlers: Record<string, FormHandler<Shown>>,
+): Promise<FormOutcome<Shown>> {
   if (astro.request.method !== 'POST') return null;
   const values = await readForm(astro.request);
   const intent = typeof values?.intent === 'string' ? values.intent : 'default';
@@ -98,9 +101,9 @@ export async function handleForm<Shown = never>(astro: FormRequest, handlers: Re
   }
   const actor: StaffActor = { userId: user.id, label: labelOf(user), role: user.role };
   const result = await handler.run({ values, actor, context: astro.locals.context });
-  if (!result.ok) return fail(statusOfFailure(result.failure), result.failure.message, 'fieldErrors' in result.failure ? result.failure.fieldErrors : {});
+  if (!result.ok)
+    return fail(statusOfFailure(result.failure), result.failure.message, 'fieldErrors' in result.failure ? result.failure.fieldErrors : {});
   if ('shown' in result.value) return { intent, shown: result.value.shown } as FormOutcome<Shown>;
   setNotice(astro.cookies, result.value.notice);
   return astro.redirect(result.value.location, 303);
 }
-

@@ -1,14 +1,16 @@
 import { classifySeverity, severitySignalIds, type SeveritySignalId, type SeveritySuggestion } from '../lib/domain/severity-classifier';
 import { componentStatuses, type ComponentStatus, type IncidentUpdateStatus, type Severity } from '../lib/domain/statuses';
 import type { ServiceResult } from '../lib/server/services/kernel/errors';
-import { correctIncidentUpdate, declareIncident, postIncidentUpdate, updateIncidentDetails } from '../lib/server/services/incidents/incident-commands';
+import {
+  correctIncidentUpdate,
+  declareIncident,
+  postIncidentUpdate,
+  updateIncidentDetails,
+} from '../lib/server/services/incidents/incident-commands';
 import { type FormHandler } from './form';
 import { fieldText as text, fieldTexts as textList, isTicked as notifyChecked, componentRows, type ComponentRow } from './posted';
 
-
 type DeclareInput = Parameters<typeof declareIncident>[2];
-
-
 
 /** The rows sent to the service. Posted strings are cast to the input's types: the service validates them. */
 function changesOf(rows: ComponentRow[]) {
@@ -39,7 +41,6 @@ function utcDateTime(value: unknown): Date | undefined {
   return new Date(Number.NaN);
 }
 
-
 /**
  * The signal checkboxes of the declare form (`name="signals"`, one value per ticked box). Always a
  * list, possibly empty: the form always asks, so the service always compares with its suggestion.
@@ -60,7 +61,6 @@ export function suggestionForForm(values: Record<string, unknown>): SeveritySugg
     .filter((status): status is ComponentStatus => (componentStatuses as readonly string[]).includes(status));
   return classifySeverity(signals, statuses);
 }
-
 
 const incidentPage = (incidentId: string) => `/admin/incidents/${incidentId}`;
 
@@ -167,4 +167,3 @@ export function incidentDetailsForm(incidentId: string): FormHandler {
     },
   };
 }
-

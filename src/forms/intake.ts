@@ -58,7 +58,11 @@ export const updateIntakeSettingsForm: FormHandler = {
         mode: (text(values.mode) || undefined) as IntakeMode | undefined,
         autoResolve: isTicked(values.autoResolve),
         // A component left unchosen is sent as missing, for the service's "Choose a component." (not "Unknown id.").
-        rules: sent.map((row) => ({ label: row.label, value: row.value, componentId: row.componentId === '' ? (undefined as unknown as string) : row.componentId })),
+        rules: sent.map((row) => ({
+          label: row.label,
+          value: row.value,
+          componentId: row.componentId === '' ? (undefined as unknown as string) : row.componentId,
+        })),
       }),
       sent,
     );
@@ -80,7 +84,10 @@ export const confirmDraftForm: FormHandler = {
     const { incident } = result.value;
     return {
       ok: true,
-      value: { location: `/admin/incidents/${incident.id}`, notice: `Draft confirmed: incident “${incident.title}” declared. Further alerts of its group update it.` },
+      value: {
+        location: `/admin/incidents/${incident.id}`,
+        notice: `Draft confirmed: incident “${incident.title}” declared. Further alerts of its group update it.`,
+      },
     };
   },
 };
@@ -102,7 +109,8 @@ export const dismissDraftForm: FormHandler = {
 };
 
 /** A source as people call it; an unknown one (a rejected call's) as sent. */
-export const sourceLabel = (source: string): string => (Object.hasOwn(alertSourceLabels, source) ? alertSourceLabels[source as AlertSource] : source);
+export const sourceLabel = (source: string): string =>
+  Object.hasOwn(alertSourceLabels, source) ? alertSourceLabels[source as AlertSource] : source;
 
 /** What an intake call did, in words, for the intake log. */
 const intakeOutcomeLabels: Record<IntakeOutcome, string> = {

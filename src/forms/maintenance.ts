@@ -2,23 +2,35 @@ import type { ServiceContext } from '../lib/server/services/kernel/context';
 import type { ServiceResult } from '../lib/server/services/kernel/errors';
 import type { MaintenanceRow } from '../lib/server/db/schema';
 import type { StaffActor } from '../lib/server/services/access/users';
-import { cancelMaintenance, cancelMaintenanceSeries, completeMaintenance, extendMaintenance, markMaintenanceVerifying, postMaintenanceUpdate, startMaintenanceNow } from '../lib/server/services/maintenance/maintenance-action-commands';
+import {
+  cancelMaintenance,
+  cancelMaintenanceSeries,
+  completeMaintenance,
+  extendMaintenance,
+  markMaintenanceVerifying,
+  postMaintenanceUpdate,
+  startMaintenanceNow,
+} from '../lib/server/services/maintenance/maintenance-action-commands';
 import { scheduleMaintenance, updateMaintenance } from '../lib/server/services/maintenance/maintenance-schedule-commands';
 import { type FormHandler } from './form';
 import { fieldText as text, fieldTexts as textList, isTicked as checked, type FormFailure, type FormValues } from './posted';
 
 type ScheduleInput = Parameters<typeof scheduleMaintenance>[2];
 
-
-
 /** An optional field: blank is "not given" (the service's own defaults and messages apply). */
 const optional = (value: unknown): string | undefined => (text(value).trim() === '' ? undefined : text(value));
-
 
 const maintenancePage = (maintenanceId: string) => `/admin/maintenance/${maintenanceId}`;
 
 /** The on/off switches of a maintenance form, by field name. */
-const maintenanceSwitchNames = ['setsUnderMaintenance', 'notifySubscribers', 'notifyOnSchedule', 'notifyReminder', 'notifyOnStart', 'notifyOnComplete'] as const;
+const maintenanceSwitchNames = [
+  'setsUnderMaintenance',
+  'notifySubscribers',
+  'notifyOnSchedule',
+  'notifyReminder',
+  'notifyOnStart',
+  'notifyOnComplete',
+] as const;
 export type MaintenanceSwitch = (typeof maintenanceSwitchNames)[number];
 
 /** The window fields shared by the schedule and edit forms, as the service takes them. */
@@ -107,7 +119,10 @@ function actionForm<T>(
     async run(input) {
       const result = await act(input);
       if (!result.ok) return result;
-      return { ok: true, value: { location: maintenancePage(maintenanceId), notice: typeof notice === 'string' ? notice : notice(result.value) } };
+      return {
+        ok: true,
+        value: { location: maintenancePage(maintenanceId), notice: typeof notice === 'string' ? notice : notice(result.value) },
+      };
     },
   };
 }
@@ -118,12 +133,17 @@ export const startMaintenanceForm = (id: string) =>
 export const extendMaintenanceForm = (id: string) =>
   actionForm(
     id,
-    ({ values, actor, context }) => extendMaintenance(context, actor, id, { ...actionInput(values), endsAt: text(values.endsAt), timeZone: text(values.timeZone) }),
+    ({ values, actor, context }) =>
+      extendMaintenance(context, actor, id, { ...actionInput(values), endsAt: text(values.endsAt), timeZone: text(values.timeZone) }),
     'New end saved.',
   );
 
 export const verifyMaintenanceForm = (id: string) =>
-  actionForm(id, ({ values, actor, context }) => markMaintenanceVerifying(context, actor, id, actionInput(values)), 'Maintenance marked as verifying.');
+  actionForm(
+    id,
+    ({ values, actor, context }) => markMaintenanceVerifying(context, actor, id, actionInput(values)),
+    'Maintenance marked as verifying.',
+  );
 
 export const completeMaintenanceForm = (id: string) =>
   actionForm(id, ({ values, actor, context }) => completeMaintenance(context, actor, id, actionInput(values)), 'Maintenance completed.');
@@ -136,11 +156,19 @@ export const cancelMaintenanceSeriesForm = (id: string) =>
   actionForm(
     id,
     ({ values, actor, context }) => cancelMaintenanceSeries(context, actor, id, actionInput(values)),
-    (count) => (count === 1 ? 'Maintenance cancelled; no later occurrence was scheduled.' : `Cancelled ${count} occurrences: this one and every later one.`),
+    (count) =>
+      count === 1
+        ? 'Maintenance cancelled; no later occurrence was scheduled.'
+        : `Cancelled ${count} occurrences: this one and every later one.`,
   );
 
 export const postMaintenanceUpdateForm = (id: string) =>
-  actionForm(id, ({ values, actor, context }) => postMaintenanceUpdate(context, actor, id, { message: text(values.message), notifySubscribers: checked(values.notifySubscribers) }), 'Update posted.');
+  actionForm(
+    id,
+    ({ values, actor, context }) =>
+      postMaintenanceUpdate(context, actor, id, { message: text(values.message), notifySubscribers: checked(values.notifySubscribers) }),
+    'Update posted.',
+  );
 
 /** What the schedule and edit forms show: their defaults, or what a failed post sent. */
 export interface MaintenanceFormValues {
@@ -197,5 +225,3 @@ export function recurrenceFormValues(failure: FormFailure | null, intent: string
     until: text(values.until),
   };
 }
-
-

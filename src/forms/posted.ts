@@ -20,7 +20,8 @@ export interface FormFailure {
 export const fieldText = (value: unknown): string => (typeof value === 'string' ? value : '');
 
 /** A field posted once, several times or not at all (checkboxes sharing a name), as a list of its strings. */
-export const fieldTexts = (value: unknown): string[] => (Array.isArray(value) ? value : value === undefined ? [] : [value]).filter((item): item is string => typeof item === 'string');
+export const fieldTexts = (value: unknown): string[] =>
+  (Array.isArray(value) ? value : value === undefined ? [] : [value]).filter((item): item is string => typeof item === 'string');
 
 /** A checkbox posts `on` when ticked and nothing when not. */
 export const isTicked = (value: unknown): boolean => value === 'on';
@@ -37,7 +38,12 @@ export function indexedList(value: unknown): unknown[] {
 /** A field's value as posted, for re-filling a form after a failure. */
 export function postedValue(failure: FormFailure | null, intent: string, name: string): string | undefined {
   if (!failure || failure.intent !== intent) return undefined;
-  const value = name.split('.').reduce<unknown>((node, key) => (typeof node === 'object' && node !== null ? (node as Record<string, unknown>)[key] : undefined), failure.values);
+  const value = name
+    .split('.')
+    .reduce<unknown>(
+      (node, key) => (typeof node === 'object' && node !== null ? (node as Record<string, unknown>)[key] : undefined),
+      failure.values,
+    );
   return typeof value === 'string' ? value : undefined;
 }
 

@@ -3,8 +3,6 @@ import { parseInput } from '../lib/server/services/kernel/validation';
 import { type FormHandler } from './form';
 import { fieldText as text, isTicked as notifyChecked } from './posted';
 
-
-
 const postmortemPage = (incidentId: string) => `/admin/incidents/${incidentId}/postmortem`;
 
 /** A preview: the posted text and its rendering, shown by the page that answers the POST. */
@@ -29,7 +27,9 @@ export function savePostmortemDraftForm(incidentId: string): FormHandler<Postmor
     role: 'responder',
     async run({ values, actor, context }) {
       const result = await savePostmortemDraft(context, actor, incidentId, { body: text(values.body) });
-      return result.ok ? { ok: true, value: { location: postmortemPage(incidentId), notice: 'Draft saved. It is not public yet.' } } : result;
+      return result.ok
+        ? { ok: true, value: { location: postmortemPage(incidentId), notice: 'Draft saved. It is not public yet.' } }
+        : result;
     },
   };
 }

@@ -17,7 +17,6 @@ const SUBSCRIBER_FILTER_KEYS = ['search', 'state', 'component', 'page'] as const
  */
 const MAX_IMPORT_BODY_BYTES = MAX_IMPORT_BYTES + 16 * 1024;
 
-
 /** The list page with the filters the form was sent from, rebuilt from known keys only. */
 function listLocation(filters: unknown): string {
   const kept = new URLSearchParams();
@@ -42,7 +41,10 @@ const removeSubscriberForm: FormHandler = {
   async run({ values, actor, context }) {
     const result = await removeSubscriber(context, actor, text(values.subscriberId));
     if (!result.ok) return result;
-    return { ok: true, value: { location: listLocation(values.filters), notice: `${result.value.email} was removed and will get no more email.` } };
+    return {
+      ok: true,
+      value: { location: listLocation(values.filters), notice: `${result.value.email} was removed and will get no more email.` },
+    };
   },
 };
 
@@ -77,7 +79,12 @@ export async function handleSubscriberForms(astro: FormRequest): Promise<Respons
 
 async function handleImportForm(astro: FormRequest, type: string): Promise<Response | FormFailure | FormShown<ImportReport>> {
   const intent = 'import';
-  const fail = (status: number, message: string, fieldErrors: Record<string, string> = {}, values: FormValues = { intent }): FormFailure => ({
+  const fail = (
+    status: number,
+    message: string,
+    fieldErrors: Record<string, string> = {},
+    values: FormValues = { intent },
+  ): FormFailure => ({
     intent,
     status,
     message,

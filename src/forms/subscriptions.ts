@@ -2,7 +2,13 @@ import { statusOfFailure } from '../lib/server/http';
 import type { ServiceContext } from '../lib/server/services/kernel/context';
 import type { ServiceFailure } from '../lib/server/services/kernel/errors';
 import { checkSubscriberToken } from '../lib/server/services/subscribers/subscriber-tokens';
-import { confirmSubscription, requestSubscription, unsubscribe, updateSubscriptionComponents, type TokenFailure } from '../lib/server/services/subscribers/subscribers';
+import {
+  confirmSubscription,
+  requestSubscription,
+  unsubscribe,
+  updateSubscriptionComponents,
+  type TokenFailure,
+} from '../lib/server/services/subscribers/subscribers';
 import { readForm, type FormRequest } from './form';
 import { setNotice } from '../lib/server/notice';
 import { type FormFailure, type FormValues } from './posted';
@@ -34,7 +40,13 @@ export function postedComponentIds(failure: FormFailure | null): string[] {
   return failure ? chosenIds(failure.values) : [];
 }
 
-function formFailure(intent: string, status: number, message: string, values: FormValues, fieldErrors: Record<string, string> = {}): FormFailure {
+function formFailure(
+  intent: string,
+  status: number,
+  message: string,
+  values: FormValues,
+  fieldErrors: Record<string, string> = {},
+): FormFailure {
   return { intent, status, message, fieldErrors, values };
 }
 

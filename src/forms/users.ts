@@ -51,7 +51,12 @@ export const addUserForm: FormHandler<IssuedLink> = {
     const result = await addUser(context, actor, { email: text(values.email), name: text(values.name), role: postedRole(values.role) });
     if (!result.ok) return result;
     const { user, passwordToken } = result.value;
-    return { ok: true, value: { shown: { userId: user.id, notice: `${labelOf(user)} was added as ${roleLabels[user.role]}.`, link: setPasswordUrl(passwordToken) } } };
+    return {
+      ok: true,
+      value: {
+        shown: { userId: user.id, notice: `${labelOf(user)} was added as ${roleLabels[user.role]}.`, link: setPasswordUrl(passwordToken) },
+      },
+    };
   },
 };
 
@@ -63,7 +68,13 @@ export const passwordLinkForm: FormHandler<IssuedLink> = {
     if (!result.ok) return result;
     return {
       ok: true,
-      value: { shown: { userId, notice: 'A new set-password link was made; any earlier unused link for this user no longer works.', link: setPasswordUrl(result.value) } },
+      value: {
+        shown: {
+          userId,
+          notice: 'A new set-password link was made; any earlier unused link for this user no longer works.',
+          link: setPasswordUrl(result.value),
+        },
+      },
     };
   },
 };

@@ -32,7 +32,11 @@ export async function registerWebhookFromForm(astro: FormRequest): Promise<Webho
   const result = await registerWebhook(
     astro.locals.context,
     // Anything but a string becomes '', which the service refuses as an unknown id.
-    { url: fieldText(values.url), email: fieldText(values.email), componentIds: [values.componentIds ?? []].flat().map((item) => (typeof item === 'string' ? item : '')) },
+    {
+      url: fieldText(values.url),
+      email: fieldText(values.email),
+      componentIds: [values.componentIds ?? []].flat().map((item) => (typeof item === 'string' ? item : '')),
+    },
     astro.locals.clientAddress,
   );
   if (!result.ok) {
@@ -49,13 +53,15 @@ export async function registerWebhookFromForm(astro: FormRequest): Promise<Webho
     const minutes = Math.max(1, Math.ceil(result.value.retryAfterSeconds / 60));
     return failure(429, `Too many requests, try again in ${minutes} minute${minutes === 1 ? '' : 's'}.`, values);
   }
-  return { url: result.value.url, signingSecret: result.value.signingSecret, manageUrl: `/webhooks/unsubscribe/${result.value.unsubscribeToken}` };
+  return {
+    url: result.value.url,
+    signingSecret: result.value.signingSecret,
+    manageUrl: `/webhooks/unsubscribe/${result.value.unsubscribeToken}`,
+  };
 }
 
 export type WebhookLinkState =
-  | { kind: 'showing'; webhook: WebhookSubscriberRow; notice: string | null }
-  | { kind: 'removed' }
-  | { kind: 'gone' };
+  { kind: 'showing'; webhook: WebhookSubscriberRow; notice: string | null } | { kind: 'removed' } | { kind: 'gone' };
 
 /**
  * The webhook's own page (the `meta.unsubscribe` link): GET shows its state; POST removes it
@@ -89,7 +95,9 @@ export const webhookAdminForms: Record<string, FormHandler> = {
     role: 'admin',
     async run({ values, actor, context }) {
       const result = await removeWebhookSubscriber(context, actor, fieldText(values.subscriberId));
-      return result.ok ? { ok: true, value: { location: '/admin/subscribers/webhooks', notice: `Removed the webhook to ${result.value.url}.` } } : result;
+      return result.ok
+        ? { ok: true, value: { location: '/admin/subscribers/webhooks', notice: `Removed the webhook to ${result.value.url}.` } }
+        : result;
     },
   },
   reenable: {
@@ -97,7 +105,13 @@ export const webhookAdminForms: Record<string, FormHandler> = {
     async run({ values, actor, context }) {
       const result = await reenableWebhookSubscriber(context, actor, fieldText(values.subscriberId));
       return result.ok
-        ? { ok: true, value: { location: '/admin/subscribers/webhooks', notice: `A verification request is on its way to ${result.value.url}; it is active again once answered.` } }
+        ? {
+            ok: true,
+            value: {
+              location: '/admin/subscribers/webhooks',
+              notice: `A verification request is on its way to ${result.value.url}; it is active again once answered.`,
+            },
+          }
         : result;
     },
   },

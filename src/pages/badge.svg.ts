@@ -6,8 +6,13 @@ import { getPublicSnapshot } from '../lib/server/services/public/public-snapshot
 /** The page's rolled-up status as a badge: "status | All Systems Operational". `?label=` changes the left text. */
 export const GET: APIRoute = async ({ locals, url }) => {
   const parsed = parseBadgeLabel(url.searchParams.get('label'));
-  if ('error' in parsed) return new Response(`${parsed.error}\n`, { status: 400, headers: { 'Content-Type': 'text/plain; charset=utf-8' } });
+  if ('error' in parsed)
+    return new Response(`${parsed.error}\n`, { status: 400, headers: { 'Content-Type': 'text/plain; charset=utf-8' } });
   const { status } = await cachedPublicRead('snapshot', () => getPublicSnapshot(locals.context));
-  const svg = buildBadgeSvg({ label: parsed.label ?? 'status', message: status.description, colour: badgeColourOfIndicator(status.indicator) });
+  const svg = buildBadgeSvg({
+    label: parsed.label ?? 'status',
+    message: status.description,
+    colour: badgeColourOfIndicator(status.indicator),
+  });
   return new Response(svg, { headers: badgeHeaders });
 };

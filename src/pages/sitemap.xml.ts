@@ -14,5 +14,7 @@ export const GET: APIRoute = async ({ locals }) => {
     { loc: `${publicUrl}/history`, lastmod: newest },
     ...entries.map((entry) => ({ loc: `${publicUrl}${entry.path}`, lastmod: entry.lastmod })),
   ];
-  return new Response(buildSitemap(urls), { headers: { 'Content-Type': 'application/xml; charset=utf-8', 'Cache-Control': PUBLIC_PAGE_CACHE_CONTROL } });
+  return new Response(buildSitemap(urls), {
+    headers: { 'Content-Type': 'application/xml; charset=utf-8', 'Cache-Control': PUBLIC_PAGE_CACHE_CONTROL },
+  });
 };

@@ -47,7 +47,9 @@ await seed.migrate();
 const seedJobs = await startJobQueue(seed, defaultQueueSettings, { maintenance: false });
 const context = { db: seed.db, clock: systemClock, queue: seedJobs.queue };
 const actor = { userId: null, label: 'bench' };
-const owner = unwrap(await createUserWithPassword(context, actor, { email: 'owner@bench.test', name: 'Owner', role: 'owner', password: 'bench-password-1' }));
+const owner = unwrap(
+  await createUserWithPassword(context, actor, { email: 'owner@bench.test', name: 'Owner', role: 'owner', password: 'bench-password-1' }),
+);
 const api = unwrap(await createComponent(context, actor, { name: 'API' }));
 unwrap(await addSubscriberByAdmin(context, actor, { email: 'reader@bench.test', componentIds: [] }));
 unwrap(
@@ -77,8 +79,12 @@ const sink = new SMTPServer({
     stream.on('end', () => {
       const arrivedAt = Date.now();
       accepted += 1;
-      const head = Buffer.concat(chunks).toString('utf8').split(/\r?\n\r?\n/, 1)[0]!.replace(/\r?\n(?=[ \t])/g, ' ');
-      const incidentId = /^Message-ID:\s*<incident\.([^@>]+)@/im.exec(head)?.[1] ?? /^In-Reply-To:\s*<incident\.([^@>]+)@/im.exec(head)?.[1];
+      const head = Buffer.concat(chunks)
+        .toString('utf8')
+        .split(/\r?\n\r?\n/, 1)[0]!
+        .replace(/\r?\n(?=[ \t])/g, ' ');
+      const incidentId =
+        /^Message-ID:\s*<incident\.([^@>]+)@/im.exec(head)?.[1] ?? /^In-Reply-To:\s*<incident\.([^@>]+)@/im.exec(head)?.[1];
       if (incidentId && !firstArrival.has(incidentId)) firstArrival.set(incidentId, arrivedAt);
       callback();
     });
@@ -90,7 +96,11 @@ const smtpPort = (sink.server.address() as { port: number }).port;
 // 3. Herald itself, with its in-process worker.
 const herald = spawn(process.execPath, ['--max-semi-space-size=8', 'scripts/start.mjs'], {
   env: {
-    ...Object.fromEntries(Object.entries(process.env).filter(([name]) => !['DATABASE_URL', 'WORKER', 'DKIM_DOMAIN', 'DKIM_SELECTOR', 'DKIM_PRIVATE_KEY'].includes(name))),
+    ...Object.fromEntries(
+      Object.entries(process.env).filter(
+        ([name]) => !['DATABASE_URL', 'WORKER', 'DKIM_DOMAIN', 'DKIM_SELECTOR', 'DKIM_PRIVATE_KEY'].includes(name),
+      ),
+    ),
     DATA_DIR: dataDir,
     PORT: String(PORT),
     HOST: '127.0.0.1',
@@ -106,7 +116,7 @@ const cookie = `herald_session=${token}`;
 const declared: { id: string; postedAt: number }[] = [];
 
 try {
-  for (const deadline = Date.now() + 300_000; ; ) {
+  for (const deadline = Date.now() + 300_000; ;) {
     try {
       if ((await fetch(`${base}/healthz`)).ok) break;
     } catch {
@@ -142,7 +152,8 @@ try {
     });
     const location = response.headers.get('location') ?? '';
     const id = /\/admin\/incidents\/([^/?#]+)$/.exec(location)?.[1];
-    if (response.status !== 303 || !id) throw new Error(`declaring incident ${index + 1} answered ${response.status} ${location}: ${(await response.text()).slice(0, 300)}`);
+    if (response.status !== 303 || !id)
+      throw new Error(`declaring incident ${index + 1} answered ${response.status} ${location}: ${(await response.text()).slice(0, 300)}`);
     declared.push({ id, postedAt });
   }
 
@@ -157,7 +168,18 @@ try {
 
 // 6. The due moments and send times as Herald recorded them, once it has stopped.
 const check = openPglite(dataDir);
-const rows = declared.length > 0 ? await check.db.select().from(incident).where(inArray(incident.id, declared.map((item) => item.id))) : [];
+const rows =
+  declared.length > 0
+    ? await check.db
+        .select()
+        .from(incident)
+        .where(
+          inArray(
+            incident.id,
+            declared.map((item) => item.id),
+          ),
+        )
+    : [];
 await check.close();
 fs.rmSync(dataDir, { recursive: true, force: true });
 
@@ -173,15 +195,32 @@ const measured = rows.map((row) => {
     latenessMs: arrivedAt === undefined ? null : arrivedAt - dueAt,
   };
 });
-const arrived = measured.filter((item) => item.latenessMs !== null).map((item) => item.latenessMs!).sort((a, b) => a - b);
-const handler = measured.filter((item) => item.handlerMs !== null).map((item) => item.handlerMs!).sort((a, b) => a - b);
-const median = (values: number[]) => (values.length === 0 ? Number.NaN : values.length % 2 ? values[(values.length - 1) / 2]! : (values[values.length / 2 - 1]! + values[values.length / 2]!) / 2);
+const arrived = measured
+  .filter((item) => item.latenessMs !== null)
+  .map((item) => item.latenessMs!)
+  .sort((a, b) => a - b);
+const handler = measured
+  .filter((item) => item.handlerMs !== null)
+  .map((item) => item.handlerMs!)
+  .sort((a, b) => a - b);
+const median = (values: number[]) =>
+  values.length === 0
+    ? Number.NaN
+    : values.length % 2
+      ? values[(values.length - 1) / 2]!
+      : (values[values.length / 2 - 1]! + values[values.length / 2]!) / 2;
 const missing = measured.filter((item) => item.latenessMs === null);
 
-console.log(`\nCustomer email timeliness: ${INCIDENTS} High incidents ${SPACING_MS / 1000} s apart, delay ${DELAY_SECONDS} s, ${os.cpus().length} cores, embedded database (PGlite)`);
+console.log(
+  `\nCustomer email timeliness: ${INCIDENTS} High incidents ${SPACING_MS / 1000} s apart, delay ${DELAY_SECONDS} s, ${os.cpus().length} cores, embedded database (PGlite)`,
+);
 console.log(`customer emails received:              ${arrived.length} of ${INCIDENTS} (${accepted} messages in all)`);
-console.log(`due → handler sent (worker pick-up):   median ${median(handler).toFixed(0)} ms, worst ${handler.at(-1)?.toFixed(0) ?? '–'} ms`);
-console.log(`due → first email at the SMTP sink:    median ${median(arrived).toFixed(0)} ms, worst ${arrived.at(-1)?.toFixed(0) ?? '–'} ms, best ${arrived[0]?.toFixed(0) ?? '–'} ms`);
+console.log(
+  `due → handler sent (worker pick-up):   median ${median(handler).toFixed(0)} ms, worst ${handler.at(-1)?.toFixed(0) ?? '–'} ms`,
+);
+console.log(
+  `due → first email at the SMTP sink:    median ${median(arrived).toFixed(0)} ms, worst ${arrived.at(-1)?.toFixed(0) ?? '–'} ms, best ${arrived[0]?.toFixed(0) ?? '–'} ms`,
+);
 const met = missing.length === 0 && arrived.length === INCIDENTS && arrived.at(-1)! <= TARGET_MS;
 console.log(`target (every email within ${TARGET_MS / 1000} s of its due moment): ${met ? 'met' : 'NOT met'}`);
 if (missing.length > 0) console.log(`no customer email for: ${missing.map((item) => `${item.id} (${item.state})`).join(', ')}`);

@@ -50,7 +50,9 @@ await handle.migrate();
 const jobs = await startJobQueue(handle, defaultQueueSettings, { maintenance: false });
 const context = { db: handle.db, clock: systemClock, queue: jobs.queue };
 const actor = { userId: null, label: 'bench' };
-const owner = unwrap(await createUserWithPassword(context, actor, { email: 'owner@bench.test', name: 'Owner', role: 'owner', password: 'bench-password-1' }));
+const owner = unwrap(
+  await createUserWithPassword(context, actor, { email: 'owner@bench.test', name: 'Owner', role: 'owner', password: 'bench-password-1' }),
+);
 const api = unwrap(await createComponent(context, actor, { name: 'API' }));
 const incident = unwrap(
   await declareIncident(context, actor, {
@@ -91,12 +93,21 @@ const smtpPort = (sink.server.address() as { port: number }).port;
 
 // 3. Herald itself, with its in-process worker.
 const herald = spawn(process.execPath, ['--max-semi-space-size=8', 'scripts/start.mjs'], {
-  env: { ...process.env, DATA_DIR: dataDir, PORT: String(PORT), HOST: '127.0.0.1', PUBLIC_URL: base, SMTP_URL: `smtp://127.0.0.1:${smtpPort}`, LOG_LEVEL: 'warn', DATABASE_URL: databaseUrl },
+  env: {
+    ...process.env,
+    DATA_DIR: dataDir,
+    PORT: String(PORT),
+    HOST: '127.0.0.1',
+    PUBLIC_URL: base,
+    SMTP_URL: `smtp://127.0.0.1:${smtpPort}`,
+    LOG_LEVEL: 'warn',
+    DATABASE_URL: databaseUrl,
+  },
   stdio: ['ignore', 'inherit', 'inherit'],
 });
 const cookie = `herald_session=${token}`;
 try {
-  for (const deadline = Date.now() + 240_000; ; ) {
+  for (const deadline = Date.now() + 240_000; ;) {
     try {
       if ((await fetch(`${base}/healthz`)).ok) break;
     } catch {
@@ -108,7 +119,12 @@ try {
   await fetch(`${base}/admin/incidents/${incident.id}`, { headers: { cookie } }); // warm-up
 
   // 4. Save the update through the admin form, as staff would.
-  const form = new URLSearchParams({ intent: 'update', status: 'identified', message: 'The cause is identified; a fix is rolling out.', notifySubscribers: 'on' });
+  const form = new URLSearchParams({
+    intent: 'update',
+    status: 'identified',
+    message: 'The cause is identified; a fix is rolling out.',
+    notifySubscribers: 'on',
+  });
   const savedAt = performance.now();
   const response = await fetch(`${base}/admin/incidents/${incident.id}`, {
     method: 'POST',
@@ -130,10 +146,14 @@ try {
   }
   const peakKilobytes = Number(/VmHWM:\s+(\d+)/.exec(fs.readFileSync(`/proc/${herald.pid}/status`, 'utf8'))?.[1] ?? 0);
   pageTimes.sort((a, b) => a - b);
-  console.log(`Email fan-out benchmark: ${SUBSCRIBERS} subscribers, ${os.cpus().length} cores, ${databaseUrl ? 'PostgreSQL server' : 'embedded database (PGlite)'}`);
+  console.log(
+    `Email fan-out benchmark: ${SUBSCRIBERS} subscribers, ${os.cpus().length} cores, ${databaseUrl ? 'PostgreSQL server' : 'embedded database (PGlite)'}`,
+  );
   console.log(`saving the update (POST, incl. queueing):  ${saveMs.toFixed(0)} ms`);
   console.log(`save → last message accepted by SMTP:     ${((lastAcceptedAt - savedAt) / 1000).toFixed(1)} s (${accepted} accepted)`);
-  console.log(`admin page during fan-out: median ${pageTimes[Math.floor(pageTimes.length / 2)]?.toFixed(0)} ms, worst ${pageTimes.at(-1)?.toFixed(0)} ms (${pageTimes.length} requests)`);
+  console.log(
+    `admin page during fan-out: median ${pageTimes[Math.floor(pageTimes.length / 2)]?.toFixed(0)} ms, worst ${pageTimes.at(-1)?.toFixed(0)} ms (${pageTimes.length} requests)`,
+  );
   console.log(`Herald process peak memory (VmHWM):       ${(peakKilobytes / 1024).toFixed(0)} MB`);
 } finally {
   herald.kill('SIGTERM');

@@ -80,7 +80,7 @@ const herald = spawn(process.execPath, ['--max-semi-space-size=8', 'scripts/star
 });
 const heraldExited = new Promise((resolve) => herald.once('exit', resolve));
 try {
-  for (const deadline = Date.now() + 300_000; ; ) {
+  for (const deadline = Date.now() + 300_000; ;) {
     try {
       if ((await fetch(`${base}/healthz`)).ok) break;
     } catch {
@@ -90,7 +90,8 @@ try {
     if (Date.now() > deadline) throw new Error('Herald did not start');
     await sleep(250);
   }
-  if (Date.now() > firstStart) console.log(`Herald started ${Date.now() - firstStart} ms after the first window was due: raise LEAD_SECONDS for a fair run.`);
+  if (Date.now() > firstStart)
+    console.log(`Herald started ${Date.now() - firstStart} ms after the first window was due: raise LEAD_SECONDS for a fair run.`);
   const lastEnd = firstStart + (WINDOWS - 1) * 1000 + LENGTH_SECONDS * 1000;
   await sleep(Math.max(0, lastEnd - Date.now()) + 10_000);
 } finally {
@@ -105,12 +106,29 @@ await check.close();
 fs.rmSync(dataDir, { recursive: true, force: true });
 
 const lateness = (recorded: Date | null, due: Date) => (recorded ? recorded.getTime() - due.getTime() : null);
-const starts = rows.map((row) => lateness(row.startedAt, row.scheduledFor)).filter((value): value is number => value !== null).sort((a, b) => a - b);
-const ends = rows.map((row) => lateness(row.completedAt, row.scheduledUntil)).filter((value): value is number => value !== null).sort((a, b) => a - b);
-const median = (values: number[]) => (values.length === 0 ? Number.NaN : values.length % 2 ? values[(values.length - 1) / 2]! : (values[values.length / 2 - 1]! + values[values.length / 2]!) / 2);
+const starts = rows
+  .map((row) => lateness(row.startedAt, row.scheduledFor))
+  .filter((value): value is number => value !== null)
+  .sort((a, b) => a - b);
+const ends = rows
+  .map((row) => lateness(row.completedAt, row.scheduledUntil))
+  .filter((value): value is number => value !== null)
+  .sort((a, b) => a - b);
+const median = (values: number[]) =>
+  values.length === 0
+    ? Number.NaN
+    : values.length % 2
+      ? values[(values.length - 1) / 2]!
+      : (values[values.length / 2 - 1]! + values[values.length / 2]!) / 2;
 
-console.log(`\nMaintenance transitions: ${WINDOWS} windows a second apart, ${LENGTH_SECONDS} s each, ${os.cpus().length} cores, embedded database (PGlite)`);
-console.log(`started:   ${starts.length} of ${WINDOWS}; lateness median ${median(starts).toFixed(0)} ms, worst ${starts.at(-1)?.toFixed(0) ?? '–'} ms`);
-console.log(`completed: ${ends.length} of ${WINDOWS}; lateness median ${median(ends).toFixed(0)} ms, worst ${ends.at(-1)?.toFixed(0) ?? '–'} ms`);
+console.log(
+  `\nMaintenance transitions: ${WINDOWS} windows a second apart, ${LENGTH_SECONDS} s each, ${os.cpus().length} cores, embedded database (PGlite)`,
+);
+console.log(
+  `started:   ${starts.length} of ${WINDOWS}; lateness median ${median(starts).toFixed(0)} ms, worst ${starts.at(-1)?.toFixed(0) ?? '–'} ms`,
+);
+console.log(
+  `completed: ${ends.length} of ${WINDOWS}; lateness median ${median(ends).toFixed(0)} ms, worst ${ends.at(-1)?.toFixed(0) ?? '–'} ms`,
+);
 console.log(`statuses:  ${[...new Set(rows.map((row) => row.status))].join(', ')}`);
 process.exit(starts.length === WINDOWS && ends.length === WINDOWS ? 0 : 1);

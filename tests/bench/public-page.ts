@@ -86,17 +86,23 @@ try {
   // The bare server runs in its own process, like Herald, so both share the cores alike.
   const bodyFile = path.join(dataDir, 'body');
   fs.writeFileSync(bodyFile, body);
-  const bare = spawn(process.execPath, ['-e', bareServerSource, bodyFile, String(BARE_PORT), contentType], { stdio: ['ignore', 'inherit', 'inherit'] });
+  const bare = spawn(process.execPath, ['-e', bareServerSource, bodyFile, String(BARE_PORT), contentType], {
+    stdio: ['ignore', 'inherit', 'inherit'],
+  });
   children.push(bare);
   await waitFor(`http://127.0.0.1:${BARE_PORT}/`, 10_000);
 
-  console.log(`Public page benchmark: ${PATH}, ${CONNECTIONS} connections, ${SECONDS} s per target, ${body.length} bytes (${contentType}), ${os.cpus().length} cores`);
+  console.log(
+    `Public page benchmark: ${PATH}, ${CONNECTIONS} connections, ${SECONDS} s per target, ${body.length} bytes (${contentType}), ${os.cpus().length} cores`,
+  );
   await runLoad(`http://127.0.0.1:${HERALD_PORT}${PATH}`, { connections: CONNECTIONS, seconds: 2 }); // warm-up
   const heraldResult = await runLoad(`http://127.0.0.1:${HERALD_PORT}${PATH}`, { connections: CONNECTIONS, seconds: SECONDS });
   const bareResult = await runLoad(`http://127.0.0.1:${BARE_PORT}/`, { connections: CONNECTIONS, seconds: SECONDS });
   console.log(describe(`Herald ${PATH}`, heraldResult));
   console.log(describe('bare node:http', bareResult));
-  console.log(`ratio (Herald / bare): ${((heraldResult.requestsPerSecond / bareResult.requestsPerSecond) * 100).toFixed(1)} % of the bare server's throughput`);
+  console.log(
+    `ratio (Herald / bare): ${((heraldResult.requestsPerSecond / bareResult.requestsPerSecond) * 100).toFixed(1)} % of the bare server's throughput`,
+  );
 } finally {
   for (const child of children) {
     if (child.exitCode !== null || child.signalCode !== null) continue;

@@ -62,7 +62,11 @@ async function openCustomerPage(page: Page): Promise<{ violations: () => Promise
 /** The widget's link, inside its (open) shadow root; Playwright's CSS locators pierce it. */
 const widgetLink = (page: Page) => page.locator('[data-herald-status] a');
 
-test('the widget on another site shows the current status in words, links to the status page, and sends no cookie', async ({ page, context, request }) => {
+test('the widget on another site shows the current status in words, links to the status page, and sends no cookie', async ({
+  page,
+  context,
+  request,
+}) => {
   const herald = baseUrl();
   // A cookie of Herald's origin, which a credentialed request from this same-site page would carry.
   await context.addCookies([{ name: 'herald_visitor', value: 'tracked', url: herald, sameSite: 'Lax' }]);
@@ -77,7 +81,10 @@ test('the widget on another site shows the current status in words, links to the
   const answered = await apiResponse;
 
   // What the public API says right now is what the widget shows (other files may have left an incident open).
-  const status = (await (await request.get('/api/v2/status.json')).json()) as { page: { url: string; name: string }; status: { description: string; indicator: string } };
+  const status = (await (await request.get('/api/v2/status.json')).json()) as {
+    page: { url: string; name: string };
+    status: { description: string; indicator: string };
+  };
   const link = widgetLink(page);
   await expect(link).toHaveText(status.status.description);
   await expect(link).toHaveAttribute('href', status.page.url);
@@ -90,7 +97,11 @@ test('the widget on another site shows the current status in words, links to the
   // It sits right after its script tag, between the customer's own paragraphs, and is visible.
   const placement = await page.evaluate(() => {
     const host = document.querySelector('[data-herald-status]');
-    return { previous: host?.previousElementSibling?.tagName, next: host?.nextElementSibling?.id, inShadow: !!host?.shadowRoot?.querySelector('a') };
+    return {
+      previous: host?.previousElementSibling?.tagName,
+      next: host?.nextElementSibling?.id,
+      inShadow: !!host?.shadowRoot?.querySelector('a'),
+    };
   });
   expect(placement).toEqual({ previous: 'SCRIPT', next: 'after', inShadow: true });
   await expect(link).toBeVisible();
@@ -117,7 +128,10 @@ test('the widget writes what the status API says as text, never as markup', asyn
       status: 200,
       contentType: 'application/json',
       headers: { 'Access-Control-Allow-Origin': '*' },
-      body: JSON.stringify({ page: { id: 'x', name: 'Acme', url: 'javascript:alert(1)' }, status: { indicator: 'major', description: hostile } }),
+      body: JSON.stringify({
+        page: { id: 'x', name: 'Acme', url: 'javascript:alert(1)' },
+        status: { indicator: 'major', description: hostile },
+      }),
     }),
   );
   const { violations } = await openCustomerPage(page);

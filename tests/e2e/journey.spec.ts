@@ -92,7 +92,12 @@ test.describe('main journey', () => {
     const apiId = await client.component(names.api, groupId);
     await client.component(names.website);
     if (stage === 'components') return { ...names, incidentId: '' };
-    const incidentId = await client.incident({ title: names.title, message, severity: 'high', components: [{ componentId: apiId, status: 'major_outage' }] });
+    const incidentId = await client.incident({
+      title: names.title,
+      message,
+      severity: 'high',
+      components: [{ componentId: apiId, status: 'major_outage' }],
+    });
     opened.push(incidentId);
     if (stage === 'monitoring' || stage === 'resolved') await client.update(incidentId, { status: 'monitoring', message: update });
     if (stage === 'resolved') await client.resolve(incidentId, 'This incident has been resolved.');
@@ -187,7 +192,12 @@ test.describe('main journey', () => {
     await form.getByLabel('Message').fill(update);
     await form.getByRole('button', { name: 'Post update' }).click();
     await expect(page.getByRole('status')).toContainText('Update posted.');
-    await expect(page.getByRole('main').getByRole('definition').filter({ hasText: /^Monitoring$/ })).toBeVisible();
+    await expect(
+      page
+        .getByRole('main')
+        .getByRole('definition')
+        .filter({ hasText: /^Monitoring$/ }),
+    ).toBeVisible();
 
     await page.goto(`/incidents/${incidentId}`);
     await expect(page.getByText('Incident · Monitoring')).toBeVisible();
@@ -216,7 +226,11 @@ test.describe('main journey', () => {
     await expect(publicComponent(page, api)).toContainText('Operational');
 
     await page.goto(`/incidents/${incidentId}`);
-    await expect(page.getByRole('region', { name: 'Updates' }).getByRole('heading', { level: 3 })).toHaveText(['Resolved', 'Monitoring', 'Investigating']);
+    await expect(page.getByRole('region', { name: 'Updates' }).getByRole('heading', { level: 3 })).toHaveText([
+      'Resolved',
+      'Monitoring',
+      'Investigating',
+    ]);
   });
 
   test('the history lists the incident under its month and filters by component', async ({ browser, request, page }) => {

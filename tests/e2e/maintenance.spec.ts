@@ -1,5 +1,15 @@
 import { expect, test, type BrowserContext, type Locator, type Page } from '@playwright/test';
-import { addComponent, disableHttpCache, ensureOwner, mailsTo, publicComponent, signInOwner, unique, waitForMail, type OutboxMail } from './support/herald';
+import {
+  addComponent,
+  disableHttpCache,
+  ensureOwner,
+  mailsTo,
+  publicComponent,
+  signInOwner,
+  unique,
+  waitForMail,
+  type OutboxMail,
+} from './support/herald';
 
 /**
  * Scheduled maintenance as staff and readers live it: a window scheduled to start a few seconds

@@ -80,7 +80,9 @@ test.describe('management API', () => {
     const components = await request.get('/api/admin/v1/components', { headers: auth(token) });
     expect(components.status()).toBe(200);
     expect(components.headers()['ratelimit-limit']).toBeTruthy();
-    const componentId = ((await components.json()) as { data: { id: string; name: string }[] }).data.find((item) => item.name === componentName)!.id;
+    const componentId = ((await components.json()) as { data: { id: string; name: string }[] }).data.find(
+      (item) => item.name === componentName,
+    )!.id;
 
     const first = await declare(request, token, title, componentId);
     expect(first.status()).toBe(201);
@@ -98,7 +100,14 @@ test.describe('management API', () => {
     expect(((await open.json()) as { data: { title: string }[] }).data.filter((item) => item.title === title)).toHaveLength(1);
 
     // Leaves nothing open for the tests after it.
-    expect((await request.post(`/api/admin/v1/incidents/${incidentId}/resolve`, { headers: auth(token), data: { message: 'Payments work again.' } })).status()).toBe(200);
+    expect(
+      (
+        await request.post(`/api/admin/v1/incidents/${incidentId}/resolve`, {
+          headers: auth(token),
+          data: { message: 'Payments work again.' },
+        })
+      ).status(),
+    ).toBe(200);
   });
 
   test('the public page shows it; a wrong field is named; resolving through the API clears it', async ({ request, browser }) => {
@@ -118,11 +127,17 @@ test.describe('management API', () => {
     await expect(readerPage.getByRole('link', { name: title })).toBeVisible();
     await expect(publicComponent(readerPage, componentName)).toContainText('Major outage');
 
-    const wrong = await request.post(`/api/admin/v1/incidents/${incidentId}/updates`, { headers: auth(token), data: { status: 'fixed', message: 'x' } });
+    const wrong = await request.post(`/api/admin/v1/incidents/${incidentId}/updates`, {
+      headers: auth(token),
+      data: { status: 'fixed', message: 'x' },
+    });
     expect(wrong.status()).toBe(422);
     expect(((await wrong.json()) as { errors: { field: string }[] }).errors.map((error) => error.field)).toContain('status');
 
-    const resolved = await request.post(`/api/admin/v1/incidents/${incidentId}/resolve`, { headers: auth(token), data: { message: 'Payments work again.' } });
+    const resolved = await request.post(`/api/admin/v1/incidents/${incidentId}/resolve`, {
+      headers: auth(token),
+      data: { message: 'Payments work again.' },
+    });
     expect(resolved.status()).toBe(200);
     await readerPage.goto('/');
     await expect(publicComponent(readerPage, componentName)).toContainText('Operational');
@@ -137,7 +152,11 @@ test.describe('management API', () => {
     const keyName = unique('deploy-bot');
     const token = await createKey(keyName);
     await page.goto('/admin/api-keys');
-    await page.getByRole('row').filter({ hasText: keyName }).getByRole('button', { name: /Revoke/ }).click();
+    await page
+      .getByRole('row')
+      .filter({ hasText: keyName })
+      .getByRole('button', { name: /Revoke/ })
+      .click();
     await expect(page.getByRole('status')).toContainText('revoked');
     const refused = await request.get('/api/admin/v1/components', { headers: auth(token) });
     expect(refused.status()).toBe(401);

@@ -48,7 +48,8 @@ test.describe('alert intake', () => {
     };
   }
 
-  const send = (request: APIRequestContext, token: string, body: unknown) => request.post('/api/intake/alertmanager', { headers: auth(token), data: body });
+  const send = (request: APIRequestContext, token: string, body: unknown) =>
+    request.post('/api/intake/alertmanager', { headers: auth(token), data: body });
 
   interface IntakeAnswer {
     outcome: string;
@@ -78,7 +79,10 @@ test.describe('alert intake', () => {
     if (draftModeOn) await setMode('Open an incident').catch(() => {});
     draftModeOn = false;
     for (const item of open.splice(0)) {
-      await request.post(`/api/admin/v1/incidents/${item.id}/resolve`, { headers: auth(item.token), data: { message: 'Resolved by the alert intake test.' } });
+      await request.post(`/api/admin/v1/incidents/${item.id}/resolve`, {
+        headers: auth(item.token),
+        data: { message: 'Resolved by the alert intake test.' },
+      });
     }
   });
 
@@ -106,7 +110,13 @@ test.describe('alert intake', () => {
   }
 
   /** Sends the firing alert of the group; the incident it declared (resolved after the test). */
-  async function fire(request: APIRequestContext, token: string, group: string, labels: Record<string, string>, fingerprint: string): Promise<string> {
+  async function fire(
+    request: APIRequestContext,
+    token: string,
+    group: string,
+    labels: Record<string, string>,
+    fingerprint: string,
+  ): Promise<string> {
     const answer = (await (await send(request, token, alertmanagerPayload('firing', group, labels, fingerprint))).json()) as IntakeAnswer;
     expect(answer.outcome, 'the firing alert declares an incident').toBe('declared');
     open.push({ id: answer.incidentId!, token });
@@ -160,7 +170,9 @@ test.describe('alert intake', () => {
 
     const openIncidents = await request.get('/api/admin/v1/incidents', { headers: auth(token), params: { state: 'open' } });
     expect(openIncidents.status()).toBe(200);
-    expect(((await openIncidents.json()) as { data: { title: string }[] }).data.filter((item) => item.title === firstTitle)).toHaveLength(1);
+    expect(((await openIncidents.json()) as { data: { title: string }[] }).data.filter((item) => item.title === firstTitle)).toHaveLength(
+      1,
+    );
   });
 
   test('the resolved alert posts a monitoring update on the public incident page', async ({ request, browser }) => {
@@ -188,7 +200,11 @@ test.describe('alert intake', () => {
     expect((await send(request, token, alertmanagerPayload('resolved', group, labels, 'e2e0000000000001'))).status()).toBe(200);
 
     const unmappedGroup = `{}:{alertname="NoComponent", run="${unique('e2e')}"}`;
-    const response = await send(request, token, alertmanagerPayload('firing', unmappedGroup, { alertname: 'NoComponent', severity: 'critical' }, 'e2e0000000000002'));
+    const response = await send(
+      request,
+      token,
+      alertmanagerPayload('firing', unmappedGroup, { alertname: 'NoComponent', severity: 'critical' }, 'e2e0000000000002'),
+    );
     expect(response.status()).toBe(422);
     expect(response.headers()['content-type']).toContain('application/problem+json');
     const problem = (await response.json()) as { detail: string; errors: { field: string; message: string }[] };
@@ -199,7 +215,9 @@ test.describe('alert intake', () => {
     await page.goto('/admin/intake');
     const log = page.getByRole('table', { name: /Intake log/ });
     await expect(log.getByRole('row').filter({ has: page.locator(`[title='${unmappedGroup}']`) })).toContainText('Rejected');
-    await expect(log.getByRole('row').filter({ hasText: 'Moved the incident to monitoring' }).filter({ hasText: firstTitle }).first()).toBeVisible();
+    await expect(
+      log.getByRole('row').filter({ hasText: 'Moved the incident to monitoring' }).filter({ hasText: firstTitle }).first(),
+    ).toBeVisible();
   });
 
   test('in draft mode a firing alert proposes a draft that a responder confirms', async ({ request, browser }) => {
@@ -248,7 +266,10 @@ test.describe('alert intake', () => {
     // Two incidents opened by alerts, then draft mode on: what the draft test leaves behind.
     const first = await setUp();
     const second = await setUp('PaymentsLatency');
-    const ids = [await fire(request, first.token, first.group, first.labels, 'e2e0000000000001'), await fire(request, second.token, second.group, second.labels, 'e2e0000000000003')];
+    const ids = [
+      await fire(request, first.token, first.group, first.labels, 'e2e0000000000001'),
+      await fire(request, second.token, second.group, second.labels, 'e2e0000000000003'),
+    ];
     draftModeOn = true;
     await setMode('Propose a draft that a responder confirms');
 
@@ -256,7 +277,10 @@ test.describe('alert intake', () => {
     draftModeOn = false;
 
     for (const [index, id] of ids.entries()) {
-      const resolved = await request.post(`/api/admin/v1/incidents/${id}/resolve`, { headers: auth([first, second][index]!.token), data: { message: 'Resolved by the alert intake test.' } });
+      const resolved = await request.post(`/api/admin/v1/incidents/${id}/resolve`, {
+        headers: auth([first, second][index]!.token),
+        data: { message: 'Resolved by the alert intake test.' },
+      });
       expect(resolved.status()).toBe(200);
     }
     open.splice(0);

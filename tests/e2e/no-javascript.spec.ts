@@ -61,7 +61,12 @@ test.describe('without JavaScript', () => {
     const title = unique('Slow search results');
     const affectedId = await api.component(affected);
     await api.component(bystander);
-    const incidentId = await api.incident({ title, severity: 'medium', message, components: [{ componentId: affectedId, status: 'degraded_performance' }] });
+    const incidentId = await api.incident({
+      title,
+      severity: 'medium',
+      message,
+      components: [{ componentId: affectedId, status: 'degraded_performance' }],
+    });
     open.push(incidentId);
     if (options.update ?? true) await api.update(incidentId, { status: 'identified', message: updateText });
     return { affected, bystander, title, incidentId };

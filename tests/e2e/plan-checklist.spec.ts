@@ -178,12 +178,19 @@ test.describe('communication plan checklist', () => {
     await expect(visitorPage.getByRole('checkbox', { name: component, exact: true })).toBeChecked();
   });
 
-  test('a Critical incident is declared as the classifier suggests; the checklist shows the severity and when customers are emailed', async ({ browser, request, ownerPage }) => {
+  test('a Critical incident is declared as the classifier suggests; the checklist shows the severity and when customers are emailed', async ({
+    browser,
+    request,
+    ownerPage,
+  }) => {
     const { component, email, title } = await subscribedComponent(browser, request);
     await ownerPage.goto('/admin/incidents/new');
     await ownerPage.getByLabel('Title').fill(title);
     await ownerPage.getByRole('group', { name: 'What monitoring shows' }).getByLabel('Payment processing failures').check();
-    await ownerPage.getByRole('group', { name: 'Affected components' }).getByLabel(component, { exact: true }).selectOption({ label: 'Major outage' });
+    await ownerPage
+      .getByRole('group', { name: 'Affected components' })
+      .getByLabel(component, { exact: true })
+      .selectOption({ label: 'Major outage' });
     const suggestion = ownerPage.locator('#severity-suggestion');
     await expect(suggestion).toHaveText('Suggested: Critical — payment processing failures, a component in major outage');
     // The suggestion is kept: Critical is selected, and no reason is asked for.
@@ -202,13 +209,17 @@ test.describe('communication plan checklist', () => {
     const severity = step(ownerPage, /^1\. Identify severity$/);
     await expect(severity).toContainText('Done');
     await expect(severity).toContainText(/Critical, declared by .+ at /);
-    await expect(severity).toContainText(/Suggested: Critical \(.*payment processing failures, a component in major outage\)\. The suggestion was followed\./);
+    await expect(severity).toContainText(
+      /Suggested: Critical \(.*payment processing failures, a component in major outage\)\. The suggestion was followed\./,
+    );
     await expect(severity).toContainText('Signals ticked: Payment processing failures.');
     await expect(severity).not.toContainText('Reason given');
 
     // 4. Customer email: not sent yet, due the delay after the start.
     const customerEmail = step(ownerPage, /^4\. Email customers if an outage lasts over /);
-    await expect(customerEmail.getByRole('heading', { level: 3 })).toHaveText(`4. Email customers if an outage lasts over ${DELAY_SECONDS} s`);
+    await expect(customerEmail.getByRole('heading', { level: 3 })).toHaveText(
+      `4. Email customers if an outage lasts over ${DELAY_SECONDS} s`,
+    );
     await expect(customerEmail).toContainText('Pending');
     await expect(customerEmail).toContainText(/Due at .+ \(in \d+ s\) if the incident is still unresolved\./);
     const dueAt = await timeOf(customerEmail.locator('time'));
@@ -225,7 +236,11 @@ test.describe('communication plan checklist', () => {
     await expect(postmortemStep.getByRole('link', { name: 'Write post-mortem' })).toHaveCount(0);
   });
 
-  test('once the delay has passed, the checklist shows the customer email sent and it lands in the outbox', async ({ browser, request, ownerPage }) => {
+  test('once the delay has passed, the checklist shows the customer email sent and it lands in the outbox', async ({
+    browser,
+    request,
+    ownerPage,
+  }) => {
     const { component, email, title, incidentId } = await criticalOutage(browser, request);
     const customerEmail = await customerEmailSent(ownerPage, incidentId);
     await expect(customerEmail).toContainText('Done');
@@ -268,7 +283,12 @@ test.describe('communication plan checklist', () => {
     await expect(ownerPage.getByRole('heading', { level: 1 })).toHaveText(`Post-mortem: ${title}`);
   });
 
-  test('the owner writes and publishes the post-mortem; the public incident page shows it', async ({ browser, request, ownerPage, visitorPage }) => {
+  test('the owner writes and publishes the post-mortem; the public incident page shows it', async ({
+    browser,
+    request,
+    ownerPage,
+    visitorPage,
+  }) => {
     // A resolved Critical incident, which owes a post-mortem.
     const { title, incidentId, api } = await criticalOutage(browser, request);
     await api.resolve(incidentId);
@@ -297,7 +317,10 @@ test.describe('communication plan checklist', () => {
     await expect(published).toContainText(postmortem.cause);
     // The Markdown is rendered, not shown as typed.
     await expect(published.locator('strong')).toHaveText('every card payment');
-    await expect(published.getByRole('listitem')).toHaveText(['Certificates are now renewed automatically', 'An alert fires 14 days before one expires']);
+    await expect(published.getByRole('listitem')).toHaveText([
+      'Certificates are now renewed automatically',
+      'An alert fires 14 days before one expires',
+    ]);
     await expect(published).not.toContainText('**');
     // The timeline announces it.
     await expect(visitorPage.getByRole('region', { name: 'Updates' })).toContainText('A post-mortem has been published.');

@@ -125,7 +125,14 @@ test.describe('a viewer', () => {
     const title = unique('Viewer-declared incident');
     const response = await viewerPage.request.post('/admin/incidents/new', {
       headers: sameOrigin(),
-      form: { intent: 'declare', title, severity: 'high', status: 'investigating', message: 'Posted by a viewer.', notifySubscribers: 'on' },
+      form: {
+        intent: 'declare',
+        title,
+        severity: 'high',
+        status: 'investigating',
+        message: 'Posted by a viewer.',
+        notifySubscribers: 'on',
+      },
       maxRedirects: 0,
     });
     expect(response.status()).toBe(403);

@@ -35,7 +35,7 @@ test.describe('cross-site form posts', () => {
   });
 });
 
-test('admin pages may not be framed: X-Frame-Options DENY and frame-ancestors \'none\'', async ({ page, context }) => {
+test("admin pages may not be framed: X-Frame-Options DENY and frame-ancestors 'none'", async ({ page, context }) => {
   await signInOwner(context);
   for (const path of ['/admin', '/admin/incidents', '/admin/users']) {
     const response = await page.goto(path);

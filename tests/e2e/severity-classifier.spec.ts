@@ -26,7 +26,12 @@ async function incidentListText(page: Page): Promise<string> {
 test.describe('severity classification, with JavaScript', () => {
   const message = 'Card payments fail at checkout; we are looking into it.';
 
-  test('ticking a signal suggests Critical; Medium without a reason is refused; with one it is declared', async ({ page, context, browser, request }) => {
+  test('ticking a signal suggests Critical; Medium without a reason is refused; with one it is declared', async ({
+    page,
+    context,
+    browser,
+    request,
+  }) => {
     const title = unique('Checkout payments failing');
     await signInOwner(context);
     const problems: string[] = [];
@@ -82,7 +87,12 @@ test.describe('severity classification, with JavaScript', () => {
     await expect(page).toHaveURL(/\/admin\/incidents\/[a-z0-9]+$/);
     await expect(page.getByRole('status')).toContainText('Incident declared.');
     await expect(page.getByRole('heading', { level: 1 })).toHaveText(title);
-    await expect(page.getByRole('main').getByRole('definition').filter({ hasText: /^Medium$/ })).toBeVisible();
+    await expect(
+      page
+        .getByRole('main')
+        .getByRole('definition')
+        .filter({ hasText: /^Medium$/ }),
+    ).toBeVisible();
     const incidentId = new URL(page.url()).pathname.split('/').at(-1)!;
 
     expect(problems, 'errors in the browser console (a CSP violation is one)').toEqual([]);
@@ -91,7 +101,9 @@ test.describe('severity classification, with JavaScript', () => {
   });
 
   test('the incident is resolved', async ({ page, context, browser, request }) => {
-    const incidentId = await (await seed(browser, request)).incident({ title: unique('Checkout payments failing'), severity: 'medium', message });
+    const incidentId = await (
+      await seed(browser, request)
+    ).incident({ title: unique('Checkout payments failing'), severity: 'medium', message });
     await signInOwner(context);
     await page.goto(`/admin/incidents/${incidentId}`);
     await page.getByRole('region', { name: 'Resolve' }).getByRole('button', { name: 'Resolve incident' }).click();

@@ -78,7 +78,11 @@ test.describe('email subscription', () => {
    * Subscribes `email` to `components` and confirms through the emailed link, as a visitor does:
    * the manage page's address, and the "Check your inbox" text the new address was answered with.
    */
-  async function confirmedSubscription(page: Page, email: string, components: string[]): Promise<{ manageUrl: string; checkInboxText: string }> {
+  async function confirmedSubscription(
+    page: Page,
+    email: string,
+    components: string[],
+  ): Promise<{ manageUrl: string; checkInboxText: string }> {
     const checkInboxText = await subscribe(page, email, components);
     const confirmation = await waitForMail(email, (mail) => mail.subject.includes('Confirm your subscription'), 'the confirmation email');
     const link = confirmation.text.match(/\S+\/subscribe\/confirm\/\S+/)?.[0];
@@ -102,13 +106,22 @@ test.describe('email subscription', () => {
     let line = '';
     await expect(async () => {
       await ownerPage.goto(`/admin/incidents/${incidentId}`);
-      line = (await timelineEntry(ownerPage, status).getByText(/^Email: /).textContent())?.trim() ?? '';
+      line =
+        (
+          await timelineEntry(ownerPage, status)
+            .getByText(/^Email: /)
+            .textContent()
+        )?.trim() ?? '';
       expect(line).toMatch(/^Email: (no subscribers to notify|\d+ sent(, \d+ failed)?)$/);
     }, `the email of the "${status}" update is delivered`).toPass({ timeout: 20_000 });
     return line;
   }
 
-  test('a visitor subscribes from the status page to one component and is told to check their inbox', async ({ browser, request, visitorPage }) => {
+  test('a visitor subscribes from the status page to one component and is told to check their inbox', async ({
+    browser,
+    request,
+    visitorPage,
+  }) => {
     const { first, email } = await freshComponents(browser, request);
 
     await visitorPage.goto('/');
@@ -120,7 +133,9 @@ test.describe('email subscription', () => {
 
     await visitorPage.getByLabel('Email').fill(email);
     await choice(visitorPage, first).check();
-    const answer = visitorPage.waitForResponse((response) => response.request().method() === 'POST' && new URL(response.url()).pathname === '/subscribe');
+    const answer = visitorPage.waitForResponse(
+      (response) => response.request().method() === 'POST' && new URL(response.url()).pathname === '/subscribe',
+    );
     await visitorPage.getByRole('button', { name: 'Subscribe' }).click();
     expect((await answer).status()).toBe(200);
 
@@ -186,7 +201,11 @@ test.describe('email subscription', () => {
     await expect(choice(visitorPage, first)).not.toBeChecked();
   });
 
-  test('subscribing an address that is already subscribed gives the same answer; the email holds its manage link', async ({ browser, request, visitorPage }) => {
+  test('subscribing an address that is already subscribed gives the same answer; the email holds its manage link', async ({
+    browser,
+    request,
+    visitorPage,
+  }) => {
     const { first, second, email } = await freshComponents(browser, request);
     const pageName = await pageNameOf(visitorPage);
     // Confirmed, with the second component chosen (and not the first).
@@ -196,7 +215,9 @@ test.describe('email subscription', () => {
     await visitorPage.goto('/subscribe');
     await visitorPage.getByLabel('Email').fill(email);
     await choice(visitorPage, first).check();
-    const answer = visitorPage.waitForResponse((response) => response.request().method() === 'POST' && new URL(response.url()).pathname === '/subscribe');
+    const answer = visitorPage.waitForResponse(
+      (response) => response.request().method() === 'POST' && new URL(response.url()).pathname === '/subscribe',
+    );
     await visitorPage.getByRole('button', { name: 'Subscribe' }).click();
     expect((await answer).status()).toBe(200);
     await expect(visitorPage.getByRole('heading', { name: 'Check your inbox', level: 1 })).toBeVisible();
@@ -219,7 +240,9 @@ test.describe('email subscription', () => {
     await visitorPage.goto('/subscribe');
     await visitorPage.getByLabel('Email').fill('not-an-email');
     await choice(visitorPage, first).check();
-    const answer = visitorPage.waitForResponse((response) => response.request().method() === 'POST' && new URL(response.url()).pathname === '/subscribe');
+    const answer = visitorPage.waitForResponse(
+      (response) => response.request().method() === 'POST' && new URL(response.url()).pathname === '/subscribe',
+    );
     await visitorPage.getByRole('button', { name: 'Subscribe' }).click();
     expect((await answer).status()).toBe(422);
 
@@ -233,7 +256,12 @@ test.describe('email subscription', () => {
     await expect(choice(visitorPage, first)).toBeChecked();
   });
 
-  test('an incident on the subscribed component emails the visitor, with a List-Unsubscribe header', async ({ browser, request, ownerPage, visitorPage }) => {
+  test('an incident on the subscribed component emails the visitor, with a List-Unsubscribe header', async ({
+    browser,
+    request,
+    ownerPage,
+    visitorPage,
+  }) => {
     const { second, email, title } = await freshComponents(browser, request);
     const pageName = await pageNameOf(visitorPage);
     await confirmedSubscription(visitorPage, email, [second]);
@@ -270,7 +298,12 @@ test.describe('email subscription', () => {
     expect(line).toMatch(/^Email: [1-9]\d* sent$/);
   });
 
-  test('the visitor unsubscribes; the manage link is then gone and a later update emails nobody at that address', async ({ browser, request, ownerPage, visitorPage }) => {
+  test('the visitor unsubscribes; the manage link is then gone and a later update emails nobody at that address', async ({
+    browser,
+    request,
+    ownerPage,
+    visitorPage,
+  }) => {
     const { api, second, ids, email, title } = await freshComponents(browser, request);
     const pageName = await pageNameOf(visitorPage);
     const { manageUrl } = await confirmedSubscription(visitorPage, email, [second]);

@@ -14,7 +14,9 @@ test('declaring with an empty title re-renders the form with the message and wha
   await page.getByRole('radio', { name: 'Medium', exact: true }).check();
   await page.getByLabel('Status', { exact: true }).selectOption({ label: 'Identified' });
   await page.getByLabel('First message').fill(message);
-  const answer = page.waitForResponse((response) => response.request().method() === 'POST' && new URL(response.url()).pathname === '/admin/incidents/new');
+  const answer = page.waitForResponse(
+    (response) => response.request().method() === 'POST' && new URL(response.url()).pathname === '/admin/incidents/new',
+  );
   await page.getByRole('button', { name: 'Declare incident' }).click();
   expect((await answer).status()).toBe(422);
 

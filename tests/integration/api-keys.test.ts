@@ -82,7 +82,9 @@ describe('creating a key', () => {
   });
 
   it('refuses the owner role, an unknown role and a blank name', async () => {
-    expect(expectInvalid(await createApiKey(context, testActor, { name: 'too-strong', role: 'owner' as never })).role).toBe('Choose viewer, responder or admin.');
+    expect(expectInvalid(await createApiKey(context, testActor, { name: 'too-strong', role: 'owner' as never })).role).toBe(
+      'Choose viewer, responder or admin.',
+    );
     expect(expectInvalid(await createApiKey(context, testActor, { name: 'odd', role: 'root' as never })).role).toBeDefined();
     expect(expectInvalid(await createApiKey(context, testActor, { name: '   ', role: 'viewer' })).name).toBe('Name is required.');
     expect((await listApiKeys(context)).map((key) => key.name)).not.toContain('too-strong');
@@ -90,15 +92,29 @@ describe('creating a key', () => {
 
   it('takes 1 to 3650 days until expiry, or none', async () => {
     const now = clock.now().getTime();
-    expect(expectOk(await createApiKey(context, testActor, { name: 'days-1', role: 'viewer', expiresInDays: 1 })).key.expiresAt).toEqual(new Date(now + DAY));
-    expect(expectOk(await createApiKey(context, testActor, { name: 'days-3650', role: 'viewer', expiresInDays: '3650' })).key.expiresAt).toEqual(new Date(now + 3650 * DAY));
-    expect(expectOk(await createApiKey(context, testActor, { name: 'days-blank', role: 'viewer', expiresInDays: '' })).key.expiresAt).toBeNull();
+    expect(expectOk(await createApiKey(context, testActor, { name: 'days-1', role: 'viewer', expiresInDays: 1 })).key.expiresAt).toEqual(
+      new Date(now + DAY),
+    );
+    expect(
+      expectOk(await createApiKey(context, testActor, { name: 'days-3650', role: 'viewer', expiresInDays: '3650' })).key.expiresAt,
+    ).toEqual(new Date(now + 3650 * DAY));
+    expect(
+      expectOk(await createApiKey(context, testActor, { name: 'days-blank', role: 'viewer', expiresInDays: '' })).key.expiresAt,
+    ).toBeNull();
     expect(expectOk(await createApiKey(context, testActor, { name: 'days-absent', role: 'viewer' })).key.expiresAt).toBeNull();
 
-    expect(expectInvalid(await createApiKey(context, testActor, { name: 'days-0', role: 'viewer', expiresInDays: 0 })).expiresInDays).toBe('Enter at least 1 day.');
-    expect(expectInvalid(await createApiKey(context, testActor, { name: 'days-3651', role: 'viewer', expiresInDays: '3651' })).expiresInDays).toBe('Enter at most 3650 days (ten years).');
-    expect(expectInvalid(await createApiKey(context, testActor, { name: 'days-neg', role: 'viewer', expiresInDays: '-5' })).expiresInDays).toBeDefined();
-    expect(expectInvalid(await createApiKey(context, testActor, { name: 'days-abc', role: 'viewer', expiresInDays: 'abc' })).expiresInDays).toBeDefined();
+    expect(expectInvalid(await createApiKey(context, testActor, { name: 'days-0', role: 'viewer', expiresInDays: 0 })).expiresInDays).toBe(
+      'Enter at least 1 day.',
+    );
+    expect(
+      expectInvalid(await createApiKey(context, testActor, { name: 'days-3651', role: 'viewer', expiresInDays: '3651' })).expiresInDays,
+    ).toBe('Enter at most 3650 days (ten years).');
+    expect(
+      expectInvalid(await createApiKey(context, testActor, { name: 'days-neg', role: 'viewer', expiresInDays: '-5' })).expiresInDays,
+    ).toBeDefined();
+    expect(
+      expectInvalid(await createApiKey(context, testActor, { name: 'days-abc', role: 'viewer', expiresInDays: 'abc' })).expiresInDays,
+    ).toBeDefined();
     const names = (await listApiKeys(context)).map((key) => key.name);
     expect(names.filter((name) => name.startsWith('days-')).sort()).toEqual(['days-1', 'days-3650', 'days-absent', 'days-blank']);
   });
@@ -145,7 +161,10 @@ describe('authenticating a presented key', () => {
     const { key, token } = expectOk(await createApiKey(context, testActor, { name: 'ci', role: 'responder' }));
     const first = clock.advance(5 * MINUTE);
     const result = await authenticateApiKey(context, token);
-    expect(result).toEqual({ ok: true, principal: { keyId: key.id, name: 'ci', role: 'responder', actor: { userId: null, label: 'API key "ci"' } } });
+    expect(result).toEqual({
+      ok: true,
+      principal: { keyId: key.id, name: 'ci', role: 'responder', actor: { userId: null, label: 'API key "ci"' } },
+    });
     expect((await keyRow(key.id)).lastUsedAt).toEqual(first);
 
     clock.advance(59_000);
@@ -163,7 +182,15 @@ describe('authenticating a presented key', () => {
     const wrongSecret = `herald_${key.id}.${'a'.repeat(24)}`;
     expect(await authenticateApiKey(context, wrongSecret)).toEqual({ ok: false, reason: 'unknown' });
     expect(await authenticateApiKey(context, `herald_${'b'.repeat(16)}.${token.split('.')[1]}`)).toEqual({ ok: false, reason: 'unknown' });
-    for (const malformed of ['', token.slice(0, -1), token.slice('herald_'.length), token.toUpperCase(), `${token} `, `Bearer ${token}`, `herald_${key.id}`]) {
+    for (const malformed of [
+      '',
+      token.slice(0, -1),
+      token.slice('herald_'.length),
+      token.toUpperCase(),
+      `${token} `,
+      `Bearer ${token}`,
+      `herald_${key.id}`,
+    ]) {
       expect(await authenticateApiKey(context, malformed)).toEqual({ ok: false, reason: 'malformed' });
     }
     expect((await keyRow(key.id)).lastUsedAt).toBeNull();
@@ -205,12 +232,25 @@ describe('the admin forms', () => {
   let admin: StaffActor;
 
   beforeAll(async () => {
-    const user = expectOk(await createUserWithPassword(context, testActor, { email: 'ada@example.com', name: 'Ada', role: 'admin', password: 'a long password 1' }));
+    const user = expectOk(
+      await createUserWithPassword(context, testActor, {
+        email: 'ada@example.com',
+        name: 'Ada',
+        role: 'admin',
+        password: 'a long password 1',
+      }),
+    );
     admin = { userId: user.id, label: labelOf(user), role: user.role };
   });
 
   it('create shows the token (and nothing is stored of it); bad days are refused next to the field', async () => {
-    const created = expectOk(await createApiKeyForm.run({ values: { intent: 'create', name: 'form-key', role: 'responder', expiresInDays: ' 7 ' }, actor: admin, context }));
+    const created = expectOk(
+      await createApiKeyForm.run({
+        values: { intent: 'create', name: 'form-key', role: 'responder', expiresInDays: ' 7 ' },
+        actor: admin,
+        context,
+      }),
+    );
     expect('shown' in created).toBe(true);
     const shown = 'shown' in created ? created.shown : null;
     expect(shown).toMatchObject({ name: 'form-key', role: 'responder', expiresAt: new Date(clock.now().getTime() + 7 * DAY) });
@@ -220,17 +260,30 @@ describe('the admin forms', () => {
     expect(await storedText()).not.toContain(shown!.token.split('.')[1]);
 
     for (const days of ['abc', '1.5', '-3', '7 days']) {
-      const errors = expectInvalid(await createApiKeyForm.run({ values: { name: `form-days-${days}`, role: 'viewer', expiresInDays: days }, actor: admin, context }));
+      const errors = expectInvalid(
+        await createApiKeyForm.run({ values: { name: `form-days-${days}`, role: 'viewer', expiresInDays: days }, actor: admin, context }),
+      );
       expect(errors.expiresInDays).toBe(EXPIRY_DAYS_MESSAGE);
     }
-    expect(expectInvalid(await createApiKeyForm.run({ values: { name: '', role: 'owner', expiresInDays: 'soon' }, actor: admin, context }))).toEqual({
+    expect(
+      expectInvalid(await createApiKeyForm.run({ values: { name: '', role: 'owner', expiresInDays: 'soon' }, actor: admin, context })),
+    ).toEqual({
       name: 'Name is required.',
       role: 'Choose viewer, responder or admin.',
       expiresInDays: EXPIRY_DAYS_MESSAGE,
     });
-    expect(expectInvalid(await createApiKeyForm.run({ values: { name: 'form-days-big', role: 'viewer', expiresInDays: '4000' }, actor: admin, context })).expiresInDays).toMatch(/at most 3650/);
-    expect(expectInvalid(await createApiKeyForm.run({ values: { name: 'form-key', role: 'viewer', expiresInDays: '' }, actor: admin, context })).name).toMatch(/exists already/);
-    expect(expectInvalid(await createApiKeyForm.run({ values: { name: 'form-owner', role: 'owner' }, actor: admin, context })).role).toBeDefined();
+    expect(
+      expectInvalid(
+        await createApiKeyForm.run({ values: { name: 'form-days-big', role: 'viewer', expiresInDays: '4000' }, actor: admin, context }),
+      ).expiresInDays,
+    ).toMatch(/at most 3650/);
+    expect(
+      expectInvalid(await createApiKeyForm.run({ values: { name: 'form-key', role: 'viewer', expiresInDays: '' }, actor: admin, context }))
+        .name,
+    ).toMatch(/exists already/);
+    expect(
+      expectInvalid(await createApiKeyForm.run({ values: { name: 'form-owner', role: 'owner' }, actor: admin, context })).role,
+    ).toBeDefined();
     expect(createApiKeyForm.role).toBe('admin');
     expect(revokeApiKeyForm.role).toBe('admin');
   });
@@ -279,64 +332,72 @@ describe('herald apikey (the command line, for real)', () => {
     });
   }
 
-  it('creates a key printed once on standard output, lists it, refuses bad input with exit code 2, and revokes', { timeout: 120_000 }, async () => {
-    const created = await herald(['apikey', 'create', '--name', 'deploy', '--role', 'responder', '--expires-in-days', '30']);
-    expect(created.code).toBe(0);
-    expect(created.stdout).toMatch(/^herald_[a-z2-7]{16}\.[a-z2-7]{24}\n$/);
-    const token = created.stdout.trim();
-    const id = TOKEN_SHAPE.exec(token)![1]!;
-    expect(created.stderr.trim().split('\n')).toHaveLength(1);
-    expect(created.stderr).toContain('will not be shown again');
-    expect(created.stderr).not.toContain(token.split('.')[1]);
+  it(
+    'creates a key printed once on standard output, lists it, refuses bad input with exit code 2, and revokes',
+    { timeout: 120_000 },
+    async () => {
+      const created = await herald(['apikey', 'create', '--name', 'deploy', '--role', 'responder', '--expires-in-days', '30']);
+      expect(created.code).toBe(0);
+      expect(created.stdout).toMatch(/^herald_[a-z2-7]{16}\.[a-z2-7]{24}\n$/);
+      const token = created.stdout.trim();
+      const id = TOKEN_SHAPE.exec(token)![1]!;
+      expect(created.stderr.trim().split('\n')).toHaveLength(1);
+      expect(created.stderr).toContain('will not be shown again');
+      expect(created.stderr).not.toContain(token.split('.')[1]);
 
-    for (const [args, flag] of [
-      [['--name', 'ops', '--role', 'owner'], '--role'],
-      [['--name', '  ', '--role', 'viewer'], '--name'],
-      [['--name', 'DEPLOY', '--role', 'viewer'], '--name'],
-      [['--name', 'ops', '--role', 'viewer', '--expires-in-days', '0'], '--expires-in-days'],
-      [['--name', 'ops', '--role', 'viewer', '--expires-in-days', 'soon'], '--expires-in-days'],
-    ] as const) {
-      const refused = await herald(['apikey', 'create', ...args]);
-      expect(refused.code, args.join(' ')).toBe(2);
-      expect(refused.stdout).toBe('');
-      expect(refused.stderr.trim().split('\n')).toHaveLength(1);
-      expect(refused.stderr.startsWith(`${flag}: `), refused.stderr).toBe(true);
-    }
-    const unknownOption = await herald(['apikey', 'create', '--name', 'ops', '--role', 'viewer', '--colour', 'red']);
-    expect(unknownOption.code).toBe(2);
+      for (const [args, flag] of [
+        [['--name', 'ops', '--role', 'owner'], '--role'],
+        [['--name', '  ', '--role', 'viewer'], '--name'],
+        [['--name', 'DEPLOY', '--role', 'viewer'], '--name'],
+        [['--name', 'ops', '--role', 'viewer', '--expires-in-days', '0'], '--expires-in-days'],
+        [['--name', 'ops', '--role', 'viewer', '--expires-in-days', 'soon'], '--expires-in-days'],
+      ] as const) {
+        const refused = await herald(['apikey', 'create', ...args]);
+        expect(refused.code, args.join(' ')).toBe(2);
+        expect(refused.stdout).toBe('');
+        expect(refused.stderr.trim().split('\n')).toHaveLength(1);
+        expect(refused.stderr.startsWith(`${flag}: `), refused.stderr).toBe(true);
+      }
+      const unknownOption = await herald(['apikey', 'create', '--name', 'ops', '--role', 'viewer', '--colour', 'red']);
+      expect(unknownOption.code).toBe(2);
 
-    const listed = await herald(['apikey', 'list']);
-    expect(listed.code).toBe(0);
-    const lines = listed.stdout.trim().split('\n');
-    expect(lines[0]).toMatch(/^ID\s+NAME\s+ROLE\s+STATE\s+LAST USED\s+EXPIRES$/);
-    expect(lines.slice(1)).toHaveLength(1);
-    expect(lines[1]).toMatch(new RegExp(`^${id}\\s+deploy\\s+responder\\s+active\\s+never\\s+\\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d UTC$`));
-    expect(listed.stdout).not.toContain(token.split('.')[1]);
+      const listed = await herald(['apikey', 'list']);
+      expect(listed.code).toBe(0);
+      const lines = listed.stdout.trim().split('\n');
+      expect(lines[0]).toMatch(/^ID\s+NAME\s+ROLE\s+STATE\s+LAST USED\s+EXPIRES$/);
+      expect(lines.slice(1)).toHaveLength(1);
+      expect(lines[1]).toMatch(new RegExp(`^${id}\\s+deploy\\s+responder\\s+active\\s+never\\s+\\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d UTC$`));
+      expect(listed.stdout).not.toContain(token.split('.')[1]);
 
-    const revoked = await herald(['apikey', 'revoke', id]);
-    expect(revoked.code).toBe(0);
-    expect(revoked.stdout).toContain('Revoked the Responder key "deploy"');
-    const again = await herald(['apikey', 'revoke', id]);
-    expect(again.code).toBe(1);
-    expect(again.stderr.trim()).toBe('That API key is already revoked.');
-    expect((await herald(['apikey', 'revoke'])).code).toBe(2);
+      const revoked = await herald(['apikey', 'revoke', id]);
+      expect(revoked.code).toBe(0);
+      expect(revoked.stdout).toContain('Revoked the Responder key "deploy"');
+      const again = await herald(['apikey', 'revoke', id]);
+      expect(again.code).toBe(1);
+      expect(again.stderr.trim()).toBe('That API key is already revoked.');
+      expect((await herald(['apikey', 'revoke'])).code).toBe(2);
 
-    // What the commands left in the database: one key, made and revoked by the command line.
-    const database = openPglite(dataDir);
-    try {
-      const rows = await database.db.select().from(apiKey);
-      expect(rows).toHaveLength(1);
-      expect(rows[0]).toMatchObject({ id, name: 'deploy', role: 'responder', createdByLabel: 'command line' });
-      expect(rows[0]!.revokedAt).not.toBeNull();
-      const audit = await database.db.select().from(auditLog).where(eq(auditLog.entityId, id));
-      expect(audit.map((row) => [row.action, row.actorLabel])).toEqual([
-        ['api_key.create', 'command line'],
-        ['api_key.revoke', 'command line'],
-      ]);
-      const everything = rowsOf(await database.db.execute(sql`select (select json_agg(k)::text from api_key k) || (select json_agg(a)::text from audit_log a) as json`));
-      expect(String(everything[0]!.json)).not.toContain(token.split('.')[1]);
-    } finally {
-      await database.close();
-    }
-  });
+      // What the commands left in the database: one key, made and revoked by the command line.
+      const database = openPglite(dataDir);
+      try {
+        const rows = await database.db.select().from(apiKey);
+        expect(rows).toHaveLength(1);
+        expect(rows[0]).toMatchObject({ id, name: 'deploy', role: 'responder', createdByLabel: 'command line' });
+        expect(rows[0]!.revokedAt).not.toBeNull();
+        const audit = await database.db.select().from(auditLog).where(eq(auditLog.entityId, id));
+        expect(audit.map((row) => [row.action, row.actorLabel])).toEqual([
+          ['api_key.create', 'command line'],
+          ['api_key.revoke', 'command line'],
+        ]);
+        const everything = rowsOf(
+          await database.db.execute(
+            sql`select (select json_agg(k)::text from api_key k) || (select json_agg(a)::text from audit_log a) as json`,
+          ),
+        );
+        expect(String(everything[0]!.json)).not.toContain(token.split('.')[1]);
+      } finally {
+        await database.close();
+      }
+    },
+  );
 });

@@ -9,7 +9,17 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { classifySeverity } from '../../src/lib/domain/severity-classifier';
 import { matchRoute } from '../../src/lib/server/api/router';
-import { auditLog, component, incident, incidentComponent, incidentUpdate, maintenance, setting, subscriber, type ComponentRow } from '../../src/lib/server/db/schema';
+import {
+  auditLog,
+  component,
+  incident,
+  incidentComponent,
+  incidentUpdate,
+  maintenance,
+  setting,
+  subscriber,
+  type ComponentRow,
+} from '../../src/lib/server/db/schema';
 import { idempotentRequest } from '../../src/lib/server/db/schema/automation';
 import { apiKeyActorLabel, createApiKey } from '../../src/lib/server/services/access/api-keys';
 import { getComponent } from '../../src/lib/server/services/components/catalog';
@@ -103,7 +113,10 @@ async function write(key: Key, method: string, path: string, options: CallOption
   const before = await lastAuditId();
   const body = await read(key, method, path, options);
   const rows = await handle.db.select().from(auditLog).where(gt(auditLog.id, before));
-  expect(rows.map((row) => row.actorLabel), `${method} ${path} is audited under ${key.label}`).toContain(key.label);
+  expect(
+    rows.map((row) => row.actorLabel),
+    `${method} ${path} is audited under ${key.label}`,
+  ).toContain(key.label);
   expect(rows.filter((row) => row.actorLabel !== key.label && !planLabels.has(row.actorLabel))).toEqual([]);
   expect(rows.filter((row) => row.actorLabel === key.label).every((row) => row.actorUserId === null)).toBe(true);
   return body;
@@ -171,7 +184,9 @@ describe('the documented-answer check', () => {
     const page = await read(dashboard, 'GET', '/incidents');
     expect(schema.safeParse(page).success).toBe(true);
     expect(schema.safeParse({ ...page, extra: 1 }).success).toBe(false);
-    const declared = await read(pager, 'POST', '/incidents', { body: { title: 'Probe', severity: 'low', status: 'investigating', message: 'Probe.' } });
+    const declared = await read(pager, 'POST', '/incidents', {
+      body: { title: 'Probe', severity: 'low', status: 'investigating', message: 'Probe.' },
+    });
     const nested = { ...page, data: [{ ...declared, updates: undefined, customerEmail: { ...declared.customerEmail, secret: true } }] };
     expect(matched.route.response.schema!.safeParse(nested).success).toBe(true);
     expect(schema.safeParse(nested).success).toBe(false);
@@ -221,12 +236,22 @@ describe('incidents through the API', () => {
     const medium = await write(pager, 'POST', '/incidents', {
       body: { title: 'Busy servers', status: 'identified', message: 'CPU is high.', signals: ['cpu_above_80'] },
     });
-    expect(medium).toMatchObject({ severity: 'medium', suggestedSeverity: 'medium', severitySuggestionReason: 'Medium: CPU over 80 %', severityOverrideReason: null, status: 'identified' });
+    expect(medium).toMatchObject({
+      severity: 'medium',
+      suggestedSeverity: 'medium',
+      severitySuggestionReason: 'Medium: CPU over 80 %',
+      severityOverrideReason: null,
+      status: 'identified',
+    });
     expect(medium.customerEmail).toEqual({ state: 'not_required', dueAt: null, sentAt: null, note: null });
 
     // The classifier's reason is kept with the incident, as when staff declare in the admin.
     const stored = (await getIncidentDetail(context, declared.id))!.incident;
-    expect(stored).toMatchObject({ severity: 'critical', suggestedSeverity: 'critical', severitySuggestionReason: 'Critical: payment processing failures' });
+    expect(stored).toMatchObject({
+      severity: 'critical',
+      suggestedSeverity: 'critical',
+      severitySuggestionReason: 'Critical: payment processing failures',
+    });
   });
 
   it('declares High with a component in major outage: the customer email is scheduled exactly as in the admin', async () => {
@@ -254,7 +279,9 @@ describe('incidents through the API', () => {
     // The same declaration made in the admin (through the service) plans the same.
     const twin = await newComponent('Checkout twin');
     tick();
-    const admin = expectOk(await declareIncident(context, testActor, { ...body, components: [{ componentId: twin.id, status: 'major_outage' }] }));
+    const admin = expectOk(
+      await declareIncident(context, testActor, { ...body, components: [{ componentId: twin.id, status: 'major_outage' }] }),
+    );
     const adminDetail = (await getIncidentDetail(context, admin.id))!;
     const apiDetail = (await getIncidentDetail(context, outageId))!;
     const planOf = (row: typeof admin) => ({
@@ -265,7 +292,9 @@ describe('incidents through the API', () => {
       override: row.severityOverrideReason,
     });
     expect(planOf(apiDetail.incident)).toEqual(planOf(adminDetail.incident));
-    expect(apiDetail.updates.map((update) => update.notifySubscribers)).toEqual(adminDetail.updates.map((update) => update.notifySubscribers));
+    expect(apiDetail.updates.map((update) => update.notifySubscribers)).toEqual(
+      adminDetail.updates.map((update) => update.notifySubscribers),
+    );
     expect(await planJobs(outageId, apiDetail.incident.startedAt)).toEqual(await planJobs(admin.id, admin.startedAt));
     expect((await planJobs(outageId, apiDetail.incident.startedAt)).customerEmail).toEqual([300 * SECOND]);
   });
@@ -273,7 +302,11 @@ describe('incidents through the API', () => {
   it('posts an update that changes a component', async () => {
     tick();
     const after = await write(pager, 'POST', `/incidents/${outageId}/updates`, {
-      body: { status: 'identified', message: 'A bad deploy; rolling back.', components: [{ componentId: checkout.id, status: 'partial_outage' }] },
+      body: {
+        status: 'identified',
+        message: 'A bad deploy; rolling back.',
+        components: [{ componentId: checkout.id, status: 'partial_outage' }],
+      },
     });
     expect(after.status).toBe('identified');
     expect(after.updates).toHaveLength(2);
@@ -289,12 +322,21 @@ describe('incidents through the API', () => {
 
   it('changes the severity, and the customer email rule re-runs', async () => {
     tick();
-    const lowered = await write(pager, 'POST', `/incidents/${outageId}/severity`, { body: { severity: 'medium', severityReason: 'Only some cards fail.' } });
-    expect(lowered).toMatchObject({ severity: 'medium', impact: 'minor', severityOverrideReason: 'Only some cards fail.', title: 'Checkout down' });
+    const lowered = await write(pager, 'POST', `/incidents/${outageId}/severity`, {
+      body: { severity: 'medium', severityReason: 'Only some cards fail.' },
+    });
+    expect(lowered).toMatchObject({
+      severity: 'medium',
+      impact: 'minor',
+      severityOverrideReason: 'Only some cards fail.',
+      title: 'Checkout down',
+    });
     expect(lowered.customerEmail.state).toBe('cancelled');
 
     tick();
-    const raised = await write(pager, 'POST', `/incidents/${outageId}/severity`, { body: { severity: 'critical', severityReason: 'All cards fail again.' } });
+    const raised = await write(pager, 'POST', `/incidents/${outageId}/severity`, {
+      body: { severity: 'critical', severityReason: 'All cards fail again.' },
+    });
     expect(raised).toMatchObject({ severity: 'critical', severityOverrideReason: 'All cards fail again.' });
     expect(raised.customerEmail.state).toBe('scheduled');
   });
@@ -302,7 +344,12 @@ describe('incidents through the API', () => {
   it('sends the customer email now', async () => {
     tick();
     const sent = await write(pager, 'POST', `/incidents/${outageId}/customer-email/send`);
-    expect(sent.customerEmail).toEqual({ state: 'sent', dueAt: expect.any(String), sentAt: clock.now().toISOString(), note: 'sent by API key "pager"' });
+    expect(sent.customerEmail).toEqual({
+      state: 'sent',
+      dueAt: expect.any(String),
+      sentAt: clock.now().toISOString(),
+      note: 'sent by API key "pager"',
+    });
     // The latest update went to subscribers with it.
     expect(sent.updates[0].notifySubscribers).toBe(true);
   });
@@ -311,12 +358,20 @@ describe('incidents through the API', () => {
     const billing = await newComponent('Billing');
     tick();
     const declared = await write(pager, 'POST', '/incidents', {
-      body: { title: 'Invoices wrong', severity: 'high', status: 'identified', message: 'Some invoices show wrong totals.', components: [{ componentId: billing.id, status: 'partial_outage' }] },
+      body: {
+        title: 'Invoices wrong',
+        severity: 'high',
+        status: 'identified',
+        message: 'Some invoices show wrong totals.',
+        components: [{ componentId: billing.id, status: 'partial_outage' }],
+      },
     });
     heldId = declared.id;
     expect(declared.customerEmail.state).toBe('scheduled');
     tick();
-    const held = await write(pager, 'POST', `/incidents/${heldId}/customer-email/hold`, { body: { holdReason: 'Legal reviews the wording first.' } });
+    const held = await write(pager, 'POST', `/incidents/${heldId}/customer-email/hold`, {
+      body: { holdReason: 'Legal reviews the wording first.' },
+    });
     expect(held.customerEmail).toMatchObject({ state: 'held', note: 'held by API key "pager": Legal reviews the wording first.' });
   });
 
@@ -343,7 +398,9 @@ describe('incidents through the API', () => {
 
   it('publishes a post-mortem after resolving', async () => {
     tick();
-    const published = await write(pager, 'POST', `/incidents/${outageId}/postmortem`, { body: { body: '## What happened\n\nA deploy broke checkout.' } });
+    const published = await write(pager, 'POST', `/incidents/${outageId}/postmortem`, {
+      body: { body: '## What happened\n\nA deploy broke checkout.' },
+    });
     expect(published).toMatchObject({ status: 'postmortem', postmortemPublishedAt: clock.now().toISOString() });
     expect(published.updates[0]).toMatchObject({ status: 'postmortem', body: 'A post-mortem has been published.' });
   });
@@ -356,7 +413,12 @@ describe('incidents through the API', () => {
     const all = await read(dashboard, 'GET', '/incidents');
     expect(all).toMatchObject({ page: 1, total: all.data.length });
     const one = await read(dashboard, 'GET', `/incidents/${outageId}`);
-    expect(one.updates.map((update: { status: string }) => update.status)).toEqual(['postmortem', 'resolved', 'identified', 'investigating']);
+    expect(one.updates.map((update: { status: string }) => update.status)).toEqual([
+      'postmortem',
+      'resolved',
+      'identified',
+      'investigating',
+    ]);
   });
 });
 
@@ -366,7 +428,9 @@ describe('components and groups through the API', () => {
 
   it('creates a component', async () => {
     tick();
-    const created = await write(deployBot, 'POST', '/components', { body: { name: 'Search', description: 'Full-text search', onlyShowIfDegraded: true } });
+    const created = await write(deployBot, 'POST', '/components', {
+      body: { name: 'Search', description: 'Full-text search', onlyShowIfDegraded: true },
+    });
     searchId = created.id;
     expect(created).toMatchObject({
       name: 'Search',
@@ -383,10 +447,23 @@ describe('components and groups through the API', () => {
   it('changes a component: fields left out keep their values', async () => {
     tick();
     const renamed = await write(deployBot, 'PATCH', `/components/${searchId}`, { body: { name: 'Search API' } });
-    expect(renamed).toMatchObject({ name: 'Search API', description: 'Full-text search', onlyShowIfDegraded: true, hidden: false, groupId: null, updatedAt: clock.now().toISOString() });
+    expect(renamed).toMatchObject({
+      name: 'Search API',
+      description: 'Full-text search',
+      onlyShowIfDegraded: true,
+      hidden: false,
+      groupId: null,
+      updatedAt: clock.now().toISOString(),
+    });
     tick();
     const dated = await write(deployBot, 'PATCH', `/components/${searchId}`, { body: { startDate: '2026-01-31', hidden: true } });
-    expect(dated).toMatchObject({ name: 'Search API', description: 'Full-text search', onlyShowIfDegraded: true, hidden: true, startDate: '2026-01-31' });
+    expect(dated).toMatchObject({
+      name: 'Search API',
+      description: 'Full-text search',
+      onlyShowIfDegraded: true,
+      hidden: true,
+      startDate: '2026-01-31',
+    });
   });
 
   it('creates and changes a group: fields left out keep their values', async () => {
@@ -431,7 +508,14 @@ describe('maintenance through the API', () => {
   it('schedules a window given in a time zone, answering the created list', async () => {
     tick();
     const created = await write(pager, 'POST', '/maintenances', {
-      body: { title: 'Database upgrade', description: 'Writes pause for a minute.', components: [database.id], startsAt: '2026-03-20T02:00', endsAt: '2026-03-20T04:00', timeZone: 'Europe/Paris' },
+      body: {
+        title: 'Database upgrade',
+        description: 'Writes pause for a minute.',
+        components: [database.id],
+        startsAt: '2026-03-20T02:00',
+        endsAt: '2026-03-20T04:00',
+        timeZone: 'Europe/Paris',
+      },
     });
     expect(created.data).toHaveLength(1);
     const [window] = created.data;
@@ -469,7 +553,11 @@ describe('maintenance through the API', () => {
     });
     series = created.data;
     // Wall-clock 02:00 in Paris each Friday, across the change to summer time on 29 March.
-    expect(created.data.map((item: { scheduledFor: string }) => item.scheduledFor)).toEqual(['2026-03-20T01:00:00.000Z', '2026-03-27T01:00:00.000Z', '2026-04-03T00:00:00.000Z']);
+    expect(created.data.map((item: { scheduledFor: string }) => item.scheduledFor)).toEqual([
+      '2026-03-20T01:00:00.000Z',
+      '2026-03-27T01:00:00.000Z',
+      '2026-04-03T00:00:00.000Z',
+    ]);
     expect(new Set(created.data.map((item: { seriesId: string | null }) => item.seriesId)).size).toBe(1);
     expect(created.data[0].seriesId).not.toBeNull();
   });
@@ -488,17 +576,31 @@ describe('maintenance through the API', () => {
     expect(retitled.updates).toHaveLength(1);
 
     tick();
-    const moved = await write(pager, 'PATCH', `/maintenances/${maintenanceId}`, { body: { startsAt: '2026-03-21T02:00', endsAt: '2026-03-21T05:00' } });
-    expect(moved).toMatchObject({ title: 'PostgreSQL upgrade', scheduledFor: '2026-03-21T01:00:00.000Z', scheduledUntil: '2026-03-21T04:00:00.000Z', status: 'scheduled' });
+    const moved = await write(pager, 'PATCH', `/maintenances/${maintenanceId}`, {
+      body: { startsAt: '2026-03-21T02:00', endsAt: '2026-03-21T05:00' },
+    });
+    expect(moved).toMatchObject({
+      title: 'PostgreSQL upgrade',
+      scheduledFor: '2026-03-21T01:00:00.000Z',
+      scheduledUntil: '2026-03-21T04:00:00.000Z',
+      status: 'scheduled',
+    });
     expect(moved.updates).toHaveLength(2);
     expect(moved.updates[0].body).toMatch(/^Rescheduled to /);
-    const [audit] = await handle.db.select().from(auditLog).where(and(eq(auditLog.entityId, maintenanceId), eq(auditLog.action, 'maintenance.reschedule')));
+    const [audit] = await handle.db
+      .select()
+      .from(auditLog)
+      .where(and(eq(auditLog.entityId, maintenanceId), eq(auditLog.action, 'maintenance.reschedule')));
     expect(audit?.actorLabel).toBe('API key "pager"');
 
     // Changing only the zone keeps the instants: it is not a move.
     tick();
     const rezoned = await write(pager, 'PATCH', `/maintenances/${maintenanceId}`, { body: { timeZone: 'America/New_York' } });
-    expect(rezoned).toMatchObject({ timeZone: 'America/New_York', scheduledFor: '2026-03-21T01:00:00.000Z', scheduledUntil: '2026-03-21T04:00:00.000Z' });
+    expect(rezoned).toMatchObject({
+      timeZone: 'America/New_York',
+      scheduledFor: '2026-03-21T01:00:00.000Z',
+      scheduledUntil: '2026-03-21T04:00:00.000Z',
+    });
     expect(rezoned.updates).toHaveLength(2);
   });
 
@@ -510,7 +612,9 @@ describe('maintenance through the API', () => {
     expect(await statusOf(database.id)).toBe('under_maintenance');
 
     tick();
-    const completed = await write(pager, 'POST', `/maintenances/${maintenanceId}/complete`, { body: { message: 'Upgraded to 17.', notifySubscribers: false } });
+    const completed = await write(pager, 'POST', `/maintenances/${maintenanceId}/complete`, {
+      body: { message: 'Upgraded to 17.', notifySubscribers: false },
+    });
     expect(completed).toMatchObject({ status: 'completed', completedAt: clock.now().toISOString() });
     expect(completed.updates[0]).toMatchObject({ status: 'completed', body: 'Upgraded to 17.', notifySubscribers: false });
     expect(await statusOf(database.id)).toBe('operational');
@@ -540,7 +644,14 @@ describe('subscribers through the API', () => {
     const chosen = await newComponent('Status API');
     tick();
     const added = await write(deployBot, 'POST', '/subscribers', { body: { email: 'Reader@Example.com', componentIds: [chosen.id] } });
-    expect(added).toMatchObject({ email: 'reader@example.com', state: 'confirmed', source: 'admin', componentIds: [chosen.id], createdAt: clock.now().toISOString(), confirmedAt: clock.now().toISOString() });
+    expect(added).toMatchObject({
+      email: 'reader@example.com',
+      state: 'confirmed',
+      source: 'admin',
+      componentIds: [chosen.id],
+      createdAt: clock.now().toISOString(),
+      confirmedAt: clock.now().toISOString(),
+    });
 
     const listed = await read(deployBot, 'GET', '/subscribers', { query: { search: 'reader' } });
     expect(listed).toMatchObject({ total: 1, page: 1 });
@@ -577,9 +688,18 @@ describe('settings through the API', () => {
     const storage = await newComponent('Storage');
     tick();
     const declared = await write(pager, 'POST', '/incidents', {
-      body: { title: 'Storage slow', severity: 'high', status: 'investigating', message: 'Uploads time out.', components: [{ componentId: storage.id, status: 'partial_outage' }] },
+      body: {
+        title: 'Storage slow',
+        severity: 'high',
+        status: 'investigating',
+        message: 'Uploads time out.',
+        components: [{ componentId: storage.id, status: 'partial_outage' }],
+      },
     });
-    expect(declared.customerEmail).toMatchObject({ state: 'scheduled', dueAt: new Date(clock.now().getTime() + 900 * SECOND).toISOString() });
+    expect(declared.customerEmail).toMatchObject({
+      state: 'scheduled',
+      dueAt: new Date(clock.now().getTime() + 900 * SECOND).toISOString(),
+    });
     expect((await planJobs(declared.id, new Date(declared.startedAt))).customerEmail).toEqual([900 * SECOND]);
 
     tick();
@@ -590,8 +710,9 @@ describe('settings through the API', () => {
 });
 
 describe('the audit log', () => {
-  it("names the key for each write it made: API key \"<name>\"", async () => {
-    const actionsOf = async (label: string) => new Set((await handle.db.select().from(auditLog).where(eq(auditLog.actorLabel, label))).map((row) => row.action));
+  it('names the key for each write it made: API key "<name>"', async () => {
+    const actionsOf = async (label: string) =>
+      new Set((await handle.db.select().from(auditLog).where(eq(auditLog.actorLabel, label))).map((row) => row.action));
     const pagerActions = await actionsOf('API key "pager"');
     for (const action of [
       'incident.declare',
@@ -612,7 +733,16 @@ describe('the audit log', () => {
       expect(pagerActions, action).toContain(action);
     }
     const botActions = await actionsOf('API key "deploy-bot"');
-    for (const action of ['component.create', 'component.update', 'group.create', 'group.update', 'subscriber.add', 'subscriber.remove', 'settings.page', 'settings.communication']) {
+    for (const action of [
+      'component.create',
+      'component.update',
+      'group.create',
+      'group.update',
+      'subscriber.add',
+      'subscriber.remove',
+      'settings.page',
+      'settings.communication',
+    ]) {
       expect(botActions, action).toContain(action);
     }
     expect(await actionsOf('API key "dashboard"')).toEqual(new Set());
@@ -620,12 +750,20 @@ describe('the audit log', () => {
 });
 
 describe('validation and errors', () => {
-  const declareBody = (fields: Record<string, unknown>) => ({ title: 'Refused', severity: 'high', status: 'investigating', message: 'Nothing happens.', ...fields });
+  const declareBody = (fields: Record<string, unknown>) => ({
+    title: 'Refused',
+    severity: 'high',
+    status: 'investigating',
+    message: 'Nothing happens.',
+    ...fields,
+  });
 
   it('names a wrong field of a nested list (components.0.status) and writes nothing', async () => {
     const target = await newComponent('Refusal target');
     const before = await tableCounts();
-    const answer = await pager.client.call('POST', '/incidents', { body: declareBody({ components: [{ componentId: target.id, status: 'on_fire' }] }) });
+    const answer = await pager.client.call('POST', '/incidents', {
+      body: declareBody({ components: [{ componentId: target.id, status: 'on_fire' }] }),
+    });
     expectFieldError(answer, 'components.0.status');
     expect(await tableCounts()).toEqual(before);
     expect(await statusOf(target.id)).toBe('operational');
@@ -633,7 +771,10 @@ describe('validation and errors', () => {
 
   it('names a wrong severity', async () => {
     const before = await tableCounts();
-    const document = expectFieldError(await pager.client.call('POST', '/incidents', { body: declareBody({ severity: 'apocalyptic' }) }), 'severity');
+    const document = expectFieldError(
+      await pager.client.call('POST', '/incidents', { body: declareBody({ severity: 'apocalyptic' }) }),
+      'severity',
+    );
     expect(document.errors).toHaveLength(1);
     expect(document.detail).toContain('severity');
     expect(await tableCounts()).toEqual(before);
@@ -651,8 +792,14 @@ describe('validation and errors', () => {
   it('names a wrong customerEmailDelaySeconds and keeps the policy', async () => {
     const policy = await read(dashboard, 'GET', '/settings/communication');
     const before = await tableCounts();
-    expectFieldError(await deployBot.client.call('PATCH', '/settings/communication', { body: { customerEmailDelaySeconds: -5 } }), 'customerEmailDelaySeconds');
-    expectFieldError(await deployBot.client.call('PATCH', '/settings/communication', { body: { customerEmailDelaySeconds: 'soon' } }), 'customerEmailDelaySeconds');
+    expectFieldError(
+      await deployBot.client.call('PATCH', '/settings/communication', { body: { customerEmailDelaySeconds: -5 } }),
+      'customerEmailDelaySeconds',
+    );
+    expectFieldError(
+      await deployBot.client.call('PATCH', '/settings/communication', { body: { customerEmailDelaySeconds: 'soon' } }),
+      'customerEmailDelaySeconds',
+    );
     expect(await tableCounts()).toEqual(before);
     expect(await read(dashboard, 'GET', '/settings/communication')).toEqual(policy);
   });
@@ -669,8 +816,16 @@ describe('validation and errors', () => {
     // Unknown components are 422s naming the field (components.0.componentId, componentIds); a group should be too.
     const target = await newComponent('Ungrouped');
     const before = await tableCounts();
-    expectFieldError(await pager.client.call('POST', '/incidents', { body: declareBody({ components: [{ componentId: 'nosuchcomponent', status: 'major_outage' }] }) }), 'components.0.componentId');
-    expectFieldError(await deployBot.client.call('POST', '/subscribers', { body: { email: 'nobody@example.com', componentIds: ['nosuchcomponent'] } }), 'componentIds');
+    expectFieldError(
+      await pager.client.call('POST', '/incidents', {
+        body: declareBody({ components: [{ componentId: 'nosuchcomponent', status: 'major_outage' }] }),
+      }),
+      'components.0.componentId',
+    );
+    expectFieldError(
+      await deployBot.client.call('POST', '/subscribers', { body: { email: 'nobody@example.com', componentIds: ['nosuchcomponent'] } }),
+      'componentIds',
+    );
     expectFieldError(await deployBot.client.call('POST', '/components', { body: { name: 'Orphan', groupId: 'nosuchgroup' } }), 'groupId');
     expectFieldError(await deployBot.client.call('PATCH', `/components/${target.id}`, { body: { groupId: 'nosuchgroup' } }), 'groupId');
     expect(await tableCounts()).toEqual(before);
@@ -683,8 +838,17 @@ describe('validation and errors', () => {
 
   it('refuses a body not sent as JSON with 415', async () => {
     const before = await tableCounts();
-    expectProblem(await pager.client.call('POST', '/incidents', { body: 'title=Refused', headers: { 'content-type': 'application/x-www-form-urlencoded' } }), 415);
-    expectProblem(await pager.client.call('POST', '/incidents', { body: JSON.stringify(declareBody({})), headers: { 'content-type': 'text/plain' } }), 415);
+    expectProblem(
+      await pager.client.call('POST', '/incidents', {
+        body: 'title=Refused',
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      }),
+      415,
+    );
+    expectProblem(
+      await pager.client.call('POST', '/incidents', { body: JSON.stringify(declareBody({})), headers: { 'content-type': 'text/plain' } }),
+      415,
+    );
     expect(await tableCounts()).toEqual(before);
   });
 
@@ -718,7 +882,10 @@ describe('validation and errors', () => {
     expectProblem(await dashboard.client.call('GET', '/incidents/nosuchincident'), 404);
     expectProblem(await dashboard.client.call('GET', '/components/nosuchcomponent'), 404);
     expectProblem(await dashboard.client.call('GET', '/maintenances/nosuchmaintenance'), 404);
-    expectProblem(await pager.client.call('POST', '/incidents/nosuchincident/updates', { body: { status: 'identified', message: 'Hello?' } }), 404);
+    expectProblem(
+      await pager.client.call('POST', '/incidents/nosuchincident/updates', { body: { status: 'identified', message: 'Hello?' } }),
+      404,
+    );
     expectProblem(await pager.client.call('POST', '/incidents/nosuchincident/severity', { body: { severity: 'low' } }), 404);
     expectProblem(await pager.client.call('POST', '/components/nosuchcomponent/status', { body: { status: 'operational' } }), 404);
     expectProblem(await pager.client.call('POST', '/maintenances/nosuchmaintenance/start', { body: {} }), 404);
@@ -730,7 +897,9 @@ describe('validation and errors', () => {
   it('answers 409 for an action its state does not allow: completing a scheduled maintenance', async () => {
     tick();
     const [scheduled] = (
-      await write(pager, 'POST', '/maintenances', { body: { title: 'Not yet', description: 'Later.', startsAt: '2026-04-20T02:00', endsAt: '2026-04-20T03:00', timeZone: 'UTC' } })
+      await write(pager, 'POST', '/maintenances', {
+        body: { title: 'Not yet', description: 'Later.', startsAt: '2026-04-20T02:00', endsAt: '2026-04-20T03:00', timeZone: 'UTC' },
+      })
     ).data;
     const before = await tableCounts();
     const document = expectProblem(await pager.client.call('POST', `/maintenances/${scheduled.id}/complete`, { body: {} }), 409);

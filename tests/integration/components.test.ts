@@ -26,7 +26,8 @@ const { clock, handle, context } = useTestContext({ start: '2026-03-01T12:00:00.
 /** Every write happens a minute after the previous one, so audit rows and timestamps are distinct. */
 const helpers = incidentHelpers({ clock, context });
 const { tick, newGroup } = helpers;
-const newComponent = (name: string, groupId: string | null, extra: { hidden?: boolean } = {}) => helpers.newComponent(name, { groupId, ...extra });
+const newComponent = (name: string, groupId: string | null, extra: { hidden?: boolean } = {}) =>
+  helpers.newComponent(name, { groupId, ...extra });
 
 async function tree(publicOnly = false): Promise<ComponentTree> {
   return listComponentTree(context, { publicOnly });
@@ -50,7 +51,14 @@ describe('groups and components', () => {
     const dashboard = await newComponent('Dashboard', payments.id);
 
     expect(payments).toMatchObject({ name: 'Payments', description: 'Card processing', hidden: false });
-    expect(api).toMatchObject({ name: 'Payments API', groupId: payments.id, status: 'operational', position: 1, hidden: false, archivedAt: null });
+    expect(api).toMatchObject({
+      name: 'Payments API',
+      groupId: payments.id,
+      status: 'operational',
+      position: 1,
+      hidden: false,
+      archivedAt: null,
+    });
     expect(webhooks.position).toBe(2);
     expect(dashboard.position).toBe(3);
 
@@ -86,7 +94,9 @@ describe('groups and components', () => {
   it('edits a group and records the before and after in the audit log', async () => {
     const group = await newGroup('Infra');
     tick();
-    const updated = expectOk(await updateGroup(context, testActor, group.id, { name: '  Infrastructure ', description: 'Servers', hidden: true }));
+    const updated = expectOk(
+      await updateGroup(context, testActor, group.id, { name: '  Infrastructure ', description: 'Servers', hidden: true }),
+    );
     expect(updated).toMatchObject({ name: 'Infrastructure', description: 'Servers', hidden: true, position: group.position });
     expect(updated.updatedAt).toEqual(clock.now());
     expect(await getGroup(context, group.id)).toMatchObject({ name: 'Infrastructure', hidden: true });
@@ -125,7 +135,12 @@ describe('groups and components', () => {
     const rows = await auditRowsFor(handle.db, item.id);
     expect(rows.map((row) => row.action)).toEqual(['component.create', 'component.update']);
     expect(rows[1]!.before).toMatchObject({ name: 'Search', description: null, startDate: null, onlyShowIfDegraded: false });
-    expect(rows[1]!.after).toMatchObject({ name: 'Search API', description: 'Full-text search', startDate: '2025-06-01', onlyShowIfDegraded: true });
+    expect(rows[1]!.after).toMatchObject({
+      name: 'Search API',
+      description: 'Full-text search',
+      startDate: '2025-06-01',
+      onlyShowIfDegraded: true,
+    });
   });
 });
 
@@ -223,7 +238,11 @@ describe('ordering', () => {
     expect(positionsOf(toComponents)).toEqual([1, 2]);
 
     const audit = (await auditRowsFor(handle.db, f2.id)).at(-1)!;
-    expect(audit).toMatchObject({ action: 'component.update', before: { groupId: from.id, position: 2 }, after: { groupId: to.id, position: 2 } });
+    expect(audit).toMatchObject({
+      action: 'component.update',
+      before: { groupId: from.id, position: 2 },
+      after: { groupId: to.id, position: 2 },
+    });
 
     // Moving it out of every group puts it last among the ungrouped components.
     tick();
@@ -304,7 +323,11 @@ describe('removing components', () => {
     expect(remaining.map((item) => item.id)).toEqual([other.id]);
     expect(positionsOf(remaining)).toEqual([1]);
 
-    expect((await intervalsOf(handle.db, flaky.id)).map((item) => item.status)).toEqual(['operational', 'degraded_performance', 'operational']);
+    expect((await intervalsOf(handle.db, flaky.id)).map((item) => item.status)).toEqual([
+      'operational',
+      'degraded_performance',
+      'operational',
+    ]);
     expect((await auditRowsFor(handle.db, flaky.id)).at(-1)).toMatchObject({ action: 'component.archive' });
 
     // An archived component can no longer be changed or removed again.
@@ -412,7 +435,9 @@ describe('setComponentStatus', () => {
 
   it('refuses an unknown status', async () => {
     const item = await newComponent('Picky', null);
-    expect(expectInvalid(await setComponentStatus(context, testActor, item.id, { status: 'on_fire' as 'operational' }))).toHaveProperty('status');
+    expect(expectInvalid(await setComponentStatus(context, testActor, item.id, { status: 'on_fire' as 'operational' }))).toHaveProperty(
+      'status',
+    );
     expect(await getComponent(context, item.id)).toMatchObject({ status: 'operational' });
     expect(await intervalsOf(handle.db, item.id)).toHaveLength(1);
   });
@@ -440,18 +465,26 @@ describe('validation', () => {
       name: 'Name must be at most 100 characters.',
     });
     expect(expectInvalid(await createComponent(context, testActor, { name: 'Dated', startDate: 'yesterday' }))).toHaveProperty('startDate');
-    expect(expectInvalid(await createComponent(context, testActor, { name: 'Dated', startDate: '2026-02-30' }))).toHaveProperty('startDate');
-    expect(expectInvalid(await createComponent(context, testActor, { name: 'Orphan', groupId: 'nosuchgroup00000' }))).toEqual({ groupId: 'Choose a group from the list.' });
+    expect(expectInvalid(await createComponent(context, testActor, { name: 'Dated', startDate: '2026-02-30' }))).toHaveProperty(
+      'startDate',
+    );
+    expect(expectInvalid(await createComponent(context, testActor, { name: 'Orphan', groupId: 'nosuchgroup00000' }))).toEqual({
+      groupId: 'Choose a group from the list.',
+    });
     expect(expectInvalid(await createComponent(context, testActor, { name: 'Orphan', groupId: 'Not An Id!' }))).toHaveProperty('groupId');
 
     expect(expectInvalid(await updateComponent(context, testActor, existing.id, { name: ' ', groupId: group.id }))).toHaveProperty('name');
-    expect(expectInvalid(await updateComponent(context, testActor, existing.id, { name: 'x'.repeat(101), groupId: group.id }))).toHaveProperty(
-      'name',
-    );
     expect(
-      expectInvalid(await updateComponent(context, testActor, existing.id, { name: 'Existing', groupId: group.id, startDate: '31/01/2026' })),
+      expectInvalid(await updateComponent(context, testActor, existing.id, { name: 'x'.repeat(101), groupId: group.id })),
+    ).toHaveProperty('name');
+    expect(
+      expectInvalid(
+        await updateComponent(context, testActor, existing.id, { name: 'Existing', groupId: group.id, startDate: '31/01/2026' }),
+      ),
     ).toHaveProperty('startDate');
-    expect(expectInvalid(await updateComponent(context, testActor, existing.id, { name: 'Existing', groupId: 'nosuchgroup00000' }))).toEqual({ groupId: 'Choose a group from the list.' });
+    expect(
+      expectInvalid(await updateComponent(context, testActor, existing.id, { name: 'Existing', groupId: 'nosuchgroup00000' })),
+    ).toEqual({ groupId: 'Choose a group from the list.' });
     expectFailure(await updateComponent(context, testActor, 'nosuchcomponent0', { name: 'Ghost' }), 'not_found');
 
     expect(await snapshot()).toEqual(before);

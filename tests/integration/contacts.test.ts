@@ -28,17 +28,33 @@ describe('contact validation', () => {
     const before = { contacts: await countRows(handle.db, contact), audit: await countRows(handle.db, auditLog) };
 
     expect(expectInvalid(await createContact(context, testActor, { ...valid, email: 'not-an-email' }))).toHaveProperty('email');
-    expect(expectInvalid(await createContact(context, testActor, { ...valid, email: `${'a'.repeat(250)}@example.com` }))).toHaveProperty('email');
-    expect(expectInvalid(await createContact(context, testActor, { ...valid, webhookUrl: 'http://hooks.example.com/herald' }))).toHaveProperty('webhookUrl');
-    expect(expectInvalid(await createContact(context, testActor, { ...valid, webhookUrl: 'ftp://hooks.example.com/' }))).toHaveProperty('webhookUrl');
+    expect(expectInvalid(await createContact(context, testActor, { ...valid, email: `${'a'.repeat(250)}@example.com` }))).toHaveProperty(
+      'email',
+    );
+    expect(
+      expectInvalid(await createContact(context, testActor, { ...valid, webhookUrl: 'http://hooks.example.com/herald' })),
+    ).toHaveProperty('webhookUrl');
+    expect(expectInvalid(await createContact(context, testActor, { ...valid, webhookUrl: 'ftp://hooks.example.com/' }))).toHaveProperty(
+      'webhookUrl',
+    );
     expect(expectInvalid(await createContact(context, testActor, { ...valid, webhookUrl: 'not a url' }))).toHaveProperty('webhookUrl');
     expect(expectInvalid(await createContact(context, testActor, { ...valid, severities: [] }))).toHaveProperty('severities');
-    expect(expectInvalid(await createContact(context, testActor, { ...valid, severities: ['urgent' as never] }))).toHaveProperty(['severities.0']);
+    expect(expectInvalid(await createContact(context, testActor, { ...valid, severities: ['urgent' as never] }))).toHaveProperty([
+      'severities.0',
+    ]);
     expect(expectInvalid(await createContact(context, testActor, { ...valid, name: '  ' }))).toHaveProperty('name');
     expect(expectInvalid(await createContact(context, testActor, { ...valid, role: 'x'.repeat(101) }))).toHaveProperty('role');
 
     // Several problems at once are all reported.
-    const errors = expectInvalid(await createContact(context, testActor, { name: 'Bob', role: 'On call', email: 'bob@', webhookUrl: 'http://example.com', severities: [] }));
+    const errors = expectInvalid(
+      await createContact(context, testActor, {
+        name: 'Bob',
+        role: 'On call',
+        email: 'bob@',
+        webhookUrl: 'http://example.com',
+        severities: [],
+      }),
+    );
     expect(Object.keys(errors).sort()).toEqual(['email', 'severities', 'webhookUrl']);
 
     expect(await countRows(handle.db, contact)).toBe(before.contacts);
@@ -48,11 +64,17 @@ describe('contact validation', () => {
   it('takes a blank webhook as none, and plain http only on this machine, once private targets are allowed', async () => {
     const noHook = expectOk(await createContact(context, testActor, { ...valid, email: 'plain@example.com', webhookUrl: '  ' }));
     expect(noHook.webhookUrl).toBeNull();
-    expect(expectInvalid(await createContact(context, testActor, { ...valid, email: 'local@example.com', webhookUrl: 'http://127.0.0.1:8080/hook' }))).toEqual({
+    expect(
+      expectInvalid(
+        await createContact(context, testActor, { ...valid, email: 'local@example.com', webhookUrl: 'http://127.0.0.1:8080/hook' }),
+      ),
+    ).toEqual({
       webhookUrl: 'The address 127.0.0.1, a loopback address, is not one webhooks may reach.',
     });
     expectOk(await setAllowPrivateWebhookTargets(context, testActor, true));
-    const local = expectOk(await createContact(context, testActor, { ...valid, email: 'local@example.com', webhookUrl: 'http://127.0.0.1:8080/hook' }));
+    const local = expectOk(
+      await createContact(context, testActor, { ...valid, email: 'local@example.com', webhookUrl: 'http://127.0.0.1:8080/hook' }),
+    );
     expect(local.webhookUrl).toBe('http://127.0.0.1:8080/hook');
     expectOk(await deleteContact(context, testActor, noHook.id));
     expectOk(await deleteContact(context, testActor, local.id));
@@ -64,9 +86,23 @@ describe('contacts', () => {
   it('are created trimmed, with the email in lower case and severities in order, and audited', async () => {
     const at = clock.advance(MINUTE);
     const created = expectOk(
-      await createContact(context, testActor, { name: ' Grace Hopper ', role: ' Support lead ', email: ' Grace@Example.COM ', webhookUrl: '', severities: ['low', 'critical', 'low'] }),
+      await createContact(context, testActor, {
+        name: ' Grace Hopper ',
+        role: ' Support lead ',
+        email: ' Grace@Example.COM ',
+        webhookUrl: '',
+        severities: ['low', 'critical', 'low'],
+      }),
     );
-    expect(created).toMatchObject({ name: 'Grace Hopper', role: 'Support lead', email: 'grace@example.com', webhookUrl: null, severities: ['critical', 'low'], createdAt: at, updatedAt: at });
+    expect(created).toMatchObject({
+      name: 'Grace Hopper',
+      role: 'Support lead',
+      email: 'grace@example.com',
+      webhookUrl: null,
+      severities: ['critical', 'low'],
+      createdAt: at,
+      updatedAt: at,
+    });
     expect(await getContact(context, created.id)).toEqual(created);
 
     const [audit] = await auditRowsFor(handle.db, created.id);
@@ -77,8 +113,21 @@ describe('contacts', () => {
   it('are updated and deleted, each change audited with before and after', async () => {
     const created = expectOk(await createContact(context, testActor, valid));
     const at = clock.advance(MINUTE);
-    const updated = expectOk(await updateContact(context, testActor, created.id, { ...valid, role: 'Engineering manager', webhookUrl: null, severities: ['medium'] }));
-    expect(updated).toMatchObject({ role: 'Engineering manager', webhookUrl: null, severities: ['medium'], updatedAt: at, createdAt: created.createdAt });
+    const updated = expectOk(
+      await updateContact(context, testActor, created.id, {
+        ...valid,
+        role: 'Engineering manager',
+        webhookUrl: null,
+        severities: ['medium'],
+      }),
+    );
+    expect(updated).toMatchObject({
+      role: 'Engineering manager',
+      webhookUrl: null,
+      severities: ['medium'],
+      updatedAt: at,
+      createdAt: created.createdAt,
+    });
 
     // An invalid update changes nothing.
     expectInvalid(await updateContact(context, testActor, created.id, { ...valid, severities: [] }));
@@ -90,7 +139,11 @@ describe('contacts', () => {
 
     const rows = await auditRowsFor(handle.db, created.id);
     expect(rows.map((row) => row.action)).toEqual(['contact.create', 'contact.update', 'contact.delete']);
-    expect(rows[1]).toMatchObject({ at, before: { role: 'Incident commander', severities: ['critical', 'high'] }, after: { role: 'Engineering manager', severities: ['medium'] } });
+    expect(rows[1]).toMatchObject({
+      at,
+      before: { role: 'Incident commander', severities: ['critical', 'high'] },
+      after: { role: 'Engineering manager', severities: ['medium'] },
+    });
     expect(rows[2]).toMatchObject({ at: removedAt, before: { id: created.id, name: 'Ada Lovelace' }, after: null });
   });
 
@@ -102,8 +155,17 @@ describe('contacts', () => {
   });
 
   it('are listed by name and found by the severity they are paged for', async () => {
-    const zed = expectOk(await createContact(context, testActor, { ...valid, name: 'Zed', email: 'zed@example.com', severities: ['high'] }));
-    const amy = expectOk(await createContact(context, testActor, { ...valid, name: 'Amy', email: 'amy@example.com', severities: ['critical', 'high', 'medium', 'low'] }));
+    const zed = expectOk(
+      await createContact(context, testActor, { ...valid, name: 'Zed', email: 'zed@example.com', severities: ['high'] }),
+    );
+    const amy = expectOk(
+      await createContact(context, testActor, {
+        ...valid,
+        name: 'Amy',
+        email: 'amy@example.com',
+        severities: ['critical', 'high', 'medium', 'low'],
+      }),
+    );
     const names = (await listContacts(context)).map((row) => row.name);
     expect(names).toEqual([...names].sort());
     expect(names).toEqual(expect.arrayContaining(['Amy', 'Grace Hopper', 'Zed']));

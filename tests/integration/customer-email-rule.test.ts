@@ -95,7 +95,11 @@ async function updatesOf(row: IncidentRow) {
   return handle.db.select().from(incidentUpdate).where(eq(incidentUpdate.incidentId, row.id)).orderBy(asc(incidentUpdate.createdAt));
 }
 
-async function post(row: IncidentRow, offset: number, options: { status?: 'investigating' | 'identified' | 'monitoring' | 'resolved'; notify: boolean; message?: string }) {
+async function post(
+  row: IncidentRow,
+  offset: number,
+  options: { status?: 'investigating' | 'identified' | 'monitoring' | 'resolved'; notify: boolean; message?: string },
+) {
   at(row, offset);
   return expectOk(
     await postIncidentUpdate(context, testActor, row.id, {
@@ -132,7 +136,9 @@ describe('declaring an outage', () => {
     });
     expect(row.customerEmailDueAt).toEqual(new Date(row.startedAt.getTime() + minutes(5)));
     const jobs = await queuedJobs(handle, 'customer-email', row.id);
-    expect(jobs.map((job) => ({ data: job.data, startAfter: job.startAfter }))).toEqual([{ data: { incidentId: row.id, dueAt: row.customerEmailDueAt!.toISOString() }, startAfter: row.customerEmailDueAt }]);
+    expect(jobs.map((job) => ({ data: job.data, startAfter: job.startAfter }))).toEqual([
+      { data: { incidentId: row.id, dueAt: row.customerEmailDueAt!.toISOString() }, startAfter: row.customerEmailDueAt },
+    ]);
     // The first update of an outage is not emailed even though staff left "notify" ticked: the rule decides when customers hear.
     expect(await notificationsOf(row)).toEqual([]);
     expect((await updatesOf(row)).map((update) => update.notifySubscribers)).toEqual([false]);
@@ -141,11 +147,19 @@ describe('declaring an outage', () => {
   it('asks why when staff choose another severity than the signals suggest, and keeps the reason', async () => {
     days += 1;
     clock.set(new Date(BASE.getTime() + days * DAY));
-    const base = { title: 'Checkout slow', severity: 'high' as const, status: 'investigating' as const, message: 'Checking.', signals: ['cpu_above_80' as const] };
+    const base = {
+      title: 'Checkout slow',
+      severity: 'high' as const,
+      status: 'investigating' as const,
+      message: 'Checking.',
+      signals: ['cpu_above_80' as const],
+    };
     expect(expectInvalid(await declareIncident(context, testActor, base))).toEqual({
       severityOverrideReason: 'Say why you chose High rather than the suggested Medium.',
     });
-    const row = await reload(expectOk(await declareIncident(context, testActor, { ...base, severityOverrideReason: 'Checkout is our revenue path.' })));
+    const row = await reload(
+      expectOk(await declareIncident(context, testActor, { ...base, severityOverrideReason: 'Checkout is our revenue path.' })),
+    );
     expect(row).toMatchObject({
       severity: 'high',
       suggestedSeverity: 'medium',
@@ -162,7 +176,12 @@ describe('the five-minute rule', () => {
     const row = await declare('high');
     await post(row, minutes(4, 59), { status: 'resolved', notify: true });
     const resolved = await reload(row);
-    expect(resolved).toMatchObject({ status: 'resolved', customerEmailState: 'skipped', customerEmailNote: 'resolved after 4 m 59 s', customerEmailSentAt: null });
+    expect(resolved).toMatchObject({
+      status: 'resolved',
+      customerEmailState: 'skipped',
+      customerEmailNote: 'resolved after 4 m 59 s',
+      customerEmailSentAt: null,
+    });
 
     at(row, minutes(5));
     expect(await runJob(row)).toBe('not_scheduled');
@@ -219,7 +238,11 @@ describe('the five-minute rule', () => {
     const back = at(row, minutes(7));
     expect(await runJob(row)).toBe('sent');
     expect(await runJob(row)).toBe('not_scheduled');
-    expect(await reload(row)).toMatchObject({ customerEmailState: 'sent', customerEmailSentAt: back, customerEmailNote: 'sent 2 m 0 s late' });
+    expect(await reload(row)).toMatchObject({
+      customerEmailState: 'sent',
+      customerEmailSentAt: back,
+      customerEmailNote: 'sent 2 m 0 s late',
+    });
     expect((await reload(row)).customerEmailDueAt).toEqual(new Date(row.startedAt.getTime() + minutes(5)));
     expect(await notificationsOf(row)).toHaveLength(1);
     expect((await settledMailsAbout(row)).map((mail) => mail.to)).toEqual([READER]);
@@ -260,7 +283,10 @@ describe('a reopened outage', () => {
     await post(row, minutes(2), { status: 'resolved', notify: true });
     expect((await reload(row)).customerEmailState).toBe('skipped');
     await post(row, minutes(3), { status: 'investigating', notify: true });
-    expect(await reload(row)).toMatchObject({ customerEmailState: 'scheduled', customerEmailDueAt: new Date(row.startedAt.getTime() + minutes(5)) });
+    expect(await reload(row)).toMatchObject({
+      customerEmailState: 'scheduled',
+      customerEmailDueAt: new Date(row.startedAt.getTime() + minutes(5)),
+    });
     at(row, minutes(5));
     expect(await runJob(row)).toBe('sent');
   });
@@ -273,9 +299,22 @@ describe('severity changes', () => {
     expect(await queuedJobs(handle, 'customer-email', row.id)).toEqual([]);
 
     const raisedAt = at(row, minutes(8));
-    const raised = await reload(expectOk(await updateIncidentDetails(context, testActor, row.id, { title: row.title, severity: 'high', severityReason: 'Errors spread to checkout.' })));
+    const raised = await reload(
+      expectOk(
+        await updateIncidentDetails(context, testActor, row.id, {
+          title: row.title,
+          severity: 'high',
+          severityReason: 'Errors spread to checkout.',
+        }),
+      ),
+    );
     // Start + 5 min has passed: the email is owed from the raise (so it is not recorded as late), and queued to run now.
-    expect(raised).toMatchObject({ severity: 'high', customerEmailState: 'scheduled', customerEmailDueAt: raisedAt, severityOverrideReason: 'Errors spread to checkout.' });
+    expect(raised).toMatchObject({
+      severity: 'high',
+      customerEmailState: 'scheduled',
+      customerEmailDueAt: raisedAt,
+      severityOverrideReason: 'Errors spread to checkout.',
+    });
     const [job] = await queuedJobs(handle, 'customer-email', row.id);
     expect(job?.startAfter.getTime()).not.toBe(row.startedAt.getTime() + minutes(5));
     const alerts = await queuedJobs(handle, 'team-alert', row.id);
@@ -295,7 +334,9 @@ describe('severity changes', () => {
     const row = await declare('medium', { notify: true });
     expect(await notificationsOf(row)).toHaveLength(1);
     at(row, minutes(8));
-    expectOk(await updateIncidentDetails(context, testActor, row.id, { title: row.title, severity: 'critical', severityReason: 'Full outage.' }));
+    expectOk(
+      await updateIncidentDetails(context, testActor, row.id, { title: row.title, severity: 'critical', severityReason: 'Full outage.' }),
+    );
     expect(await runJob(row)).toBe('sent');
     const notifications = await notificationsOf(row);
     expect(notifications).toHaveLength(1);
@@ -306,7 +347,15 @@ describe('severity changes', () => {
   it('cancels the customer email when the severity is lowered to Medium at minute 3, and the 5:00 job sends nothing', async () => {
     const row = await declare('high');
     at(row, minutes(3));
-    const lowered = await reload(expectOk(await updateIncidentDetails(context, testActor, row.id, { title: row.title, severity: 'medium', severityReason: 'Only a few users.' })));
+    const lowered = await reload(
+      expectOk(
+        await updateIncidentDetails(context, testActor, row.id, {
+          title: row.title,
+          severity: 'medium',
+          severityReason: 'Only a few users.',
+        }),
+      ),
+    );
     expect(lowered).toMatchObject({ customerEmailState: 'cancelled', customerEmailNote: 'cancelled: severity lowered to Medium' });
     expect((await queuedJobs(handle, 'team-alert', row.id)).map((item) => item.data.kind)).toEqual(['declared']);
 
@@ -319,9 +368,19 @@ describe('severity changes', () => {
   it('schedules it again when a lowered incident is raised back before 5:00, and sends at 5:00', async () => {
     const row = await declare('high');
     at(row, minutes(2));
-    expectOk(await updateIncidentDetails(context, testActor, row.id, { title: row.title, severity: 'medium', severityReason: 'Only a few users.' }));
+    expectOk(
+      await updateIncidentDetails(context, testActor, row.id, {
+        title: row.title,
+        severity: 'medium',
+        severityReason: 'Only a few users.',
+      }),
+    );
     at(row, minutes(4));
-    const raised = await reload(expectOk(await updateIncidentDetails(context, testActor, row.id, { title: row.title, severity: 'high', severityReason: 'No, many users.' })));
+    const raised = await reload(
+      expectOk(
+        await updateIncidentDetails(context, testActor, row.id, { title: row.title, severity: 'high', severityReason: 'No, many users.' }),
+      ),
+    );
     expect(raised).toMatchObject({ customerEmailState: 'scheduled', customerEmailNote: null });
     at(row, minutes(5));
     expect(await runJob(row)).toBe('sent');
@@ -333,9 +392,14 @@ describe('staff overriding the rule', () => {
   it('holds the customer email: the 5:00 job sends nothing, until staff send it themselves', async () => {
     const row = await declare('high');
     at(row, minutes(2));
-    expect(expectInvalid(await holdCustomerEmail(context, testActor, row.id, '   '))).toEqual({ holdReason: 'Say why the customer email is held.' });
+    expect(expectInvalid(await holdCustomerEmail(context, testActor, row.id, '   '))).toEqual({
+      holdReason: 'Say why the customer email is held.',
+    });
     expectOk(await holdCustomerEmail(context, testActor, row.id, 'Legal is reviewing the wording.'));
-    expect(await reload(row)).toMatchObject({ customerEmailState: 'held', customerEmailNote: 'held by test-suite: Legal is reviewing the wording.' });
+    expect(await reload(row)).toMatchObject({
+      customerEmailState: 'held',
+      customerEmailNote: 'held by test-suite: Legal is reviewing the wording.',
+    });
 
     at(row, minutes(5));
     expect(await runJob(row)).toBe('not_scheduled');
@@ -346,7 +410,11 @@ describe('staff overriding the rule', () => {
 
     const sentAt = at(row, minutes(25));
     expectOk(await sendCustomerEmailNow(context, testActor, row.id));
-    expect(await reload(row)).toMatchObject({ customerEmailState: 'sent', customerEmailSentAt: sentAt, customerEmailNote: 'sent by test-suite' });
+    expect(await reload(row)).toMatchObject({
+      customerEmailState: 'sent',
+      customerEmailSentAt: sentAt,
+      customerEmailNote: 'sent by test-suite',
+    });
     expect(await notificationsOf(row)).toHaveLength(1);
     expect((await settledMailsAbout(row)).map((mail) => mail.to)).toEqual([READER]);
   });
@@ -355,14 +423,22 @@ describe('staff overriding the rule', () => {
     const row = await declare('high');
     const sentAt = at(row, minutes(2));
     expectOk(await sendCustomerEmailNow(context, testActor, row.id));
-    expect(await reload(row)).toMatchObject({ customerEmailState: 'sent', customerEmailSentAt: sentAt, customerEmailNote: 'sent by test-suite' });
+    expect(await reload(row)).toMatchObject({
+      customerEmailState: 'sent',
+      customerEmailSentAt: sentAt,
+      customerEmailNote: 'sent by test-suite',
+    });
     expect(await notificationsOf(row)).toHaveLength(1);
 
     at(row, minutes(5));
     expect(await runJob(row)).toBe('not_scheduled');
     expect(await notificationsOf(row)).toHaveLength(1);
-    expect(expectInvalid(await sendCustomerEmailNow(context, testActor, row.id))).toEqual({ customerEmail: 'The customer email has already been sent.' });
-    expect(expectInvalid(await holdCustomerEmail(context, testActor, row.id, 'Too late.'))).toEqual({ holdReason: 'The customer email has already been sent.' });
+    expect(expectInvalid(await sendCustomerEmailNow(context, testActor, row.id))).toEqual({
+      customerEmail: 'The customer email has already been sent.',
+    });
+    expect(expectInvalid(await holdCustomerEmail(context, testActor, row.id, 'Too late.'))).toEqual({
+      holdReason: 'The customer email has already been sent.',
+    });
     expect((await settledMailsAbout(row)).map((mail) => mail.to)).toEqual([READER]);
   });
 });

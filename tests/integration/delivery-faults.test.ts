@@ -52,7 +52,14 @@ async function addSubscribers(prefix: string, count: number, component: Componen
   const rows: SubscriberRow[] = [];
   for (let index = 0; index < count; index += 1) {
     clock.advance(1000);
-    rows.push(expectOk(await addSubscriberByAdmin(context, testActor, { email: `${prefix}-${String(index).padStart(2, '0')}@example.com`, componentIds: [component.id] })));
+    rows.push(
+      expectOk(
+        await addSubscriberByAdmin(context, testActor, {
+          email: `${prefix}-${String(index).padStart(2, '0')}@example.com`,
+          componentIds: [component.id],
+        }),
+      ),
+    );
   }
   return rows;
 }
@@ -149,7 +156,10 @@ describe('delivery faults', () => {
     try {
       const updateId = await declareAndNotify('Blocked mailbox', component);
       const run = await waitForNotificationSettled(handle.db, updateId, 30_000);
-      const [failed] = await handle.db.select().from(delivery).where(eq(delivery.id, run.deliveries.find((row) => row.email === blocked)!.id));
+      const [failed] = await handle.db
+        .select()
+        .from(delivery)
+        .where(eq(delivery.id, run.deliveries.find((row) => row.email === blocked)!.id));
       expect(failed?.state).toBe('failed');
       expect(failed?.lastError).toMatch(/451|Temporary failure/);
       // The first attempt and the one retry: retryLimit 1.
@@ -180,14 +190,24 @@ describe('delivery faults', () => {
       const updateId = await declareAndNotify('Hung mail server', component);
       const notificationId = (await notificationOf(handle.db, updateId))!.id;
       const stateOf = async (email: string) => (await deliveryStates(notificationId)).find((row) => row.email === email)?.state;
-      await waitUntil('the hung message to be in flight and the other sent', async () => (await stateOf(stuck!.email)) === 'sending' && (await stateOf(fine!.email)) === 'sent');
+      await waitUntil(
+        'the hung message to be in flight and the other sent',
+        async () => (await stateOf(stuck!.email)) === 'sending' && (await stateOf(fine!.email)) === 'sent',
+      );
       // expireInSeconds (5) later the job is retried, and the retry finds the hung delivery in flight.
-      await waitUntil('the retry to close the hung delivery', async () => (await stateOf(stuck!.email)) === 'failed', { timeoutMs: 20_000 });
+      await waitUntil('the retry to close the hung delivery', async () => (await stateOf(stuck!.email)) === 'failed', {
+        timeoutMs: 20_000,
+      });
       expect(batches.some((batch) => batch.notificationId === notificationId && batch.attempt === 1)).toBe(false);
 
       release();
-      await waitUntil('the hung send to finish', () => batches.some((batch) => batch.notificationId === notificationId && batch.attempt === 1));
-      const rows = await handle.db.select().from(delivery).where(and(eq(delivery.notificationId, notificationId), eq(delivery.state, 'queued')));
+      await waitUntil('the hung send to finish', () =>
+        batches.some((batch) => batch.notificationId === notificationId && batch.attempt === 1),
+      );
+      const rows = await handle.db
+        .select()
+        .from(delivery)
+        .where(and(eq(delivery.notificationId, notificationId), eq(delivery.state, 'queued')));
       expect(rows).toEqual([]);
       expect(await stateOf(stuck!.email)).toBe('failed');
       expect(await stateOf(fine!.email)).toBe('sent');

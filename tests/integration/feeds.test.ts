@@ -35,8 +35,13 @@ const ORIGIN = 'https://status.example.com';
 const EVIL = `<script>alert("x")</script> 'quoted' ]]> 🚨🔥 مرحبا بالعالم שלום`;
 const EVIL_BODY = `Body: <img src=x onerror=alert(1)> "double" 'single' ]]> 🚀 עברית العربية`;
 
-const strict = new XMLParser({ ignoreAttributes: false, attributeNamePrefix: '@', trimValues: false, parseTagValue: false, isArray: (name) => ['entry', 'item', 'link', 'url', 'text'].includes(name) });
-
+const strict = new XMLParser({
+  ignoreAttributes: false,
+  attributeNamePrefix: '@',
+  trimValues: false,
+  parseTagValue: false,
+  isArray: (name) => ['entry', 'item', 'link', 'url', 'text'].includes(name),
+});
 
 const { clock, context } = useTestContext({ start: '2026-01-01T00:00:00.000Z' });
 let api: ComponentRow;
@@ -48,7 +53,11 @@ let evilMaintenance: MaintenanceRow;
 let scheduled: MaintenanceRow;
 let cancelled: MaintenanceRow;
 
-async function call(module: { GET: APIRoute }, path: string, options: { params?: Record<string, string>; headers?: Record<string, string> } = {}): Promise<Response> {
+async function call(
+  module: { GET: APIRoute },
+  path: string,
+  options: { params?: Record<string, string>; headers?: Record<string, string> } = {},
+): Promise<Response> {
   // Writes here go through services, which do not clear the public read cache.
   invalidatePublicReads();
   const url = new URL(path, ORIGIN);
@@ -57,7 +66,13 @@ async function call(module: { GET: APIRoute }, path: string, options: { params?:
 }
 
 /** A window from `start` for two hours, in UTC as the schedule form posts it. */
-async function schedule(title: string, description: string, start: string, components: string[], backfill = false): Promise<MaintenanceRow> {
+async function schedule(
+  title: string,
+  description: string,
+  start: string,
+  components: string[],
+  backfill = false,
+): Promise<MaintenanceRow> {
   const from = new Date(start);
   const to = new Date(from.getTime() + 2 * HOUR);
   const [row] = expectOk(
@@ -97,15 +112,29 @@ beforeAll(async () => {
     }),
   );
   clock.advance(30 * MINUTE);
-  expectOk(await postIncidentUpdate(context, testActor, evilIncident.id, { status: 'identified', message: 'Found it.\nSecond line.', notifySubscribers: false }));
+  expectOk(
+    await postIncidentUpdate(context, testActor, evilIncident.id, {
+      status: 'identified',
+      message: 'Found it.\nSecond line.',
+      notifySubscribers: false,
+    }),
+  );
   clock.advance(30 * MINUTE);
-  expectOk(await postIncidentUpdate(context, testActor, evilIncident.id, { status: 'resolved', message: 'Fixed.', notifySubscribers: false }));
+  expectOk(
+    await postIncidentUpdate(context, testActor, evilIncident.id, { status: 'resolved', message: 'Fixed.', notifySubscribers: false }),
+  );
   clock.advance(HOUR);
   expectOk(await publishPostmortem(context, testActor, evilIncident.id, { body: '# What happened\nA thing.', notifySubscribers: false }));
 
   // A completed (backfilled) maintenance with a hostile title, on the website and the hidden component.
   clock.set('2026-01-12T00:00:00.000Z');
-  evilMaintenance = await schedule(`Maintenance ${EVIL}`, `Description ${EVIL_BODY}`, '2026-01-10T02:00:00.000Z', [web.id, secret.id], true);
+  evilMaintenance = await schedule(
+    `Maintenance ${EVIL}`,
+    `Description ${EVIL_BODY}`,
+    '2026-01-10T02:00:00.000Z',
+    [web.id, secret.id],
+    true,
+  );
 
   // Not history: one scheduled ahead, one cancelled.
   clock.set('2026-01-15T00:00:00.000Z');
@@ -144,7 +173,11 @@ describe('history feeds', () => {
     expect(feed.self).toBe(`${ORIGIN}/history.atom`);
     expect(feed.url).toBe(`${ORIGIN}/history`);
     expect(feed.items.map((item) => item.title)).toEqual(['Website slow', `Maintenance ${EVIL}`, EVIL]);
-    expect(feed.items.map((item) => item.url)).toEqual([`${ORIGIN}/incidents/${openIncident.id}`, `${ORIGIN}/maintenance/${evilMaintenance.id}`, `${ORIGIN}/incidents/${evilIncident.id}`]);
+    expect(feed.items.map((item) => item.url)).toEqual([
+      `${ORIGIN}/incidents/${openIncident.id}`,
+      `${ORIGIN}/maintenance/${evilMaintenance.id}`,
+      `${ORIGIN}/incidents/${evilIncident.id}`,
+    ]);
     expect(feed.items[2]!.id).toBe(`tag:status.example.com,2026-01-05:incident/${evilIncident.id}`);
     expect(feed.items[2]!.published).toEqual(new Date('2026-01-05T10:00:00.000Z'));
     // Updated when the post-mortem went out.
@@ -156,7 +189,14 @@ describe('history feeds', () => {
     expect(entries[2].title['#text']).toBe(EVIL);
     expect(entries[1].title['#text']).toBe(`Maintenance ${EVIL}`);
     const content: string = entries[2].content['#text'];
-    for (const text of ['A post-mortem has been published.', 'Fixed.', 'Found it.<br>Second line.', escapeHtml(EVIL_BODY), 'API: Operational → Partial outage']) expect(content).toContain(text);
+    for (const text of [
+      'A post-mortem has been published.',
+      'Fixed.',
+      'Found it.<br>Second line.',
+      escapeHtml(EVIL_BODY),
+      'API: Operational → Partial outage',
+    ])
+      expect(content).toContain(text);
     // Newest first, times in the page's zone.
     expect(content.indexOf('Post-mortem')).toBeLessThan(content.indexOf('Resolved'));
     expect(content.indexOf('Resolved')).toBeLessThan(content.indexOf('Investigating</strong>'));
@@ -219,7 +259,15 @@ describe('history feeds', () => {
     clock.set('2026-02-01T00:00:00.000Z');
     for (let index = 0; index < 55; index += 1) {
       clock.advance(HOUR);
-      const row = expectOk(await declareIncident(context, testActor, { title: `Blip ${index}`, severity: 'low', status: 'investigating', message: 'Blip.', notifySubscribers: false }));
+      const row = expectOk(
+        await declareIncident(context, testActor, {
+          title: `Blip ${index}`,
+          severity: 'low',
+          status: 'investigating',
+          message: 'Blip.',
+          notifySubscribers: false,
+        }),
+      );
       expectOk(await postIncidentUpdate(context, testActor, row.id, { status: 'resolved', message: 'Gone.', notifySubscribers: false }));
     }
     const feed = await loadHistoryFeed(context, { publicUrl: ORIGIN, format: 'atom', componentId: null });

@@ -3,9 +3,24 @@ import { describe, expect, it } from 'vitest';
 import { auditLog, incident, incidentComponent, incidentUpdate } from '../../src/lib/server/db/schema';
 import { getComponent, removeComponent, setComponentStatus } from '../../src/lib/server/services/components/catalog';
 import { listIncidents, listOpenIncidents } from '../../src/lib/server/services/incidents/incident-lists';
-import { correctIncidentUpdate, declareIncident, postIncidentUpdate, updateIncidentDetails } from '../../src/lib/server/services/incidents/incident-commands';
+import {
+  correctIncidentUpdate,
+  declareIncident,
+  postIncidentUpdate,
+  updateIncidentDetails,
+} from '../../src/lib/server/services/incidents/incident-commands';
 import { getIncidentDetail } from '../../src/lib/server/services/incidents/incident-detail';
-import { auditRowsFor, countRows, expectFailure, expectInvalid, expectOk, HOUR, intervalsOf, MINUTE, testActor } from '../support/factories';
+import {
+  auditRowsFor,
+  countRows,
+  expectFailure,
+  expectInvalid,
+  expectOk,
+  HOUR,
+  intervalsOf,
+  MINUTE,
+  testActor,
+} from '../support/factories';
 import { incidentHelpers } from '../support/incident-helpers';
 import { useTestContext } from '../support/test-database';
 
@@ -153,7 +168,13 @@ describe('declaring an incident', () => {
     expect(errors).toHaveProperty('startedAt');
     expect(
       expectInvalid(
-        await declareIncident(context, testActor, { title: 'Bad date', severity: 'low', status: 'investigating', message: 'x', startedAt: 'not a date' }),
+        await declareIncident(context, testActor, {
+          title: 'Bad date',
+          severity: 'low',
+          status: 'investigating',
+          message: 'x',
+          startedAt: 'not a date',
+        }),
       ),
     ).toHaveProperty('startedAt');
     expect(await writeCounts()).toEqual(before);
@@ -210,9 +231,13 @@ describe('declaring an incident', () => {
     expect(expectInvalid(await declareIncident(context, testActor, { ...base, title: ' ' }))).toHaveProperty('title');
     expect(expectInvalid(await declareIncident(context, testActor, { ...base, title: 't'.repeat(201) }))).toHaveProperty('title');
     expect(expectInvalid(await declareIncident(context, testActor, { ...base, message: '' }))).toHaveProperty('message');
-    expect(expectInvalid(await declareIncident(context, testActor, { ...base, severity: 'apocalyptic' as 'low' }))).toHaveProperty('severity');
+    expect(expectInvalid(await declareIncident(context, testActor, { ...base, severity: 'apocalyptic' as 'low' }))).toHaveProperty(
+      'severity',
+    );
     // An incident cannot be declared already resolved.
-    expect(expectInvalid(await declareIncident(context, testActor, { ...base, status: 'resolved' as 'investigating' }))).toHaveProperty('status');
+    expect(expectInvalid(await declareIncident(context, testActor, { ...base, status: 'resolved' as 'investigating' }))).toHaveProperty(
+      'status',
+    );
     expect(
       expectInvalid(
         await declareIncident(context, testActor, {
@@ -233,11 +258,17 @@ describe('updating an incident', () => {
     const declared = await declare();
     const firstMonitoring = tick();
     expectOk(await postIncidentUpdate(context, testActor, declared.id, { status: 'monitoring', message: 'A fix is deployed.' }));
-    expect((await getIncidentDetail(context, declared.id))!.incident).toMatchObject({ status: 'monitoring', monitoringAt: firstMonitoring });
+    expect((await getIncidentDetail(context, declared.id))!.incident).toMatchObject({
+      status: 'monitoring',
+      monitoringAt: firstMonitoring,
+    });
 
     await post(declared.id, { status: 'identified', message: 'It came back.' });
     await post(declared.id, { status: 'monitoring', message: 'Second fix deployed.' });
-    expect((await getIncidentDetail(context, declared.id))!.incident).toMatchObject({ status: 'monitoring', monitoringAt: firstMonitoring });
+    expect((await getIncidentDetail(context, declared.id))!.incident).toMatchObject({
+      status: 'monitoring',
+      monitoringAt: firstMonitoring,
+    });
 
     const audit = await auditRowsFor(handle.db, declared.id);
     expect(audit.map((row) => row.action)).toEqual(['incident.declare', 'incident.update', 'incident.update', 'incident.update']);
@@ -249,7 +280,9 @@ describe('updating an incident', () => {
     const cdn = await newComponent('CDN');
     const declared = await declare({ components: [{ componentId: cdn.id, status: 'degraded_performance' }] });
     const update = await post(declared.id, { status: 'identified', components: [{ componentId: cdn.id, status: 'major_outage' }] });
-    expect(update.componentChanges).toEqual([{ componentId: cdn.id, name: 'CDN', oldStatus: 'degraded_performance', newStatus: 'major_outage' }]);
+    expect(update.componentChanges).toEqual([
+      { componentId: cdn.id, name: 'CDN', oldStatus: 'degraded_performance', newStatus: 'major_outage' },
+    ]);
     expect(await statusOf(cdn.id)).toBe('major_outage');
     expect((await intervalsOf(handle.db, cdn.id)).map((row) => [row.status, row.endedAt === null])).toEqual([
       ['operational', false],
@@ -272,7 +305,9 @@ describe('updating an incident', () => {
         }),
       ),
     ).toHaveProperty(['components.0.componentId']);
-    expect(expectInvalid(await postIncidentUpdate(context, testActor, declared.id, { status: 'identified', message: '  ' }))).toHaveProperty('message');
+    expect(
+      expectInvalid(await postIncidentUpdate(context, testActor, declared.id, { status: 'identified', message: '  ' })),
+    ).toHaveProperty('message');
     expect(
       expectInvalid(await postIncidentUpdate(context, testActor, declared.id, { status: 'postmortem' as 'resolved', message: 'x' })),
     ).toHaveProperty('status');
@@ -296,7 +331,9 @@ describe('resolving an incident', () => {
 
     const resolvedAt = tick();
     const update = expectOk(await postIncidentUpdate(context, testActor, first.id, { status: 'resolved', message: 'All good.' }));
-    expect(update.componentChanges).toEqual([{ componentId: api.id, name: 'Resolve API', oldStatus: 'major_outage', newStatus: 'operational' }]);
+    expect(update.componentChanges).toEqual([
+      { componentId: api.id, name: 'Resolve API', oldStatus: 'major_outage', newStatus: 'operational' },
+    ]);
     expect(await statusOf(api.id)).toBe('operational');
     expect(await statusOf(shared.id)).toBe('partial_outage');
     expect((await getIncidentDetail(context, first.id))!.incident).toMatchObject({ status: 'resolved', resolvedAt });
@@ -357,7 +394,12 @@ describe('editing', () => {
     const [update] = (await getIncidentDetail(context, declared.id))!.updates;
     const editedAt = tick();
     const corrected = expectOk(await correctIncidentUpdate(context, testActor, update!.id, { message: 'We are investigating.' }));
-    expect(corrected).toMatchObject({ body: 'We are investigating.', editedAt, createdAt: update!.createdAt, displayAt: update!.displayAt });
+    expect(corrected).toMatchObject({
+      body: 'We are investigating.',
+      editedAt,
+      createdAt: update!.createdAt,
+      displayAt: update!.displayAt,
+    });
 
     const detail = (await getIncidentDetail(context, declared.id))!;
     expect(detail.updates[0]).toMatchObject({ body: 'We are investigating.', editedAt });
@@ -381,7 +423,9 @@ describe('editing', () => {
   it('updateIncidentDetails changes the title and severity', async () => {
     const declared = await declare({ title: 'Slow', severity: 'low' });
     const at = tick();
-    const updated = expectOk(await updateIncidentDetails(context, testActor, declared.id, { title: 'Checkout is slow', severity: 'critical' }));
+    const updated = expectOk(
+      await updateIncidentDetails(context, testActor, declared.id, { title: 'Checkout is slow', severity: 'critical' }),
+    );
     expect(updated).toMatchObject({ title: 'Checkout is slow', severity: 'critical', updatedAt: at, status: 'investigating' });
     expect((await auditRowsFor(handle.db, declared.id)).at(-1)).toMatchObject({
       action: 'incident.severity',
@@ -390,7 +434,9 @@ describe('editing', () => {
     });
 
     const before = await writeCounts();
-    expect(expectInvalid(await updateIncidentDetails(context, testActor, declared.id, { title: '', severity: 'low' }))).toHaveProperty('title');
+    expect(expectInvalid(await updateIncidentDetails(context, testActor, declared.id, { title: '', severity: 'low' }))).toHaveProperty(
+      'title',
+    );
     expect(
       expectInvalid(await updateIncidentDetails(context, testActor, declared.id, { title: 'x', severity: 'nope' as 'low' })),
     ).toHaveProperty('severity');

@@ -58,8 +58,21 @@ const alertmanager = (groupKey: string, alerts: AlertSpec[]) => alertmanagerPayl
 function errorAlert(overrides: Partial<AlertSpec> & { labels?: Record<string, string> } = {}): AlertSpec {
   return {
     ...overrides,
-    labels: { alertname: 'HighErrorRate', job: 'search-api', instance: 'search-7f9c6d7b9-2xkqp:8080', severity: 'warning', component: 'search', ...overrides.labels },
-    annotations: { summary, description, error_rate: '12.4%', runbook_url: 'https://runbooks.internal.example/search', ...overrides.annotations },
+    labels: {
+      alertname: 'HighErrorRate',
+      job: 'search-api',
+      instance: 'search-7f9c6d7b9-2xkqp:8080',
+      severity: 'warning',
+      component: 'search',
+      ...overrides.labels,
+    },
+    annotations: {
+      summary,
+      description,
+      error_rate: '12.4%',
+      runbook_url: 'https://runbooks.internal.example/search',
+      ...overrides.annotations,
+    },
   };
 }
 
@@ -127,7 +140,14 @@ describe('a firing Alertmanager alert', () => {
     expect(links[0]!.firing).toHaveLength(1);
 
     const event = await lastEvent();
-    expect(event).toMatchObject({ outcome: 'declared', source: 'alertmanager', groupKey, alertStatus: 'firing', incidentId: row.id, apiKeyName: 'alertmanager' });
+    expect(event).toMatchObject({
+      outcome: 'declared',
+      source: 'alertmanager',
+      groupKey,
+      alertStatus: 'firing',
+      incidentId: row.id,
+      apiKeyName: 'alertmanager',
+    });
     // The admin-only log keeps what the public page must not show.
     expect(event.detail).toContain(summary);
     expect(event.detail).toContain('generatorURL: http://prometheus.internal.example');
@@ -151,8 +171,13 @@ describe('a firing Alertmanager alert', () => {
     expect(result).toMatchObject({ outcome: 'updated', incidentId: declared.incidentId });
     const updates = await updatesOf(declared.incidentId!);
     expect(updates).toHaveLength(2);
-    expect(updates[1]).toMatchObject({ status: 'investigating', body: 'The issue now also affects API. Our monitoring raised a further alert at 12:01 UTC.' });
-    expect(updates[1]!.componentChanges).toEqual([{ componentId: api.id, name: 'API', oldStatus: 'operational', newStatus: 'partial_outage' }]);
+    expect(updates[1]).toMatchObject({
+      status: 'investigating',
+      body: 'The issue now also affects API. Our monitoring raised a further alert at 12:01 UTC.',
+    });
+    expect(updates[1]!.componentChanges).toEqual([
+      { componentId: api.id, name: 'API', oldStatus: 'operational', newStatus: 'partial_outage' },
+    ]);
     expect(await statusOf(api)).toBe('partial_outage');
     // Critical already: nothing to raise.
     expect((await incidentRow(declared.incidentId!)).severity).toBe('critical');
@@ -185,7 +210,10 @@ describe('a firing Alertmanager alert', () => {
     expect(await countRows(handle.db, incident)).toBe(before);
     const row = await incidentRow(declared.incidentId!);
     expect(row.status).toBe('investigating');
-    expect((await updatesOf(row.id)).at(-1)).toMatchObject({ status: 'investigating', body: 'Our monitoring raised the alert again. We are investigating.' });
+    expect((await updatesOf(row.id)).at(-1)).toMatchObject({
+      status: 'investigating',
+      body: 'Our monitoring raised the alert again. We are investigating.',
+    });
 
     expect((await sendOk('alertmanager', alertmanager(groupKey, [errorAlert({ status: 'resolved' })]))).outcome).toBe('monitoring');
     await resolveIncident(row.id);
@@ -209,11 +237,20 @@ describe('a firing Alertmanager alert', () => {
 describe('severity', () => {
   it('is raised when a more severe alert joins, with the reason', async () => {
     const groupKey = '{}:{alertname="DiskFilling"}';
-    const disk: AlertSpec = { labels: { alertname: 'DiskFilling', component: 'Database', severity: 'warning' }, annotations: { disk: '93%' } };
+    const disk: AlertSpec = {
+      labels: { alertname: 'DiskFilling', component: 'Database', severity: 'warning' },
+      annotations: { disk: '93%' },
+    };
     const first = await sendOk('alertmanager', alertmanager(groupKey, [disk]));
-    expect(await incidentRow(first.incidentId!)).toMatchObject({ severity: 'medium', severitySuggestionReason: 'Medium: disk over 90 %, degraded performance' });
+    expect(await incidentRow(first.incidentId!)).toMatchObject({
+      severity: 'medium',
+      severitySuggestionReason: 'Medium: disk over 90 %, degraded performance',
+    });
 
-    const down: AlertSpec = { labels: { alertname: 'DiskFilling', component: 'database', severity: 'critical', instance: 'db-2' }, annotations: {} };
+    const down: AlertSpec = {
+      labels: { alertname: 'DiskFilling', component: 'database', severity: 'critical', instance: 'db-2' },
+      annotations: {},
+    };
     const second = await sendOk('alertmanager', alertmanager(groupKey, [disk, down]));
     expect(second.outcome).toBe('updated');
     const row = await incidentRow(first.incidentId!);
@@ -254,7 +291,10 @@ describe('auto-resolve', () => {
     expect(resolved).toMatchObject({ outcome: 'resolved', incidentId: declared.incidentId });
     const row = await incidentRow(declared.incidentId!);
     expect(row.status).toBe('resolved');
-    expect((await updatesOf(row.id)).at(-1)).toMatchObject({ status: 'resolved', body: 'The alert has cleared and the issue is resolved.' });
+    expect((await updatesOf(row.id)).at(-1)).toMatchObject({
+      status: 'resolved',
+      body: 'The alert has cleared and the issue is resolved.',
+    });
     expect(await statusOf(api)).toBe('operational');
     expect(await openLinks(groupKey)).toHaveLength(0);
   });
@@ -264,7 +304,10 @@ describe('components', () => {
   it('refuses alerts that map to no component, naming the missing label', async () => {
     const before = await countRows(handle.db, incident);
     const payload = alertmanager('{}:{alertname="HighErrorRate",job="orphan"}', [
-      { labels: { alertname: 'HighErrorRate', job: 'orphan', instance: 'orphan-1:8080', severity: 'critical' }, annotations: { description } },
+      {
+        labels: { alertname: 'HighErrorRate', job: 'orphan', instance: 'orphan-1:8080', severity: 'critical' },
+        annotations: { description },
+      },
     ]);
     const result = await send('alertmanager', payload);
     const failure = expectFailure(result, 'invalid');
@@ -275,7 +318,12 @@ describe('components', () => {
     expect(await countRows(handle.db, incident)).toBe(before);
     expect(await openLinks('{}:{alertname="HighErrorRate",job="orphan"}')).toHaveLength(0);
     const event = await lastEvent();
-    expect(event).toMatchObject({ outcome: 'rejected', groupKey: '{}:{alertname="HighErrorRate",job="orphan"}', alertStatus: 'firing', incidentId: null });
+    expect(event).toMatchObject({
+      outcome: 'rejected',
+      groupKey: '{}:{alertname="HighErrorRate",job="orphan"}',
+      alertStatus: 'firing',
+      incidentId: null,
+    });
     expect(event.detail).toContain('No component for alert "HighErrorRate"');
   });
 
@@ -285,7 +333,10 @@ describe('components', () => {
     expect(expectOk(await removeComponent(context, testActor, legacy.id)).outcome).toBe('archived');
 
     for (const value of ['Searchh', 'legacy', legacy.id]) {
-      const result = await send('alertmanager', alertmanager(`{}:{alertname="Bad${value}"}`, [{ labels: { alertname: 'Bad', component: value } }]));
+      const result = await send(
+        'alertmanager',
+        alertmanager(`{}:{alertname="Bad${value}"}`, [{ labels: { alertname: 'Bad', component: value } }]),
+      );
       expect(expectFailure(result, 'invalid').message).toContain(`its "component" label "${value}" names no component`);
       expect(expectInvalid(result)).toEqual({ 'alerts.0.labels.component': `"${value}" names no component.` });
     }
@@ -303,10 +354,17 @@ describe('components', () => {
       }),
     );
     const groupKey = '{}:{alertname="PaymentsLatency"}';
-    const result = await sendOk('alertmanager', alertmanager(groupKey, [{ labels: { alertname: 'PaymentsLatency', job: 'payments-api' }, annotations: { response_time: '2500ms' } }]));
+    const result = await sendOk(
+      'alertmanager',
+      alertmanager(groupKey, [{ labels: { alertname: 'PaymentsLatency', job: 'payments-api' }, annotations: { response_time: '2500ms' } }]),
+    );
     expect(result.outcome).toBe('declared');
     const detail = (await getIncidentDetail(context, result.incidentId!))!;
-    expect(detail.incident).toMatchObject({ title: 'API, Web: PaymentsLatency', severity: 'critical', severitySignals: ['response_time_above_2s'] });
+    expect(detail.incident).toMatchObject({
+      title: 'API, Web: PaymentsLatency',
+      severity: 'critical',
+      severitySignals: ['response_time_above_2s'],
+    });
     expect(detail.components.map((item) => [item.name, item.status])).toEqual([
       ['API', 'major_outage'],
       ['Web', 'major_outage'],
@@ -345,7 +403,11 @@ describe('intake settings', () => {
         }),
       ),
     ).toEqual({ mode: expect.any(String), 'rules.0.label': expect.stringContaining('Prometheus label name') });
-    expect(expectInvalid(await updateIntakeSettings(context, testActor, { rules: [{ label: 'job', value: 'x', componentId: 'aaaaaaaaaaaaaaaa' }] }))).toEqual({
+    expect(
+      expectInvalid(
+        await updateIntakeSettings(context, testActor, { rules: [{ label: 'job', value: 'x', componentId: 'aaaaaaaaaaaaaaaa' }] }),
+      ),
+    ).toEqual({
       'rules.0.componentId': 'That component does not exist.',
     });
     expect(
@@ -359,11 +421,21 @@ describe('intake settings', () => {
       ),
     ).toEqual({ 'rules.1.value': 'This rule is listed twice.' });
     expect(
-      expectInvalid(await updateIntakeSettings(context, testActor, { rules: Array.from({ length: 101 }, (_, index) => ({ label: 'job', value: `v${index}`, componentId: api.id })) })),
+      expectInvalid(
+        await updateIntakeSettings(context, testActor, {
+          rules: Array.from({ length: 101 }, (_, index) => ({ label: 'job', value: `v${index}`, componentId: api.id })),
+        }),
+      ),
     ).toEqual({ rules: 'Keep to 100 rules or fewer.' });
 
     clock.advance(MINUTE);
-    const saved = expectOk(await updateIntakeSettings(context, testActor, { mode: 'draft', autoResolve: 'on', rules: [{ label: 'team', value: ' search ', componentId: search.id }] }));
+    const saved = expectOk(
+      await updateIntakeSettings(context, testActor, {
+        mode: 'draft',
+        autoResolve: 'on',
+        rules: [{ label: 'team', value: ' search ', componentId: search.id }],
+      }),
+    );
     expect(saved).toEqual({ mode: 'draft', autoResolve: true, rules: [{ label: 'team', value: 'search', componentId: search.id }] });
     expect(await getIntakeSettings(context)).toMatchObject({ ...saved, updatedAt: clock.now() });
     expect(expectOk(await updateIntakeSettings(context, testActor, { mode: 'incident', autoResolve: false })).autoResolve).toBe(false);
@@ -375,7 +447,10 @@ describe('intake settings', () => {
 
 describe('draft mode', () => {
   const groupKey = '{}:{alertname="SearchSlow"}';
-  const slow: AlertSpec = { labels: { alertname: 'SearchSlow', component: 'Search', severity: 'warning' }, annotations: { summary: 'p99 search latency 3.1s', response_time: '0.9s' } };
+  const slow: AlertSpec = {
+    labels: { alertname: 'SearchSlow', component: 'Search', severity: 'warning' },
+    annotations: { summary: 'p99 search latency 3.1s', response_time: '0.9s' },
+  };
   const slowWeb: AlertSpec = { labels: { alertname: 'SearchSlow', component: 'Web', severity: 'page', instance: 'web-3' } };
 
   beforeEach(async () => {
@@ -420,10 +495,21 @@ describe('draft mode', () => {
     clock.advance(MINUTE);
     const responder = { userId: null, label: 'Ada <ada@example.com>' };
     const confirmed = expectOk(await confirmDraft(context, responder, drafted.draftId!));
-    expect(confirmed.incident).toMatchObject({ title: 'Search, Web: SearchSlow', severity: 'high', severityOverrideReason: null, status: 'investigating' });
-    expect(confirmed.draft).toMatchObject({ confirmedIncidentId: confirmed.incident.id, closedBy: 'Ada <ada@example.com>', closedAt: clock.now() });
+    expect(confirmed.incident).toMatchObject({
+      title: 'Search, Web: SearchSlow',
+      severity: 'high',
+      severityOverrideReason: null,
+      status: 'investigating',
+    });
+    expect(confirmed.draft).toMatchObject({
+      confirmedIncidentId: confirmed.incident.id,
+      closedBy: 'Ada <ada@example.com>',
+      closedAt: clock.now(),
+    });
     expect(await statusOf(web)).toBe('partial_outage');
-    expect((await auditRowsFor(handle.db, confirmed.incident.id)).find((entry) => entry.action === 'incident.declare')!.actorLabel).toBe('Ada <ada@example.com>');
+    expect((await auditRowsFor(handle.db, confirmed.incident.id)).find((entry) => entry.action === 'incident.declare')!.actorLabel).toBe(
+      'Ada <ada@example.com>',
+    );
     expect(await listOpenDrafts(context)).toEqual([]);
     expectFailure(await confirmDraft(context, responder, drafted.draftId!), 'conflict');
     expectFailure(await dismissDraft(context, responder, drafted.draftId!), 'conflict');
@@ -431,8 +517,17 @@ describe('draft mode', () => {
 
     // The group now feeds the incident.
     expect((await openLinks(groupKey))[0]).toMatchObject({ incidentId: confirmed.incident.id, draftId: drafted.draftId });
-    expect(await sendOk('alertmanager', alertmanager(groupKey, [slow, slowWeb]))).toMatchObject({ outcome: 'unchanged', incidentId: confirmed.incident.id });
-    const cleared = await sendOk('alertmanager', alertmanager(groupKey, [{ ...slow, status: 'resolved' }, { ...slowWeb, status: 'resolved' }]));
+    expect(await sendOk('alertmanager', alertmanager(groupKey, [slow, slowWeb]))).toMatchObject({
+      outcome: 'unchanged',
+      incidentId: confirmed.incident.id,
+    });
+    const cleared = await sendOk(
+      'alertmanager',
+      alertmanager(groupKey, [
+        { ...slow, status: 'resolved' },
+        { ...slowWeb, status: 'resolved' },
+      ]),
+    );
     expect(cleared).toMatchObject({ outcome: 'monitoring', incidentId: confirmed.incident.id });
     await resolveIncident(confirmed.incident.id);
   });
@@ -455,9 +550,15 @@ describe('draft mode', () => {
     const drafted = await sendOk('alertmanager', alertmanager(key, [noisy]));
     const dismissed = expectOk(await dismissDraft(context, testActor, drafted.draftId!));
     expect(dismissed).toMatchObject({ closedBy: 'test-suite', confirmedIncidentId: null });
-    expect((await auditRowsFor(handle.db, drafted.draftId!)).map((entry) => entry.action)).toEqual(['incident_draft.create', 'incident_draft.dismiss']);
+    expect((await auditRowsFor(handle.db, drafted.draftId!)).map((entry) => entry.action)).toEqual([
+      'incident_draft.create',
+      'incident_draft.dismiss',
+    ]);
     expect((await sendOk('alertmanager', alertmanager(key, [noisy]))).outcome).toBe('ignored');
-    const again = await sendOk('alertmanager', alertmanager(key, [noisy, { labels: { alertname: 'Noisy', component: 'Web', instance: 'web-9' } }]));
+    const again = await sendOk(
+      'alertmanager',
+      alertmanager(key, [noisy, { labels: { alertname: 'Noisy', component: 'Web', instance: 'web-9' } }]),
+    );
     expect(again.outcome).toBe('drafted');
     expect(again.draftId).not.toBe(drafted.draftId);
     expectOk(await dismissDraft(context, testActor, again.draftId!));
@@ -498,7 +599,20 @@ describe('Grafana', () => {
     expect(event.detail).toContain('silenceURL: https://grafana.internal.example/alerting/silence');
     expect(event.detail).toContain('panelURL');
 
-    const resolved = await sendOk('grafana', grafanaPayload({ alerts: [{ ...payload.alerts[0]!, labels: payload.alerts[0]!.labels, annotations: payload.alerts[0]!.annotations, status: 'resolved', values: null }] }));
+    const resolved = await sendOk(
+      'grafana',
+      grafanaPayload({
+        alerts: [
+          {
+            ...payload.alerts[0]!,
+            labels: payload.alerts[0]!.labels,
+            annotations: payload.alerts[0]!.annotations,
+            status: 'resolved',
+            values: null,
+          },
+        ],
+      }),
+    );
     expect(resolved).toMatchObject({ outcome: 'monitoring', incidentId: result.incidentId });
     await resolveIncident(result.incidentId!);
   });
@@ -511,7 +625,10 @@ describe('Grafana', () => {
     expect(expectFailure(result, 'invalid').message).toBe('This is not a valid Grafana webhook payload: groupKey: Required.');
     expect(await lastEvent()).toMatchObject({ outcome: 'rejected', source: 'grafana', groupKey: null, alertStatus: 'firing' });
 
-    const wrong = await send('alertmanager', { ...literalAlertmanagerFiring, alerts: [{ ...literalAlertmanagerFiring.alerts[0], status: 'pending' }] });
+    const wrong = await send('alertmanager', {
+      ...literalAlertmanagerFiring,
+      alerts: [{ ...literalAlertmanagerFiring.alerts[0], status: 'pending' }],
+    });
     expect(expectInvalid(wrong)).toEqual({ 'alerts.0.status': 'Expected "firing" or "resolved".' });
     expect(await lastEvent()).toMatchObject({ outcome: 'rejected', groupKey: literalAlertmanagerFiring.groupKey });
   });
@@ -532,11 +649,16 @@ describe('keys', () => {
 
 describe('concurrency', () => {
   it('declares one incident for two identical firing calls at once', async () => {
-    const payload = alertmanager('{}:{alertname="Thundering"}', [{ labels: { alertname: 'Thundering', component: 'Search', severity: 'critical' } }]);
+    const payload = alertmanager('{}:{alertname="Thundering"}', [
+      { labels: { alertname: 'Thundering', component: 'Search', severity: 'critical' } },
+    ]);
     const before = await countRows(handle.db, incident);
     clock.advance(MINUTE);
     calls += 2;
-    const results = await Promise.all([receiveAlerts(context, principal, 'alertmanager', payload), receiveAlerts(context, principal, 'alertmanager', payload)]);
+    const results = await Promise.all([
+      receiveAlerts(context, principal, 'alertmanager', payload),
+      receiveAlerts(context, principal, 'alertmanager', payload),
+    ]);
     const outcomes = results.map((result) => expectOk(result).outcome).sort();
     expect(outcomes).toEqual(['declared', 'unchanged']);
     expect(await countRows(handle.db, incident)).toBe(before + 1);
@@ -592,11 +714,35 @@ describe('the intake log', () => {
     expect(events.length).toBe(Math.min(calls, 50));
     expect(pageCount).toBe(Math.ceil(calls / 50));
     expect(new Set(events.map((event) => event.outcome))).toEqual(
-      new Set(['declared', 'updated', 'unchanged', 'monitoring', 'resolved', 'ignored', 'rejected', 'drafted', 'draft_updated', 'draft_closed'].filter((outcome) => events.some((event) => event.outcome === outcome))),
+      new Set(
+        [
+          'declared',
+          'updated',
+          'unchanged',
+          'monitoring',
+          'resolved',
+          'ignored',
+          'rejected',
+          'drafted',
+          'draft_updated',
+          'draft_closed',
+        ].filter((outcome) => events.some((event) => event.outcome === outcome)),
+      ),
     );
     const all = await handle.db.select().from(intakeEvent);
     expect(new Set(all.map((event) => event.outcome))).toEqual(
-      new Set(['declared', 'updated', 'unchanged', 'monitoring', 'resolved', 'ignored', 'rejected', 'drafted', 'draft_updated', 'draft_closed']),
+      new Set([
+        'declared',
+        'updated',
+        'unchanged',
+        'monitoring',
+        'resolved',
+        'ignored',
+        'rejected',
+        'drafted',
+        'draft_updated',
+        'draft_closed',
+      ]),
     );
     expect(all.filter((event) => event.apiKeyId !== principal.keyId)).toHaveLength(1);
     expect(await countRows(handle.db, auditLog)).toBeGreaterThan(0);

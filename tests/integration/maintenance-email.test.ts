@@ -68,7 +68,9 @@ function newDay(): Date {
 
 const local = (time: Date) => time.toISOString().slice(0, 16);
 
-type Switches = Partial<Record<'notifySubscribers' | 'notifyOnSchedule' | 'notifyReminder' | 'notifyOnStart' | 'notifyOnComplete', boolean>>;
+type Switches = Partial<
+  Record<'notifySubscribers' | 'notifyOnSchedule' | 'notifyReminder' | 'notifyOnStart' | 'notifyOnComplete', boolean>
+>;
 
 async function schedule(options: { title?: string; switches?: Switches } = {}): Promise<{ row: MaintenanceRow; start: Date; end: Date }> {
   const day = newDay();
@@ -110,7 +112,11 @@ async function runWholeWindow(row: MaintenanceRow) {
 }
 
 async function notificationsOf(row: MaintenanceRow) {
-  return handle.db.select().from(notification).where(eq(notification.maintenanceId, row.id)).orderBy(asc(notification.createdAt), asc(notification.id));
+  return handle.db
+    .select()
+    .from(notification)
+    .where(eq(notification.maintenanceId, row.id))
+    .orderBy(asc(notification.createdAt), asc(notification.id));
 }
 
 /** The moments a maintenance's notifications are about ('scheduled', 'reminder', 'started', …), oldest first. */
@@ -190,7 +196,8 @@ describe('a window with every email on', () => {
     const runs = await settled(row);
     expect(runs.map((item) => item.moment)).toEqual(['scheduled', 'reminder']);
     expect(runs[1]!.recipients).toEqual([API_FAN, EVERYTHING]);
-    for (const address of [API_FAN, EVERYTHING]) expect(headlinesTo('Database upgrade', address)).toEqual(['Scheduled', 'Starts in 60 minutes']);
+    for (const address of [API_FAN, EVERYTHING])
+      expect(headlinesTo('Database upgrade', address)).toEqual(['Scheduled', 'Starts in 60 minutes']);
   });
 
   it('tells them when it starts and when it completes', async () => {
@@ -321,7 +328,8 @@ describe('a recurring series', () => {
     expect(announcements[0]!.parsed.text).toContain('We compact the search index.');
     expect(announcements[0]!.parsed.text).toContain('Weekly on Monday and Thursday, 4 times.');
 
-    for (const row of created) expect((await transitionJobs(handle, row.id)).map((job) => job.data.transition).sort()).toEqual(['end', 'reminder', 'start']);
+    for (const row of created)
+      expect((await transitionJobs(handle, row.id)).map((job) => job.data.transition).sort()).toEqual(['end', 'reminder', 'start']);
   });
 });
 

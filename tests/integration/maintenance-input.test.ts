@@ -8,11 +8,27 @@ import { asc, eq } from 'drizzle-orm';
 import type { z } from 'zod';
 import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { utcToZonedTime } from '../../src/lib/domain/recurrence';
-import { auditLog, maintenance, maintenanceComponent, maintenanceSeries, maintenanceUpdate, notification, type ComponentRow, type MaintenanceRow } from '../../src/lib/server/db/schema';
+import {
+  auditLog,
+  maintenance,
+  maintenanceComponent,
+  maintenanceSeries,
+  maintenanceUpdate,
+  notification,
+  type ComponentRow,
+  type MaintenanceRow,
+} from '../../src/lib/server/db/schema';
 import { createComponent } from '../../src/lib/server/services/components/catalog';
 import type { scheduleMaintenanceInput } from '../../src/lib/server/services/maintenance/maintenance-input';
 import { runMaintenanceTransition } from '../../src/lib/server/jobs/handlers/maintenance-transition';
-import { cancelMaintenance, completeMaintenance, extendMaintenance, markMaintenanceVerifying, postMaintenanceUpdate, startMaintenanceNow } from '../../src/lib/server/services/maintenance/maintenance-action-commands';
+import {
+  cancelMaintenance,
+  completeMaintenance,
+  extendMaintenance,
+  markMaintenanceVerifying,
+  postMaintenanceUpdate,
+  startMaintenanceNow,
+} from '../../src/lib/server/services/maintenance/maintenance-action-commands';
 import { scheduleMaintenance, updateMaintenance } from '../../src/lib/server/services/maintenance/maintenance-schedule-commands';
 import { countRows, expectFailure, expectInvalid, expectOk, testActor } from '../support/factories';
 import { transitionJobs } from '../support/maintenance-jobs';
@@ -50,7 +66,10 @@ function input(changes: Partial<ScheduleInput> = {}): ScheduleInput {
 }
 
 async function pgbossJobCount(): Promise<number> {
-  const { rows } = await handle.executor.executeSql("select count(*)::int as count from pgboss.job where name = 'maintenance-transition'", []);
+  const { rows } = await handle.executor.executeSql(
+    "select count(*)::int as count from pgboss.job where name = 'maintenance-transition'",
+    [],
+  );
   return Number((rows[0] as { count: number | string }).count);
 }
 
@@ -108,9 +127,12 @@ describe('scheduling refuses bad input and changes nothing', () => {
     expect(Object.keys(errors)).toEqual(['timeZone']);
   });
 
-  it.each([['2026-03-11 02:00'], ['2026-02-30T02:00'], ['2026-03-11T24:00'], ['tomorrow'], ['']])('a malformed start %j', async (startsAt) => {
-    expect(Object.keys(await refused({ startsAt }))).toEqual(['startsAt']);
-  });
+  it.each([['2026-03-11 02:00'], ['2026-02-30T02:00'], ['2026-03-11T24:00'], ['tomorrow'], ['']])(
+    'a malformed start %j',
+    async (startsAt) => {
+      expect(Object.keys(await refused({ startsAt }))).toEqual(['startsAt']);
+    },
+  );
 
   it('a malformed end', async () => {
     expect(Object.keys(await refused({ endsAt: '2026-03-11T4:00' }))).toEqual(['endsAt']);
@@ -150,7 +172,14 @@ describe('scheduling refuses bad input and changes nothing', () => {
   });
 
   it('a backfill that repeats', async () => {
-    const errors = await refused({ startsAt: '2026-03-09T02:00', endsAt: '2026-03-09T04:00', backfill: true, recurrence: 'weekly', weekdays: [1], occurrences: 2 });
+    const errors = await refused({
+      startsAt: '2026-03-09T02:00',
+      endsAt: '2026-03-09T04:00',
+      backfill: true,
+      recurrence: 'weekly',
+      weekdays: [1],
+      occurrences: 2,
+    });
     expect(Object.keys(errors)).toEqual(['recurrence']);
   });
 });
@@ -202,7 +231,11 @@ describe('a recurring window', () => {
         ['start', row.scheduledFor.toISOString(), 1],
         ['end', row.scheduledUntil.toISOString(), 1],
       ]);
-      const components = await handle.db.select().from(maintenanceComponent).where(eq(maintenanceComponent.maintenanceId, row.id)).orderBy(asc(maintenanceComponent.componentId));
+      const components = await handle.db
+        .select()
+        .from(maintenanceComponent)
+        .where(eq(maintenanceComponent.maintenanceId, row.id))
+        .orderBy(asc(maintenanceComponent.componentId));
       expect(components.map((item) => item.componentId).sort()).toEqual([api.id, worker.id].sort());
     }
     const after = await footprint();
@@ -242,7 +275,16 @@ describe('a recurring window', () => {
       await scheduleMaintenance(
         context,
         testActor,
-        input({ title: 'Nightly vacuum', components: [], startsAt: '2026-03-12T03:00', endsAt: '2026-03-12T03:15', recurrence: 'weekly', weekdays: [1, 2, 3, 4, 5, 6, 7], occurrences: 500, notifySubscribers: false }),
+        input({
+          title: 'Nightly vacuum',
+          components: [],
+          startsAt: '2026-03-12T03:00',
+          endsAt: '2026-03-12T03:15',
+          recurrence: 'weekly',
+          weekdays: [1, 2, 3, 4, 5, 6, 7],
+          occurrences: 500,
+          notifySubscribers: false,
+        }),
       ),
     );
     expect(rows).toHaveLength(500);
@@ -255,9 +297,19 @@ describe('actions in the wrong status', () => {
 
   beforeAll(async () => {
     clock.set(NOW);
-    scheduled = expectOk(await scheduleMaintenance(context, testActor, input({ title: 'Still scheduled', startsAt: '2026-04-20T02:00', endsAt: '2026-04-20T04:00' })))[0]!;
+    scheduled = expectOk(
+      await scheduleMaintenance(
+        context,
+        testActor,
+        input({ title: 'Still scheduled', startsAt: '2026-04-20T02:00', endsAt: '2026-04-20T04:00' }),
+      ),
+    )[0]!;
     completed = expectOk(
-      await scheduleMaintenance(context, testActor, input({ title: 'Already over', startsAt: '2026-03-01T02:00', endsAt: '2026-03-01T04:00', backfill: true })),
+      await scheduleMaintenance(
+        context,
+        testActor,
+        input({ title: 'Already over', startsAt: '2026-03-01T02:00', endsAt: '2026-03-01T04:00', backfill: true }),
+      ),
     )[0]!;
   });
 
@@ -270,7 +322,10 @@ describe('actions in the wrong status', () => {
     const before = await stateOf(scheduled);
     expectFailure(await completeMaintenance(context, testActor, scheduled.id, {}), 'conflict');
     expectFailure(await markMaintenanceVerifying(context, testActor, scheduled.id, {}), 'conflict');
-    expectFailure(await extendMaintenance(context, testActor, scheduled.id, { endsAt: '2026-04-20T06:00', timeZone: 'Europe/Paris' }), 'conflict');
+    expectFailure(
+      await extendMaintenance(context, testActor, scheduled.id, { endsAt: '2026-04-20T06:00', timeZone: 'Europe/Paris' }),
+      'conflict',
+    );
     expect(await stateOf(scheduled)).toEqual(before);
   });
 
@@ -282,14 +337,27 @@ describe('actions in the wrong status', () => {
     expectFailure(await completeMaintenance(context, testActor, completed.id, {}), 'conflict');
     expectFailure(await postMaintenanceUpdate(context, testActor, completed.id, { message: 'Too late.' }), 'conflict');
     expectFailure(
-      await updateMaintenance(context, testActor, completed.id, { title: 'Moved', description: 'x', components: [api.id], startsAt: '2026-04-01T02:00', endsAt: '2026-04-01T04:00', timeZone: 'Europe/Paris' }),
+      await updateMaintenance(context, testActor, completed.id, {
+        title: 'Moved',
+        description: 'x',
+        components: [api.id],
+        startsAt: '2026-04-01T02:00',
+        endsAt: '2026-04-01T04:00',
+        timeZone: 'Europe/Paris',
+      }),
       'conflict',
     );
     expect(await stateOf(completed)).toEqual(before);
   });
 
   it('refuses to start a window that has been cancelled', async () => {
-    const [row] = expectOk(await scheduleMaintenance(context, testActor, input({ title: 'Called off', startsAt: '2026-04-21T02:00', endsAt: '2026-04-21T04:00' })));
+    const [row] = expectOk(
+      await scheduleMaintenance(
+        context,
+        testActor,
+        input({ title: 'Called off', startsAt: '2026-04-21T02:00', endsAt: '2026-04-21T04:00' }),
+      ),
+    );
     expectOk(await cancelMaintenance(context, testActor, row!.id, {}));
     const before = await stateOf(row!);
     expectFailure(await startMaintenanceNow(context, testActor, row!.id, {}), 'conflict');
@@ -310,13 +378,27 @@ describe('actions in the wrong status', () => {
       }),
     );
     expect(Object.keys(errors)).toEqual(['startsAt']);
-    expect(Object.keys(expectInvalid(await updateMaintenance(context, testActor, scheduled.id, { ...input(), startsAt: '2026-04-20T05:00', endsAt: '2026-04-20T04:00' })))).toEqual(['endsAt']);
+    expect(
+      Object.keys(
+        expectInvalid(
+          await updateMaintenance(context, testActor, scheduled.id, {
+            ...input(),
+            startsAt: '2026-04-20T05:00',
+            endsAt: '2026-04-20T04:00',
+          }),
+        ),
+      ),
+    ).toEqual(['endsAt']);
     expect(await stateOf(scheduled)).toEqual(before);
 
     // Started now, it cannot be extended to an end before now.
     const started = expectOk(await startMaintenanceNow(context, testActor, scheduled.id, {}));
     const during = await stateOf(started);
-    expect(Object.keys(expectInvalid(await extendMaintenance(context, testActor, started.id, { endsAt: '2026-03-10T12:30', timeZone: 'Europe/Paris' })))).toEqual(['endsAt']);
+    expect(
+      Object.keys(
+        expectInvalid(await extendMaintenance(context, testActor, started.id, { endsAt: '2026-03-10T12:30', timeZone: 'Europe/Paris' })),
+      ),
+    ).toEqual(['endsAt']);
     expect(await stateOf(started)).toEqual(during);
   });
 });

@@ -9,14 +9,28 @@
 import { asc, eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ComponentStatus } from '../../src/lib/domain/statuses';
-import { auditLog, component, maintenance, maintenanceUpdate, type ComponentRow, type IncidentRow, type MaintenanceRow } from '../../src/lib/server/db/schema';
+import {
+  auditLog,
+  component,
+  maintenance,
+  maintenanceUpdate,
+  type ComponentRow,
+  type IncidentRow,
+  type MaintenanceRow,
+} from '../../src/lib/server/db/schema';
 import { startJobQueue, type StartedQueue } from '../../src/lib/server/jobs/queue';
 import { createComponent, setComponentStatus } from '../../src/lib/server/services/components/catalog';
 import type { ServiceContext } from '../../src/lib/server/services/kernel/context';
 import { declareIncident, postIncidentUpdate } from '../../src/lib/server/services/incidents/incident-commands';
 import { runMaintenanceTransition } from '../../src/lib/server/jobs/handlers/maintenance-transition';
 import { getPublicMaintenance } from '../../src/lib/server/services/maintenance/maintenance-queries';
-import { cancelMaintenance, completeMaintenance, extendMaintenance, markMaintenanceVerifying, startMaintenanceNow } from '../../src/lib/server/services/maintenance/maintenance-action-commands';
+import {
+  cancelMaintenance,
+  completeMaintenance,
+  extendMaintenance,
+  markMaintenanceVerifying,
+  startMaintenanceNow,
+} from '../../src/lib/server/services/maintenance/maintenance-action-commands';
 import { scheduleMaintenance, updateMaintenance } from '../../src/lib/server/services/maintenance/maintenance-schedule-commands';
 import { getPublicSnapshot, type PublicSnapshot } from '../../src/lib/server/services/public/public-snapshot';
 import { updatePageSettings } from '../../src/lib/server/services/settings/page-settings';
@@ -143,7 +157,9 @@ async function declareOn(componentId: string, status: 'degraded_performance' | '
 }
 
 async function resolve(incidentId: string) {
-  return expectOk(await postIncidentUpdate(context, testActor, incidentId, { status: 'resolved', message: 'Fixed.', notifySubscribers: false }));
+  return expectOk(
+    await postIncidentUpdate(context, testActor, incidentId, { status: 'resolved', message: 'Fixed.', notifySubscribers: false }),
+  );
 }
 
 function publicStatusOf(snapshot: PublicSnapshot, componentId: string): ComponentStatus | undefined {
@@ -249,7 +265,9 @@ describe('an automatic window, on time', () => {
     // The component's history: operational, under maintenance during the window, operational again.
     const intervals = await intervalsOf(handle.db, api.id);
     const window = intervals.filter((item) => item.status === 'under_maintenance');
-    expect(window.map((item) => [iso(item.startedAt), item.endedAt && iso(item.endedAt), item.maintenanceId])).toEqual([[iso(start), iso(end), row.id]]);
+    expect(window.map((item) => [iso(item.startedAt), item.endedAt && iso(item.endedAt), item.maintenanceId])).toEqual([
+      [iso(start), iso(end), row.id],
+    ]);
     expect(intervals.at(-1)).toMatchObject({ status: 'operational', endedAt: null, maintenanceId: null, incidentId: null });
   });
 
@@ -269,7 +287,11 @@ describe('the statuses components return to', () => {
     const fine = await newComponent('Web');
     const day = newDay();
     expectOk(await setComponentStatus(context, testActor, slow.id, { status: 'degraded_performance' }));
-    const row = await schedule({ components: [slow, fine], start: new Date(day.getTime() + 10 * HOUR), end: new Date(day.getTime() + 12 * HOUR) });
+    const row = await schedule({
+      components: [slow, fine],
+      start: new Date(day.getTime() + 10 * HOUR),
+      end: new Date(day.getTime() + 12 * HOUR),
+    });
 
     await runWaiting(row, 'start');
     expect(await statusesOf([slow, fine])).toEqual(['under_maintenance', 'under_maintenance']);
@@ -280,7 +302,12 @@ describe('the statuses components return to', () => {
   it('leaves the components alone when the window does not set them under maintenance', async () => {
     const quiet = await newComponent('Billing');
     const day = newDay();
-    const row = await schedule({ components: [quiet], start: new Date(day.getTime() + 10 * HOUR), end: new Date(day.getTime() + 12 * HOUR), setsUnderMaintenance: false });
+    const row = await schedule({
+      components: [quiet],
+      start: new Date(day.getTime() + 10 * HOUR),
+      end: new Date(day.getTime() + 12 * HOUR),
+      setsUnderMaintenance: false,
+    });
     await runWaiting(row, 'start');
     expect((await reload(row)).status).toBe('in_progress');
     expect(await statusOf(quiet.id)).toBe('operational');
@@ -294,7 +321,11 @@ describe('the statuses components return to', () => {
     const free = await newComponent('Cache');
     const day = newDay();
     const outage = await declareOn(held.id, 'partial_outage');
-    const row = await schedule({ components: [held, free], start: new Date(day.getTime() + 10 * HOUR), end: new Date(day.getTime() + 12 * HOUR) });
+    const row = await schedule({
+      components: [held, free],
+      start: new Date(day.getTime() + 10 * HOUR),
+      end: new Date(day.getTime() + 12 * HOUR),
+    });
 
     await runWaiting(row, 'start');
     expect(await statusesOf([held, free])).toEqual(['partial_outage', 'under_maintenance']);
@@ -544,7 +575,13 @@ describe('staff actions during the window', () => {
     clock.set(newEnd);
     expect(await runMaintenanceTransition(context, { maintenanceId: row.id, transition: 'end', version: 2 })).toBe('skipped');
     expect((await reload(row)).completedAt).toEqual(new Date(newEnd.getTime() - 20 * MINUTE));
-    expect((await updatesOf(row)).map((item) => item.status)).toEqual(['scheduled', 'in_progress', 'in_progress', 'verifying', 'completed']);
+    expect((await updatesOf(row)).map((item) => item.status)).toEqual([
+      'scheduled',
+      'in_progress',
+      'in_progress',
+      'verifying',
+      'completed',
+    ]);
     expect(await auditActions(row.id)).toEqual([
       { action: 'maintenance.schedule', actor: 'test-suite' },
       { action: 'maintenance.start', actor: 'test-suite' },
@@ -574,7 +611,11 @@ describe('after downtime', () => {
     expect(await runMaintenanceTransition(context, { ...startJob.data, transition: 'end' })).toBe('skipped');
     expect((await reload(row)).status).toBe('completed');
     expect((await updatesOf(row)).map((item) => item.status).sort()).toEqual(['completed', 'in_progress', 'scheduled']);
-    expect((await auditActions(row.id)).map((item) => item.action)).toEqual(['maintenance.schedule', 'maintenance.start', 'maintenance.complete']);
+    expect((await auditActions(row.id)).map((item) => item.action)).toEqual([
+      'maintenance.schedule',
+      'maintenance.start',
+      'maintenance.complete',
+    ]);
   });
 
   it('lists "completed" above "in progress" on the public page of a window started and completed at once', async () => {

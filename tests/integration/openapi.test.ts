@@ -56,7 +56,9 @@ describe('the OpenAPI document', () => {
   });
 
   it('documents every route with its method, and nothing else', () => {
-    expect(operations.map(({ method, path }) => `${method} ${path}`).sort()).toEqual(apiRoutes.map((route) => `${route.method} ${route.path}`).sort());
+    expect(operations.map(({ method, path }) => `${method} ${path}`).sort()).toEqual(
+      apiRoutes.map((route) => `${route.method} ${route.path}`).sort(),
+    );
     for (const route of apiRoutes) {
       const operation = document.paths[route.path]?.[route.method.toLowerCase()];
       expect(operation, `${route.method} ${route.path}`).toBeDefined();
@@ -124,7 +126,14 @@ describe('every operation answers as documented', () => {
       ).id;
     const schedule = async (title: string) =>
       expectOk(
-        await scheduleMaintenance(context, testActor, { title, description: 'Work.', components: [api.id], startsAt: '2026-03-10T02:00', endsAt: '2026-03-10T03:00', timeZone: 'UTC' }),
+        await scheduleMaintenance(context, testActor, {
+          title,
+          description: 'Work.',
+          components: [api.id],
+          startsAt: '2026-03-10T02:00',
+          endsAt: '2026-03-10T03:00',
+          timeZone: 'UTC',
+        }),
       )[0]!.id;
     const subscriber = async (email: string) => expectOk(await addSubscriberByAdmin(context, testActor, { email, componentIds: [] })).id;
 
@@ -139,7 +148,9 @@ describe('every operation answers as documented', () => {
       createGroup: async () => ({ body: { name: 'Edge' } }),
       updateGroup: async () => ({ id: group.id, body: { description: 'Core services' } }),
       listIncidents: async () => ({ query: { state: 'open', page: '1' } }),
-      declareIncident: async () => ({ body: { title: 'Declared', signals: ['error_rate_above_1'], status: 'investigating', message: 'Errors.' } }),
+      declareIncident: async () => ({
+        body: { title: 'Declared', signals: ['error_rate_above_1'], status: 'investigating', message: 'Errors.' },
+      }),
       getIncident: async () => ({ id: await declare('Read') }),
       postIncidentUpdate: async () => ({ id: await declare('Updated'), body: { status: 'identified', message: 'Found it.' } }),
       resolveIncident: async () => ({ id: await declare('Resolved'), body: { message: 'Fixed.' } }),
@@ -152,7 +163,15 @@ describe('every operation answers as documented', () => {
       sendCustomerEmailNow: async () => ({ id: await declare('Emailed') }),
       holdCustomerEmail: async () => ({ id: await declare('Held'), body: { holdReason: 'Legal review.' } }),
       listMaintenances: async () => ({ query: { state: 'upcoming' } }),
-      scheduleMaintenance: async () => ({ body: { title: 'Scheduled', description: 'Work.', startsAt: '2026-03-11T02:00', endsAt: '2026-03-11T03:00', timeZone: 'Europe/Paris' } }),
+      scheduleMaintenance: async () => ({
+        body: {
+          title: 'Scheduled',
+          description: 'Work.',
+          startsAt: '2026-03-11T02:00',
+          endsAt: '2026-03-11T03:00',
+          timeZone: 'Europe/Paris',
+        },
+      }),
       getMaintenance: async () => ({ id: await schedule('Read') }),
       updateMaintenance: async () => ({ id: await schedule('Moved'), body: { startsAt: '2026-03-12T02:00', endsAt: '2026-03-12T03:00' } }),
       startMaintenance: async () => ({ id: await schedule('Started'), body: {} }),
@@ -183,7 +202,9 @@ describe('every operation answers as documented', () => {
       const documented = Object.keys(operation.responses);
       if (!sample) {
         // Not sampled yet (the test above fails): at least the status it answers must be documented.
-        const answer = await admin.call(method, path.replace(/\{\w+\}/g, 'unknownid'), { body: method === 'POST' || method === 'PATCH' ? {} : undefined });
+        const answer = await admin.call(method, path.replace(/\{\w+\}/g, 'unknownid'), {
+          body: method === 'POST' || method === 'PATCH' ? {} : undefined,
+        });
         expect(documented).toContain(String(answer.status));
         return;
       }

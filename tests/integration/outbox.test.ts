@@ -47,8 +47,18 @@ describe('the outbox', () => {
     expect(total).toBe(2);
     expect(pageCount).toBe(1);
     expect(messages).toEqual([
-      { id: expect.any(String), to: 'second@example.com', subject: '[Acme] Database outage: Resolved', date: new Date('2026-03-01T12:05:00.000Z') },
-      { id: expect.any(String), to: 'first@example.com', subject: '[Acme] Database outage: Investigating', date: new Date('2026-03-01T12:00:00.000Z') },
+      {
+        id: expect.any(String),
+        to: 'second@example.com',
+        subject: '[Acme] Database outage: Resolved',
+        date: new Date('2026-03-01T12:05:00.000Z'),
+      },
+      {
+        id: expect.any(String),
+        to: 'first@example.com',
+        subject: '[Acme] Database outage: Investigating',
+        date: new Date('2026-03-01T12:00:00.000Z'),
+      },
     ]);
     expect((await listOutbox(dataDir, { page: 2 })).messages).toEqual([]);
   });
@@ -71,14 +81,24 @@ describe('the outbox', () => {
       },
     });
     const first = await readOutboxEntry(dataDir, oldest!.id);
-    expect(first?.headers).toMatchObject({ 'List-Unsubscribe': '<https://status.example.com/unsubscribe/t1>', 'List-Unsubscribe-Post': 'List-Unsubscribe=One-Click' });
+    expect(first?.headers).toMatchObject({
+      'List-Unsubscribe': '<https://status.example.com/unsubscribe/t1>',
+      'List-Unsubscribe-Post': 'List-Unsubscribe=One-Click',
+    });
     const eml = (await readOutboxEml(dataDir, oldest!.id))?.toString('utf8') ?? '';
     expect(eml).toContain('Subject: [Acme] Database outage: Investigating');
     expect(eml).toContain('To: first@example.com');
   });
 
   it('returns null for unknown, malformed and traversal ids', async () => {
-    for (const id of ['../../etc/passwd', '..%2F..%2Fetc%2Fpasswd', '..', '', '000000000000000-x-abc/../../x', '000000000000000-nothing-here']) {
+    for (const id of [
+      '../../etc/passwd',
+      '..%2F..%2Fetc%2Fpasswd',
+      '..',
+      '',
+      '000000000000000-x-abc/../../x',
+      '000000000000000-nothing-here',
+    ]) {
       expect(await readOutboxEntry(dataDir, id)).toBeNull();
       expect(await readOutboxEml(dataDir, id)).toBeNull();
     }
@@ -91,7 +111,16 @@ describe('the outbox', () => {
     expect(await readOutboxEntry(dataDir, '999999999999999-broken-zzz')).toBeNull();
     for (let index = 0; index < OUTBOX_PAGE_SIZE; index += 1) {
       const id = `000000000000${String(index).padStart(3, '0')}-filler-a`;
-      const entry = { id, to: `r${index}@example.com`, from: mailFrom, subject: `Filler ${index}`, date: new Date(index).toISOString(), html: '', text: '', headers: {} };
+      const entry = {
+        id,
+        to: `r${index}@example.com`,
+        from: mailFrom,
+        subject: `Filler ${index}`,
+        date: new Date(index).toISOString(),
+        html: '',
+        text: '',
+        headers: {},
+      };
       fs.writeFileSync(path.join(folder, `${id}.json`), JSON.stringify(entry));
     }
     const first = await listOutbox(dataDir, { page: 1 });

@@ -34,12 +34,15 @@ beforeAll(async () => {
   sink = await startSmtpSink();
   mailer = createMailer({ smtpUrl: sink.url, mailFrom: TEST_MAIL_FROM, dkim: undefined, dataDir: '/nonexistent' });
   expectOk(await updatePageSettings(context, testActor, { name: PAGE, description: '', timeZone: 'UTC' }));
-  const add = (name: string, email: string, severities: Severity[]) => createContact(context, testActor, { name, role: 'On call', email, webhookUrl: null, severities }).then(expectOk);
+  const add = (name: string, email: string, severities: Severity[]) =>
+    createContact(context, testActor, { name, role: 'On call', email, webhookUrl: null, severities }).then(expectOk);
   await add('Ada Commander', 'ada@example.com', ['critical', 'high']);
   await add('Sam Support', 'sam@example.com', ['critical']);
   await add('Mia Medium', 'mia@example.com', ['medium']);
   const ownerId = newId();
-  await handle.db.insert(user).values({ id: ownerId, email: 'olga@example.com', name: 'Olga Owner', role: 'responder', createdAt: clock.now() });
+  await handle.db
+    .insert(user)
+    .values({ id: ownerId, email: 'olga@example.com', name: 'Olga Owner', role: 'responder', createdAt: clock.now() });
   owner = { userId: ownerId, label: 'Olga Owner <olga@example.com>' };
 });
 
@@ -56,7 +59,13 @@ async function declare(severity: Severity): Promise<IncidentRow> {
   days += 1;
   clock.set(new Date(BASE.getTime() + days * 3 * DAY));
   return expectOk(
-    await declareIncident(context, owner, { title: `Incident ${++titles}`, severity, status: 'investigating', message: 'Looking into it.', notifySubscribers: false }),
+    await declareIncident(context, owner, {
+      title: `Incident ${++titles}`,
+      severity,
+      status: 'investigating',
+      message: 'Looking into it.',
+      notifySubscribers: false,
+    }),
   );
 }
 
@@ -82,7 +91,8 @@ async function alertJobs(row: IncidentRow, kind: TeamAlertKind) {
 
 /** Runs every queued team-alert job of one kind, as the worker would (again, for those already run). */
 async function runAlertJobs(row: IncidentRow, kind: TeamAlertKind) {
-  for (const job of await alertJobs(row, kind)) await sendTeamAlert(context, mailer, { ...job.data, publicUrl: TEST_PUBLIC_URL, http: guardedHttp });
+  for (const job of await alertJobs(row, kind))
+    await sendTeamAlert(context, mailer, { ...job.data, publicUrl: TEST_PUBLIC_URL, http: guardedHttp });
 }
 
 async function alertRows(row: IncidentRow, kind: TeamAlertKind) {
@@ -149,20 +159,23 @@ describe('the 30-minute update cadence', () => {
     const rows = await alertRows(row, 'update_overdue');
     expect(rows).toHaveLength(6);
     expect(new Set(rows.map((item) => item.occasion))).toEqual(
-      new Set([new Date(row.startedAt.getTime() + minutes(30)).toISOString(), new Date(row.startedAt.getTime() + minutes(60)).toISOString()]),
+      new Set([
+        new Date(row.startedAt.getTime() + minutes(30)).toISOString(),
+        new Date(row.startedAt.getTime() + minutes(60)).toISOString(),
+      ]),
     );
-    expect(recipients(rows.filter((item) => item.occasion.endsWith(new Date(row.startedAt.getTime() + minutes(60)).toISOString())))).toEqual([
-      'ada@example.com',
-      'olga@example.com',
-      'sam@example.com',
-    ]);
+    expect(
+      recipients(rows.filter((item) => item.occasion.endsWith(new Date(row.startedAt.getTime() + minutes(60)).toISOString()))),
+    ).toEqual(['ada@example.com', 'olga@example.com', 'sam@example.com']);
     expect(mailsAbout(row, 'Update overdue')).toHaveLength(6);
   });
 
   it('starts counting again from an update posted at 20:00', async () => {
     const row = await declare('high');
     await post(row, minutes(20));
-    expect((await queuedJobs(handle, 'update-cadence-check', row.id)).map((job) => job.startAfter)).toContainEqual(new Date(row.startedAt.getTime() + minutes(50)));
+    expect((await queuedJobs(handle, 'update-cadence-check', row.id)).map((job) => job.startAfter)).toContainEqual(
+      new Date(row.startedAt.getTime() + minutes(50)),
+    );
 
     // The check queued at the start still runs at 30:00: the update made it a no-op.
     at(row, minutes(30));
@@ -173,7 +186,9 @@ describe('the 30-minute update cadence', () => {
 
     at(row, minutes(50));
     await checkUpdateCadence(context, row.id);
-    expect((await alertJobs(row, 'update_overdue')).map((job) => job.data.occasion)).toEqual([new Date(row.startedAt.getTime() + minutes(50)).toISOString()]);
+    expect((await alertJobs(row, 'update_overdue')).map((job) => job.data.occasion)).toEqual([
+      new Date(row.startedAt.getTime() + minutes(50)).toISOString(),
+    ]);
     await runAlertJobs(row, 'update_overdue');
     expect(recipients(await alertRows(row, 'update_overdue'))).toEqual(['ada@example.com', 'olga@example.com']);
   });
@@ -203,7 +218,10 @@ describe('post-mortem reminders', () => {
     const { row, resolvedAt, dueAt } = await resolvedCritical();
     const checks = await queuedJobs(handle, 'postmortem-check', row.id);
     expect(checks.map((job) => ({ data: job.data, startAfter: job.startAfter }))).toEqual([
-      { data: { incidentId: row.id, kind: 'postmortem_reminder', occasion: resolvedAt.toISOString() }, startAfter: new Date(dueAt.getTime() - 4 * HOUR) },
+      {
+        data: { incidentId: row.id, kind: 'postmortem_reminder', occasion: resolvedAt.toISOString() },
+        startAfter: new Date(dueAt.getTime() - 4 * HOUR),
+      },
       { data: { incidentId: row.id, kind: 'postmortem_overdue', occasion: resolvedAt.toISOString() }, startAfter: dueAt },
     ]);
   });
@@ -245,7 +263,10 @@ describe('post-mortem reminders', () => {
 
   it('reminds nobody once the post-mortem is published', async () => {
     const { row, resolvedAt, dueAt } = await resolvedCritical();
-    await handle.db.update(incident).set({ postmortemPublishedAt: new Date(resolvedAt.getTime() + 2 * HOUR), status: 'postmortem' }).where(eq(incident.id, row.id));
+    await handle.db
+      .update(incident)
+      .set({ postmortemPublishedAt: new Date(resolvedAt.getTime() + 2 * HOUR), status: 'postmortem' })
+      .where(eq(incident.id, row.id));
     clock.set(new Date(dueAt.getTime() - 4 * HOUR));
     await checkPostmortem(context, { incidentId: row.id, kind: 'postmortem_reminder', occasion: resolvedAt.toISOString() });
     clock.set(dueAt);
@@ -256,7 +277,10 @@ describe('post-mortem reminders', () => {
 
   it('reminds nobody when only the post-mortem date is set and the status is still resolved', async () => {
     const { row, resolvedAt, dueAt } = await resolvedCritical();
-    await handle.db.update(incident).set({ postmortemPublishedAt: new Date(resolvedAt.getTime() + 2 * HOUR) }).where(eq(incident.id, row.id));
+    await handle.db
+      .update(incident)
+      .set({ postmortemPublishedAt: new Date(resolvedAt.getTime() + 2 * HOUR) })
+      .where(eq(incident.id, row.id));
     clock.set(dueAt);
     await checkPostmortem(context, { incidentId: row.id, kind: 'postmortem_overdue', occasion: resolvedAt.toISOString() });
     expect(await alertJobs(row, 'postmortem_overdue')).toEqual([]);

@@ -41,12 +41,30 @@ const answering = (outcome: PostOutcome): OutboundHttp => ({ post: async () => o
 
 beforeAll(async () => {
   const adaId = newId();
-  await handle.db.insert(user).values({ id: adaId, email: 'ada@example.com', name: 'Ada Responder', role: 'responder', createdAt: clock.now() });
+  await handle.db
+    .insert(user)
+    .values({ id: adaId, email: 'ada@example.com', name: 'Ada Responder', role: 'responder', createdAt: clock.now() });
   ada = { userId: adaId, label: labelOf({ name: 'Ada Responder', email: 'ada@example.com' }) };
   apiId = expectOk(await createComponent(context, testActor, { name: 'API' })).id;
   const other = expectOk(await createComponent(context, testActor, { name: 'Dashboard' })).id;
-  expectOk(await createContact(context, testActor, { name: 'Sam Oncall', role: 'On call', email: 'sam@example.com', webhookUrl: 'https://hooks.example.com/sam', severities: ['critical', 'high'] }));
-  expectOk(await createContact(context, testActor, { name: 'Cleo Lead', role: 'Lead', email: 'cleo@example.com', webhookUrl: null, severities: ['critical'] }));
+  expectOk(
+    await createContact(context, testActor, {
+      name: 'Sam Oncall',
+      role: 'On call',
+      email: 'sam@example.com',
+      webhookUrl: 'https://hooks.example.com/sam',
+      severities: ['critical', 'high'],
+    }),
+  );
+  expectOk(
+    await createContact(context, testActor, {
+      name: 'Cleo Lead',
+      role: 'Lead',
+      email: 'cleo@example.com',
+      webhookUrl: null,
+      severities: ['critical'],
+    }),
+  );
   // Two subscribers hear about the API (one of everything, one of the API); one only of the dashboard.
   expectOk(await addSubscriberByAdmin(context, testActor, { email: 'all@example.com', componentIds: [] }));
   expectOk(await addSubscriberByAdmin(context, testActor, { email: 'api@example.com', componentIds: [apiId] }));
@@ -121,7 +139,16 @@ describe('a Critical incident, step by step', () => {
     expect(sentMail.sort()).toEqual(['cleo@example.com', 'sam@example.com']);
     const status = await statusAt(row.id, at(START, MINUTE));
     // Two people; three messages (two emails and Sam's webhook, which answered 500).
-    expect(status.teamAlert).toEqual({ state: 'done', firstSentAt: at(START, 3_000), recipients: 2, sent: 2, failed: 1, waiting: 0, contactsOnPlan: 2, severityRaisedAt: null });
+    expect(status.teamAlert).toEqual({
+      state: 'done',
+      firstSentAt: at(START, 3_000),
+      recipients: 2,
+      sent: 2,
+      failed: 1,
+      waiting: 0,
+      contactsOnPlan: 2,
+      severityRaisedAt: null,
+    });
   });
 
   it('schedules the customer email at start + 5 min, and shows it sent, with its time and recipients', async () => {
@@ -132,7 +159,14 @@ describe('a Critical incident, step by step', () => {
     clock.set(at(START, 5 * MINUTE));
     expect(await sendCustomerEmailIfDue(context, row.id)).toBe('sent');
     const sent = await statusAt(row.id, at(START, 5 * MINUTE + 1_000));
-    expect(sent.customerEmail).toEqual({ state: 'done', reason: 'sent', sentAt: at(START, 5 * MINUTE), dueAt: at(START, 5 * MINUTE), recipients: null, note: null });
+    expect(sent.customerEmail).toEqual({
+      state: 'done',
+      reason: 'sent',
+      sentAt: at(START, 5 * MINUTE),
+      dueAt: at(START, 5 * MINUTE),
+      recipients: null,
+      note: null,
+    });
     expect(sent.customerEmailActionable).toBe(false);
 
     const [stored] = await handle.db.select().from(incident).where(eq(incident.id, row.id));
@@ -158,11 +192,18 @@ describe('a Critical incident, step by step', () => {
     const after = await statusAt(row.id, at(START, 32 * MINUTE));
     expect(after.nextUpdate).toMatchObject({ state: 'pending', dueAt: at(START, 61 * MINUTE) });
     expect(after.publicPost.updateCount).toBe(2);
-    expect((await nextUpdateDueForOpenIncidents(context, clock.now())).get(row.id)).toMatchObject({ dueAt: at(START, 61 * MINUTE), overdue: false });
+    expect((await nextUpdateDueForOpenIncidents(context, clock.now())).get(row.id)).toMatchObject({
+      dueAt: at(START, 61 * MINUTE),
+      overdue: false,
+    });
   });
 
   it('owes a post-mortem: after resolution while open, then due 24 h after it, then overdue, then published', async () => {
-    expect((await statusAt(row.id, at(START, 40 * MINUTE))).postmortem).toEqual({ state: 'pending', reason: 'after_resolution', windowHours: 24 });
+    expect((await statusAt(row.id, at(START, 40 * MINUTE))).postmortem).toEqual({
+      state: 'pending',
+      reason: 'after_resolution',
+      windowHours: 24,
+    });
     const resolvedAt = at(START, HOUR);
     await resolveAt(row.id, resolvedAt.toISOString());
 
@@ -173,10 +214,17 @@ describe('a Critical incident, step by step', () => {
     expect(resolved.postmortemOwed).toBe(true);
     expect((await nextUpdateDueForOpenIncidents(context, clock.now())).has(row.id)).toBe(false);
 
-    expect((await statusAt(row.id, at(START, 25 * HOUR))).postmortem).toEqual({ state: 'overdue', reason: 'due', dueAt: at(START, 25 * HOUR) });
+    expect((await statusAt(row.id, at(START, 25 * HOUR))).postmortem).toEqual({
+      state: 'overdue',
+      reason: 'due',
+      dueAt: at(START, 25 * HOUR),
+    });
 
     const publishedAt = at(START, 26 * HOUR);
-    await handle.db.update(incident).set({ postmortemBody: 'What happened.', postmortemPublishedAt: publishedAt }).where(eq(incident.id, row.id));
+    await handle.db
+      .update(incident)
+      .set({ postmortemBody: 'What happened.', postmortemPublishedAt: publishedAt })
+      .where(eq(incident.id, row.id));
     const published = await statusAt(row.id, at(START, 27 * HOUR));
     expect(published.postmortem).toEqual({ state: 'done', reason: 'published', publishedAt });
     expect(published.postmortemOwed).toBe(false);
@@ -191,7 +239,12 @@ describe('the customer email when things go otherwise', () => {
     clock.set(at(START, 5 * MINUTE));
     expect(await sendCustomerEmailIfDue(context, row.id)).toBe('not_scheduled');
     const status = await statusAt(row.id, at(START, 6 * MINUTE));
-    expect(status.customerEmail).toEqual({ state: 'skipped', reason: 'skipped', dueAt: at(START, 5 * MINUTE), note: 'resolved after 4 m 59 s' });
+    expect(status.customerEmail).toEqual({
+      state: 'skipped',
+      reason: 'skipped',
+      dueAt: at(START, 5 * MINUTE),
+      note: 'resolved after 4 m 59 s',
+    });
     expect(status.customerEmailActionable).toBe(false);
   });
 
@@ -217,10 +270,17 @@ describe('the customer email when things go otherwise', () => {
     const START = '2026-03-03T13:00:00.000Z';
     const row = await declareAt(START);
     clock.set(at(START, 2 * MINUTE));
-    expect(expectInvalid(await holdCustomerEmail(context, ada, row.id, '   '))).toEqual({ holdReason: 'Say why the customer email is held.' });
+    expect(expectInvalid(await holdCustomerEmail(context, ada, row.id, '   '))).toEqual({
+      holdReason: 'Say why the customer email is held.',
+    });
     expectOk(await holdCustomerEmail(context, ada, row.id, 'Legal review of the wording'));
     const held = await statusAt(row.id, at(START, 3 * MINUTE));
-    expect(held.customerEmail).toEqual({ state: 'held', reason: 'held', dueAt: at(START, 5 * MINUTE), note: 'held by Ada Responder <ada@example.com>: Legal review of the wording' });
+    expect(held.customerEmail).toEqual({
+      state: 'held',
+      reason: 'held',
+      dueAt: at(START, 5 * MINUTE),
+      note: 'held by Ada Responder <ada@example.com>: Legal review of the wording',
+    });
     expect(held.customerEmailActionable).toBe(true);
 
     clock.set(at(START, 5 * MINUTE));
@@ -230,16 +290,31 @@ describe('the customer email when things go otherwise', () => {
     clock.set(at(START, 9 * MINUTE));
     expectOk(await sendCustomerEmailNow(context, ada, row.id));
     const sent = await statusAt(row.id, at(START, 10 * MINUTE));
-    expect(sent.customerEmail).toMatchObject({ state: 'done', sentAt: at(START, 9 * MINUTE), note: 'sent by Ada Responder <ada@example.com>' });
+    expect(sent.customerEmail).toMatchObject({
+      state: 'done',
+      sentAt: at(START, 9 * MINUTE),
+      note: 'sent by Ada Responder <ada@example.com>',
+    });
   });
 
   it('is cancelled when the severity is lowered out of the outage set', async () => {
     const START = '2026-03-03T14:00:00.000Z';
     const row = await declareAt(START);
     clock.set(at(START, MINUTE));
-    expectOk(await updateIncidentDetails(context, ada, row.id, { title: row.title, severity: 'medium', severityReason: 'Only one card network affected' }));
+    expectOk(
+      await updateIncidentDetails(context, ada, row.id, {
+        title: row.title,
+        severity: 'medium',
+        severityReason: 'Only one card network affected',
+      }),
+    );
     const status = await statusAt(row.id, at(START, 2 * MINUTE));
-    expect(status.customerEmail).toEqual({ state: 'skipped', reason: 'cancelled', dueAt: at(START, 5 * MINUTE), note: 'cancelled: severity lowered to Medium' });
+    expect(status.customerEmail).toEqual({
+      state: 'skipped',
+      reason: 'cancelled',
+      dueAt: at(START, 5 * MINUTE),
+      note: 'cancelled: severity lowered to Medium',
+    });
     expect(status.severity).toMatchObject({ chosen: 'medium', suggested: 'critical', overrideReason: 'Only one card network affected' });
     expect(status.postmortem).toEqual({ state: 'not_required', severity: 'medium' });
   });
@@ -255,19 +330,39 @@ describe('an incident below the outage line', () => {
       components: [],
     });
     const status = await statusAt(row.id, at(START, 10 * MINUTE));
-    expect(status.severity).toMatchObject({ chosen: 'medium', suggested: 'medium', suggestionReason: 'Medium: CPU over 80 %', signals: ['CPU over 80 %'] });
-    expect(status.customerEmail).toEqual({ state: 'not_required', reason: 'not_an_outage', severity: 'medium', outageSeverities: ['critical', 'high'] });
+    expect(status.severity).toMatchObject({
+      chosen: 'medium',
+      suggested: 'medium',
+      suggestionReason: 'Medium: CPU over 80 %',
+      signals: ['CPU over 80 %'],
+    });
+    expect(status.customerEmail).toEqual({
+      state: 'not_required',
+      reason: 'not_an_outage',
+      severity: 'medium',
+      outageSeverities: ['critical', 'high'],
+    });
     expect(status.customerEmailActionable).toBe(false);
     expect(status.teamAlert).toMatchObject({ state: 'skipped', recipients: 0, contactsOnPlan: 0 });
 
     // Raised to High, the team hears of it after all.
     clock.set(at(START, 12 * MINUTE));
-    expectOk(await updateIncidentDetails(context, ada, row.id, { title: row.title, severity: 'high', severityReason: 'Customers see timeouts' }));
-    await sendTeamAlert(context, mailer, { incidentId: row.id, kind: 'severity_raised', occasion: `high@${clock.now().toISOString()}`, publicUrl: 'http://status.test', http: answering({ ok: true, status: 204 }) });
+    expectOk(
+      await updateIncidentDetails(context, ada, row.id, { title: row.title, severity: 'high', severityReason: 'Customers see timeouts' }),
+    );
+    await sendTeamAlert(context, mailer, {
+      incidentId: row.id,
+      kind: 'severity_raised',
+      occasion: `high@${clock.now().toISOString()}`,
+      publicUrl: 'http://status.test',
+      http: answering({ ok: true, status: 204 }),
+    });
     const raised = await statusAt(row.id, at(START, 13 * MINUTE));
     expect(raised.teamAlert).toMatchObject({ state: 'done', recipients: 1, sent: 2, failed: 0, severityRaisedAt: at(START, 12 * MINUTE) });
     expect(raised.severity).toMatchObject({ chosen: 'high', suggested: 'medium', overrideReason: 'Customers see timeouts' });
-    expectOk(await updateIncidentDetails(context, ada, row.id, { title: row.title, severity: 'medium', severityReason: 'Back to slowness only' }));
+    expectOk(
+      await updateIncidentDetails(context, ada, row.id, { title: row.title, severity: 'medium', severityReason: 'Back to slowness only' }),
+    );
     await resolveAt(row.id, at(START, 20 * MINUTE).toISOString());
     expect((await statusAt(row.id, at(START, 30 * MINUTE))).postmortem).toEqual({ state: 'not_required', severity: 'medium' });
   });
@@ -289,9 +384,13 @@ describe('an edited policy', () => {
       await updateCommunicationPolicy(
         context,
         testActor,
-        communicationPolicyValues({ customerEmailDelaySeconds: '', updateCadenceMinutes: '0', postmortemWindowHours: 'x', postmortemReminderHours: '4', outageSeverities: 'critical' }) as Parameters<
-          typeof updateCommunicationPolicy
-        >[2],
+        communicationPolicyValues({
+          customerEmailDelaySeconds: '',
+          updateCadenceMinutes: '0',
+          postmortemWindowHours: 'x',
+          postmortemReminderHours: '4',
+          outageSeverities: 'critical',
+        }) as Parameters<typeof updateCommunicationPolicy>[2],
       ),
     );
     expect(Object.keys(errors).sort()).toEqual(['customerEmailDelaySeconds', 'postmortemWindowHours', 'updateCadenceMinutes']);
@@ -318,6 +417,10 @@ describe('an edited policy', () => {
     expect(status.nextUpdate).toMatchObject({ state: 'pending', dueAt: at(START, 10 * MINUTE), cadenceMinutes: 10 });
     expect(status.policy.outageSeverities).toEqual(['critical', 'high']);
     await resolveAt(row.id, at(START, HOUR).toISOString());
-    expect((await statusAt(row.id, at(START, 2 * HOUR))).postmortem).toEqual({ state: 'pending', reason: 'due', dueAt: at(START, 49 * HOUR) });
+    expect((await statusAt(row.id, at(START, 2 * HOUR))).postmortem).toEqual({
+      state: 'pending',
+      reason: 'due',
+      dueAt: at(START, 49 * HOUR),
+    });
   });
 });

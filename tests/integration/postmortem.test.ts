@@ -24,7 +24,8 @@ const { clock, handle, context } = useTestContext({ start: '2026-03-01T12:00:00.
 const BODY = '# Summary\n\nThe primary database failed over.\n\n- Detected in 2 minutes\n- Resolved in 40 minutes';
 
 const helpers = incidentHelpers({ clock, context });
-const declare = (severity: Severity = 'critical') => helpers.declare({ title: `A ${severity} incident`, severity, status: 'investigating', message: 'We are investigating.' });
+const declare = (severity: Severity = 'critical') =>
+  helpers.declare({ title: `A ${severity} incident`, severity, status: 'investigating', message: 'We are investigating.' });
 const resolve = (incidentId: string) => helpers.post(incidentId, { status: 'resolved', message: 'Resolved.' });
 
 async function incidentRow(incidentId: string): Promise<IncidentRow> {
@@ -53,7 +54,10 @@ describe('an open incident', () => {
     const open = await declare();
     const before = await writeCounts();
 
-    const published = expectFailure(await publishPostmortem(context, testActor, open.id, { body: BODY, notifySubscribers: true }), 'invalid');
+    const published = expectFailure(
+      await publishPostmortem(context, testActor, open.id, { body: BODY, notifySubscribers: true }),
+      'invalid',
+    );
     expect(published.message).toBe('A post-mortem can be written only once the incident is resolved.');
     const draft = expectInvalid(await savePostmortemDraft(context, testActor, open.id, { body: BODY }));
     expect(draft.body).toBe('A post-mortem can be written only once the incident is resolved.');
@@ -111,7 +115,13 @@ describe('a resolved Critical incident', () => {
     expect(after.postmortemPublishedAt).toEqual(publishedAt);
 
     const [latest] = await updatesOf(row.id);
-    expect(latest).toMatchObject({ status: 'postmortem', body: POSTMORTEM_UPDATE_BODY, componentChanges: null, createdAt: publishedAt, displayAt: publishedAt });
+    expect(latest).toMatchObject({
+      status: 'postmortem',
+      body: POSTMORTEM_UPDATE_BODY,
+      componentChanges: null,
+      createdAt: publishedAt,
+      displayAt: publishedAt,
+    });
     // A Critical incident is an outage: resolved before its customer email went out, so its updates are not emailed.
     expect(latest!.notifySubscribers).toBe(false);
     expect(await notificationsOf(row.id)).toEqual([]);
@@ -150,7 +160,9 @@ describe('a resolved Critical incident', () => {
   it('publishes again with changes, keeping the first publication time', async () => {
     const first = (await incidentRow(row.id)).postmortemPublishedAt;
     clock.advance(HOUR);
-    const after = expectOk(await publishPostmortem(context, testActor, row.id, { body: `${BODY}\n\nAction items added.`, notifySubscribers: false }));
+    const after = expectOk(
+      await publishPostmortem(context, testActor, row.id, { body: `${BODY}\n\nAction items added.`, notifySubscribers: false }),
+    );
     expect(after.postmortemPublishedAt).toEqual(first);
     expect(after.postmortemBody).toContain('Action items added.');
     const [latest] = await updatesOf(row.id);
@@ -215,7 +227,9 @@ describe('validation', () => {
 
   it('refuses an empty or blank body', async () => {
     const before = await writeCounts();
-    expect(expectInvalid(await publishPostmortem(context, testActor, row.id, { body: '', notifySubscribers: true })).body).toBe('The post-mortem is required.');
+    expect(expectInvalid(await publishPostmortem(context, testActor, row.id, { body: '', notifySubscribers: true })).body).toBe(
+      'The post-mortem is required.',
+    );
     expect(expectInvalid(await publishPostmortem(context, testActor, row.id, { body: ' \r\n\t ', notifySubscribers: true })).body).toBe(
       'The post-mortem is required.',
     );
@@ -226,7 +240,9 @@ describe('validation', () => {
 
   it('refuses a body over 50,000 characters, and takes one of exactly 50,000', async () => {
     const before = await writeCounts();
-    const errors = expectInvalid(await publishPostmortem(context, testActor, row.id, { body: 'x'.repeat(POSTMORTEM_MAX_CHARS + 1), notifySubscribers: true }));
+    const errors = expectInvalid(
+      await publishPostmortem(context, testActor, row.id, { body: 'x'.repeat(POSTMORTEM_MAX_CHARS + 1), notifySubscribers: true }),
+    );
     expect(errors.body).toBe('The post-mortem must be at most 50,000 characters.');
     expectInvalid(await savePostmortemDraft(context, testActor, row.id, { body: 'x'.repeat(POSTMORTEM_MAX_CHARS + 1) }));
     expect(await writeCounts()).toEqual(before);

@@ -4,7 +4,12 @@ import { createComponent } from '../../src/lib/server/services/components/catalo
 import { HISTORY_PAGE_SIZE } from '../../src/lib/server/services/incidents/incident-lists';
 import { declareIncident, postIncidentUpdate } from '../../src/lib/server/services/incidents/incident-commands';
 import { latestMaintenanceUpdates } from '../../src/lib/server/services/maintenance/maintenance-queries';
-import { cancelMaintenance, completeMaintenance, markMaintenanceVerifying, startMaintenanceNow } from '../../src/lib/server/services/maintenance/maintenance-action-commands';
+import {
+  cancelMaintenance,
+  completeMaintenance,
+  markMaintenanceVerifying,
+  startMaintenanceNow,
+} from '../../src/lib/server/services/maintenance/maintenance-action-commands';
 import { scheduleMaintenance } from '../../src/lib/server/services/maintenance/maintenance-schedule-commands';
 import { historyTimeOf, listPublicHistory, type HistoryItem } from '../../src/lib/server/services/public/public-history';
 import { getPublicSnapshot } from '../../src/lib/server/services/public/public-snapshot';
@@ -19,7 +24,8 @@ let web: ComponentRow;
 let secret: ComponentRow;
 
 /** Titles of the history in order, each prefixed by its kind ("i:" or "m:"). */
-const titles = (items: HistoryItem[]) => items.map((item) => (item.kind === 'incident' ? `i:${item.summary.incident.title}` : `m:${item.summary.maintenance.title}`));
+const titles = (items: HistoryItem[]) =>
+  items.map((item) => (item.kind === 'incident' ? `i:${item.summary.incident.title}` : `m:${item.summary.maintenance.title}`));
 
 /** "2026-01-05T10:00" in UTC as the schedule form posts it. */
 const local = (time: Date) => time.toISOString().slice(0, 16);
@@ -216,7 +222,13 @@ describe('listPublicHistory', () => {
     // The boundary falls inside the March run, newest first on both sides of it.
     expect(titles(first.items).slice(0, 3)).toEqual(['m:Later maintenance 11', 'i:Later incident 11', 'm:Later maintenance 10']);
     expect(titles(first.items).slice(-2)).toEqual(['m:Later maintenance 2', 'i:Later incident 2']);
-    expect(titles(second.items).slice(0, 5)).toEqual(['m:Later maintenance 1', 'i:Later incident 1', 'm:Later maintenance 0', 'i:Later incident 0', 'i:Still open']);
+    expect(titles(second.items).slice(0, 5)).toEqual([
+      'm:Later maintenance 1',
+      'i:Later incident 1',
+      'm:Later maintenance 0',
+      'i:Later incident 0',
+      'i:Still open',
+    ]);
     expect(titles(second.items).at(-1)).toBe('i:API errors');
 
     // Past the last page: nothing, but the total still tells how much there is.
@@ -284,6 +296,9 @@ describe('maintenance on the public snapshot', () => {
     expectOk(await completeMaintenance(context, testActor, upcomingSoon, {}));
     snapshot = await getPublicSnapshot(context);
     expect(snapshot.activeMaintenances.map((item) => item.maintenance.id)).not.toContain(upcomingSoon);
-    expect((await listPublicHistory(context, { page: 1, componentId: null })).items[0]).toMatchObject({ kind: 'maintenance', summary: { maintenance: { id: upcomingSoon } } });
+    expect((await listPublicHistory(context, { page: 1, componentId: null })).items[0]).toMatchObject({
+      kind: 'maintenance',
+      summary: { maintenance: { id: upcomingSoon } },
+    });
   });
 });

@@ -3,7 +3,12 @@ import type { ComponentRow } from '../../src/lib/server/db/schema';
 import { createComponent, removeComponent, setComponentStatus } from '../../src/lib/server/services/components/catalog';
 import { listOpenIncidents } from '../../src/lib/server/services/incidents/incident-lists';
 import { declareIncident, postIncidentUpdate } from '../../src/lib/server/services/incidents/incident-commands';
-import { getPublicSnapshot, UPTIME_DAYS, type PublicComponent, type PublicSnapshot } from '../../src/lib/server/services/public/public-snapshot';
+import {
+  getPublicSnapshot,
+  UPTIME_DAYS,
+  type PublicComponent,
+  type PublicSnapshot,
+} from '../../src/lib/server/services/public/public-snapshot';
 import { updatePageSettings } from '../../src/lib/server/services/settings/page-settings';
 import type { ComponentStatus } from '../../src/lib/domain/statuses';
 import { DAY, expectOk, HOUR, MINUTE, testActor } from '../support/factories';
@@ -111,9 +116,11 @@ describe('uptime bars', () => {
     });
     expect(day(item, '2026-03-10')).toMatchObject({ observedSeconds: 43_200, downSeconds: 0, uptime: 100, worstStatus: 'operational' });
     // The outages of November (before the window) do not show.
-    expect(item.days.filter((entry) => entry.date !== '2026-03-09').every((entry) => entry.uptime === 100 && entry.worstStatus === 'operational')).toBe(
-      true,
-    );
+    expect(
+      item.days
+        .filter((entry) => entry.date !== '2026-03-09')
+        .every((entry) => entry.uptime === 100 && entry.worstStatus === 'operational'),
+    ).toBe(true);
     expect(item.uptime).toBeCloseTo(100 * (1 - (6 * 3600) / WINDOW_SECONDS), 9);
     expect(item.uptime!).toBeLessThan(100);
   });
@@ -203,7 +210,11 @@ describe('what the public page shows', () => {
     // Page settings show through.
     clock.advance(MINUTE);
     expectOk(await updatePageSettings(context, testActor, { name: 'Acme Status', description: 'Acme services', timeZone: 'Europe/Paris' }));
-    expect((await getPublicSnapshot(context)).page).toMatchObject({ name: 'Acme Status', description: 'Acme services', timeZone: 'Europe/Paris' });
+    expect((await getPublicSnapshot(context)).page).toMatchObject({
+      name: 'Acme Status',
+      description: 'Acme services',
+      timeZone: 'Europe/Paris',
+    });
   });
 
   it('shows a component marked “only show if degraded” only while it is not operational', async () => {
@@ -254,7 +265,9 @@ describe('what the public page shows', () => {
       await declareIncident(context, testActor, { title: 'Slow worker', severity: 'low', status: 'monitoring', message: 'Watching it.' }),
     );
     clock.advance(MINUTE);
-    const closed = expectOk(await declareIncident(context, testActor, { title: 'Blip', severity: 'low', status: 'investigating', message: 'Blip.' }));
+    const closed = expectOk(
+      await declareIncident(context, testActor, { title: 'Blip', severity: 'low', status: 'investigating', message: 'Blip.' }),
+    );
     clock.advance(MINUTE);
     expectOk(await postIncidentUpdate(context, testActor, closed.id, { status: 'resolved', message: 'Gone.' }));
 

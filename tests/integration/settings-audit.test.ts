@@ -10,15 +10,30 @@ const { clock, handle, context } = useTestContext({ start: '2026-03-01T12:00:00.
 
 describe('page settings', () => {
   it('default to the name Herald in UTC before anyone saves them', async () => {
-    expect(await getPageSettings(context)).toEqual({ name: 'Herald', description: null, timeZone: 'UTC', upcomingMaintenanceDays: 7, updatedAt: null });
+    expect(await getPageSettings(context)).toEqual({
+      name: 'Herald',
+      description: null,
+      timeZone: 'UTC',
+      upcomingMaintenanceDays: 7,
+      updatedAt: null,
+    });
   });
 
   it('are saved, trimmed, and audited with the before and after', async () => {
     const at = clock.advance(MINUTE);
     const saved = expectOk(
-      await updatePageSettings(context, testActor, { name: '  Acme Status ', description: '  Status of Acme services  ', timeZone: 'Europe/Paris' }),
+      await updatePageSettings(context, testActor, {
+        name: '  Acme Status ',
+        description: '  Status of Acme services  ',
+        timeZone: 'Europe/Paris',
+      }),
     );
-    expect(saved).toEqual({ name: 'Acme Status', description: 'Status of Acme services', timeZone: 'Europe/Paris', upcomingMaintenanceDays: 7 });
+    expect(saved).toEqual({
+      name: 'Acme Status',
+      description: 'Status of Acme services',
+      timeZone: 'Europe/Paris',
+      upcomingMaintenanceDays: 7,
+    });
     expect(await getPageSettings(context)).toEqual({ ...saved, updatedAt: at });
 
     const [audit] = await auditRowsFor(handle.db, 'page');
@@ -34,7 +49,13 @@ describe('page settings', () => {
     // A blank description is stored as none; saving again overwrites.
     const later = clock.advance(MINUTE);
     expectOk(await updatePageSettings(context, testActor, { name: 'Acme', description: '   ', timeZone: 'UTC' }));
-    expect(await getPageSettings(context)).toEqual({ name: 'Acme', description: null, timeZone: 'UTC', upcomingMaintenanceDays: 7, updatedAt: later });
+    expect(await getPageSettings(context)).toEqual({
+      name: 'Acme',
+      description: null,
+      timeZone: 'UTC',
+      upcomingMaintenanceDays: 7,
+      updatedAt: later,
+    });
     expect((await auditRowsFor(handle.db, 'page')).at(-1)!.before).toMatchObject({ name: 'Acme Status', timeZone: 'Europe/Paris' });
   });
 
@@ -43,13 +64,15 @@ describe('page settings', () => {
     const audit = await countRows(handle.db, auditLog);
     clock.advance(MINUTE);
 
-    expect(expectInvalid(await updatePageSettings(context, testActor, { name: 'Acme', timeZone: 'Mars/Olympus_Mons' }))).toHaveProperty('timeZone');
+    expect(expectInvalid(await updatePageSettings(context, testActor, { name: 'Acme', timeZone: 'Mars/Olympus_Mons' }))).toHaveProperty(
+      'timeZone',
+    );
     expect(expectInvalid(await updatePageSettings(context, testActor, { name: 'Acme', timeZone: '' }))).toHaveProperty('timeZone');
     expect(expectInvalid(await updatePageSettings(context, testActor, { name: '  ', timeZone: 'UTC' }))).toHaveProperty('name');
     expect(expectInvalid(await updatePageSettings(context, testActor, { name: 'n'.repeat(101), timeZone: 'UTC' }))).toHaveProperty('name');
-    expect(expectInvalid(await updatePageSettings(context, testActor, { name: 'Acme', description: 'd'.repeat(301), timeZone: 'UTC' }))).toHaveProperty(
-      'description',
-    );
+    expect(
+      expectInvalid(await updatePageSettings(context, testActor, { name: 'Acme', description: 'd'.repeat(301), timeZone: 'UTC' })),
+    ).toHaveProperty('description');
 
     expect(await getPageSettings(context)).toEqual(before);
     expect(await countRows(handle.db, auditLog)).toBe(audit);

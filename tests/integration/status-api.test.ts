@@ -21,7 +21,11 @@ import type {
 import type { ComponentRow, IncidentRow, MaintenanceRow } from '../../src/lib/server/db/schema';
 import { createComponent, createGroup, setComponentStatus } from '../../src/lib/server/services/components/catalog';
 import { declareIncident, postIncidentUpdate } from '../../src/lib/server/services/incidents/incident-commands';
-import { cancelMaintenance, markMaintenanceVerifying, startMaintenanceNow } from '../../src/lib/server/services/maintenance/maintenance-action-commands';
+import {
+  cancelMaintenance,
+  markMaintenanceVerifying,
+  startMaintenanceNow,
+} from '../../src/lib/server/services/maintenance/maintenance-action-commands';
 import { scheduleMaintenance } from '../../src/lib/server/services/maintenance/maintenance-schedule-commands';
 import { getPageId, updatePageSettings } from '../../src/lib/server/services/settings/page-settings';
 import { loadCurrentState, statusApiBody } from '../../src/lib/server/services/public/status-api';
@@ -122,7 +126,13 @@ describe('an empty page', () => {
 
   it('the page object: id, name, URL and time zone from settings, updated_at from the install', async () => {
     const { page } = await status();
-    expect(page).toEqual({ id: await getPageId(context), name: 'Herald', url: PUBLIC_URL, time_zone: 'UTC', updated_at: expect.stringMatching(/Z$/) });
+    expect(page).toEqual({
+      id: await getPageId(context),
+      name: 'Herald',
+      url: PUBLIC_URL,
+      time_zone: 'UTC',
+      updated_at: expect.stringMatching(/Z$/),
+    });
     expect(page.id).toMatch(/^[0-9a-f]{12}$/);
   });
 });
@@ -147,7 +157,14 @@ const NASTY = `<script>alert("pwn")</script> it's "quoted" ]]> &amp; 🚨🔥�
 
 describe('a page with components, incidents and maintenances', () => {
   it('is set up through the services', async () => {
-    expectOk(await updatePageSettings(context, testActor, { name: 'Acme Cloud', description: 'Acme status', timeZone: 'UTC', upcomingMaintenanceDays: 7 }));
+    expectOk(
+      await updatePageSettings(context, testActor, {
+        name: 'Acme Cloud',
+        description: 'Acme status',
+        timeZone: 'UTC',
+        upcomingMaintenanceDays: 7,
+      }),
+    );
     clock.advance(MINUTE);
     core = expectOk(await createGroup(context, testActor, { name: 'Core' }));
     hiddenGroup = expectOk(await createGroup(context, testActor, { name: 'Internal group', hidden: true }));
@@ -188,13 +205,29 @@ describe('a page with components, incidents and maintenances', () => {
       }),
     );
     clock.set('2026-03-01T12:20:00.000Z');
-    expectOk(await postIncidentUpdate(context, testActor, outage.id, { status: 'identified', message: 'Found it.', components: [{ componentId: secret.id, status: 'major_outage' }] }));
+    expectOk(
+      await postIncidentUpdate(context, testActor, outage.id, {
+        status: 'identified',
+        message: 'Found it.',
+        components: [{ componentId: secret.id, status: 'major_outage' }],
+      }),
+    );
 
     // Maintenances: one within the announcement window, one beyond it, one running, one
     // cancelled, one recorded afterwards.
     clock.set('2026-03-01T12:30:00.000Z');
     const schedule = async (title: string, start: Date, end: Date, componentIds: string[], extra: Record<string, unknown> = {}) =>
-      expectOk(await scheduleMaintenance(context, testActor, { title, description: `About ${title}`, components: componentIds, startsAt: local(start), endsAt: local(end), timeZone: 'UTC', ...extra }))[0]!;
+      expectOk(
+        await scheduleMaintenance(context, testActor, {
+          title,
+          description: `About ${title}`,
+          components: componentIds,
+          startsAt: local(start),
+          endsAt: local(end),
+          timeZone: 'UTC',
+          ...extra,
+        }),
+      )[0]!;
     const now = clock.now().getTime();
     planned = await schedule('Database upgrade', new Date(now + 2 * DAY), new Date(now + 2 * DAY + 2 * HOUR), [worker.id, secret.id]);
     farAway = await schedule('Far away work', new Date(now + 30 * DAY), new Date(now + 30 * DAY + HOUR), [edge.id]);
@@ -228,9 +261,17 @@ describe('a page with components, incidents and maintenances', () => {
       page_id: await getPageId(context),
     });
     expect(item.incident_updates.map((update) => update.status)).toEqual(['identified', 'investigating']);
-    expect(item.incident_updates[1]).toMatchObject({ body: NASTY, incident_id: outage.id, display_at: '2026-03-01T12:10:00.000Z', custom_tweet: null, tweet_id: null });
+    expect(item.incident_updates[1]).toMatchObject({
+      body: NASTY,
+      incident_id: outage.id,
+      display_at: '2026-03-01T12:10:00.000Z',
+      custom_tweet: null,
+      tweet_id: null,
+    });
     // The first update changed API (and hidden components, which are not named).
-    expect(item.incident_updates[1]!.affected_components).toEqual([{ code: api.id, name: 'API', old_status: 'operational', new_status: 'major_outage' }]);
+    expect(item.incident_updates[1]!.affected_components).toEqual([
+      { code: api.id, name: 'API', old_status: 'operational', new_status: 'major_outage' },
+    ]);
     // The second changed only a hidden component: to the public it changed none.
     expect(item.incident_updates[0]!.affected_components).toBeNull();
     expect(ids(item.components)).toEqual([api.id]);
@@ -256,7 +297,11 @@ describe('a page with components, incidents and maintenances', () => {
   });
 
   it('a maintenance in full', async () => {
-    const [plannedItem, runningItem, pastItem] = (await maintenances()).scheduled_maintenances as [StatuspageMaintenance, StatuspageMaintenance, StatuspageMaintenance];
+    const [plannedItem, runningItem, pastItem] = (await maintenances()).scheduled_maintenances as [
+      StatuspageMaintenance,
+      StatuspageMaintenance,
+      StatuspageMaintenance,
+    ];
     expect(plannedItem).toMatchObject({
       status: 'scheduled',
       impact: 'maintenance',
@@ -271,11 +316,20 @@ describe('a page with components, incidents and maintenances', () => {
     expect(plannedItem.incident_updates).toHaveLength(1);
     expect(plannedItem.incident_updates[0]).toMatchObject({ status: 'scheduled', incident_id: planned.id, affected_components: null });
 
-    expect(runningItem).toMatchObject({ status: 'in_progress', started_at: '2026-03-01T12:40:00.000Z', scheduled_for: '2026-03-01T13:30:00.000Z', resolved_at: null });
+    expect(runningItem).toMatchObject({
+      status: 'in_progress',
+      started_at: '2026-03-01T12:40:00.000Z',
+      scheduled_for: '2026-03-01T13:30:00.000Z',
+      resolved_at: null,
+    });
     expect(runningItem.incident_updates.map((update) => update.status)).toEqual(['in_progress', 'scheduled']);
     expect(runningItem.components).toEqual([expect.objectContaining({ id: edge.id, status: 'under_maintenance' })]);
 
-    expect(pastItem).toMatchObject({ status: 'completed', resolved_at: '2026-02-24T13:30:00.000Z', started_at: '2026-02-24T12:30:00.000Z' });
+    expect(pastItem).toMatchObject({
+      status: 'completed',
+      resolved_at: '2026-02-24T13:30:00.000Z',
+      started_at: '2026-02-24T12:30:00.000Z',
+    });
   });
 
   it('hidden components and components of hidden groups appear nowhere', async () => {
@@ -305,10 +359,7 @@ describe('a page with components, incidents and maintenances', () => {
   });
 
   it('summary is deep-equal to its parts at the same instant', async () => {
-    const [whole, parts] = await Promise.all([
-      summary(),
-      Promise.all([status(), components(), unresolved(), upcoming(), active()]),
-    ]);
+    const [whole, parts] = await Promise.all([summary(), Promise.all([status(), components(), unresolved(), upcoming(), active()])]);
     const [statusPart, componentsPart, unresolvedPart, upcomingPart, activePart] = parts;
     for (const part of parts) expect(part.page).toEqual(whole.page);
     expect(whole.status).toEqual(statusPart.status);
@@ -364,7 +415,14 @@ describe('a page with components, incidents and maintenances', () => {
     // A window after the change to summer time (29 March) is written with +02:00.
     clock.set('2026-03-27T12:00:00.000Z');
     const summer = expectOk(
-      await scheduleMaintenance(context, testActor, { title: 'Spring work', description: 'After the clocks change', components: [], startsAt: '2026-03-29T00:30', endsAt: '2026-03-29T03:30', timeZone: 'UTC' }),
+      await scheduleMaintenance(context, testActor, {
+        title: 'Spring work',
+        description: 'After the clocks change',
+        components: [],
+        startsAt: '2026-03-29T00:30',
+        endsAt: '2026-03-29T03:30',
+        timeZone: 'UTC',
+      }),
     )[0]!;
     const spring = (await upcoming()).scheduled_maintenances.find((item) => item.id === summer.id)!;
     expect(spring.scheduled_for).toBe('2026-03-29T01:30:00.000+01:00');
@@ -433,7 +491,11 @@ describe('HTTP', () => {
   it('OPTIONS: a CORS preflight answered with 204', async () => {
     const response = await call('summary.json', {
       method: 'OPTIONS',
-      headers: { Origin: 'https://elsewhere.example', 'Access-Control-Request-Method': 'GET', 'Access-Control-Request-Headers': 'if-none-match, x-client' },
+      headers: {
+        Origin: 'https://elsewhere.example',
+        'Access-Control-Request-Method': 'GET',
+        'Access-Control-Request-Headers': 'if-none-match, x-client',
+      },
     });
     expect(response.status).toBe(204);
     expect(await response.text()).toBe('');

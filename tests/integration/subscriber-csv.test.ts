@@ -72,7 +72,9 @@ describe('exportSubscribersCsv', () => {
     const csv = await exportSubscribersCsv(context);
     await handle.db.delete(subscriber);
     expect(expectOk(await importSubscribersCsv(context, testActor, csv))).toEqual({ added: 2, skipped: 0, rejected: [] });
-    expect((await stored()).map(({ email, components }) => ({ email, components }))).toEqual(before.map(({ email, components }) => ({ email, components })));
+    expect((await stored()).map(({ email, components }) => ({ email, components }))).toEqual(
+      before.map(({ email, components }) => ({ email, components })),
+    );
   });
 });
 
@@ -122,14 +124,20 @@ describe('importSubscribersCsv', () => {
   });
 
   it('needs only an email column, and accepts a BOM and LF line ends', async () => {
-    expect(expectOk(await importSubscribersCsv(context, testActor, '\uFEFFemail\none@example.com\ntwo@example.com'))).toEqual({ added: 2, skipped: 0, rejected: [] });
+    expect(expectOk(await importSubscribersCsv(context, testActor, '\uFEFFemail\none@example.com\ntwo@example.com'))).toEqual({
+      added: 2,
+      skipped: 0,
+      rejected: [],
+    });
   });
 
   it('refuses a component name that more than one component has', async () => {
     const group = expectOk(await createGroup(context, testActor, { name: 'EU' }));
     const twin = expectOk(await createComponent(context, testActor, { name: 'api', groupId: group.id }));
     const report = expectOk(await importSubscribersCsv(context, testActor, 'email,components\ntwin@example.com,API\n'));
-    expect(report.rejected).toEqual([{ line: 2, email: 'twin@example.com', reason: expect.stringContaining('More than one component is called "API"') }]);
+    expect(report.rejected).toEqual([
+      { line: 2, email: 'twin@example.com', reason: expect.stringContaining('More than one component is called "API"') },
+    ]);
     expectOk(await removeComponent(context, testActor, twin.id));
   });
 
@@ -142,7 +150,9 @@ describe('importSubscribersCsv', () => {
 
   it(`refuses more than ${MAX_IMPORT_ROWS} rows whole`, async () => {
     const rows = Array.from({ length: MAX_IMPORT_ROWS + 1 }, (_, index) => `s${index}@example.com`);
-    expect(expectInvalid(await importSubscribersCsv(context, testActor, ['email', ...rows].join('\n'))).csv).toBe('The file has 10,001 rows; import at most 10,000 at a time.');
+    expect(expectInvalid(await importSubscribersCsv(context, testActor, ['email', ...rows].join('\n'))).csv).toBe(
+      'The file has 10,001 rows; import at most 10,000 at a time.',
+    );
     expect(await countRows(handle.db, subscriber)).toBe(0);
   });
 

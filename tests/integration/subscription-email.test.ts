@@ -83,14 +83,33 @@ async function addConfirmed(email: string, componentIds: string[] = []) {
   return expectOk(await addSubscriberByAdmin(context, testActor, { email, componentIds }));
 }
 
-function declare(title: string, components: { componentId: string; status: 'degraded_performance' | 'partial_outage' | 'major_outage' }[], notify = true): Promise<IncidentRow> {
-  return helpers.declare({ title, severity: 'medium', status: 'investigating', message: `We are looking into ${title}.`, components, notifySubscribers: notify });
+function declare(
+  title: string,
+  components: { componentId: string; status: 'degraded_performance' | 'partial_outage' | 'major_outage' }[],
+  notify = true,
+): Promise<IncidentRow> {
+  return helpers.declare({
+    title,
+    severity: 'medium',
+    status: 'investigating',
+    message: `We are looking into ${title}.`,
+    components,
+    notifySubscribers: notify,
+  });
 }
 
-async function post(incidentId: string, message: string, options: { status?: 'identified' | 'monitoring' | 'resolved'; notify?: boolean } = {}) {
+async function post(
+  incidentId: string,
+  message: string,
+  options: { status?: 'identified' | 'monitoring' | 'resolved'; notify?: boolean } = {},
+) {
   tick();
   return expectOk(
-    await postIncidentUpdate(context, testActor, incidentId, { status: options.status ?? 'identified', message, notifySubscribers: options.notify ?? true }),
+    await postIncidentUpdate(context, testActor, incidentId, {
+      status: options.status ?? 'identified',
+      message,
+      notifySubscribers: options.notify ?? true,
+    }),
   );
 }
 

@@ -34,7 +34,9 @@ describe('subscribing with bad input', () => {
 
   it('refuses a component that does not exist, and writes nothing', async () => {
     const before = await countRows(handle.db, subscriber);
-    const errors = expectInvalid(await requestSubscription(context, { email: 'x@example.com', componentIds: ['nosuchcomponent'] }, '192.0.2.2'));
+    const errors = expectInvalid(
+      await requestSubscription(context, { email: 'x@example.com', componentIds: ['nosuchcomponent'] }, '192.0.2.2'),
+    );
     expect(errors.componentIds).toBe('Choose components from the list.');
     expect(await countRows(handle.db, subscriber)).toBe(before);
   });
@@ -59,9 +61,13 @@ describe('subscribing with bad input', () => {
   it('limits requests per client address', async () => {
     const address = '203.0.113.50';
     for (let attempt = 0; attempt < 10; attempt += 1) {
-      expect(expectOk(await requestSubscription(context, { email: `many${attempt}@example.com` }, address))).toEqual({ kind: 'check_inbox' });
+      expect(expectOk(await requestSubscription(context, { email: `many${attempt}@example.com` }, address))).toEqual({
+        kind: 'check_inbox',
+      });
     }
-    expect(expectOk(await requestSubscription(context, { email: 'one-more@example.com' }, address))).toMatchObject({ kind: 'rate_limited' });
+    expect(expectOk(await requestSubscription(context, { email: 'one-more@example.com' }, address))).toMatchObject({
+      kind: 'rate_limited',
+    });
   });
 });
 
@@ -128,7 +134,11 @@ describe('subscription links', () => {
 describe('DKIM', () => {
   it('signs outgoing mail when a key is configured', async () => {
     const sink = await startSmtpSink();
-    const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048, privateKeyEncoding: { type: 'pkcs8', format: 'pem' }, publicKeyEncoding: { type: 'spki', format: 'pem' } });
+    const { privateKey } = generateKeyPairSync('rsa', {
+      modulusLength: 2048,
+      privateKeyEncoding: { type: 'pkcs8', format: 'pem' },
+      publicKeyEncoding: { type: 'spki', format: 'pem' },
+    });
     const mailer = createMailer({
       smtpUrl: sink.url,
       mailFrom: 'updates@status.test',

@@ -47,7 +47,11 @@ beforeAll(async () => {
     const chunks: Buffer[] = [];
     request.on('data', (chunk: Buffer) => chunks.push(chunk));
     request.on('end', () => {
-      hookCalls.push({ path: request.url ?? '', contentType: request.headers['content-type'], body: JSON.parse(Buffer.concat(chunks).toString('utf8')) });
+      hookCalls.push({
+        path: request.url ?? '',
+        contentType: request.headers['content-type'],
+        body: JSON.parse(Buffer.concat(chunks).toString('utf8')),
+      });
       if (stalling) return;
       response.statusCode = request.url === '/fail' ? 500 : 204;
       response.end(request.url === '/fail' ? 'boom' : undefined);
@@ -68,7 +72,9 @@ beforeAll(async () => {
   await add('Fay Flaky', 'fay@example.com', ['low']);
 
   ownerId = newId();
-  await handle.db.insert(user).values({ id: ownerId, email: 'Olga@Example.com', name: 'Olga Owner', role: 'responder', createdAt: clock.now() });
+  await handle.db
+    .insert(user)
+    .values({ id: ownerId, email: 'Olga@Example.com', name: 'Olga Owner', role: 'responder', createdAt: clock.now() });
 });
 
 afterAll(async () => {
@@ -82,7 +88,11 @@ let titles = 0;
 async function declare(severity: Severity, title = `Incident ${++titles}`): Promise<IncidentRow> {
   clock.advance(MINUTE);
   const row = expectOk(
-    await declareIncident(context, { userId: ownerId, label: 'Olga Owner <olga@example.com>' }, { title, severity, status: 'investigating', message: 'Looking into it.', notifySubscribers: false }),
+    await declareIncident(
+      context,
+      { userId: ownerId, label: 'Olga Owner <olga@example.com>' },
+      { title, severity, status: 'investigating', message: 'Looking into it.', notifySubscribers: false },
+    ),
   );
   // The incident's owner: the declarer, unless the service (still) leaves it unset.
   await handle.db.update(incident).set({ ownerId }).where(eq(incident.id, row.id));
@@ -129,12 +139,28 @@ describe('team alerts', () => {
     expect(hooks[0]).toEqual({
       path: '/ok',
       contentType: 'application/json',
-      body: { kind: 'declared', incident: { id: row.id, title: 'API <down> & "out"', severity: 'critical', status: 'investigating', startedAt: row.startedAt.toISOString(), adminUrl } },
+      body: {
+        kind: 'declared',
+        incident: {
+          id: row.id,
+          title: 'API <down> & "out"',
+          severity: 'critical',
+          status: 'investigating',
+          startedAt: row.startedAt.toISOString(),
+          adminUrl,
+        },
+      },
     });
 
     const rows = await teamAlertsOf(context, row.id);
-    expect(rows.map((item) => `${item.recipientEmail}/${item.channel}`).sort()).toEqual(['ada@example.com/email', 'ada@example.com/webhook', 'sam@example.com/email']);
-    expect(rows.every((item) => item.sentAt !== null && item.error === null && item.kind === 'declared' && item.occasion === 'declared')).toBe(true);
+    expect(rows.map((item) => `${item.recipientEmail}/${item.channel}`).sort()).toEqual([
+      'ada@example.com/email',
+      'ada@example.com/webhook',
+      'sam@example.com/email',
+    ]);
+    expect(
+      rows.every((item) => item.sentAt !== null && item.error === null && item.kind === 'declared' && item.occasion === 'declared'),
+    ).toBe(true);
   });
 
   it('alert nobody twice for the same occasion, but again for a new one', async () => {
@@ -143,7 +169,10 @@ describe('team alerts', () => {
     expect(await alert(row, 'declared', 'declared')).toEqual({ sent: 0, failed: 0 });
     // Both at once, as two workers would: still one message each.
     const twice = await Promise.all([alert(row, 'declared', 'declared'), alert(row, 'declared', 'declared')]);
-    expect(twice).toEqual([{ sent: 0, failed: 0 }, { sent: 0, failed: 0 }]);
+    expect(twice).toEqual([
+      { sent: 0, failed: 0 },
+      { sent: 0, failed: 0 },
+    ]);
     expect(recipientsOf(mailsAbout(row))).toEqual(['ada@example.com']);
     expect(hooksAbout(row)).toHaveLength(1);
     expect(await teamAlertsOf(context, row.id)).toHaveLength(2);
@@ -194,7 +223,10 @@ describe('team alerts', () => {
     expect(ownerRow).toMatchObject({ kind: 'update_overdue', occasion, channel: 'email', recipientName: 'Olga Owner', error: null });
 
     // The next overdue update is a new occasion: everyone hears again.
-    expect(await alert(row, 'update_overdue', new Date(row.startedAt.getTime() + 60 * MINUTE).toISOString())).toEqual({ sent: 4, failed: 0 });
+    expect(await alert(row, 'update_overdue', new Date(row.startedAt.getTime() + 60 * MINUTE).toISOString())).toEqual({
+      sent: 4,
+      failed: 0,
+    });
   });
 
   it('word the post-mortem alerts and send them to the owner as well', async () => {
@@ -239,9 +271,17 @@ describe('team alerts', () => {
   });
 
   it('refuse to save a contact webhook to a loopback address unless private targets are allowed', async () => {
-    const input = { name: 'Lee Local', role: 'On call', email: 'lee@example.com', webhookUrl: `${hookUrl}/ok`, severities: ['low' as const] };
+    const input = {
+      name: 'Lee Local',
+      role: 'On call',
+      email: 'lee@example.com',
+      webhookUrl: `${hookUrl}/ok`,
+      severities: ['low' as const],
+    };
     await withPrivateTargetsRefused(async () => {
-      expect(expectInvalid(await createContact(context, testActor, input))).toEqual({ webhookUrl: 'The address 127.0.0.1, a loopback address, is not one webhooks may reach.' });
+      expect(expectInvalid(await createContact(context, testActor, input))).toEqual({
+        webhookUrl: 'The address 127.0.0.1, a loopback address, is not one webhooks may reach.',
+      });
     });
     const saved = expectOk(await createContact(context, testActor, input));
     expect(saved.webhookUrl).toBe(`${hookUrl}/ok`);
@@ -256,7 +296,11 @@ describe('team alerts', () => {
     expect(hooksAbout(row)).toEqual([]);
     expect(recipientsOf(mailsAbout(row))).toEqual(['ada@example.com', 'sam@example.com']);
     const hook = (await teamAlertsOf(context, row.id)).find((item) => item.channel === 'webhook')!;
-    expect(hook).toMatchObject({ recipientEmail: 'ada@example.com', sentAt: null, error: 'The address 127.0.0.1, a loopback address, is not one webhooks may reach.' });
+    expect(hook).toMatchObject({
+      recipientEmail: 'ada@example.com',
+      sentAt: null,
+      error: 'The address 127.0.0.1, a loopback address, is not one webhooks may reach.',
+    });
 
     // With private targets allowed again, the next occasion reaches it.
     expect(await alert(row, 'update_overdue', 'after-refusal')).toEqual({ sent: 4, failed: 0 });

@@ -12,15 +12,26 @@ const TIED = ['Tied one.', 'Tied two.', 'Tied three.', 'Tied four.'];
 
 beforeAll(async () => {
   expectOk(await updatePageSettings(context, testActor, { name: 'Acme', timeZone: 'UTC', upcomingMaintenanceDays: 7 }));
-  const row = expectOk(await declareIncident(context, testActor, { title: 'Outage', severity: 'high', status: 'investigating', message: 'Looking.', notifySubscribers: false }));
+  const row = expectOk(
+    await declareIncident(context, testActor, {
+      title: 'Outage',
+      severity: 'high',
+      status: 'investigating',
+      message: 'Looking.',
+      notifySubscribers: false,
+    }),
+  );
   clock.advance(HOUR);
   // Written at one instant: the same shown time and the same creation time.
-  for (const message of TIED) expectOk(await postIncidentUpdate(context, testActor, row.id, { status: 'identified', message, notifySubscribers: false }));
+  for (const message of TIED)
+    expectOk(await postIncidentUpdate(context, testActor, row.id, { status: 'identified', message, notifySubscribers: false }));
 });
 
 describe('updates written at the same instant', () => {
   it('come out in the same order from the status API and the feeds: newest first, ties by id', async () => {
-    const api = (await statusApiBody(context, 'incidents', ORIGIN)) as { incidents: { incident_updates: { id: string; body: string }[] }[] };
+    const api = (await statusApiBody(context, 'incidents', ORIGIN)) as {
+      incidents: { incident_updates: { id: string; body: string }[] }[];
+    };
     const apiUpdates = api.incidents[0]?.incident_updates ?? [];
     const feed = await loadHistoryFeed(context, { publicUrl: ORIGIN, format: 'atom', componentId: null });
     const feedBodies = feed?.entries[0]?.updates.map((update) => update.body);
@@ -28,7 +39,12 @@ describe('updates written at the same instant', () => {
     expect(feedBodies).toEqual(apiUpdates.map((update) => update.body));
     const tied = apiUpdates.slice(0, TIED.length);
     expect(new Set(tied.map((update) => update.body))).toEqual(new Set(TIED));
-    expect(tied.map((update) => update.id)).toEqual(tied.map((update) => update.id).sort().reverse());
+    expect(tied.map((update) => update.id)).toEqual(
+      tied
+        .map((update) => update.id)
+        .sort()
+        .reverse(),
+    );
     expect(apiUpdates.at(-1)?.body).toBe('Looking.');
   });
 });

@@ -21,7 +21,14 @@ afterAll(async () => {
 
 describe('inviting a user', () => {
   it('emails the new user a set-password link of their own; using it spends the link shown to the admin', async () => {
-    const owner = expectOk(await createUserWithPassword(context, testActor, { email: 'owner@example.com', name: 'Olive', role: 'owner', password: 'a long password 1' }));
+    const owner = expectOk(
+      await createUserWithPassword(context, testActor, {
+        email: 'owner@example.com',
+        name: 'Olive',
+        role: 'owner',
+        password: 'a long password 1',
+      }),
+    );
     const actor = { userId: owner.id, label: labelOf(owner), role: owner.role };
     const added = expectOk(await addUser(context, actor, { email: 'new@example.com', name: 'Nia', role: 'responder' }));
 
@@ -34,7 +41,10 @@ describe('inviting a user', () => {
 
     expectOk(await setPasswordWithToken(context, emailed, { password: 'nia-password-1', confirmPassword: 'nia-password-1' }));
     expect(await authenticate(context, 'new@example.com', 'nia-password-1')).not.toBeNull();
-    const reuse = await setPasswordWithToken(context, added.passwordToken, { password: 'other-password-1', confirmPassword: 'other-password-1' });
+    const reuse = await setPasswordWithToken(context, added.passwordToken, {
+      password: 'other-password-1',
+      confirmPassword: 'other-password-1',
+    });
     expect(reuse.ok).toBe(false);
   });
 });

@@ -51,22 +51,39 @@ describe('first owner', () => {
   it('is refused with mismatched passwords, created once, then refused as a conflict', async () => {
     expect(await countUsers(context)).toBe(0);
     const mismatch = expectInvalid(
-      await createFirstOwner(context, { email: 'ada@example.com', name: 'Ada', password: OWNER_PASSWORD, confirmPassword: 'something else' }),
+      await createFirstOwner(context, {
+        email: 'ada@example.com',
+        name: 'Ada',
+        password: OWNER_PASSWORD,
+        confirmPassword: 'something else',
+      }),
     );
     expect(mismatch).toHaveProperty('confirmPassword');
-    expect(expectInvalid(await createFirstOwner(context, { email: 'ada@example.com', name: 'Ada', password: 'short', confirmPassword: 'short' }))).toHaveProperty(
-      'password',
-    );
+    expect(
+      expectInvalid(
+        await createFirstOwner(context, { email: 'ada@example.com', name: 'Ada', password: 'short', confirmPassword: 'short' }),
+      ),
+    ).toHaveProperty('password');
     expect(await countUsers(context)).toBe(0);
 
     const created = expectOk(
-      await createFirstOwner(context, { email: ' Ada@Example.com ', name: 'Ada', password: OWNER_PASSWORD, confirmPassword: OWNER_PASSWORD }),
+      await createFirstOwner(context, {
+        email: ' Ada@Example.com ',
+        name: 'Ada',
+        password: OWNER_PASSWORD,
+        confirmPassword: OWNER_PASSWORD,
+      }),
     );
     expect(created).toMatchObject({ email: 'ada@example.com', name: 'Ada', role: 'owner', hasPassword: true, disabledAt: null });
     expect(created).not.toHaveProperty('passwordHash');
     owner = { userId: created.id, label: 'Ada <ada@example.com>', role: 'owner' };
 
-    const again = await createFirstOwner(context, { email: 'eve@example.com', name: 'Eve', password: OWNER_PASSWORD, confirmPassword: OWNER_PASSWORD });
+    const again = await createFirstOwner(context, {
+      email: 'eve@example.com',
+      name: 'Eve',
+      password: OWNER_PASSWORD,
+      confirmPassword: OWNER_PASSWORD,
+    });
     expectFailure(again, 'conflict');
     expect(await countUsers(context)).toBe(1);
 
@@ -138,7 +155,11 @@ describe('password links', () => {
     clock.advance(HOUR);
     const mismatch = await setPasswordWithToken(context, added.passwordToken, { password: 'linus password 1', confirmPassword: 'other' });
     expect(expectInvalid(mismatch)).toHaveProperty('confirmPassword');
-    expect(expectOk(await setPasswordWithToken(context, added.passwordToken, { password: 'linus password 1', confirmPassword: 'linus password 1' }))).toEqual({
+    expect(
+      expectOk(
+        await setPasswordWithToken(context, added.passwordToken, { password: 'linus password 1', confirmPassword: 'linus password 1' }),
+      ),
+    ).toEqual({
       userId: added.user.id,
     });
     expect((await authenticate(context, 'linus@example.com', 'linus password 1'))?.id).toBe(added.user.id);
@@ -146,7 +167,10 @@ describe('password links', () => {
 
     // The link is spent.
     expect(await checkPasswordToken(context, added.passwordToken)).toBeNull();
-    expectFailure(await setPasswordWithToken(context, added.passwordToken, { password: 'linus password 2', confirmPassword: 'linus password 2' }), 'not_found');
+    expectFailure(
+      await setPasswordWithToken(context, added.passwordToken, { password: 'linus password 2', confirmPassword: 'linus password 2' }),
+      'not_found',
+    );
     expect(await authenticate(context, 'linus@example.com', 'linus password 2')).toBeNull();
     expect((await authenticate(context, 'linus@example.com', 'linus password 1'))?.id).toBe(added.user.id);
   });
@@ -158,7 +182,10 @@ describe('password links', () => {
     expect(await checkPasswordToken(context, added.passwordToken)).toEqual({ email: 'late@example.com' });
     clock.advance(MINUTE);
     expect(await checkPasswordToken(context, added.passwordToken)).toBeNull();
-    expectFailure(await setPasswordWithToken(context, added.passwordToken, { password: 'late password 1', confirmPassword: 'late password 1' }), 'not_found');
+    expectFailure(
+      await setPasswordWithToken(context, added.passwordToken, { password: 'late password 1', confirmPassword: 'late password 1' }),
+      'not_found',
+    );
     expect((await storedUser(added.user.id)).passwordHash).toBeNull();
 
     // A new link works, and replaces any earlier unused one.
@@ -181,7 +208,15 @@ describe('password links', () => {
     const [id, secret] = added.passwordToken.split('.') as [string, string];
     const forgedSecret = (secret[0] === 'a' ? 'b' : 'a') + secret.slice(1);
     const input = { password: 'forged password 1', confirmPassword: 'forged password 1' };
-    for (const token of [`${id}.${forgedSecret}`, `${id}.${'a'.repeat(24)}`, 'garbage', '', `${id}.${secret}x`, `${id.toUpperCase()}.${secret}`, id]) {
+    for (const token of [
+      `${id}.${forgedSecret}`,
+      `${id}.${'a'.repeat(24)}`,
+      'garbage',
+      '',
+      `${id}.${secret}x`,
+      `${id.toUpperCase()}.${secret}`,
+      id,
+    ]) {
       expect(await checkPasswordToken(context, token)).toBeNull();
       expectFailure(await setPasswordWithToken(context, token, input), 'not_found');
     }
@@ -203,7 +238,9 @@ describe('password links', () => {
   it('refuses a second user with the same email', async () => {
     clock.advance(MINUTE);
     const before = await countUsers(context);
-    expect(expectInvalid(await addUser(context, owner, { email: 'ADA@example.com', name: 'Ada again', role: 'viewer' }))).toHaveProperty('email');
+    expect(expectInvalid(await addUser(context, owner, { email: 'ADA@example.com', name: 'Ada again', role: 'viewer' }))).toHaveProperty(
+      'email',
+    );
     expect(expectInvalid(await addUser(context, owner, { email: 'not-an-email', name: 'Nobody', role: 'viewer' }))).toHaveProperty('email');
     expect(await countUsers(context)).toBe(before);
   });
@@ -275,7 +312,12 @@ describe('sessions', () => {
     const end = new Date(start.getTime() + SESSION_ABSOLUTE_TIMEOUT_MS);
     expect(end.getTime() - now.getTime()).toBeLessThan(SESSION_IDLE_TIMEOUT_MS);
     expect(await validateSessionToken(handle.db, token, end)).toBeNull();
-    expect(await handle.db.select().from(session).where(eq(session.id, token.split('.')[0]!))).toEqual([]);
+    expect(
+      await handle.db
+        .select()
+        .from(session)
+        .where(eq(session.id, token.split('.')[0]!)),
+    ).toEqual([]);
   });
 
   it('a disabled user has no valid session', async () => {
@@ -284,7 +326,12 @@ describe('sessions', () => {
     // Disabled directly in the database (as by another process): the session is refused and removed.
     await handle.db.update(user).set({ disabledAt: clock.now() }).where(eq(user.id, userId));
     expect(await validateSessionToken(handle.db, token, clock.now())).toBeNull();
-    expect(await handle.db.select().from(session).where(eq(session.id, token.split('.')[0]!))).toEqual([]);
+    expect(
+      await handle.db
+        .select()
+        .from(session)
+        .where(eq(session.id, token.split('.')[0]!)),
+    ).toEqual([]);
     await handle.db.update(user).set({ disabledAt: null }).where(eq(user.id, userId));
 
     // Disabled through the service: every session ends at once.
@@ -379,7 +426,9 @@ describe('rate limit', () => {
   it('allows `limit` attempts per window, then refuses with the time to wait', async () => {
     const start = clock.now();
     for (let attempt = 1; attempt <= 3; attempt += 1) {
-      expect(await consumeRateLimit(handle.db, 'login:ada@example.com', rule, new Date(start.getTime() + attempt * 1000))).toMatchObject({ allowed: true });
+      expect(await consumeRateLimit(handle.db, 'login:ada@example.com', rule, new Date(start.getTime() + attempt * 1000))).toMatchObject({
+        allowed: true,
+      });
     }
     // The window began with the first attempt (start + 1 s) and lasts 15 min.
     expect(await consumeRateLimit(handle.db, 'login:ada@example.com', rule, new Date(start.getTime() + 61_000))).toMatchObject({
@@ -400,7 +449,10 @@ describe('rate limit', () => {
     expect(row).toMatchObject({ count: 1, resetAt: new Date(reset.getTime() + 15 * MINUTE) });
     expect(await consumeRateLimit(handle.db, 'login:ada@example.com', rule, reset)).toMatchObject({ allowed: true });
     expect(await consumeRateLimit(handle.db, 'login:ada@example.com', rule, reset)).toMatchObject({ allowed: true });
-    expect(await consumeRateLimit(handle.db, 'login:ada@example.com', rule, reset)).toMatchObject({ allowed: false, retryAfterSeconds: 15 * 60 });
+    expect(await consumeRateLimit(handle.db, 'login:ada@example.com', rule, reset)).toMatchObject({
+      allowed: false,
+      retryAfterSeconds: 15 * 60,
+    });
   });
 
   it('clearRateLimit starts the count afresh', async () => {

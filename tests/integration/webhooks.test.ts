@@ -79,11 +79,29 @@ interface Receiver {
 
 /** A self-signed certificate for 127.0.0.1, made with the openssl command for this run. */
 function makeCertificate(dir: string): { key: string; cert: string } {
-  execFileSync('openssl', [
-    'req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-days', '2',
-    '-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1,DNS:localhost',
-    '-keyout', path.join(dir, 'key.pem'), '-out', path.join(dir, 'cert.pem'),
-  ], { stdio: 'ignore' });
+  execFileSync(
+    'openssl',
+    [
+      'req',
+      '-x509',
+      '-newkey',
+      'ec',
+      '-pkeyopt',
+      'ec_paramgen_curve:prime256v1',
+      '-nodes',
+      '-days',
+      '2',
+      '-subj',
+      '/CN=127.0.0.1',
+      '-addext',
+      'subjectAltName=IP:127.0.0.1,DNS:localhost',
+      '-keyout',
+      path.join(dir, 'key.pem'),
+      '-out',
+      path.join(dir, 'cert.pem'),
+    ],
+    { stdio: 'ignore' },
+  );
   return { key: readFileSync(path.join(dir, 'key.pem'), 'utf8'), cert: readFileSync(path.join(dir, 'cert.pem'), 'utf8') };
 }
 
@@ -125,7 +143,11 @@ const urlOf = (where: string) => `https://127.0.0.1:${receiver.port}${where}`;
 /** The signature check a receiver runs, as the README and the subscribe page document it. */
 function verifies(secret: string, headers: IncomingHttpHeaders, body: string): boolean {
   const timestamp = headers['herald-webhook-timestamp'];
-  const expected = 'v1=' + createHmac('sha256', secret).update(`${String(timestamp)}.${body}`).digest('hex');
+  const expected =
+    'v1=' +
+    createHmac('sha256', secret)
+      .update(`${String(timestamp)}.${body}`)
+      .digest('hex');
   const given = String(headers['herald-webhook-signature'] ?? '');
   return given.length === expected.length && timingSafeEqual(Buffer.from(given), Buffer.from(expected));
 }
@@ -166,12 +188,23 @@ async function newComponent(name: string, options: { hidden?: boolean; groupId?:
 }
 
 /** Registers a URL on the receiver and verifies it, as the job would: an active webhook. */
-async function activeWebhook(where: string, options: { componentIds?: string[]; email?: string } = {}): Promise<WebhookSubscriberRow & { unsubscribeToken: string }> {
+async function activeWebhook(
+  where: string,
+  options: { componentIds?: string[]; email?: string } = {},
+): Promise<WebhookSubscriberRow & { unsubscribeToken: string }> {
   clock.advance(1000);
-  const registered = expectOk(await registerWebhook(context, { url: urlOf(where), email: options.email ?? '', componentIds: options.componentIds ?? [] }, `client-${++addresses}`));
+  const registered = expectOk(
+    await registerWebhook(
+      context,
+      { url: urlOf(where), email: options.email ?? '', componentIds: options.componentIds ?? [] },
+      `client-${++addresses}`,
+    ),
+  );
   if (registered.kind !== 'registered') throw new Error('rate limited');
   made.push(registered.subscriberId);
-  expect(await verifyWebhookSubscriber(context, { http, subscriberId: registered.subscriberId, publicUrl: TEST_PUBLIC_URL })).toBe('activated');
+  expect(await verifyWebhookSubscriber(context, { http, subscriberId: registered.subscriberId, publicUrl: TEST_PUBLIC_URL })).toBe(
+    'activated',
+  );
   const [row] = await handle.db.select().from(webhookSubscriber).where(eq(webhookSubscriber.id, registered.subscriberId));
   expect(row!.signingSecret).toBe(registered.signingSecret);
   return { ...row!, unsubscribeToken: registered.unsubscribeToken };
@@ -183,13 +216,20 @@ async function eventsWhere(condition: ReturnType<typeof eq>) {
 
 /** Fans out every event not yet fanned out (as the fan-out jobs would) and returns their keys. */
 async function fanOutAll(): Promise<string[]> {
-  const waiting = await handle.db.select().from(webhookEvent).where(sql`${webhookEvent.fannedOutAt} is null`).orderBy(asc(webhookEvent.createdAt));
+  const waiting = await handle.db
+    .select()
+    .from(webhookEvent)
+    .where(sql`${webhookEvent.fannedOutAt} is null`)
+    .orderBy(asc(webhookEvent.createdAt));
   for (const event of waiting) await fanOutWebhookEvent(context, { eventId: event.id, publicUrl: TEST_PUBLIC_URL });
   return waiting.map((event) => event.key);
 }
 
 async function deliveryOf(subscriberId: string, eventKey: string) {
-  const [row] = await handle.db.select().from(webhookDelivery).where(and(eq(webhookDelivery.subscriberId, subscriberId), eq(webhookDelivery.eventKey, eventKey)));
+  const [row] = await handle.db
+    .select()
+    .from(webhookDelivery)
+    .where(and(eq(webhookDelivery.subscriberId, subscriberId), eq(webhookDelivery.eventKey, eventKey)));
   return row;
 }
 
@@ -211,8 +251,12 @@ describe('registration', () => {
     expect(expectInvalid(await registerWebhook(context, { url: 'http://example.com/hook' }, 'client-http')).url).toMatch(/https:\/\//);
     const refused = expectInvalid(await registerWebhook(context, { url: urlOf('/refused') }, 'client-private'));
     expect(refused.url).toBe('The address 127.0.0.1, a loopback address, is not one webhooks may reach.');
-    expect(expectInvalid(await registerWebhook(context, { url: 'https://[::ffff:10.0.0.1]/hook' }, 'client-private')).url).toMatch(/private network/);
-    expect(expectInvalid(await registerWebhook(context, { url: 'https://169.254.169.254/latest' }, 'client-private')).url).toMatch(/link-local/);
+    expect(expectInvalid(await registerWebhook(context, { url: 'https://[::ffff:10.0.0.1]/hook' }, 'client-private')).url).toMatch(
+      /private network/,
+    );
+    expect(expectInvalid(await registerWebhook(context, { url: 'https://169.254.169.254/latest' }, 'client-private')).url).toMatch(
+      /link-local/,
+    );
     expect(await handle.db.select().from(webhookSubscriber)).toEqual([]);
 
     expectOk(await setAllowPrivateWebhookTargets(context, testActor, true));
@@ -232,7 +276,11 @@ describe('registration', () => {
       const [key] = await fanOutAll();
       const delivery = await deliveryOf(webhook.id, key!);
       expect(await sendWebhookDelivery(context, { http, deliveryId: delivery!.id, lastAttempt: true })).toBe('failed');
-      expect(await deliveryOf(webhook.id, key!)).toMatchObject({ state: 'failed', lastStatusCode: null, lastError: expect.stringMatching(/loopback/) });
+      expect(await deliveryOf(webhook.id, key!)).toMatchObject({
+        state: 'failed',
+        lastStatusCode: null,
+        lastError: expect.stringMatching(/loopback/),
+      });
       expect(receiver.on('/later-private')).toHaveLength(1); // only the verification request
       expectOk(await setComponentStatus(context, testActor, component.id, { status: 'operational' }));
       await fanOutAll();
@@ -255,19 +303,29 @@ describe('registration', () => {
 
     receiver.answer.set('/verify-broken', () => ({ status: 404, body: 'no such hook' }));
     clock.advance(1000);
-    const registered = expectOk(await registerWebhook(context, { url: urlOf('/verify-broken'), email: 'Owner@Example.com' }, 'client-verify'));
+    const registered = expectOk(
+      await registerWebhook(context, { url: urlOf('/verify-broken'), email: 'Owner@Example.com' }, 'client-verify'),
+    );
     if (registered.kind !== 'registered') throw new Error('rate limited');
     made.push(registered.subscriberId);
-    expect(await verifyWebhookSubscriber(context, { http, subscriberId: registered.subscriberId, publicUrl: TEST_PUBLIC_URL })).toBe('failed');
+    expect(await verifyWebhookSubscriber(context, { http, subscriberId: registered.subscriberId, publicUrl: TEST_PUBLIC_URL })).toBe(
+      'failed',
+    );
     const row = await subscriberRow(registered.subscriberId);
-    expect(row).toMatchObject({ state: 'pending', ownerEmail: 'owner@example.com', lastError: 'Verification failed: The receiver answered HTTP 404: no such hook' });
+    expect(row).toMatchObject({
+      state: 'pending',
+      ownerEmail: 'owner@example.com',
+      lastError: 'Verification failed: The receiver answered HTTP 404: no such hook',
+    });
 
     const before = sink.received.length;
     const notice = { subscriberId: registered.subscriberId, reason: 'verification_failed' as const, publicUrl: TEST_PUBLIC_URL };
     expect(await sendWebhookNotice(context, mailer, notice)).toBe('sent');
     expect(await sendWebhookNotice(context, mailer, notice)).toBe('skipped');
     const mails = await sink.waitFor(before + 1);
-    expect(mails.slice(before).map((mail) => [mail.to, mail.parsed.subject])).toEqual([['owner@example.com', '[Acme] Your webhook could not be verified']]);
+    expect(mails.slice(before).map((mail) => [mail.to, mail.parsed.subject])).toEqual([
+      ['owner@example.com', '[Acme] Your webhook could not be verified'],
+    ]);
     expect(mails.at(-1)!.parsed.text).toContain('HTTP 404');
   });
 
@@ -275,13 +333,15 @@ describe('registration', () => {
     const registered = expectOk(await registerWebhook(context, { url: `https://localhost:${receiver.port}/by-name` }, 'client-name'));
     if (registered.kind !== 'registered') throw new Error('rate limited');
     made.push(registered.subscriberId);
-    expect(await verifyWebhookSubscriber(context, { http, subscriberId: registered.subscriberId, publicUrl: TEST_PUBLIC_URL })).toBe('activated');
+    expect(await verifyWebhookSubscriber(context, { http, subscriberId: registered.subscriberId, publicUrl: TEST_PUBLIC_URL })).toBe(
+      'activated',
+    );
     expect(receiver.on('/by-name')).toHaveLength(1);
     expectOk(await setAllowPrivateWebhookTargets(context, testActor, false));
     try {
-      expect(expectInvalid(await registerWebhook(context, { url: `https://localhost:${receiver.port}/by-name-2` }, 'client-name')).url).toMatch(
-        /^The host localhost resolves to (127\.0\.0\.1|::1), a loopback address, which webhooks may not reach\.$/,
-      );
+      expect(
+        expectInvalid(await registerWebhook(context, { url: `https://localhost:${receiver.port}/by-name-2` }, 'client-name')).url,
+      ).toMatch(/^The host localhost resolves to (127\.0\.0\.1|::1), a loopback address, which webhooks may not reach\.$/);
     } finally {
       expectOk(await setAllowPrivateWebhookTargets(context, testActor, true));
     }
@@ -349,9 +409,27 @@ describe('events', () => {
     });
     expect(body.page).toEqual({ id: expect.any(String), status_indicator: 'major', status_description: 'Partial System Outage' });
     expect(Object.keys(body.incident)).toEqual([
-      'id', 'name', 'status', 'created_at', 'updated_at', 'monitoring_at', 'resolved_at', 'impact', 'shortlink', 'started_at', 'page_id', 'incident_updates', 'components',
+      'id',
+      'name',
+      'status',
+      'created_at',
+      'updated_at',
+      'monitoring_at',
+      'resolved_at',
+      'impact',
+      'shortlink',
+      'started_at',
+      'page_id',
+      'incident_updates',
+      'components',
     ]);
-    expect(body.incident).toMatchObject({ id: created.id, name: 'API errors <script>', status: 'investigating', impact: 'major', shortlink: `${TEST_PUBLIC_URL}/incidents/${created.id}` });
+    expect(body.incident).toMatchObject({
+      id: created.id,
+      name: 'API errors <script>',
+      status: 'investigating',
+      impact: 'major',
+      shortlink: `${TEST_PUBLIC_URL}/incidents/${created.id}`,
+    });
     expect(body.incident.components.map((item: { id: string }) => item.id)).toEqual([api.id]);
     expect(body.incident.incident_updates[0]).toMatchObject({
       body: 'We are investigating "errors".',
@@ -366,15 +444,31 @@ describe('events', () => {
     expect(await sendWebhookDelivery(context, { http, deliveryId: delivery!.id, lastAttempt: false })).toBe('sent');
     const change = JSON.parse(receiver.on('/api-only').at(-1)!.body);
     expect(Object.keys(change)).toEqual(['meta', 'page', 'component_update', 'component']);
-    expect(change.component_update).toEqual({ created_at: expect.any(String), new_status: 'major_outage', old_status: 'operational', id: expect.any(String), component_id: api.id });
+    expect(change.component_update).toEqual({
+      created_at: expect.any(String),
+      new_status: 'major_outage',
+      old_status: 'operational',
+      id: expect.any(String),
+      component_id: api.id,
+    });
     expect(change.component).toMatchObject({ id: api.id, name: 'API', status: 'major_outage', group_id: group.id, group: false });
 
     // A later update, emailed or not, is announced too; a rename is not a status change.
     clock.advance(MINUTE);
-    expectOk(await postIncidentUpdate(context, testActor, created.id, { status: 'resolved', message: 'Fixed.', components: [{ componentId: api.id, status: 'operational' }], notifySubscribers: false }));
+    expectOk(
+      await postIncidentUpdate(context, testActor, created.id, {
+        status: 'resolved',
+        message: 'Fixed.',
+        components: [{ componentId: api.id, status: 'operational' }],
+        notifySubscribers: false,
+      }),
+    );
     const later = await fanOutAll();
     expect(later).toHaveLength(2);
-    const resolved = await deliveryOf(everything.id, later.find((key) => key.startsWith('incident_update:'))!);
+    const resolved = await deliveryOf(
+      everything.id,
+      later.find((key) => key.startsWith('incident_update:'))!,
+    );
     expect(JSON.parse(resolved!.body).incident).toMatchObject({ status: 'resolved', resolved_at: clock.now().toISOString() });
     expect(JSON.parse(resolved!.body).page).toMatchObject({ status_indicator: 'none', status_description: 'All Systems Operational' });
   });
@@ -428,7 +522,10 @@ describe('sending', () => {
         clock.advance(1000);
         expectOk(await setComponentStatus(context, testActor, component.id, { status }));
         const keys = await fanOutAll();
-        const delivery = await deliveryOf(webhook.id, keys.find((key) => key.startsWith('component_status:'))!);
+        const delivery = await deliveryOf(
+          webhook.id,
+          keys.find((key) => key.startsWith('component_status:'))!,
+        );
         return delivery!;
       },
     };
@@ -454,7 +551,11 @@ describe('sending', () => {
     const delivery = await next();
     const impatient = guardedHttpClient({ ca: receiverCa, timeoutMs: 500 });
     expect(await sendWebhookDelivery(context, { http: impatient, deliveryId: delivery.id, lastAttempt: true })).toBe('failed');
-    expect(await deliveryOf(delivery.subscriberId, delivery.eventKey)).toMatchObject({ state: 'failed', lastStatusCode: null, lastError: 'No answer within 0.5 s.' });
+    expect(await deliveryOf(delivery.subscriberId, delivery.eventKey)).toMatchObject({
+      state: 'failed',
+      lastStatusCode: null,
+      lastError: 'No answer within 0.5 s.',
+    });
   });
 
   it('never sends a delivery twice: not when its job runs again, not after a worker died mid-send', async () => {
@@ -505,21 +606,32 @@ describe('sending', () => {
       expect(await sendWebhookDelivery(context, { http, deliveryId: (await next()).id, lastAttempt: true })).toBe('failed');
     }
     const disabled = await subscriberRow(webhook.id);
-    expect(disabled).toMatchObject({ state: 'disabled', consecutiveFailures: MAX_CONSECUTIVE_FAILURES, disabledReason: expect.stringContaining('HTTP 500: boom') });
+    expect(disabled).toMatchObject({
+      state: 'disabled',
+      consecutiveFailures: MAX_CONSECUTIVE_FAILURES,
+      disabledReason: expect.stringContaining('HTTP 500: boom'),
+    });
 
     // Disabled: a later change reaches it no more.
     const requests = receiver.on('/dying').length;
     clock.advance(1000);
     expectOk(await setComponentStatus(context, testActor, component.id, { status: 'partial_outage' }));
     await fanOutAll();
-    expect(await handle.db.select().from(webhookDelivery).where(and(eq(webhookDelivery.subscriberId, webhook.id), eq(webhookDelivery.state, 'queued')))).toEqual([]);
+    expect(
+      await handle.db
+        .select()
+        .from(webhookDelivery)
+        .where(and(eq(webhookDelivery.subscriberId, webhook.id), eq(webhookDelivery.state, 'queued'))),
+    ).toEqual([]);
 
     const before = sink.received.length;
     const notice = { subscriberId: webhook.id, reason: 'disabled' as const, publicUrl: TEST_PUBLIC_URL };
     expect(await sendWebhookNotice(context, mailer, notice)).toBe('sent');
     expect(await sendWebhookNotice(context, mailer, notice)).toBe('skipped');
     const mails = await sink.waitFor(before + 1);
-    expect(mails.slice(before).map((mail) => [mail.to, mail.parsed.subject])).toEqual([['ops@example.com', '[Acme] Your webhook was disabled']]);
+    expect(mails.slice(before).map((mail) => [mail.to, mail.parsed.subject])).toEqual([
+      ['ops@example.com', '[Acme] Your webhook was disabled'],
+    ]);
     expect(receiver.on('/dying')).toHaveLength(requests);
   });
 });
@@ -560,7 +672,11 @@ describe('through the job workers', () => {
       return found.length > 0 ? found : undefined;
     });
     expect(verifies(registered.signingSecret, request!.headers, request!.body)).toBe(true);
-    expect(JSON.parse(request!.body).component_update).toMatchObject({ component_id: component.id, old_status: 'operational', new_status: 'partial_outage' });
+    expect(JSON.parse(request!.body).component_update).toMatchObject({
+      component_id: component.id,
+      old_status: 'operational',
+      new_status: 'partial_outage',
+    });
   });
 
   it('retry a 500 with backoff until it is accepted, sending the same signed body', async () => {

@@ -119,7 +119,12 @@ function startWorker(args: string[] = []): { child: ChildProcess; output: () => 
     JOB_RETRY_LIMIT: String(queueSettings.retryLimit),
     LOG_LEVEL: 'silent',
   });
-  const child = spawn(tsx, ['src/cli.ts', 'worker', ...args], { cwd: root, env: environment, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(tsx, ['src/cli.ts', 'worker', ...args], {
+    cwd: root,
+    env: environment,
+    detached: true,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   children.add(child);
   let output = '';
   child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
@@ -135,95 +140,106 @@ async function deliveryRows(db: DatabaseHandle['db']) {
 }
 
 async function jobStates(db: DatabaseHandle['db']): Promise<Record<string, number>> {
-  const result = await db.execute(sql`select state::text as state, count(*)::int as count from pgboss.job where name = 'delivery-send' group by state`);
+  const result = await db.execute(
+    sql`select state::text as state, count(*)::int as count from pgboss.job where name = 'delivery-send' group by state`,
+  );
   return Object.fromEntries(rowsOf(result).map((row) => [String(row.state), Number(row.count)]));
 }
 
 describe('a worker killed while sending', () => {
-  it('leaves nobody with two emails, and every delivery sent or failed as interrupted', { timeout: leaveExpiryToWorker ? 240_000 : 150_000 }, async () => {
-    // 1. Subscribers and an incident whose email is queued; no worker yet.
-    const jobs = await startJobQueue(handle!, queueSettings, { maintenance: false });
-    const context = { db: handle!.db, clock: systemClock, queue: jobs.queue };
-    for (let index = 0; index < SUBSCRIBERS; index += 1) {
-      expectOk(await addSubscriberByAdmin(context, testActor, { email: `reader-${String(index).padStart(3, '0')}@example.com` }));
-    }
-    expectOk(
-      await declareIncident(context, testActor, { title: 'Storage outage', severity: 'medium', status: 'investigating', message: 'Uploads fail.' }),
-    );
-    await jobs.stop();
-    if (!databaseUrl) await closeDatabase();
-
-    // 2. A worker sends until the server has accepted KILL_AFTER messages, then dies at once.
-    const first = startWorker();
-    await waitUntil('the first worker to send', () => sink.received.length >= KILL_AFTER || first.child.exitCode !== null, {
-      timeoutMs: 60_000,
-      intervalMs: 5,
-    });
-    expect(first.child.exitCode, first.output()).toBeNull();
-    killGroup(first.child);
-    await exited(first.child);
-    expect(first.child.signalCode).toBe('SIGKILL');
-    const acceptedAtKill = sink.received.length;
-    expect(acceptedAtKill).toBeLessThan(SUBSCRIBERS);
-
-    // 3. What the crash left: part sent, part queued, and the dead worker's jobs still active.
-    handle ??= openDatabase();
-    const afterCrash = await deliveryRows(handle.db);
-    expect(afterCrash).toHaveLength(SUBSCRIBERS);
-    expect(afterCrash.filter((row) => row.state === 'queued').length).toBeGreaterThan(0);
-    expect(afterCrash.filter((row) => row.state === 'sending').length).toBeLessThanOrEqual(MAX_IN_FLIGHT);
-    expect((await jobStates(handle.db)).active ?? 0).toBeGreaterThan(0);
-    if (!leaveExpiryToWorker) {
-      // The supervisor's step: once expired, the dead worker's jobs go back to the queue as retries.
-      await waitUntil(
-        'the dead worker’s jobs to expire',
-        async () => {
-          const result = await handle!.db.execute(
-            sql`select count(*)::int as count from pgboss.job where state = 'active' and started_on + expire_seconds * interval '1 second' >= now()`,
-          );
-          return Number(rowsOf(result)[0]?.count) === 0;
-        },
-        { timeoutMs: 30_000, intervalMs: 250 },
+  it(
+    'leaves nobody with two emails, and every delivery sent or failed as interrupted',
+    { timeout: leaveExpiryToWorker ? 240_000 : 150_000 },
+    async () => {
+      // 1. Subscribers and an incident whose email is queued; no worker yet.
+      const jobs = await startJobQueue(handle!, queueSettings, { maintenance: false });
+      const context = { db: handle!.db, clock: systemClock, queue: jobs.queue };
+      for (let index = 0; index < SUBSCRIBERS; index += 1) {
+        expectOk(await addSubscriberByAdmin(context, testActor, { email: `reader-${String(index).padStart(3, '0')}@example.com` }));
+      }
+      expectOk(
+        await declareIncident(context, testActor, {
+          title: 'Storage outage',
+          severity: 'medium',
+          status: 'investigating',
+          message: 'Uploads fail.',
+        }),
       );
-      const supervisor = await startJobQueue(handle, queueSettings, { maintenance: false });
-      await supervisor.boss.supervise();
-      await supervisor.stop();
-      expect((await jobStates(handle.db)).active ?? 0).toBe(0);
-    }
-    if (!databaseUrl) await closeDatabase();
+      await jobs.stop();
+      if (!databaseUrl) await closeDatabase();
 
-    // 4. A second worker finishes everything and exits.
-    const second = startWorker(['--exit-when-idle']);
-    await waitUntil('the recovery worker to exit', () => second.child.exitCode !== null || second.child.signalCode !== null, {
-      timeoutMs: leaveExpiryToWorker ? 150_000 : 90_000,
-      intervalMs: 100,
-      describe: () => ({ received: sink.received.length, output: second.output().slice(-2000) }),
-    });
-    expect(second.child.exitCode, second.output()).toBe(0);
+      // 2. A worker sends until the server has accepted KILL_AFTER messages, then dies at once.
+      const first = startWorker();
+      await waitUntil('the first worker to send', () => sink.received.length >= KILL_AFTER || first.child.exitCode !== null, {
+        timeoutMs: 60_000,
+        intervalMs: 5,
+      });
+      expect(first.child.exitCode, first.output()).toBeNull();
+      killGroup(first.child);
+      await exited(first.child);
+      expect(first.child.signalCode).toBe('SIGKILL');
+      const acceptedAtKill = sink.received.length;
+      expect(acceptedAtKill).toBeLessThan(SUBSCRIBERS);
 
-    // 5. The outcome, per subscriber.
-    handle ??= openDatabase();
-    const rows = await deliveryRows(handle.db);
-    const [sent] = await handle.db.select().from(notification);
-    expect(sent?.recipientCount).toBe(SUBSCRIBERS);
-    expect(rows).toHaveLength(SUBSCRIBERS);
-    const counts = countByRecipient(sink.received);
-    const twice = [...counts.entries()].filter(([, count]) => count > 1);
-    expect(twice).toEqual([]);
+      // 3. What the crash left: part sent, part queued, and the dead worker's jobs still active.
+      handle ??= openDatabase();
+      const afterCrash = await deliveryRows(handle.db);
+      expect(afterCrash).toHaveLength(SUBSCRIBERS);
+      expect(afterCrash.filter((row) => row.state === 'queued').length).toBeGreaterThan(0);
+      expect(afterCrash.filter((row) => row.state === 'sending').length).toBeLessThanOrEqual(MAX_IN_FLIGHT);
+      expect((await jobStates(handle.db)).active ?? 0).toBeGreaterThan(0);
+      if (!leaveExpiryToWorker) {
+        // The supervisor's step: once expired, the dead worker's jobs go back to the queue as retries.
+        await waitUntil(
+          'the dead worker’s jobs to expire',
+          async () => {
+            const result = await handle!.db.execute(
+              sql`select count(*)::int as count from pgboss.job where state = 'active' and started_on + expire_seconds * interval '1 second' >= now()`,
+            );
+            return Number(rowsOf(result)[0]?.count) === 0;
+          },
+          { timeoutMs: 30_000, intervalMs: 250 },
+        );
+        const supervisor = await startJobQueue(handle, queueSettings, { maintenance: false });
+        await supervisor.boss.supervise();
+        await supervisor.stop();
+        expect((await jobStates(handle.db)).active ?? 0).toBe(0);
+      }
+      if (!databaseUrl) await closeDatabase();
 
-    expect(rows.filter((row) => row.state !== 'sent' && row.state !== 'failed')).toEqual([]);
-    const failed = rows.filter((row) => row.state === 'failed');
-    expect(failed.length).toBeLessThanOrEqual(MAX_IN_FLIGHT);
-    for (const row of failed) expect(row.lastError).toMatch(/Interrupted/);
+      // 4. A second worker finishes everything and exits.
+      const second = startWorker(['--exit-when-idle']);
+      await waitUntil('the recovery worker to exit', () => second.child.exitCode !== null || second.child.signalCode !== null, {
+        timeoutMs: leaveExpiryToWorker ? 150_000 : 90_000,
+        intervalMs: 100,
+        describe: () => ({ received: sink.received.length, output: second.output().slice(-2000) }),
+      });
+      expect(second.child.exitCode, second.output()).toBe(0);
 
-    const sentRows = rows.filter((row) => row.state === 'sent');
-    for (const row of sentRows) expect(counts.get(row.email), row.email).toBe(1);
-    // Anything received beyond the sent ones is a message the server accepted just as the worker died.
-    const failedAddresses = new Set(failed.map((row) => row.email));
-    const extra = [...counts.keys()].filter((email) => !sentRows.some((row) => row.email === email));
-    expect(extra.every((email) => failedAddresses.has(email))).toBe(true);
-    expect(sink.received.length).toBe(sentRows.length + extra.length);
-    expect(sentRows.length + failed.length).toBe(SUBSCRIBERS);
-    expect(sentRows.length).toBeGreaterThanOrEqual(SUBSCRIBERS - MAX_IN_FLIGHT);
-  });
+      // 5. The outcome, per subscriber.
+      handle ??= openDatabase();
+      const rows = await deliveryRows(handle.db);
+      const [sent] = await handle.db.select().from(notification);
+      expect(sent?.recipientCount).toBe(SUBSCRIBERS);
+      expect(rows).toHaveLength(SUBSCRIBERS);
+      const counts = countByRecipient(sink.received);
+      const twice = [...counts.entries()].filter(([, count]) => count > 1);
+      expect(twice).toEqual([]);
+
+      expect(rows.filter((row) => row.state !== 'sent' && row.state !== 'failed')).toEqual([]);
+      const failed = rows.filter((row) => row.state === 'failed');
+      expect(failed.length).toBeLessThanOrEqual(MAX_IN_FLIGHT);
+      for (const row of failed) expect(row.lastError).toMatch(/Interrupted/);
+
+      const sentRows = rows.filter((row) => row.state === 'sent');
+      for (const row of sentRows) expect(counts.get(row.email), row.email).toBe(1);
+      // Anything received beyond the sent ones is a message the server accepted just as the worker died.
+      const failedAddresses = new Set(failed.map((row) => row.email));
+      const extra = [...counts.keys()].filter((email) => !sentRows.some((row) => row.email === email));
+      expect(extra.every((email) => failedAddresses.has(email))).toBe(true);
+      expect(sink.received.length).toBe(sentRows.length + extra.length);
+      expect(sentRows.length + failed.length).toBe(SUBSCRIBERS);
+      expect(sentRows.length).toBeGreaterThanOrEqual(SUBSCRIBERS - MAX_IN_FLIGHT);
+    },
+  );
 });

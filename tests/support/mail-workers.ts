@@ -27,9 +27,20 @@ export async function startMailWorkers(
   options: { smtpUrl: string; clock: Clock; dataDir?: string; log?: Logger; http?: OutboundHttp },
 ): Promise<MailWorkers> {
   const context: ServiceContext = { db: handle.db, clock: options.clock, queue: handle.queue };
-  const mailer = createMailer({ smtpUrl: options.smtpUrl, mailFrom: TEST_MAIL_FROM, dkim: undefined, dataDir: options.dataDir ?? '/nonexistent' });
+  const mailer = createMailer({
+    smtpUrl: options.smtpUrl,
+    mailFrom: TEST_MAIL_FROM,
+    dkim: undefined,
+    dataDir: options.dataDir ?? '/nonexistent',
+  });
   if (handle.jobs.boss.listenerCount('error') === 0) handle.jobs.boss.on('error', () => {});
-  await startWorkers(handle.jobs.boss, { context, mailer, publicUrl: TEST_PUBLIC_URL, log: options.log ?? pino({ level: 'silent' }), http: options.http });
+  await startWorkers(handle.jobs.boss, {
+    context,
+    mailer,
+    publicUrl: TEST_PUBLIC_URL,
+    log: options.log ?? pino({ level: 'silent' }),
+    http: options.http,
+  });
   return {
     mailer,
     async stop() {
@@ -72,7 +83,9 @@ export async function waitForNotificationSettled(db: Database, incidentUpdateId:
       timeoutMs,
       describe: async () => {
         const row = await notificationOf(db, incidentUpdateId);
-        return row ? { fannedOutAt: row.fannedOutAt, deliveries: (await deliveriesOf(db, row.id)).map((item) => item.state) } : 'no notification';
+        return row
+          ? { fannedOutAt: row.fannedOutAt, deliveries: (await deliveriesOf(db, row.id)).map((item) => item.state) }
+          : 'no notification';
       },
     },
   );

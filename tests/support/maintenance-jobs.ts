@@ -25,14 +25,21 @@ export async function transitionJobs(handle: Pick<DatabaseHandle, 'executor'>, m
 }
 
 /** The one waiting job of a transition (fails when there is none, or more than one). */
-export async function waitingTransition(handle: Pick<DatabaseHandle, 'executor'>, maintenanceId: string, transition: MaintenanceTransition): Promise<QueuedTransition> {
+export async function waitingTransition(
+  handle: Pick<DatabaseHandle, 'executor'>,
+  maintenanceId: string,
+  transition: MaintenanceTransition,
+): Promise<QueuedTransition> {
   const jobs = (await transitionJobs(handle, maintenanceId)).filter((job) => job.data.transition === transition && job.state === 'created');
   if (jobs.length !== 1) throw new Error(`expected one waiting ${transition} job for ${maintenanceId}, found ${JSON.stringify(jobs)}`);
   return jobs[0]!;
 }
 
 /** Due times of the waiting jobs, by transition: a compact picture of what is scheduled. */
-export async function waitingTransitions(handle: Pick<DatabaseHandle, 'executor'>, maintenanceId: string): Promise<{ transition: MaintenanceTransition; at: string; version: number }[]> {
+export async function waitingTransitions(
+  handle: Pick<DatabaseHandle, 'executor'>,
+  maintenanceId: string,
+): Promise<{ transition: MaintenanceTransition; at: string; version: number }[]> {
   return (await transitionJobs(handle, maintenanceId))
     .filter((job) => job.state === 'created')
     .map((job) => ({ transition: job.data.transition, at: job.startAfter.toISOString(), version: job.data.version }));

@@ -12,7 +12,11 @@ export interface QueuedJob<Name extends JobName> {
  * The pg-boss jobs of one kind about one incident, oldest first, read straight from its table:
  * what a service queued, for tests that run the handlers themselves instead of a worker.
  */
-export async function queuedJobs<Name extends JobName>(handle: Pick<DatabaseHandle, 'executor'>, name: Name, incidentId: string): Promise<QueuedJob<Name>[]> {
+export async function queuedJobs<Name extends JobName>(
+  handle: Pick<DatabaseHandle, 'executor'>,
+  name: Name,
+  incidentId: string,
+): Promise<QueuedJob<Name>[]> {
   const { rows } = await handle.executor.executeSql(
     "select name, data, start_after, state from pgboss.job where name = $1 and data->>'incidentId' = $2 order by created_on, start_after",
     [name, incidentId],

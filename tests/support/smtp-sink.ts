@@ -42,22 +42,26 @@ export async function startSmtpSink(
       const chunks: Buffer[] = [];
       stream.on('data', (chunk: Buffer) => chunks.push(chunk));
       // The listener's promise is not awaited by the stream, as before: it is started and left to run.
-      stream.on('end', () => void (async () => {
-        const recipient = session.envelope.rcptTo[0]?.address ?? '';
-        await options.hold?.(recipient);
-        if (options.reject?.(recipient)) {
-          rejected.push(recipient);
-          const error = Object.assign(new Error('Temporary failure, try again later'), { responseCode: 451 });
-          callback(error);
-          return;
-        }
-        const raw = Buffer.concat(chunks).toString('utf8');
-        const parsed = options.parse === false ? ({} as ParsedMail) : await simpleParser(raw);
-        if (options.acceptDelayMs) await new Promise((resolve) => setTimeout(resolve, options.acceptDelayMs));
-        received.push({ to: recipient, raw, parsed });
-        callback();
-        waiters.splice(0).forEach((wake) => wake());
-      })());
+      stream.on(
+        'end',
+        () =>
+          void (async () => {
+            const recipient = session.envelope.rcptTo[0]?.address ?? '';
+            await options.hold?.(recipient);
+            if (options.reject?.(recipient)) {
+              rejected.push(recipient);
+              const error = Object.assign(new Error('Temporary failure, try again later'), { responseCode: 451 });
+              callback(error);
+              return;
+            }
+            const raw = Buffer.concat(chunks).toString('utf8');
+            const parsed = options.parse === false ? ({} as ParsedMail) : await simpleParser(raw);
+            if (options.acceptDelayMs) await new Promise((resolve) => setTimeout(resolve, options.acceptDelayMs));
+            received.push({ to: recipient, raw, parsed });
+            callback();
+            waiters.splice(0).forEach((wake) => wake());
+          })(),
+      );
     },
   });
   // A client that dies mid-conversation (a killed worker) resets its connection: not the sink's failure.

@@ -24,7 +24,13 @@ describe('what a draft proposes', () => {
   it('only grows: components keep their worst status, signals accumulate in the plan order', () => {
     const grown = grownDraftEvidence(
       { components: [{ componentId: 'c-api', status: 'major_outage' }], signals: ['cpu_above_80'] },
-      { components: [{ componentId: 'c-search', status: 'degraded_performance' }, { componentId: 'c-api', status: 'degraded_performance' }], signals: ['payment_failures'] },
+      {
+        components: [
+          { componentId: 'c-search', status: 'degraded_performance' },
+          { componentId: 'c-api', status: 'degraded_performance' },
+        ],
+        signals: ['payment_failures'],
+      },
       components,
     );
     expect(grown).toEqual({

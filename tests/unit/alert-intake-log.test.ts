@@ -40,9 +40,15 @@ describe('the intake log', () => {
   });
 
   it('names components with their status, and counts new alerts', () => {
-    expect(describeChanges([{ componentId: 'c-api', status: 'partial_outage' }, { componentId: 'gone', status: 'degraded_performance' }], components)).toBe(
-      'API (partial outage), gone (degraded performance)',
-    );
+    expect(
+      describeChanges(
+        [
+          { componentId: 'c-api', status: 'partial_outage' },
+          { componentId: 'gone', status: 'degraded_performance' },
+        ],
+        components,
+      ),
+    ).toBe('API (partial outage), gone (degraded performance)');
     expect(newAlertCount(1)).toBe('1 new alert');
     expect(newAlertCount(3)).toBe('3 new alerts');
   });

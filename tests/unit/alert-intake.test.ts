@@ -57,7 +57,11 @@ describe('payload schemas', () => {
   });
 
   it('allows unknown extra fields', () => {
-    const payload = { ...literalAlertmanagerFiring, somethingNew: { nested: true }, alerts: [{ ...literalAlertmanagerFiring.alerts[0], extra: 1 }] };
+    const payload = {
+      ...literalAlertmanagerFiring,
+      somethingNew: { nested: true },
+      alerts: [{ ...literalAlertmanagerFiring.alerts[0], extra: 1 }],
+    };
     expect(alertmanagerPayloadSchema.safeParse(payload).success).toBe(true);
   });
 
@@ -72,22 +76,39 @@ describe('payload schemas', () => {
 
     expect(issuePaths(alertmanagerPayloadSchema.safeParse({ ...literalAlertmanagerFiring, status: 'pending' }))).toEqual(['status']);
     expect(
-      issuePaths(alertmanagerPayloadSchema.safeParse({ ...literalAlertmanagerFiring, alerts: [{ ...literalAlertmanagerFiring.alerts[0], startsAt: 'yesterday' }] })),
+      issuePaths(
+        alertmanagerPayloadSchema.safeParse({
+          ...literalAlertmanagerFiring,
+          alerts: [{ ...literalAlertmanagerFiring.alerts[0], startsAt: 'yesterday' }],
+        }),
+      ),
     ).toEqual(['alerts.0.startsAt']);
     expect(
-      issuePaths(alertmanagerPayloadSchema.safeParse({ ...literalAlertmanagerFiring, alerts: [{ ...literalAlertmanagerFiring.alerts[0], labels: { severity: 3 } }] })),
+      issuePaths(
+        alertmanagerPayloadSchema.safeParse({
+          ...literalAlertmanagerFiring,
+          alerts: [{ ...literalAlertmanagerFiring.alerts[0], labels: { severity: 3 } }],
+        }),
+      ),
     ).toEqual(['alerts.0.labels.severity']);
     expect(issuePaths(alertmanagerPayloadSchema.safeParse({ ...literalAlertmanagerFiring, alerts: [] }))).toEqual(['alerts']);
-    expect(issuePaths(grafanaPayloadSchema.safeParse({ ...grafanaPayload({ alerts: [{ labels: { a: 'b' }, values: { B: 1 } }] }), alerts: [{ status: 'firing' }] }))).toEqual([
-      'alerts.0.labels',
-      'alerts.0.startsAt',
-    ]);
+    expect(
+      issuePaths(
+        grafanaPayloadSchema.safeParse({
+          ...grafanaPayload({ alerts: [{ labels: { a: 'b' }, values: { B: 1 } }] }),
+          alerts: [{ status: 'firing' }],
+        }),
+      ),
+    ).toEqual(['alerts.0.labels', 'alerts.0.startsAt']);
   });
 });
 
 describe('a payload that failed validation', () => {
   it('still names its group and status for the log when it can', () => {
-    expect(peekGroup({ groupKey: '{}:{alertname="X"}', status: 'firing', alerts: 'nonsense' })).toEqual({ groupKey: '{}:{alertname="X"}', status: 'firing' });
+    expect(peekGroup({ groupKey: '{}:{alertname="X"}', status: 'firing', alerts: 'nonsense' })).toEqual({
+      groupKey: '{}:{alertname="X"}',
+      status: 'firing',
+    });
     expect(peekGroup({ groupKey: '', status: 'pending' })).toEqual({ groupKey: null, status: null });
     expect(peekGroup('not an object')).toEqual({ groupKey: null, status: null });
     expect(peekGroup({ groupKey: 'k'.repeat(GROUP_KEY_MAX + 5) }).groupKey).toHaveLength(GROUP_KEY_MAX);
@@ -181,7 +202,10 @@ describe('signals', () => {
   });
 
   it('reads a Grafana value that herald_metric points at', () => {
-    expect(signalsOf({ herald_metric: 'error_rate' }, {}, { B: 7.5 }).signals).toEqual(['error_rate_above_1', 'partial_error_rate_above_5']);
+    expect(signalsOf({ herald_metric: 'error_rate' }, {}, { B: 7.5 }).signals).toEqual([
+      'error_rate_above_1',
+      'partial_error_rate_above_5',
+    ]);
     expect(signalsOf({ herald_metric: 'response_time:B' }, {}, { B: 2.7, C: 1 }).signals).toEqual(['response_time_above_2s']);
     const ambiguous = signalsOf({ herald_metric: 'response_time' }, {}, { B: 2.7, C: 1 });
     expect(ambiguous.signals).toEqual([]);
@@ -214,21 +238,36 @@ describe('severity and component status', () => {
 
   it('uses the severity label only without signals', () => {
     const withLabel = assessAlert({ labels: { severity: 'warning' }, annotations: {} });
-    expect(withLabel).toMatchObject({ signals: [], severity: 'medium', severitySource: 'severity_label', componentStatus: 'degraded_performance' });
+    expect(withLabel).toMatchObject({
+      signals: [],
+      severity: 'medium',
+      severitySource: 'severity_label',
+      componentStatus: 'degraded_performance',
+    });
 
     const withSignal = assessAlert({ labels: { severity: 'warning' }, annotations: { error_rate: '2%' } });
-    expect(withSignal).toMatchObject({ signals: ['error_rate_above_1'], severity: 'critical', severitySource: 'signals', componentStatus: 'major_outage' });
+    expect(withSignal).toMatchObject({
+      signals: ['error_rate_above_1'],
+      severity: 'critical',
+      severitySource: 'signals',
+      componentStatus: 'major_outage',
+    });
     expect(classifySeverity(withSignal.signals, [withSignal.componentStatus])).toEqual({
       severity: 'critical',
       reason: 'Critical: error rate over 1 %, a component in major outage',
     });
 
     const page = assessAlert({ labels: { severity: 'page' }, annotations: {} });
-    expect(classifySeverity(page.signals, [page.componentStatus])).toEqual({ severity: 'high', reason: 'High: a component in partial outage' });
+    expect(classifySeverity(page.signals, [page.componentStatus])).toEqual({
+      severity: 'high',
+      reason: 'High: a component in partial outage',
+    });
   });
 
   it('takes a valid component_status label, else derives it', () => {
-    expect(assessAlert({ labels: { severity: 'critical', component_status: 'degraded_performance' }, annotations: {} }).componentStatus).toBe('degraded_performance');
+    expect(
+      assessAlert({ labels: { severity: 'critical', component_status: 'degraded_performance' }, annotations: {} }).componentStatus,
+    ).toBe('degraded_performance');
     const wrong = assessAlert({ labels: { severity: 'critical', component_status: 'operational' }, annotations: {} });
     expect(wrong.componentStatus).toBe('major_outage');
     expect(wrong.notes[0]).toContain('component_status "operational"');
@@ -263,8 +302,13 @@ describe('public text', () => {
 
   it('uses herald_title or public_title, trimmed to 200 characters', () => {
     expect(publicTitle([{ ...alert, annotations: { public_title: 'Search is slow' } }], ['Search'])).toBe('Search is slow');
-    expect(publicTitle([{ ...alert, annotations: { herald_title: 'Search errors', public_title: 'Other' } }], ['Search'])).toBe('Search errors');
-    const long = publicTitle([alert], Array.from({ length: 40 }, (_, index) => `Component number ${index}`));
+    expect(publicTitle([{ ...alert, annotations: { herald_title: 'Search errors', public_title: 'Other' } }], ['Search'])).toBe(
+      'Search errors',
+    );
+    const long = publicTitle(
+      [alert],
+      Array.from({ length: 40 }, (_, index) => `Component number ${index}`),
+    );
     expect(long).toHaveLength(200);
     expect(long.endsWith('…')).toBe(true);
   });
@@ -280,7 +324,9 @@ describe('public text', () => {
   });
 
   it('uses herald_message or public_message', () => {
-    expect(publicMessage([{ ...alert, annotations: { public_message: 'Searches may fail.' } }], ['Search'], now)).toBe('Searches may fail.');
+    expect(publicMessage([{ ...alert, annotations: { public_message: 'Searches may fail.' } }], ['Search'], now)).toBe(
+      'Searches may fail.',
+    );
     expect(publicMessage([{ ...alert, annotations: { herald_message: 'Search is down.' } }], ['Search'], now)).toBe('Search is down.');
   });
 
@@ -293,6 +339,8 @@ describe('public text', () => {
     expect(newAlertsMessage([alert], { added: ['Web'], concerned: ['Web'] }, now)).toBe(
       'The issue now also affects Web. Our monitoring raised a further alert at 14:05 UTC.',
     );
-    expect(newAlertsMessage([alert], { added: [], concerned: ['Search'] }, now)).toBe('Our monitoring raised a further alert affecting Search at 14:05 UTC.');
+    expect(newAlertsMessage([alert], { added: [], concerned: ['Search'] }, now)).toBe(
+      'Our monitoring raised a further alert affecting Search at 14:05 UTC.',
+    );
   });
 });

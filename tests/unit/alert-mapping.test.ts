@@ -36,8 +36,16 @@ const alert = (labels: Record<string, string>, annotations: Record<string, strin
 
 describe('mapping an alert to components', () => {
   it('takes the component label as an id or a name in any case', () => {
-    expect(mapAlert(alert({ component: 'c-api' }), components, [])).toEqual({ ok: true, componentIds: ['c-api'], via: 'component label "c-api"' });
-    expect(mapAlert(alert({ component: ' search ' }), components, [])).toEqual({ ok: true, componentIds: ['c-search'], via: 'component label "search"' });
+    expect(mapAlert(alert({ component: 'c-api' }), components, [])).toEqual({
+      ok: true,
+      componentIds: ['c-api'],
+      via: 'component label "c-api"',
+    });
+    expect(mapAlert(alert({ component: ' search ' }), components, [])).toEqual({
+      ok: true,
+      componentIds: ['c-search'],
+      via: 'component label "search"',
+    });
   });
 
   it('falls back to the rules, noting why the label did not map', () => {
@@ -116,7 +124,9 @@ describe('refusing a group that maps nowhere', () => {
       { alert: alert({ alertname: 'D' }), problem: { problem: 'no_label' } },
     ];
     const { message, fieldErrors } = unmappedProblem(unmapped);
-    expect(message).toContain('No component for alert "A": add a "component" label (a component\'s id or name) or a rule in the intake settings for one of its labels (alertname).');
+    expect(message).toContain(
+      'No component for alert "A": add a "component" label (a component\'s id or name) or a rule in the intake settings for one of its labels (alertname).',
+    );
     expect(message).toContain('No component for alert "B": its "component" label "Pay" names no component (or an archived one).');
     expect(message).not.toContain('alert "D"');
     expect(message.endsWith('(1 more alerts without a component.)')).toBe(true);

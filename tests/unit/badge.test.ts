@@ -16,8 +16,14 @@ import { componentStatuses } from '../../src/lib/domain/statuses';
 
 const EVIL = `<script>alert("x")</script> & 'quotes' ]]> &amp; 🚨🔥 مرحبا بالعالم שלום`;
 
-const parser = new XMLParser({ ignoreAttributes: false, attributeNamePrefix: '@', trimValues: false, parseTagValue: false, parseAttributeValue: false, isArray: (name) => ['text', 'rect', 'g'].includes(name) });
-
+const parser = new XMLParser({
+  ignoreAttributes: false,
+  attributeNamePrefix: '@',
+  trimValues: false,
+  parseTagValue: false,
+  parseAttributeValue: false,
+  isArray: (name) => ['text', 'rect', 'g'].includes(name),
+});
 
 function parseSvg(svg: string) {
   expect(xmlError(svg)).toBeNull();
@@ -27,7 +33,9 @@ function parseSvg(svg: string) {
 /** WCAG contrast ratio of two #rrggbb colours. */
 function contrast(a: string, b: string): number {
   const luminance = (hex: string) => {
-    const [r, g, bl] = [1, 3, 5].map((index) => Number.parseInt(hex.slice(index, index + 2), 16) / 255).map((value) => (value <= 0.03928 ? value / 12.92 : ((value + 0.055) / 1.055) ** 2.4));
+    const [r, g, bl] = [1, 3, 5]
+      .map((index) => Number.parseInt(hex.slice(index, index + 2), 16) / 255)
+      .map((value) => (value <= 0.03928 ? value / 12.92 : ((value + 0.055) / 1.055) ** 2.4));
     return 0.2126 * r! + 0.7152 * g! + 0.0722 * bl!;
   };
   const [high, low] = [luminance(a), luminance(b)].sort((x, y) => y - x);
@@ -52,7 +60,8 @@ describe('textWidth', () => {
 
 describe('colours', () => {
   it('every fill keeps white text readable (contrast at least 4.5:1)', () => {
-    for (const colour of [...Object.values(badgeColours), BADGE_LABEL_COLOUR]) expect(contrast(colour, '#ffffff')).toBeGreaterThanOrEqual(4.5);
+    for (const colour of [...Object.values(badgeColours), BADGE_LABEL_COLOUR])
+      expect(contrast(colour, '#ffffff')).toBeGreaterThanOrEqual(4.5);
   });
 
   it('follows the tone of each indicator and component status', () => {
@@ -102,7 +111,12 @@ describe('buildBadgeSvg', () => {
     expect(root['@height']).toBe('20');
     // Each text twice (shadow, then text); the shadow is hidden from assistive technology.
     const texts = root.g[1].text;
-    expect(texts.map((text: { '#text': string }) => text['#text'])).toEqual(['status', 'status', 'All Systems Operational', 'All Systems Operational']);
+    expect(texts.map((text: { '#text': string }) => text['#text'])).toEqual([
+      'status',
+      'status',
+      'All Systems Operational',
+      'All Systems Operational',
+    ]);
     expect(texts[0]['@aria-hidden']).toBe('true');
     expect(Number(texts[2]['@x'])).toBeGreaterThan(Number(left['@width']));
   });

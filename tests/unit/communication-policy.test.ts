@@ -110,7 +110,9 @@ describe('postmortemDueAt and postmortemReminderAt', () => {
   });
 
   it('always reminds before the deadline with the defaults', () => {
-    expect(postmortemReminderAt(defaultCommunicationPolicy, resolvedAt).getTime()).toBeLessThan(postmortemDueAt(defaultCommunicationPolicy, resolvedAt).getTime());
+    expect(postmortemReminderAt(defaultCommunicationPolicy, resolvedAt).getTime()).toBeLessThan(
+      postmortemDueAt(defaultCommunicationPolicy, resolvedAt).getTime(),
+    );
   });
 });
 
@@ -156,13 +158,26 @@ describe('postmortemDeadline', () => {
   const resolved = { severity: 'high' as const, resolvedAt: start, postmortemPublishedAt: null };
 
   it('is owed and due a day after resolution, overdue only after that moment', () => {
-    expect(postmortemDeadline(resolved, defaultCommunicationPolicy, at(24 * HOUR))).toEqual({ owed: true, dueAt: at(24 * HOUR), overdue: false });
+    expect(postmortemDeadline(resolved, defaultCommunicationPolicy, at(24 * HOUR))).toEqual({
+      owed: true,
+      dueAt: at(24 * HOUR),
+      overdue: false,
+    });
     expect(postmortemDeadline(resolved, defaultCommunicationPolicy, at(24 * HOUR + 1)).overdue).toBe(true);
   });
 
   it('has no due time before resolution, and is never overdue once published or not owed', () => {
-    expect(postmortemDeadline({ ...resolved, resolvedAt: null }, defaultCommunicationPolicy, at(48 * HOUR))).toEqual({ owed: true, dueAt: null, overdue: false });
-    expect(postmortemDeadline({ ...resolved, postmortemPublishedAt: at(HOUR) }, defaultCommunicationPolicy, at(48 * HOUR)).overdue).toBe(false);
-    expect(postmortemDeadline({ ...resolved, severity: 'low' }, defaultCommunicationPolicy, at(48 * HOUR))).toMatchObject({ owed: false, overdue: false });
+    expect(postmortemDeadline({ ...resolved, resolvedAt: null }, defaultCommunicationPolicy, at(48 * HOUR))).toEqual({
+      owed: true,
+      dueAt: null,
+      overdue: false,
+    });
+    expect(postmortemDeadline({ ...resolved, postmortemPublishedAt: at(HOUR) }, defaultCommunicationPolicy, at(48 * HOUR)).overdue).toBe(
+      false,
+    );
+    expect(postmortemDeadline({ ...resolved, severity: 'low' }, defaultCommunicationPolicy, at(48 * HOUR))).toMatchObject({
+      owed: false,
+      overdue: false,
+    });
   });
 });

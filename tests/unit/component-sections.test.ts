@@ -10,7 +10,8 @@ const tree = {
     { name: 'Edge', components: [item('e')] },
   ],
 };
-const shape = (sections: { name: string | null; components: { id: string }[] }[]) => sections.map((section) => [section.name, section.components.map((entry) => entry.id)]);
+const shape = (sections: { name: string | null; components: { id: string }[] }[]) =>
+  sections.map((section) => [section.name, section.components.map((entry) => entry.id)]);
 
 describe('componentSections', () => {
   it('lists the ungrouped components first, without a heading, then each group under its name', () => {

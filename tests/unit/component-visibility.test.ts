@@ -2,7 +2,10 @@ import { describe, expect, it } from 'vitest';
 import { isPublicComponent, isShownOnPage, pageStatusOf, publicTree, shownTree } from '../../src/lib/domain/component-visibility';
 import type { ComponentStatus } from '../../src/lib/domain/statuses';
 
-const component = (id: string, options: { hidden?: boolean; archived?: boolean; onlyShowIfDegraded?: boolean; status?: ComponentStatus } = {}) => ({
+const component = (
+  id: string,
+  options: { hidden?: boolean; archived?: boolean; onlyShowIfDegraded?: boolean; status?: ComponentStatus } = {},
+) => ({
   id,
   hidden: options.hidden ?? false,
   archivedAt: options.archived ? new Date('2026-01-01T00:00:00Z') : null,
@@ -38,12 +41,21 @@ describe('isShownOnPage', () => {
 describe('pageStatusOf', () => {
   it('rolls up over the components the page shows: an operational "only if degraded" one does not count', () => {
     const standby = component('standby', { onlyShowIfDegraded: true });
-    expect(pageStatusOf([component('a', { status: 'major_outage' }), standby])).toEqual({ indicator: 'critical', description: 'Major System Outage' });
-    expect(pageStatusOf([component('a', { status: 'major_outage' }), component('b')])).toEqual({ indicator: 'major', description: 'Partial System Outage' });
+    expect(pageStatusOf([component('a', { status: 'major_outage' }), standby])).toEqual({
+      indicator: 'critical',
+      description: 'Major System Outage',
+    });
+    expect(pageStatusOf([component('a', { status: 'major_outage' }), component('b')])).toEqual({
+      indicator: 'major',
+      description: 'Partial System Outage',
+    });
   });
 
   it('is "All Systems Operational" when the page shows no component', () => {
-    expect(pageStatusOf([component('standby', { onlyShowIfDegraded: true })])).toEqual({ indicator: 'none', description: 'All Systems Operational' });
+    expect(pageStatusOf([component('standby', { onlyShowIfDegraded: true })])).toEqual({
+      indicator: 'none',
+      description: 'All Systems Operational',
+    });
   });
 });
 
@@ -59,7 +71,13 @@ describe('publicTree and shownTree', () => {
   };
 
   it('publicTree keeps public components and the groups that still hold some', () => {
-    expect(ids(publicTree(tree))).toEqual({ ungrouped: ['a', 'standby'], groups: [['Core', ['b']], ['Standby', ['f']]] });
+    expect(ids(publicTree(tree))).toEqual({
+      ungrouped: ['a', 'standby'],
+      groups: [
+        ['Core', ['b']],
+        ['Standby', ['f']],
+      ],
+    });
   });
 
   it('shownTree leaves out operational "only if degraded" components, and groups left empty', () => {

@@ -170,7 +170,9 @@ describe('parseConfig mail settings', () => {
   });
 
   it('refuses a DKIM key path that cannot be read', () => {
-    expect(() => parseConfig({ DKIM_DOMAIN: 'example.com', DKIM_SELECTOR: 'herald', DKIM_PRIVATE_KEY: '/nonexistent/key.pem' })).toThrow(/DKIM_PRIVATE_KEY/);
+    expect(() => parseConfig({ DKIM_DOMAIN: 'example.com', DKIM_SELECTOR: 'herald', DKIM_PRIVATE_KEY: '/nonexistent/key.pem' })).toThrow(
+      /DKIM_PRIVATE_KEY/,
+    );
   });
 
   it('runs the worker in the web process unless WORKER=false', () => {

@@ -62,7 +62,11 @@ describe('parseCsv', () => {
   });
 
   it('refuses a quoted value that is never closed, naming the line it opens on', () => {
-    expect(parseCsv('email\n"a@example.com\nb@example.com\n')).toEqual({ ok: false, line: 2, error: expect.stringContaining('never closed') });
+    expect(parseCsv('email\n"a@example.com\nb@example.com\n')).toEqual({
+      ok: false,
+      line: 2,
+      error: expect.stringContaining('never closed'),
+    });
   });
 
   it('refuses text after a closing quote', () => {
@@ -76,11 +80,18 @@ describe('parseCsv', () => {
 
 describe('formatCsv', () => {
   it('writes one CRLF-ended line per record', () => {
-    expect(formatCsv([['a', 'b'], ['c', '']])).toBe('a,b\r\nc,\r\n');
+    expect(
+      formatCsv([
+        ['a', 'b'],
+        ['c', ''],
+      ]),
+    ).toBe('a,b\r\nc,\r\n');
   });
 
   it('quotes values with commas, quotes or line breaks, doubling the quotes', () => {
-    expect(formatCsv([['a,b', 'say "hi"', 'two\nlines', 'cr\rhere', 'plain']])).toBe('"a,b","say ""hi""","two\nlines","cr\rhere",plain\r\n');
+    expect(formatCsv([['a,b', 'say "hi"', 'two\nlines', 'cr\rhere', 'plain']])).toBe(
+      '"a,b","say ""hi""","two\nlines","cr\rhere",plain\r\n',
+    );
   });
 
   it('round-trips through parseCsv', () => {

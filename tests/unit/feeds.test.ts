@@ -29,8 +29,14 @@ const EVIL = `<script>alert("x")</script> & 'quotes' ]]> &amp; 🚨🔥 مرحب
 const asLenientParserReadsIt = (text: string) => text.replaceAll('&amp;', '&');
 
 /** A strict parse: one decoding of the five predefined entities, nothing trimmed, attributes kept. */
-const strict = new XMLParser({ ignoreAttributes: false, attributeNamePrefix: '@', trimValues: false, parseTagValue: false, parseAttributeValue: false, isArray: (name) => ['entry', 'item', 'link', 'url'].includes(name) });
-
+const strict = new XMLParser({
+  ignoreAttributes: false,
+  attributeNamePrefix: '@',
+  trimValues: false,
+  parseTagValue: false,
+  parseAttributeValue: false,
+  isArray: (name) => ['entry', 'item', 'link', 'url'].includes(name),
+});
 
 function wellFormed(xml: string) {
   expect(xmlError(xml)).toBeNull();
@@ -57,8 +63,18 @@ const incidentEntry: FeedEntry = {
   summary: 'Resolved: All good again.',
   intro: ['Incident · Resolved · Impact: Minor', 'Affects: API'],
   updates: [
-    { label: 'Resolved', at: new Date('2026-02-01T11:30:00.000Z'), body: 'All good again.', details: ['API: Partial outage → Operational'] },
-    { label: 'Investigating', at: new Date('2026-02-01T10:00:00.000Z'), body: 'Errors on the API.\nWe are looking.', details: ['API: Operational → Partial outage'] },
+    {
+      label: 'Resolved',
+      at: new Date('2026-02-01T11:30:00.000Z'),
+      body: 'All good again.',
+      details: ['API: Partial outage → Operational'],
+    },
+    {
+      label: 'Investigating',
+      at: new Date('2026-02-01T10:00:00.000Z'),
+      body: 'Errors on the API.\nWe are looking.',
+      details: ['API: Operational → Partial outage'],
+    },
   ],
   category: 'incident',
 };
@@ -82,7 +98,9 @@ const evilEntry: FeedEntry = {
   title: EVIL,
   summary: `Investigating: ${EVIL}`,
   intro: [`Affects: ${EVIL}`],
-  updates: [{ label: 'Investigating', at: new Date('2026-02-02T10:00:00.000Z'), body: EVIL, details: [`${EVIL}: Operational → Major outage`] }],
+  updates: [
+    { label: 'Investigating', at: new Date('2026-02-02T10:00:00.000Z'), body: EVIL, details: [`${EVIL}: Operational → Major outage`] },
+  ],
 };
 
 describe('xmlEscape', () => {
@@ -102,12 +120,18 @@ describe('small formats', () => {
     const time = new Date('2026-01-05T10:00:00.000Z');
     expect(rfc3339(time)).toBe('2026-01-05T10:00:00.000Z');
     expect(rfc822(time)).toBe('Mon, 05 Jan 2026 10:00:00 GMT');
-    expect(rfc822(time)).toMatch(/^(Mon|Tue|Wed|Thu|Fri|Sat|Sun), \d{2} (Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) \d{4} \d{2}:\d{2}:\d{2} GMT$/);
+    expect(rfc822(time)).toMatch(
+      /^(Mon|Tue|Wed|Thu|Fri|Sat|Sun), \d{2} (Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) \d{4} \d{2}:\d{2}:\d{2} GMT$/,
+    );
   });
 
   it('names entries with tag: URIs from the host (no port) and the creation day', () => {
-    expect(tagUri('https://Status.Example.com', new Date('2026-01-05T23:59:00Z'), 'incident/abc')).toBe('tag:status.example.com,2026-01-05:incident/abc');
-    expect(tagUri('http://localhost:4321', new Date('2026-01-05T00:00:00Z'), 'maintenance/x')).toBe('tag:localhost,2026-01-05:maintenance/x');
+    expect(tagUri('https://Status.Example.com', new Date('2026-01-05T23:59:00Z'), 'incident/abc')).toBe(
+      'tag:status.example.com,2026-01-05:incident/abc',
+    );
+    expect(tagUri('http://localhost:4321', new Date('2026-01-05T00:00:00Z'), 'maintenance/x')).toBe(
+      'tag:localhost,2026-01-05:maintenance/x',
+    );
     expect(tagUri('http://[::1]:4321', new Date('2026-01-05T00:00:00Z'), 'incident/y')).toBe('tag:herald.invalid,2026-01-05:incident/y');
   });
 
@@ -219,7 +243,11 @@ describe('buildRssFeed', () => {
     expect(channel.title).toBe('Acme status');
     expect(channel.link).toEqual(['https://status.example.com/history']);
     expect(channel.description).toBe(meta.subtitle);
-    expect(channel['atom:link']).toEqual({ '@href': 'https://status.example.com/history.rss', '@rel': 'self', '@type': 'application/rss+xml' });
+    expect(channel['atom:link']).toEqual({
+      '@href': 'https://status.example.com/history.rss',
+      '@rel': 'self',
+      '@type': 'application/rss+xml',
+    });
     expect(channel.lastBuildDate).toBe('Sun, 01 Feb 2026 11:30:00 GMT');
     for (const item of channel.item) {
       expect(item.title).toBeTruthy();
@@ -277,14 +305,24 @@ describe('buildSitemap and robots.txt', () => {
     const text = buildRobotsTxt('https://status.example.com');
     const lines = text.split('\n');
     expect(lines[0]).toBe('User-agent: *');
-    for (const path of ['/admin', '/api/admin', '/login', '/setup', '/subscription/', '/unsubscribe/']) expect(lines).toContain(`Disallow: ${path}`);
+    for (const path of ['/admin', '/api/admin', '/login', '/setup', '/subscription/', '/unsubscribe/'])
+      expect(lines).toContain(`Disallow: ${path}`);
     expect(lines).toContain('Sitemap: https://status.example.com/sitemap.xml');
     expect(lines).not.toContain('Disallow: /');
   });
 
   it('tells indexable paths from the rest', () => {
-    for (const path of ['/', '/history', '/subscribe', '/incidents/abc', '/maintenance/def', '/administrators']) expect(isIndexablePath(path)).toBe(true);
-    for (const path of ['/admin', '/admin/incidents', '/login', '/subscription/tok', '/unsubscribe/tok', '/subscribe/confirm/tok', '/api/admin/v1/x']) {
+    for (const path of ['/', '/history', '/subscribe', '/incidents/abc', '/maintenance/def', '/administrators'])
+      expect(isIndexablePath(path)).toBe(true);
+    for (const path of [
+      '/admin',
+      '/admin/incidents',
+      '/login',
+      '/subscription/tok',
+      '/unsubscribe/tok',
+      '/subscribe/confirm/tok',
+      '/api/admin/v1/x',
+    ]) {
       expect(isIndexablePath(path)).toBe(false);
     }
   });

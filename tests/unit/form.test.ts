@@ -11,11 +11,26 @@ function form(entries: [string, string | Blob][]): FormData {
 
 describe('formToObject', () => {
   it('single fields become string properties', () => {
-    expect(formToObject(form([['intent', 'create'], ['name', 'API']]))).toEqual({ intent: 'create', name: 'API' });
+    expect(
+      formToObject(
+        form([
+          ['intent', 'create'],
+          ['name', 'API'],
+        ]),
+      ),
+    ).toEqual({ intent: 'create', name: 'API' });
   });
 
   it('a repeated name becomes an array, in posting order', () => {
-    expect(formToObject(form([['component', 'a'], ['component', 'b'], ['component', 'c']]))).toEqual({ component: ['a', 'b', 'c'] });
+    expect(
+      formToObject(
+        form([
+          ['component', 'a'],
+          ['component', 'b'],
+          ['component', 'c'],
+        ]),
+      ),
+    ).toEqual({ component: ['a', 'b', 'c'] });
   });
 
   it('a name used once stays a plain string, not a one-element array', () => {
@@ -38,7 +53,14 @@ describe('formToObject', () => {
   });
 
   it('repeated nested names become arrays at their leaf', () => {
-    expect(formToObject(form([['a.0.tags', 'x'], ['a.0.tags', 'y']]))).toEqual({ a: { '0': { tags: ['x', 'y'] } } });
+    expect(
+      formToObject(
+        form([
+          ['a.0.tags', 'x'],
+          ['a.0.tags', 'y'],
+        ]),
+      ),
+    ).toEqual({ a: { '0': { tags: ['x', 'y'] } } });
   });
 
   it('file entries are ignored', () => {
@@ -162,9 +184,12 @@ describe('postedValue', () => {
 });
 
 describe('safeNextPath', () => {
-  it.each(['/admin', '/admin/incidents', '/admin/incidents?status=open#top', '/', '/status/api'])('a path on this site (%s) is kept', (path) => {
-    expect(safeNextPath(path)).toBe(path);
-  });
+  it.each(['/admin', '/admin/incidents', '/admin/incidents?status=open#top', '/', '/status/api'])(
+    'a path on this site (%s) is kept',
+    (path) => {
+      expect(safeNextPath(path)).toBe(path);
+    },
+  );
 
   it.each<[string, string | null | undefined]>([
     ['protocol-relative URL', '//evil.com'],

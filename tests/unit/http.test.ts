@@ -105,7 +105,7 @@ describe('clientAddressOf', () => {
 });
 
 describe('securityHeaders', () => {
-  it('a page that may not be framed has a CSP with frame-ancestors \'none\' and X-Frame-Options DENY', () => {
+  it("a page that may not be framed has a CSP with frame-ancestors 'none' and X-Frame-Options DENY", () => {
     const headers = securityHeaders({ secure: false, framable: false });
     expect(headers['Content-Security-Policy']).toBeDefined();
     expect(headers['Content-Security-Policy']).toContain("frame-ancestors 'none'");
@@ -113,7 +113,7 @@ describe('securityHeaders', () => {
     expect(headers['X-Frame-Options']).toBe('DENY');
   });
 
-  it('a framable page still has a CSP, but no frame-ancestors \'none\' and no X-Frame-Options', () => {
+  it("a framable page still has a CSP, but no frame-ancestors 'none' and no X-Frame-Options", () => {
     const headers = securityHeaders({ secure: false, framable: true });
     expect(headers['Content-Security-Policy']).toBeDefined();
     expect(headers['Content-Security-Policy']).not.toContain("frame-ancestors 'none'");

@@ -10,20 +10,30 @@ describe('parseIpAddress', () => {
     ['::', 6, 0n],
     ['::1', 6, 1n],
     ['[::1]', 6, 1n],
-    ['fe80::1%eth0', 6, 0xfe80n << 112n | 1n],
+    ['fe80::1%eth0', 6, (0xfe80n << 112n) | 1n],
     ['::ffff:127.0.0.1', 6, 0xffff7f000001n],
     ['::FFFF:7F00:1', 6, 0xffff7f000001n],
-    ['2001:db8:0:0:0:0:0:1', 6, 0x20010db8n << 96n | 1n],
+    ['2001:db8:0:0:0:0:0:1', 6, (0x20010db8n << 96n) | 1n],
   ])('reads %s', (text, family, value) => {
     expect(parseIpAddress(text)).toEqual({ family, value });
   });
 
-  it.each(['example.com', '', '1.2.3', '1.2.3.4.5', '256.1.1.1', '01.2.3.4', '0x7f.0.0.1', '1::2::3', '1:2:3:4:5:6:7:8:9', '::1.2.3', 'gggg::1', '1.2.3.4::'])(
-    'refuses %j as an address',
-    (text) => {
-      expect(parseIpAddress(text)).toBeNull();
-    },
-  );
+  it.each([
+    'example.com',
+    '',
+    '1.2.3',
+    '1.2.3.4.5',
+    '256.1.1.1',
+    '01.2.3.4',
+    '0x7f.0.0.1',
+    '1::2::3',
+    '1:2:3:4:5:6:7:8:9',
+    '::1.2.3',
+    'gggg::1',
+    '1.2.3.4::',
+  ])('refuses %j as an address', (text) => {
+    expect(parseIpAddress(text)).toBeNull();
+  });
 });
 
 describe('forbiddenRangeOf', () => {
@@ -64,12 +74,24 @@ describe('forbiddenRangeOf', () => {
     expect(forbiddenRangeOf(address)).toBe(kind);
   });
 
-  it.each(['1.1.1.1', '8.8.8.8', '100.63.255.255', '100.128.0.0', '172.15.255.255', '172.32.0.0', '192.169.0.1', '169.253.255.255', '223.255.255.255', '2606:4700:4700::1111', '::ffff:8.8.8.8', '64:ff9b::8.8.8.8', 'fe7f::1', '2a00::1'])(
-    'lets %s through',
-    (address) => {
-      expect(forbiddenRangeOf(address)).toBeNull();
-    },
-  );
+  it.each([
+    '1.1.1.1',
+    '8.8.8.8',
+    '100.63.255.255',
+    '100.128.0.0',
+    '172.15.255.255',
+    '172.32.0.0',
+    '192.169.0.1',
+    '169.253.255.255',
+    '223.255.255.255',
+    '2606:4700:4700::1111',
+    '::ffff:8.8.8.8',
+    '64:ff9b::8.8.8.8',
+    'fe7f::1',
+    '2a00::1',
+  ])('lets %s through', (address) => {
+    expect(forbiddenRangeOf(address)).toBeNull();
+  });
 
   it('describes each kind in words', () => {
     expect(describeRange('private')).toBe('a private network address');
@@ -96,10 +118,14 @@ describe('webhook targets', () => {
             { address: '10.0.0.5', family: 4 },
           ]
         : [{ address: '93.184.216.34', family: 4 }];
-    await expect(vetHost('mixed.test', { allowPrivate: false }, resolver)).rejects.toThrow('The host mixed.test resolves to 10.0.0.5, a private network address, which webhooks may not reach.');
+    await expect(vetHost('mixed.test', { allowPrivate: false }, resolver)).rejects.toThrow(
+      'The host mixed.test resolves to 10.0.0.5, a private network address, which webhooks may not reach.',
+    );
     await expect(vetHost('mixed.test', { allowPrivate: true }, resolver)).resolves.toHaveLength(2);
     await expect(vetHost('public.test', { allowPrivate: false }, resolver)).resolves.toEqual([{ address: '93.184.216.34', family: 4 }]);
-    await expect(vetHost('::ffff:127.0.0.1', { allowPrivate: false }, resolver)).rejects.toThrow('The address ::ffff:127.0.0.1, a loopback address, is not one webhooks may reach.');
+    await expect(vetHost('::ffff:127.0.0.1', { allowPrivate: false }, resolver)).rejects.toThrow(
+      'The address ::ffff:127.0.0.1, a loopback address, is not one webhooks may reach.',
+    );
     expect(refusalOf('169.254.169.254', { allowPrivate: false })).toBe('169.254.169.254, a link-local address');
     expect(refusalOf('169.254.169.254', { allowPrivate: true })).toBeNull();
   });
@@ -116,7 +142,9 @@ describe('guardedLookup', () => {
   type Answer = { error: NodeJS.ErrnoException | null; addresses: unknown; family?: number };
   const lookUp = (lookup: ReturnType<typeof guardedLookup>, options: { all?: boolean; family?: number }) =>
     new Promise<Answer>((resolve) => {
-      lookup('host.test', options, (error: NodeJS.ErrnoException | null, addresses: unknown, family?: number) => resolve({ error, addresses, family }));
+      lookup('host.test', options, (error: NodeJS.ErrnoException | null, addresses: unknown, family?: number) =>
+        resolve({ error, addresses, family }),
+      );
     });
 
   it('hands the socket only addresses it has just vetted: a DNS answer that turned private is refused', async () => {

@@ -1,22 +1,36 @@
 /** Reading a schedule form: its window in UTC, the occurrences of a series, and the errors staff see. */
 import { describe, expect, it } from 'vitest';
 import { MAX_MAINTENANCE_OCCURRENCES } from '../../src/lib/domain/maintenance';
-import { instantOf, isSameLocalTime, localInputValue, planOccurrences, windowOf, type RepeatChoice } from '../../src/lib/domain/maintenance-schedule';
+import {
+  instantOf,
+  isSameLocalTime,
+  localInputValue,
+  planOccurrences,
+  windowOf,
+  type RepeatChoice,
+} from '../../src/lib/domain/maintenance-schedule';
 
 const iso = (date: Date) => date.toISOString();
 
 describe('windowOf', () => {
   it('reads the local times in the form’s zone', () => {
     const window = windowOf({ startsAt: '2026-11-24T02:00', endsAt: '2026-11-24T04:00', timeZone: 'Europe/Paris' });
-    expect('errors' in window ? window : { start: iso(window.start), end: iso(window.end) }).toEqual({ start: '2026-11-24T01:00:00.000Z', end: '2026-11-24T03:00:00.000Z' });
+    expect('errors' in window ? window : { start: iso(window.start), end: iso(window.end) }).toEqual({
+      start: '2026-11-24T01:00:00.000Z',
+      end: '2026-11-24T03:00:00.000Z',
+    });
   });
 
   it('refuses an end that is not after the start', () => {
-    expect(windowOf({ startsAt: '2026-11-24T02:00', endsAt: '2026-11-24T02:00', timeZone: 'UTC' })).toEqual({ errors: { endsAt: 'The end must be after the start.' } });
+    expect(windowOf({ startsAt: '2026-11-24T02:00', endsAt: '2026-11-24T02:00', timeZone: 'UTC' })).toEqual({
+      errors: { endsAt: 'The end must be after the start.' },
+    });
   });
 
   it('refuses dates outside the years 2000 to 2999', () => {
-    expect(windowOf({ startsAt: '1999-12-31T10:00', endsAt: '2000-01-01T10:00', timeZone: 'UTC' })).toEqual({ errors: { startsAt: 'Enter a date between the years 2000 and 2999.' } });
+    expect(windowOf({ startsAt: '1999-12-31T10:00', endsAt: '2000-01-01T10:00', timeZone: 'UTC' })).toEqual({
+      errors: { startsAt: 'Enter a date between the years 2000 and 2999.' },
+    });
   });
 });
 
@@ -43,7 +57,17 @@ describe('instantOf and isSameLocalTime', () => {
 
 const window = { start: new Date('2026-03-02T10:00:00Z'), end: new Date('2026-03-02T11:00:00Z') };
 function choice(overrides: Partial<RepeatChoice> = {}): RepeatChoice {
-  return { startsAt: '2026-03-02T10:00', endsAt: '2026-03-02T11:00', timeZone: 'UTC', backfill: false, recurrence: 'weekly', weekdays: [1], recurrenceEnd: 'count', occurrences: 3, ...overrides };
+  return {
+    startsAt: '2026-03-02T10:00',
+    endsAt: '2026-03-02T11:00',
+    timeZone: 'UTC',
+    backfill: false,
+    recurrence: 'weekly',
+    weekdays: [1],
+    recurrenceEnd: 'count',
+    occurrences: 3,
+    ...overrides,
+  };
 }
 
 describe('planOccurrences', () => {
@@ -53,21 +77,37 @@ describe('planOccurrences', () => {
 
   it('expands a weekly series, its days sorted and once each', () => {
     const planned = planOccurrences(choice({ weekdays: [3, 1, 3], occurrences: 3 }), window);
-    expect('errors' in planned ? planned : planned.occurrences.map((item) => iso(item.start))).toEqual(['2026-03-02T10:00:00.000Z', '2026-03-04T10:00:00.000Z', '2026-03-09T10:00:00.000Z']);
+    expect('errors' in planned ? planned : planned.occurrences.map((item) => iso(item.start))).toEqual([
+      '2026-03-02T10:00:00.000Z',
+      '2026-03-04T10:00:00.000Z',
+      '2026-03-09T10:00:00.000Z',
+    ]);
     expect('series' in planned && planned.series).toEqual({ rule: { frequency: 'weekly', weekdays: [1, 3] }, end: { count: 3 } });
   });
 
   it('expands a monthly series until a date', () => {
     const planned = planOccurrences(choice({ recurrence: 'monthly', dayOfMonth: 31, recurrenceEnd: 'until', until: '2026-05-31' }), window);
-    expect('errors' in planned ? planned : planned.occurrences.map((item) => iso(item.start))).toEqual(['2026-03-31T10:00:00.000Z', '2026-04-30T10:00:00.000Z', '2026-05-31T10:00:00.000Z']);
+    expect('errors' in planned ? planned : planned.occurrences.map((item) => iso(item.start))).toEqual([
+      '2026-03-31T10:00:00.000Z',
+      '2026-04-30T10:00:00.000Z',
+      '2026-05-31T10:00:00.000Z',
+    ]);
   });
 
   it('names the missing field', () => {
-    expect(planOccurrences(choice({ backfill: true }), window)).toEqual({ errors: { recurrence: 'A backfill records one past window; it cannot repeat.' } });
+    expect(planOccurrences(choice({ backfill: true }), window)).toEqual({
+      errors: { recurrence: 'A backfill records one past window; it cannot repeat.' },
+    });
     expect(planOccurrences(choice({ weekdays: [] }), window)).toEqual({ errors: { weekdays: 'Choose at least one day of the week.' } });
-    expect(planOccurrences(choice({ recurrence: 'monthly' }), window)).toEqual({ errors: { dayOfMonth: 'Enter a day of the month (1–31).' } });
-    expect(planOccurrences(choice({ occurrences: undefined }), window)).toEqual({ errors: { occurrences: 'Enter how many times it happens.' } });
-    expect(planOccurrences(choice({ recurrenceEnd: 'until' }), window)).toEqual({ errors: { until: 'Enter the date of the last occurrence.' } });
+    expect(planOccurrences(choice({ recurrence: 'monthly' }), window)).toEqual({
+      errors: { dayOfMonth: 'Enter a day of the month (1–31).' },
+    });
+    expect(planOccurrences(choice({ occurrences: undefined }), window)).toEqual({
+      errors: { occurrences: 'Enter how many times it happens.' },
+    });
+    expect(planOccurrences(choice({ recurrenceEnd: 'until' }), window)).toEqual({
+      errors: { until: 'Enter the date of the last occurrence.' },
+    });
   });
 
   it('refuses a series longer than the limit', () => {

@@ -42,8 +42,12 @@ describe('statusAfterMaintenance', () => {
   });
 
   it('returns to the status before when an incident that set it is still open', () => {
-    expect(statusAfterMaintenance({ statusBefore: 'degraded_performance', currentSetByThisMaintenance: true, heldBefore: openIncident })).toBe('degraded_performance');
-    expect(statusAfterMaintenance({ statusBefore: 'partial_outage', currentSetByThisMaintenance: true, heldBefore: openIncident })).toBe('partial_outage');
+    expect(
+      statusAfterMaintenance({ statusBefore: 'degraded_performance', currentSetByThisMaintenance: true, heldBefore: openIncident }),
+    ).toBe('degraded_performance');
+    expect(statusAfterMaintenance({ statusBefore: 'partial_outage', currentSetByThisMaintenance: true, heldBefore: openIncident })).toBe(
+      'partial_outage',
+    );
   });
 
   it('returns to operational when the incident that set the status before was resolved meanwhile', () => {
@@ -59,11 +63,15 @@ describe('statusAfterMaintenance', () => {
   });
 
   it('returns to under_maintenance while another maintenance that held it is still active', () => {
-    expect(statusAfterMaintenance({ statusBefore: 'under_maintenance', currentSetByThisMaintenance: true, heldBefore: activeMaintenance })).toBe('under_maintenance');
+    expect(
+      statusAfterMaintenance({ statusBefore: 'under_maintenance', currentSetByThisMaintenance: true, heldBefore: activeMaintenance }),
+    ).toBe('under_maintenance');
   });
 
   it('returns to operational when another maintenance that held it has finished meanwhile', () => {
-    expect(statusAfterMaintenance({ statusBefore: 'under_maintenance', currentSetByThisMaintenance: true, heldBefore: finishedMaintenance })).toBe('operational');
+    expect(
+      statusAfterMaintenance({ statusBefore: 'under_maintenance', currentSetByThisMaintenance: true, heldBefore: finishedMaintenance }),
+    ).toBe('operational');
   });
 });
 

@@ -49,7 +49,9 @@ describe('renderMarkdown: formatting', () => {
 
 describe('renderMarkdown: links', () => {
   it('gives links rel="nofollow noopener"', () => {
-    expect(renderMarkdown('[docs](https://example.com/a?b=1)')).toBe('<p><a href="https://example.com/a?b=1" rel="nofollow noopener">docs</a></p>\n');
+    expect(renderMarkdown('[docs](https://example.com/a?b=1)')).toBe(
+      '<p><a href="https://example.com/a?b=1" rel="nofollow noopener">docs</a></p>\n',
+    );
   });
 
   it('turns bare URLs and email addresses into links, with rel', () => {
@@ -98,7 +100,9 @@ describe('renderMarkdown: hostile input comes out inert', () => {
   });
 
   it('escapes raw HTML blocks and inline HTML', () => {
-    const html = renderMarkdown('<div onclick="alert(1)">\nhi\n</div>\n\ntext <a href="javascript:alert(1)">x</a> <iframe src="https://evil.example"></iframe>');
+    const html = renderMarkdown(
+      '<div onclick="alert(1)">\nhi\n</div>\n\ntext <a href="javascript:alert(1)">x</a> <iframe src="https://evil.example"></iframe>',
+    );
     expect(html).toContain('&lt;div onclick=&quot;alert(1)&quot;&gt;');
     expect(html).toContain('&lt;a href=&quot;javascript:alert(1)&quot;&gt;');
     expectInert(html);
@@ -136,6 +140,8 @@ describe('renderMarkdown: hostile input comes out inert', () => {
   it('escapes quotes in link URLs and titles, so no attribute can be injected', () => {
     const html = renderMarkdown('[x](https://example.com/"onmouseover="alert(1) "t\\" onclick=\\"y")');
     expectInert(html);
-    expect(html).toBe('<p><a href="https://example.com/%22onmouseover=%22alert(1)" title="t&quot; onclick=&quot;y" rel="nofollow noopener">x</a></p>\n');
+    expect(html).toBe(
+      '<p><a href="https://example.com/%22onmouseover=%22alert(1)" title="t&quot; onclick=&quot;y" rel="nofollow noopener">x</a></p>\n',
+    );
   });
 });

@@ -26,7 +26,9 @@ describe('nextUpdateStep', () => {
   });
 
   it('is done once the incident is closed, with when it closed', () => {
-    expect(nextUpdateStep(defaultCommunicationPolicy, { open: false, lastPublicUpdateAt: start, resolvedAt: at(HOUR) }, at(5 * HOUR))).toEqual({
+    expect(
+      nextUpdateStep(defaultCommunicationPolicy, { open: false, lastPublicUpdateAt: start, resolvedAt: at(HOUR) }, at(5 * HOUR)),
+    ).toEqual({
       state: 'done',
       closedAt: at(HOUR),
     });
@@ -37,7 +39,10 @@ describe('postmortemStep', () => {
   const resolved = { severity: 'critical' as const, open: false, resolvedAt: start, postmortemPublishedAt: null };
 
   it('is not required for a severity the plan leaves out', () => {
-    expect(postmortemStep(defaultCommunicationPolicy, { ...resolved, severity: 'low' }, start)).toEqual({ state: 'not_required', severity: 'low' });
+    expect(postmortemStep(defaultCommunicationPolicy, { ...resolved, severity: 'low' }, start)).toEqual({
+      state: 'not_required',
+      severity: 'low',
+    });
   });
 
   it('waits for the resolution while the incident is open, naming the window', () => {
@@ -49,13 +54,21 @@ describe('postmortemStep', () => {
   });
 
   it('is due the window after resolution, and overdue from then', () => {
-    expect(postmortemStep(defaultCommunicationPolicy, resolved, at(23 * HOUR))).toEqual({ state: 'pending', reason: 'due', dueAt: at(24 * HOUR) });
+    expect(postmortemStep(defaultCommunicationPolicy, resolved, at(23 * HOUR))).toEqual({
+      state: 'pending',
+      reason: 'due',
+      dueAt: at(24 * HOUR),
+    });
     expect(postmortemStep(defaultCommunicationPolicy, resolved, at(24 * HOUR)).state).toBe('overdue');
   });
 
   it('is done once published, even for a severity that did not owe one', () => {
     const published = { ...resolved, severity: 'low' as const, postmortemPublishedAt: at(2 * HOUR) };
-    expect(postmortemStep(defaultCommunicationPolicy, published, at(48 * HOUR))).toEqual({ state: 'done', reason: 'published', publishedAt: at(2 * HOUR) });
+    expect(postmortemStep(defaultCommunicationPolicy, published, at(48 * HOUR))).toEqual({
+      state: 'done',
+      reason: 'published',
+      publishedAt: at(2 * HOUR),
+    });
   });
 });
 

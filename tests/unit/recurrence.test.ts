@@ -222,7 +222,12 @@ describe('expandRecurrence: weekly', () => {
       rule: { frequency: 'weekly', weekdays: [6, 7] },
       end: { count: 4 },
     });
-    expect(localStartsOf(result, 'America/New_York')).toEqual(['2026-03-07T01:30', '2026-03-08T01:30', '2026-03-14T01:30', '2026-03-15T01:30']);
+    expect(localStartsOf(result, 'America/New_York')).toEqual([
+      '2026-03-07T01:30',
+      '2026-03-08T01:30',
+      '2026-03-14T01:30',
+      '2026-03-15T01:30',
+    ]);
     const sunday = occurrencesOf(result)[1]!;
     // 01:30 EST + 2 h of real time crosses the skipped hour: it ends at 04:30 EDT.
     expect(utcToZonedTime(sunday.end, 'America/New_York')).toBe('2026-03-08T04:30');
@@ -347,7 +352,10 @@ describe('expandRecurrence: invalid input', () => {
     ['an until with a time', { end: { until: '2026-05-01T00:00' } }],
     ['an until before the first date', { end: { until: '2026-03-01' } }],
     ['a weekly rule with no day before until', { firstStart: '2026-03-03T10:00', end: { until: '2026-03-08' } }],
-    ['a monthly rule with no day before until', { firstStart: '2026-03-20T10:00', rule: { frequency: 'monthly', dayOfMonth: 15 }, end: { until: '2026-04-14' } }],
+    [
+      'a monthly rule with no day before until',
+      { firstStart: '2026-03-20T10:00', rule: { frequency: 'monthly', dayOfMonth: 15 }, end: { until: '2026-04-14' } },
+    ],
   ];
 
   it.each(cases)('rejects %s with a readable message', (_name, changes) => {
@@ -358,7 +366,11 @@ describe('expandRecurrence: invalid input', () => {
   });
 
   it('names the offending values where it helps', () => {
-    expect(expand({ timeZone: 'Mars/Olympus_Mons' })).toEqual({ ok: false, reason: 'invalid', message: '"Mars/Olympus_Mons" is not a known time zone.' });
+    expect(expand({ timeZone: 'Mars/Olympus_Mons' })).toEqual({
+      ok: false,
+      reason: 'invalid',
+      message: '"Mars/Olympus_Mons" is not a known time zone.',
+    });
     expect(expand({ end: { until: '2026-03-01' } })).toEqual({
       ok: false,
       reason: 'invalid',

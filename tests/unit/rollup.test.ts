@@ -51,15 +51,31 @@ describe('rollUpStatus', () => {
     it.each<[string, ComponentStatus[], { indicator: string; description: string }]>([
       ['major plus partial is not every-major, so rule 2 (major) not rule 1', ['major_outage', 'partial_outage'], MAJOR],
       ['major plus maintenance is not every-major, so rule 2', ['major_outage', 'under_maintenance'], MAJOR],
-      ['one major among degraded components beats the degraded rules', ['degraded_performance', 'major_outage', 'degraded_performance'], MAJOR],
+      [
+        'one major among degraded components beats the degraded rules',
+        ['degraded_performance', 'major_outage', 'degraded_performance'],
+        MAJOR,
+      ],
       ['all-partial (rule 2) beats any-partial (rule 3)', ['partial_outage', 'partial_outage'], MAJOR],
       ['partial plus degraded is rule 3, not the degraded rules', ['partial_outage', 'degraded_performance'], MINOR_OUTAGE],
       ['partial plus maintenance is rule 3, not maintenance', ['partial_outage', 'under_maintenance'], MINOR_OUTAGE],
-      ['all-degraded (rule 4) beats any-degraded (rule 5)', ['degraded_performance', 'degraded_performance', 'degraded_performance'], DEGRADED_ALL],
-      ['degraded plus maintenance is rule 5, not every-degraded nor maintenance', ['degraded_performance', 'under_maintenance'], DEGRADED_SOME],
+      [
+        'all-degraded (rule 4) beats any-degraded (rule 5)',
+        ['degraded_performance', 'degraded_performance', 'degraded_performance'],
+        DEGRADED_ALL,
+      ],
+      [
+        'degraded plus maintenance is rule 5, not every-degraded nor maintenance',
+        ['degraded_performance', 'under_maintenance'],
+        DEGRADED_SOME,
+      ],
       ['every component under maintenance is rule 6', ['under_maintenance', 'under_maintenance'], MAINTENANCE],
       ['one of each status falls to rule 2 (any major)', [...componentStatuses], MAJOR],
-      ['partial, degraded, maintenance and operational together fall to rule 3', ['operational', 'degraded_performance', 'partial_outage', 'under_maintenance'], MINOR_OUTAGE],
+      [
+        'partial, degraded, maintenance and operational together fall to rule 3',
+        ['operational', 'degraded_performance', 'partial_outage', 'under_maintenance'],
+        MINOR_OUTAGE,
+      ],
     ])('%s', (_rule, statuses, expected) => {
       expect(rollUpStatus(statuses)).toEqual(expected);
     });

@@ -1,10 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import {
-  SESSION_ABSOLUTE_TIMEOUT_MS,
-  SESSION_IDLE_TIMEOUT_MS,
-  sessionCookieExpiry,
-  sessionState,
-} from '../../src/lib/server/auth/session';
+import { SESSION_ABSOLUTE_TIMEOUT_MS, SESSION_IDLE_TIMEOUT_MS, sessionCookieExpiry, sessionState } from '../../src/lib/server/auth/session';
 import { hashSecret, issueToken, parseToken, secretMatches } from '../../src/lib/server/auth/tokens';
 
 const HOUR = 60 * 60 * 1000;
@@ -17,7 +12,6 @@ const ID = 'abcdefghijklmnop'; // 16 base32 characters
 const SECRET = 'qrstuvwxyz234567abcdefgh'; // 24 base32 characters
 
 describe('session constants', () => {
-
   it('a session goes idle after 24 hours without use', () => {
     expect(SESSION_IDLE_TIMEOUT_MS).toBe(24 * HOUR);
   });

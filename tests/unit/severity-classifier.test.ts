@@ -80,7 +80,10 @@ describe('classifySeverity: affected component statuses', () => {
 
 describe('classifySeverity: several causes', () => {
   it('names every cause of the top severity and none of the lower ones', () => {
-    const suggestion = classifySeverity(['payment_failures', 'cpu_above_80', 'security_breach', 'partial_error_rate_above_5'], ['degraded_performance']);
+    const suggestion = classifySeverity(
+      ['payment_failures', 'cpu_above_80', 'security_breach', 'partial_error_rate_above_5'],
+      ['degraded_performance'],
+    );
     expect(suggestion).toEqual({ severity: 'critical', reason: 'Critical: payment processing failures, security breach' });
     expect(suggestion.reason).not.toMatch(/CPU|part of the service|degraded/);
   });
@@ -120,7 +123,10 @@ describe('classifySeverity: several causes', () => {
   });
 
   it('counts a signal ticked twice once', () => {
-    expect(classifySeverity(['security_breach', 'security_breach'], [])).toEqual({ severity: 'critical', reason: 'Critical: security breach' });
+    expect(classifySeverity(['security_breach', 'security_breach'], [])).toEqual({
+      severity: 'critical',
+      reason: 'Critical: security breach',
+    });
   });
 });
 
@@ -130,7 +136,10 @@ describe('classifySeverity: nothing to go on', () => {
   });
 
   it('suggests Low when every affected component is operational or in maintenance', () => {
-    expect(classifySeverity([], ['operational', 'under_maintenance', 'operational'])).toEqual({ severity: 'low', reason: 'Low: no customer-visible impact' });
+    expect(classifySeverity([], ['operational', 'under_maintenance', 'operational'])).toEqual({
+      severity: 'low',
+      reason: 'Low: no customer-visible impact',
+    });
   });
 });
 

@@ -36,7 +36,9 @@ import {
 // ------------------------------------------------------------------------------------------------
 // The contract (../shared/statuspage-api-v2.md), written out: every key, in order, with its type.
 
-const timestamp = z.string().regex(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}(Z|[+-]\d{2}:\d{2})$/, 'ISO-8601 with milliseconds and an offset');
+const timestamp = z
+  .string()
+  .regex(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}(Z|[+-]\d{2}:\d{2})$/, 'ISO-8601 with milliseconds and an offset');
 const utcTimestamp = z.string().regex(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/);
 
 /** A contract object: its keys in the contract's order, each with its zod type. */
@@ -66,7 +68,13 @@ const componentContract = [
   ['position', z.number().int().min(1)],
   ['description', z.string().nullable()],
   ['showcase', z.boolean()],
-  ['start_date', z.string().regex(/^\d{4}-\d{2}-\d{2}$/).nullable()],
+  [
+    'start_date',
+    z
+      .string()
+      .regex(/^\d{4}-\d{2}-\d{2}$/)
+      .nullable(),
+  ],
   ['group_id', z.string().nullable()],
   ['page_id', z.string()],
   ['group', z.literal(false)],
@@ -133,7 +141,10 @@ function expectContract(value: unknown, contract: Contract, where = 'object'): v
   expect(Object.keys(value as object), `${where}: keys and their order`).toEqual(contract.map(([key]) => key));
   for (const [key, type] of contract) {
     const result = type.safeParse((value as Record<string, unknown>)[key]);
-    expect(result.success, `${where}.${key} = ${JSON.stringify((value as Record<string, unknown>)[key])}: ${result.error?.message ?? ''}`).toBe(true);
+    expect(
+      result.success,
+      `${where}.${key} = ${JSON.stringify((value as Record<string, unknown>)[key])}: ${result.error?.message ?? ''}`,
+    ).toBe(true);
   }
 }
 
@@ -145,21 +156,31 @@ function expectComponent(value: unknown, where = 'component'): void {
 function expectIncident(value: unknown, where = 'incident'): void {
   expectContract(value, incidentObjectContract, where);
   const incident = value as { incident_updates: unknown[]; components: unknown[] };
-  incident.incident_updates.forEach((update, index) => expectContract(update, updateContract(incidentStatus), `${where}.incident_updates[${index}]`));
+  incident.incident_updates.forEach((update, index) =>
+    expectContract(update, updateContract(incidentStatus), `${where}.incident_updates[${index}]`),
+  );
   incident.components.forEach((item, index) => expectContract(item, componentContract, `${where}.components[${index}]`));
 }
 
 function expectMaintenance(value: unknown, where = 'maintenance'): void {
   expectContract(value, maintenanceObjectContract, where);
   const item = value as { incident_updates: unknown[]; components: unknown[] };
-  item.incident_updates.forEach((update, index) => expectContract(update, updateContract(maintenanceStatus), `${where}.incident_updates[${index}]`));
+  item.incident_updates.forEach((update, index) =>
+    expectContract(update, updateContract(maintenanceStatus), `${where}.incident_updates[${index}]`),
+  );
   item.components.forEach((component, index) => expectContract(component, componentContract, `${where}.components[${index}]`));
 }
 
 // ------------------------------------------------------------------------------------------------
 // Inputs
 
-const PAGE: PageInput = { id: 'pg1', name: 'Acme', url: 'https://status.acme.test', timeZone: 'UTC', updatedAt: new Date('2026-03-01T14:05:09.123Z') };
+const PAGE: PageInput = {
+  id: 'pg1',
+  name: 'Acme',
+  url: 'https://status.acme.test',
+  timeZone: 'UTC',
+  updatedAt: new Date('2026-03-01T14:05:09.123Z'),
+};
 const T0 = new Date('2026-03-01T10:00:00.000Z');
 const at = (minutes: number) => new Date(T0.getTime() + minutes * 60_000);
 
@@ -180,7 +201,17 @@ function component(overrides: Partial<ComponentInput> = {}): ComponentInput {
 }
 
 function group(overrides: Partial<GroupInput> = {}): GroupInput {
-  return { id: 'g1', name: 'Core', description: 'The core', status: 'operational', position: 1, createdAt: T0, updatedAt: T0, components: [], ...overrides };
+  return {
+    id: 'g1',
+    name: 'Core',
+    description: 'The core',
+    status: 'operational',
+    position: 1,
+    createdAt: T0,
+    updatedAt: T0,
+    components: [],
+    ...overrides,
+  };
 }
 
 function update(overrides: Partial<IncidentUpdateInput> = {}): IncidentUpdateInput {
@@ -216,7 +247,16 @@ function incident(overrides: Partial<IncidentInput> = {}): IncidentInput {
 }
 
 function maintenanceUpdate(overrides: Partial<MaintenanceUpdateInput> = {}): MaintenanceUpdateInput {
-  return { id: 'mu1', maintenanceId: 'm1', status: 'scheduled', body: 'Scheduled.', notifySubscribers: true, createdAt: T0, sequence: 1, ...overrides };
+  return {
+    id: 'mu1',
+    maintenanceId: 'm1',
+    status: 'scheduled',
+    body: 'Scheduled.',
+    notifySubscribers: true,
+    createdAt: T0,
+    sequence: 1,
+    ...overrides,
+  };
 }
 
 function maintenance(overrides: Partial<MaintenanceInput> = {}): MaintenanceInput {
@@ -290,7 +330,16 @@ describe('timestamps', () => {
   });
 
   it('always names the same instant (parsing it back gives the original time), even for historical offsets with seconds', () => {
-    const zones = ['UTC', 'Europe/Paris', 'America/New_York', 'Australia/Lord_Howe', 'Asia/Kolkata', 'Pacific/Chatham', 'America/St_Johns', 'Europe/London'];
+    const zones = [
+      'UTC',
+      'Europe/Paris',
+      'America/New_York',
+      'Australia/Lord_Howe',
+      'Asia/Kolkata',
+      'Pacific/Chatham',
+      'America/St_Johns',
+      'Europe/London',
+    ];
     const times = [
       '1900-06-01T12:00:00.321Z', // Paris on local mean time (+00:09:21)
       '2026-03-29T00:59:59.999Z',
@@ -321,7 +370,13 @@ describe('timestamps', () => {
   it('every timestamp of every object follows the page’s zone', () => {
     const paris: PageRef = { ...PAGE, timeZone: 'Europe/Paris' };
     const item = serializeMaintenance(
-      maintenance({ status: 'completed', startedAt: at(600), completedAt: at(700), updates: [maintenanceUpdate({ status: 'completed', createdAt: at(700) })], components: [component()] }),
+      maintenance({
+        status: 'completed',
+        startedAt: at(600),
+        completedAt: at(700),
+        updates: [maintenanceUpdate({ status: 'completed', createdAt: at(700) })],
+        components: [component()],
+      }),
       paris,
     );
     const texts = JSON.stringify(item).match(/"\d{4}-\d{2}-\d{2}T[^"]+"/g) ?? [];
@@ -335,7 +390,13 @@ describe('page', () => {
   it('has id, name, url, time_zone and updated_at, in that order', () => {
     const page = serializePage(PAGE);
     expectContract(page, pageContract, 'page');
-    expect(page).toEqual({ id: 'pg1', name: 'Acme', url: 'https://status.acme.test', time_zone: 'UTC', updated_at: '2026-03-01T14:05:09.123Z' });
+    expect(page).toEqual({
+      id: 'pg1',
+      name: 'Acme',
+      url: 'https://status.acme.test',
+      time_zone: 'UTC',
+      updated_at: '2026-03-01T14:05:09.123Z',
+    });
   });
 
   it('drops a trailing slash from the URL', () => {
@@ -371,7 +432,15 @@ describe('status: the indicator table, row by row', () => {
 describe('components', () => {
   it('a component has every key of the contract, in order, and no `components` key', () => {
     const item = serializeComponent(
-      component({ description: 'Public REST API', startDate: '2025-12-01', groupId: 'g1', position: 3, onlyShowIfDegraded: true, status: 'partial_outage', updatedAt: at(5) }),
+      component({
+        description: 'Public REST API',
+        startDate: '2025-12-01',
+        groupId: 'g1',
+        position: 3,
+        onlyShowIfDegraded: true,
+        status: 'partial_outage',
+        updatedAt: at(5),
+      }),
       PAGE,
     );
     expectContract(item, componentContract, 'component');
@@ -404,17 +473,33 @@ describe('components', () => {
   });
 
   it('a group lists its components’ ids, last', () => {
-    const children = [component({ id: 'a', groupId: 'g1', position: 1 }), component({ id: 'b', groupId: 'g1', position: 2, status: 'major_outage' })];
+    const children = [
+      component({ id: 'a', groupId: 'g1', position: 1 }),
+      component({ id: 'b', groupId: 'g1', position: 2, status: 'major_outage' }),
+    ];
     const item = serializeGroup(group({ status: 'major_outage', components: children, position: 2 }), PAGE);
     expectContract(item, groupContract, 'group');
-    expect(item).toMatchObject({ id: 'g1', status: 'major_outage', group: true, group_id: null, position: 2, components: ['a', 'b'], showcase: false, start_date: null });
+    expect(item).toMatchObject({
+      id: 'g1',
+      status: 'major_outage',
+      group: true,
+      group_id: null,
+      position: 2,
+      components: ['a', 'b'],
+      showcase: false,
+      start_date: null,
+    });
   });
 
   it('the list is in display order: ungrouped components, then each group followed by its components', () => {
     const list = serializeComponents(
       [component({ id: 'u1', position: 1 }), component({ id: 'u2', position: 2 })],
       [
-        group({ id: 'g1', position: 1, components: [component({ id: 'g1a', groupId: 'g1' }), component({ id: 'g1b', groupId: 'g1', position: 2 })] }),
+        group({
+          id: 'g1',
+          position: 1,
+          components: [component({ id: 'g1a', groupId: 'g1' }), component({ id: 'g1b', groupId: 'g1', position: 2 })],
+        }),
         group({ id: 'g2', position: 2, components: [component({ id: 'g2a', groupId: 'g2' })] }),
       ],
       PAGE,
@@ -481,7 +566,10 @@ describe('incidents', () => {
     expect(serializeIncidentUpdate(update({ componentChanges: [] }), PAGE).affected_components).toBeNull();
 
     const changed = serializeIncidentUpdate(
-      update({ componentChanges: [{ componentId: 'c1', name: 'API', oldStatus: 'operational', newStatus: 'partial_outage' }], notifySubscribers: false }),
+      update({
+        componentChanges: [{ componentId: 'c1', name: 'API', oldStatus: 'operational', newStatus: 'partial_outage' }],
+        notifySubscribers: false,
+      }),
       PAGE,
     );
     expectContract(changed, updateContract(incidentStatus), 'update');
@@ -494,7 +582,11 @@ describe('incidents', () => {
 
   it('an update’s updated_at is its correction time when corrected, else its creation; display_at is its display time', () => {
     const plain = serializeIncidentUpdate(update({ createdAt: at(10), displayAt: at(5) }), PAGE);
-    expect(plain).toMatchObject({ created_at: '2026-03-01T10:10:00.000Z', updated_at: '2026-03-01T10:10:00.000Z', display_at: '2026-03-01T10:05:00.000Z' });
+    expect(plain).toMatchObject({
+      created_at: '2026-03-01T10:10:00.000Z',
+      updated_at: '2026-03-01T10:10:00.000Z',
+      display_at: '2026-03-01T10:05:00.000Z',
+    });
     const corrected = serializeIncidentUpdate(update({ createdAt: at(10), displayAt: at(10), editedAt: at(15) }), PAGE);
     expect(corrected.updated_at).toBe('2026-03-01T10:15:00.000Z');
   });
@@ -509,8 +601,12 @@ describe('incidents', () => {
   });
 
   it('monitoring_at is when it entered monitoring', () => {
-    expect(serializeIncident(incident({ status: 'monitoring', monitoringAt: at(45) }), PAGE).monitoring_at).toBe('2026-03-01T10:45:00.000Z');
-    expect(serializeIncident(incident({ status: 'resolved', monitoringAt: at(45), resolvedAt: at(60) }), PAGE).monitoring_at).toBe('2026-03-01T10:45:00.000Z');
+    expect(serializeIncident(incident({ status: 'monitoring', monitoringAt: at(45) }), PAGE).monitoring_at).toBe(
+      '2026-03-01T10:45:00.000Z',
+    );
+    expect(serializeIncident(incident({ status: 'resolved', monitoringAt: at(45), resolvedAt: at(60) }), PAGE).monitoring_at).toBe(
+      '2026-03-01T10:45:00.000Z',
+    );
   });
 
   it.each([
@@ -523,7 +619,9 @@ describe('incidents', () => {
   });
 
   it('covers every severity', () => {
-    expect(new Set(severities.map((severity) => serializeIncident(incident({ severity }), PAGE).impact))).toEqual(new Set(['none', 'minor', 'major', 'critical']));
+    expect(new Set(severities.map((severity) => serializeIncident(incident({ severity }), PAGE).impact))).toEqual(
+      new Set(['none', 'minor', 'major', 'critical']),
+    );
   });
 });
 
@@ -573,7 +671,10 @@ describe('scheduled maintenances', () => {
   it('resolved_at is set when completed (and only then)', () => {
     const statuses: PublicMaintenanceStatus[] = ['scheduled', 'in_progress', 'verifying', 'completed'];
     for (const status of statuses) {
-      const item = serializeMaintenance(maintenance({ status, startedAt: at(600), completedAt: status === 'completed' ? at(700) : null }), PAGE);
+      const item = serializeMaintenance(
+        maintenance({ status, startedAt: at(600), completedAt: status === 'completed' ? at(700) : null }),
+        PAGE,
+      );
       expect(item.resolved_at, status).toBe(status === 'completed' ? '2026-03-01T21:40:00.000Z' : null);
       expectMaintenance(item, status);
     }
@@ -627,7 +728,13 @@ describe('the eight bodies', () => {
   });
 
   it('each has its top-level keys in the contract’s order', () => {
-    expect(Object.keys(currentStateBody('summary', input))).toEqual(['page', 'components', 'incidents', 'scheduled_maintenances', 'status']);
+    expect(Object.keys(currentStateBody('summary', input))).toEqual([
+      'page',
+      'components',
+      'incidents',
+      'scheduled_maintenances',
+      'status',
+    ]);
     expect(Object.keys(currentStateBody('status', input))).toEqual(['page', 'status']);
     expect(Object.keys(currentStateBody('components', input))).toEqual(['page', 'components']);
     expect(Object.keys(currentStateBody('incidents/unresolved', input))).toEqual(['page', 'incidents']);
@@ -648,7 +755,10 @@ describe('the eight bodies', () => {
 
   it('unresolved lists only investigating, identified and monitoring incidents', () => {
     const statuses: IncidentStatus[] = ['investigating', 'identified', 'monitoring', 'resolved', 'postmortem'];
-    const body = unresolvedIncidentsBody({ page: PAGE, unresolvedIncidents: statuses.map((status, index) => incident({ id: status, status, startedAt: at(index) })) });
+    const body = unresolvedIncidentsBody({
+      page: PAGE,
+      unresolvedIncidents: statuses.map((status, index) => incident({ id: status, status, startedAt: at(index) })),
+    });
     expect(body.incidents.map((item) => item.status)).toEqual(['monitoring', 'identified', 'investigating']);
   });
 
@@ -684,12 +794,17 @@ describe('the eight bodies', () => {
     expect(wire(scheduledMaintenancesBody(PAGE, [])).scheduled_maintenances).toEqual([]);
     expect(wire(upcomingMaintenancesBody(state())).scheduled_maintenances).toEqual([]);
     expect(wire(activeMaintenancesBody(state())).scheduled_maintenances).toEqual([]);
-    expect(wire(serializeIncident(incident({ updates: [], components: [] }), PAGE))).toMatchObject({ incident_updates: [], components: [] });
+    expect(wire(serializeIncident(incident({ updates: [], components: [] }), PAGE))).toMatchObject({
+      incident_updates: [],
+      components: [],
+    });
     expect(wire(serializeGroup(group({ components: [] }), PAGE)).components).toEqual([]);
   });
 
   it('lists hold the 50 most recent incidents, newest first (by start)', () => {
-    const many = Array.from({ length: 55 }, (_, index) => incident({ id: `i${String(index).padStart(2, '0')}`, startedAt: at(index), createdAt: at(100) }));
+    const many = Array.from({ length: 55 }, (_, index) =>
+      incident({ id: `i${String(index).padStart(2, '0')}`, startedAt: at(index), createdAt: at(100) }),
+    );
     const body = incidentsBody(PAGE, [...many].reverse());
     expect(body.incidents).toHaveLength(50);
     expect(body.incidents[0]!.id).toBe('i54');
@@ -709,7 +824,14 @@ describe('the eight bodies', () => {
 
   it('maintenances: the 50 most recent, newest first by when they began (else were planned to)', () => {
     const many = Array.from({ length: 55 }, (_, index) =>
-      maintenance({ id: `m${String(index).padStart(2, '0')}`, status: 'completed', scheduledFor: at(index * 10), scheduledUntil: at(index * 10 + 5), startedAt: at(index * 10 + 1), completedAt: at(index * 10 + 5) }),
+      maintenance({
+        id: `m${String(index).padStart(2, '0')}`,
+        status: 'completed',
+        scheduledFor: at(index * 10),
+        scheduledUntil: at(index * 10 + 5),
+        startedAt: at(index * 10 + 1),
+        completedAt: at(index * 10 + 5),
+      }),
     );
     const body = scheduledMaintenancesBody(PAGE, many);
     expect(body.scheduled_maintenances).toHaveLength(50);
@@ -718,7 +840,9 @@ describe('the eight bodies', () => {
   });
 
   it('upcoming: more than 50 scheduled keeps the 50 soonest, still listed newest first', () => {
-    const many = Array.from({ length: 60 }, (_, index) => maintenance({ id: `m${String(index).padStart(2, '0')}`, scheduledFor: at(1000 + index * 60), scheduledUntil: at(1030 + index * 60) }));
+    const many = Array.from({ length: 60 }, (_, index) =>
+      maintenance({ id: `m${String(index).padStart(2, '0')}`, scheduledFor: at(1000 + index * 60), scheduledUntil: at(1030 + index * 60) }),
+    );
     const body = upcomingMaintenancesBody({ page: PAGE, upcomingMaintenances: many });
     expect(body.scheduled_maintenances).toHaveLength(50);
     expect(body.scheduled_maintenances[0]!.id).toBe('m49');
@@ -731,7 +855,17 @@ describe('the eight bodies', () => {
       summaryBody(
         state({
           ungrouped: [component({ name: nasty, description: nasty })],
-          unresolvedIncidents: [incident({ title: nasty, updates: [update({ body: nasty, componentChanges: [{ componentId: 'c1', name: nasty, oldStatus: 'operational', newStatus: 'major_outage' }] })] })],
+          unresolvedIncidents: [
+            incident({
+              title: nasty,
+              updates: [
+                update({
+                  body: nasty,
+                  componentChanges: [{ componentId: 'c1', name: nasty, oldStatus: 'operational', newStatus: 'major_outage' }],
+                }),
+              ],
+            }),
+          ],
           upcomingMaintenances: [maintenance({ title: nasty, updates: [maintenanceUpdate({ body: nasty })] })],
           page: { ...PAGE, name: nasty },
         }),

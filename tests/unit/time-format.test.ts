@@ -23,11 +23,15 @@ describe('formatWindow', () => {
   });
 
   it('writes both ends in full across days', () => {
-    expect(formatWindow(at('2026-11-24T22:00:00Z'), at('2026-11-25T00:00:00Z'), 'Europe/Paris')).toBe('Tue 24 Nov 2026, 23:00 CET – Wed 25 Nov 2026, 01:00 CET');
+    expect(formatWindow(at('2026-11-24T22:00:00Z'), at('2026-11-25T00:00:00Z'), 'Europe/Paris')).toBe(
+      'Tue 24 Nov 2026, 23:00 CET – Wed 25 Nov 2026, 01:00 CET',
+    );
   });
 
   it('writes both ends in full across a DST change', () => {
-    expect(formatWindow(at('2026-10-25T00:30:00Z'), at('2026-10-25T02:30:00Z'), 'Europe/Paris')).toBe('Sun 25 Oct 2026, 02:30 CEST – Sun 25 Oct 2026, 03:30 CET');
+    expect(formatWindow(at('2026-10-25T00:30:00Z'), at('2026-10-25T02:30:00Z'), 'Europe/Paris')).toBe(
+      'Sun 25 Oct 2026, 02:30 CEST – Sun 25 Oct 2026, 03:30 CET',
+    );
   });
 });
 

@@ -3,7 +3,16 @@
  * offsets as ISO 8601 writes them.
  */
 import { describe, expect, it } from 'vitest';
-import { formatOffset, isUtcZone, isZoneKnown, offsetAt, offsetMinutesAt, wallClockAt, wallClockToUtc, zoneAbbreviation } from '../../src/lib/domain/time-zone';
+import {
+  formatOffset,
+  isUtcZone,
+  isZoneKnown,
+  offsetAt,
+  offsetMinutesAt,
+  wallClockAt,
+  wallClockToUtc,
+  zoneAbbreviation,
+} from '../../src/lib/domain/time-zone';
 
 const at = (iso: string) => new Date(iso);
 /** 'YYYY-MM-DDTHH:mm' as a wall clock. */

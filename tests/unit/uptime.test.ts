@@ -334,7 +334,13 @@ describe('formatUptime', () => {
 
   it('a single millisecond of partial outage in 90 days is not shown as 100.00 %', () => {
     const observed = 90 * DAY_S;
-    expect(formatUptime(uptimePercentage([{ date: '2026-03-10', observedSeconds: observed, downSeconds: 0.0005, uptime: null, worstStatus: 'partial_outage' }]))).toBe('99.99 %');
+    expect(
+      formatUptime(
+        uptimePercentage([
+          { date: '2026-03-10', observedSeconds: observed, downSeconds: 0.0005, uptime: null, worstStatus: 'partial_outage' },
+        ]),
+      ),
+    ).toBe('99.99 %');
   });
 
   it('shows every exact two-decimal percentage as itself (no floating-point loss: 0.29 is not 0.28)', () => {

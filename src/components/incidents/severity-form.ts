@@ -62,7 +62,10 @@ export function enhanceSeverityForm(form: HTMLFormElement): void {
     if (target instanceof HTMLInputElement && target.name === 'severity') {
       followSuggestion = false;
       update(false);
-    } else if ((target instanceof HTMLInputElement && target.name === 'signals') || (target instanceof HTMLSelectElement && /^components\.\d+\.status$/.test(target.name))) {
+    } else if (
+      (target instanceof HTMLInputElement && target.name === 'signals') ||
+      (target instanceof HTMLSelectElement && /^components\.\d+\.status$/.test(target.name))
+    ) {
       update(true);
     }
   });

@@ -33,7 +33,10 @@ export function alertSignals(alert: Pick<NormalisedAlert, 'labels' | 'annotation
   const notes: string[] = [];
   for (const source of [alert.labels.herald_signals, alert.annotations.herald_signals]) {
     if (!source) continue;
-    for (const id of source.split(',').map((item) => item.trim()).filter(Boolean)) {
+    for (const id of source
+      .split(',')
+      .map((item) => item.trim())
+      .filter(Boolean)) {
       if (isSignalId(id)) found.add(id);
       else notes.push(`unknown signal "${id}" in herald_signals`);
     }
@@ -56,7 +59,8 @@ export function alertSignals(alert: Pick<NormalisedAlert, 'labels' | 'annotation
       else thresholdSignals(metric, value).forEach((id) => found.add(id));
     } else {
       const [only] = entries;
-      if (entries.length !== 1 || !only) notes.push(`herald_metric "${pointer}": the alert has ${entries.length} values; name one ("${metric}:${only?.[0] ?? 'A'}")`);
+      if (entries.length !== 1 || !only)
+        notes.push(`herald_metric "${pointer}": the alert has ${entries.length} values; name one ("${metric}:${only?.[0] ?? 'A'}")`);
       else thresholdSignals(metric, only[1]).forEach((id) => found.add(id));
     }
   }
@@ -85,7 +89,11 @@ export function componentStatusForSeverity(severity: Severity): ComponentStatus 
 }
 
 /** The statuses a `component_status` label may ask for: an alert never means operational or maintenance. */
-export const alertComponentStatuses = ['degraded_performance', 'partial_outage', 'major_outage'] as const satisfies readonly ComponentStatus[];
+export const alertComponentStatuses = [
+  'degraded_performance',
+  'partial_outage',
+  'major_outage',
+] as const satisfies readonly ComponentStatus[];
 
 const rank = (severity: Severity) => severities.length - severities.indexOf(severity);
 

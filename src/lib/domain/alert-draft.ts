@@ -27,8 +27,14 @@ export function draftProposal(
   components: ReadonlyMap<string, KnownComponent>,
   now: Date,
 ): DraftProposal {
-  const suggestion = classifySeverity(signals, changes.map((change) => change.status));
-  const names = publicNames(changes.map((change) => change.componentId), components);
+  const suggestion = classifySeverity(
+    signals,
+    changes.map((change) => change.status),
+  );
+  const names = publicNames(
+    changes.map((change) => change.componentId),
+    components,
+  );
   return {
     title: publicTitle(alerts, names),
     severity: suggestion.severity,

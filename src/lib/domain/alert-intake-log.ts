@@ -41,7 +41,8 @@ export const shortened = (text: string, max: number): string => (text.length <= 
 export const excerpt = (text: string, max = ANNOTATION_EXCERPT_MAX): string => shortened(text.replace(/\s+/g, ' ').trim(), max);
 
 /** "- HighErrorRate [4c2f1a9be0d7c3e8] firing" */
-export const alertLine = (alert: Pick<NormalisedAlert, 'labels' | 'fingerprint' | 'status'>): string => `- ${alertName(alert)} [${alert.fingerprint}] ${alert.status}`;
+export const alertLine = (alert: Pick<NormalisedAlert, 'labels' | 'fingerprint' | 'status'>): string =>
+  `- ${alertName(alert)} [${alert.fingerprint}] ${alert.status}`;
 
 /** One line per alert: name, fingerprint, status, mapping, signals, summary, description, links. */
 export function describeAlerts(
@@ -69,7 +70,12 @@ export function describeAlerts(
 
 /** "Search (major outage), API (degraded performance)" */
 export function describeChanges(changes: readonly ComponentChange[], components: ReadonlyMap<string, KnownComponent>): string {
-  return changes.map((change) => `${components.get(change.componentId)?.name ?? change.componentId} (${componentStatusLabels[change.status].toLowerCase()})`).join(', ');
+  return changes
+    .map(
+      (change) =>
+        `${components.get(change.componentId)?.name ?? change.componentId} (${componentStatusLabels[change.status].toLowerCase()})`,
+    )
+    .join(', ');
 }
 
 /** "1 new alert", "3 new alerts" */

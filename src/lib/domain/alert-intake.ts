@@ -25,7 +25,9 @@ const missingOr = (message: string) => (issue: { input: unknown }) => (issue.inp
 
 const alertStatus = z.enum(alertStatuses, { error: missingOr('Expected "firing" or "resolved".') });
 /** Labels and annotations: a map of strings (Prometheus has no other label type). */
-const stringMap = z.record(z.string(), z.string({ error: 'Expected a string value.' }), { error: missingOr('Expected an object of string values.') });
+const stringMap = z.record(z.string(), z.string({ error: 'Expected a string value.' }), {
+  error: missingOr('Expected an object of string values.'),
+});
 const optionalString = z.string().nullish();
 const timestamp = z
   .string({ error: missingOr('Expected an RFC 3339 timestamp.') })
@@ -183,7 +185,8 @@ export function normaliseAlertPayload(source: AlertSource, payload: AnyPayload):
 }
 
 /** What an alert is called in messages to staff: its alertname, or its fingerprint. */
-export const alertName = (alert: Pick<NormalisedAlert, 'labels' | 'fingerprint'>): string => alert.labels.alertname?.trim() || alert.fingerprint;
+export const alertName = (alert: Pick<NormalisedAlert, 'labels' | 'fingerprint'>): string =>
+  alert.labels.alertname?.trim() || alert.fingerprint;
 
 /** Best effort: what a payload that failed validation said about its group, for the log. */
 export function peekGroup(payload: unknown): { groupKey: string | null; status: AlertStatus | null } {

@@ -25,14 +25,16 @@ export interface LabelRule {
   componentId: string;
 }
 
-type MappingProblem = { problem: 'no_label' } | { problem: 'unknown'; value: string } | { problem: 'ambiguous'; value: string; matches: number };
+type MappingProblem =
+  { problem: 'no_label' } | { problem: 'unknown'; value: string } | { problem: 'ambiguous'; value: string; matches: number };
 
 export type AlertMapping = { ok: true; componentIds: string[]; via: string; note?: string } | ({ ok: false } & MappingProblem);
 
 /** Why an alert's `component` label did not map, in words. */
 function componentLabelProblem(problem: MappingProblem): string {
   if (problem.problem === 'unknown') return `its "component" label "${problem.value}" names no component (or an archived one)`;
-  if (problem.problem === 'ambiguous') return `its "component" label "${problem.value}" names ${problem.matches} components; use the component's id`;
+  if (problem.problem === 'ambiguous')
+    return `its "component" label "${problem.value}" names ${problem.matches} components; use the component's id`;
   return 'it has no "component" label';
 }
 
@@ -40,7 +42,11 @@ function componentLabelProblem(problem: MappingProblem): string {
  * The components one alert concerns: its `component` label (an id, or a name compared without
  * case), else every rule whose label has exactly the rule's value.
  */
-export function mapAlert(alert: Pick<NormalisedAlert, 'labels'>, components: ReadonlyMap<string, KnownComponent>, rules: readonly LabelRule[]): AlertMapping {
+export function mapAlert(
+  alert: Pick<NormalisedAlert, 'labels'>,
+  components: ReadonlyMap<string, KnownComponent>,
+  rules: readonly LabelRule[],
+): AlertMapping {
   const value = alert.labels.component?.trim();
   let problem: MappingProblem = { problem: 'no_label' };
   if (value) {
@@ -68,14 +74,19 @@ export interface ComponentChange {
 }
 
 /** Each component once, with the worst status asked for it, in page order (unknown ones last). */
-export function worstStatusPerComponent(items: readonly ComponentChange[], components: ReadonlyMap<string, KnownComponent>): ComponentChange[] {
+export function worstStatusPerComponent(
+  items: readonly ComponentChange[],
+  components: ReadonlyMap<string, KnownComponent>,
+): ComponentChange[] {
   const worst = new Map<string, ComponentStatus>();
   for (const item of items) {
     const current = worst.get(item.componentId);
     if (!current || componentStatusRank[item.status] > componentStatusRank[current]) worst.set(item.componentId, item.status);
   }
   const order = (id: string) => components.get(id)?.order ?? Number.MAX_SAFE_INTEGER;
-  return [...worst.entries()].map(([componentId, status]) => ({ componentId, status })).sort((a, b) => order(a.componentId) - order(b.componentId));
+  return [...worst.entries()]
+    .map(([componentId, status]) => ({ componentId, status }))
+    .sort((a, b) => order(a.componentId) - order(b.componentId));
 }
 
 /** Signals once each, in the plan's order. */
@@ -108,7 +119,11 @@ export interface AlertAnalysis {
 }
 
 /** Maps and assesses a group's firing alerts, and what they ask of the page together. */
-export function analyseAlerts(firing: readonly NormalisedAlert[], components: ReadonlyMap<string, KnownComponent>, rules: readonly LabelRule[]): AlertAnalysis {
+export function analyseAlerts(
+  firing: readonly NormalisedAlert[],
+  components: ReadonlyMap<string, KnownComponent>,
+  rules: readonly LabelRule[],
+): AlertAnalysis {
   const mapped: MappedAlert[] = [];
   const unmapped: UnmappedAlert[] = [];
   const notes: string[] = [];
@@ -123,13 +138,17 @@ export function analyseAlerts(firing: readonly NormalisedAlert[], components: Re
     if (mapping.note) notes.push(`Alert "${alertName(alert)}": ${mapping.note}; mapped by ${mapping.via} instead.`);
     for (const note of assessment.notes) notes.push(`Alert "${alertName(alert)}": ${note}.`);
   }
-  for (const { alert, problem } of unmapped) notes.push(`Alert "${alertName(alert)}" maps to no component (${componentLabelProblem(problem)}) and was left out.`);
+  for (const { alert, problem } of unmapped)
+    notes.push(`Alert "${alertName(alert)}" maps to no component (${componentLabelProblem(problem)}) and was left out.`);
   const changes = worstStatusPerComponent(
     mapped.flatMap((item) => item.componentIds.map((componentId) => ({ componentId, status: item.assessment.componentStatus }))),
     components,
   );
   const signals = orderedSignals(mapped.flatMap((item) => item.assessment.signals));
-  const suggestion = classifySeverity(signals, changes.map((change) => change.status));
+  const suggestion = classifySeverity(
+    signals,
+    changes.map((change) => change.status),
+  );
   return { mapped, unmapped, changes, signals, suggestion, notes };
 }
 
@@ -148,8 +167,13 @@ export function unmappedProblem(unmapped: readonly UnmappedAlert[]): { message: 
       fieldErrors[field] = 'Add a "component" label (a component\'s id or name), or a rule in the intake settings.';
       sentences.push(`No component for alert "${alertName(alert)}": add a "component" label (a component's id or name) or ${rule}.`);
     } else {
-      fieldErrors[field] = problem.problem === 'unknown' ? `"${problem.value}" names no component.` : `"${problem.value}" names ${problem.matches} components: use the id.`;
-      sentences.push(`No component for alert "${alertName(alert)}": ${componentLabelProblem(problem)}. Use a component's id or name, or add ${rule}.`);
+      fieldErrors[field] =
+        problem.problem === 'unknown'
+          ? `"${problem.value}" names no component.`
+          : `"${problem.value}" names ${problem.matches} components: use the id.`;
+      sentences.push(
+        `No component for alert "${alertName(alert)}": ${componentLabelProblem(problem)}. Use a component's id or name, or add ${rule}.`,
+      );
     }
   }
   const shown = sentences.slice(0, 3).join(' ');
@@ -167,7 +191,10 @@ export function publicNames(componentIds: readonly string[], components: Readonl
 }
 
 /** The fingerprints of some alerts, once each: what a link remembers as firing. */
-export const uniqueFingerprints = (alerts: readonly Pick<NormalisedAlert, 'fingerprint'>[]): string[] => [...new Set(alerts.map((alert) => alert.fingerprint))];
+export const uniqueFingerprints = (alerts: readonly Pick<NormalisedAlert, 'fingerprint'>[]): string[] => [
+  ...new Set(alerts.map((alert) => alert.fingerprint)),
+];
 
 /** The fingerprints firing now that were not at the group's last call. */
-export const freshFingerprints = (firing: readonly string[], before: readonly string[]): string[] => firing.filter((fingerprint) => !before.includes(fingerprint));
+export const freshFingerprints = (firing: readonly string[], before: readonly string[]): string[] =>
+  firing.filter((fingerprint) => !before.includes(fingerprint));

@@ -21,7 +21,11 @@ interface UnitSpec {
 
 const measurementUnits: Record<MeasurementUnit, UnitSpec> = {
   percent: { name: 'Percent', examples: '99.2 or 99.2%', factors: { '': 1, '%': 1 } },
-  seconds: { name: 'Seconds', examples: '2.5, 2.5s, 2500ms or 1m', factors: { '': 1, s: 1, sec: 1, secs: 1, seconds: 1, ms: 0.001, m: 60, min: 60 } },
+  seconds: {
+    name: 'Seconds',
+    examples: '2.5, 2.5s, 2500ms or 1m',
+    factors: { '': 1, s: 1, sec: 1, secs: 1, seconds: 1, ms: 0.001, m: 60, min: 60 },
+  },
   count: { name: 'A count', examples: '250 or 1.2k', factors: { '': 1, k: 1_000 } },
 };
 
@@ -79,7 +83,10 @@ export function parseMetricValue(metric: ThresholdMetric, raw: string): number |
   return Number.isFinite(value) ? value : null;
 }
 
-const signalById = Object.fromEntries(severitySignals.map((signal) => [signal.id, signal])) as Record<SeveritySignalId, (typeof severitySignals)[number]>;
+const signalById = Object.fromEntries(severitySignals.map((signal) => [signal.id, signal])) as Record<
+  SeveritySignalId,
+  (typeof severitySignals)[number]
+>;
 
 const trips = (threshold: AlertThreshold, value: number) =>
   threshold.comparison === 'above' ? value > threshold.threshold : value < threshold.threshold;

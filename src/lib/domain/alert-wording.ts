@@ -57,7 +57,11 @@ const earliest = (alerts: readonly Pick<NormalisedAlert, 'startsAt'>[], fallback
  * sentence that names the affected components and when monitoring raised the alert. Never the
  * alert's summary, description or links.
  */
-export function publicMessage(alerts: readonly Pick<NormalisedAlert, 'annotations' | 'startsAt'>[], componentNames: readonly string[], now: Date): string {
+export function publicMessage(
+  alerts: readonly Pick<NormalisedAlert, 'annotations' | 'startsAt'>[],
+  componentNames: readonly string[],
+  now: Date,
+): string {
   const chosen = firstAnnotation(alerts, messageAnnotations);
   if (chosen) return clip(chosen, PUBLIC_MESSAGE_MAX);
   return `We are investigating an issue affecting ${componentList(componentNames, 'some of our services')}. Our monitoring raised an alert at ${alertTime(earliest(alerts, now), now)}.`;
@@ -76,7 +80,8 @@ export function newAlertsMessage(
   const chosen = firstAnnotation(alerts, messageAnnotations);
   if (chosen) return clip(chosen, PUBLIC_MESSAGE_MAX);
   const at = alertTime(earliest(alerts, now), now);
-  if (names.added.length > 0) return `The issue now also affects ${names.added.join(', ')}. Our monitoring raised a further alert at ${at}.`;
+  if (names.added.length > 0)
+    return `The issue now also affects ${names.added.join(', ')}. Our monitoring raised a further alert at ${at}.`;
   return `Our monitoring raised a further alert affecting ${componentList(names.concerned, 'our services')} at ${at}.`;
 }
 

@@ -26,7 +26,8 @@ export const defaultCommunicationPolicy: CommunicationPolicy = {
 };
 
 /** The numbers of the plan: durations, each in the unit its name ends with. */
-export type CommunicationPolicyNumber = 'customerEmailDelaySeconds' | 'updateCadenceMinutes' | 'postmortemWindowHours' | 'postmortemReminderHours';
+export type CommunicationPolicyNumber =
+  'customerEmailDelaySeconds' | 'updateCadenceMinutes' | 'postmortemWindowHours' | 'postmortemReminderHours';
 
 /** The whole numbers each duration may take; the service's validation and the settings form both read these. */
 export const communicationPolicyBounds: Record<CommunicationPolicyNumber, { min: number; max: number }> = {
@@ -50,7 +51,11 @@ export function isOutageSeverity(policy: CommunicationPolicy, severity: Severity
  * Whether a public update is emailed to subscribers: for an outage, only once the customer
  * email has gone out (before that, the rule decides when customers hear); otherwise as staff chose.
  */
-export function emailsUpdate(incident: { severity: Severity; customerEmailState: string }, policy: CommunicationPolicy, staffChoice: boolean): boolean {
+export function emailsUpdate(
+  incident: { severity: Severity; customerEmailState: string },
+  policy: CommunicationPolicy,
+  staffChoice: boolean,
+): boolean {
   if (!staffChoice) return false;
   return !isOutageSeverity(policy, incident.severity) || incident.customerEmailState === 'sent';
 }

@@ -32,7 +32,9 @@ export interface SectionOptions<C> {
 /** The ungrouped components first, then one section per group, without empty sections. */
 export function componentSections<C>(tree: ComponentTreeOf<C>, options: SectionOptions<C> = {}): ComponentSection<C>[] {
   const keep = options.where ?? (() => true);
-  const groups = tree.groups.map((group) => ({ name: group.name, components: group.components.filter(keep) })).filter((section) => section.components.length > 0);
+  const groups = tree.groups
+    .map((group) => ({ name: group.name, components: group.components.filter(keep) }))
+    .filter((section) => section.components.length > 0);
   const ungrouped = tree.ungrouped.filter(keep);
   if (ungrouped.length === 0) return groups;
   return [{ name: options.labelUngrouped && groups.length > 0 ? UNGROUPED_LABEL : null, components: ungrouped }, ...groups];
@@ -45,5 +47,8 @@ export function componentsInOrder<C>(tree: ComponentTreeOf<C>): C[] {
 
 /** Every component in display order, a grouped one named "Group › Component" as a flat list must name it. */
 export function componentsWithGroupNames<C extends { name: string }>(tree: ComponentTreeOf<C>): C[] {
-  return [...tree.ungrouped, ...tree.groups.flatMap((group) => group.components.map((item) => ({ ...item, name: `${group.name} › ${item.name}` })))];
+  return [
+    ...tree.ungrouped,
+    ...tree.groups.flatMap((group) => group.components.map((item) => ({ ...item, name: `${group.name} › ${item.name}` }))),
+  ];
 }

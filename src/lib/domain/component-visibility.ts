@@ -44,6 +44,8 @@ export function publicTree<C extends PublicFacts, G extends { hidden: boolean; c
 }
 
 /** A public tree as the page shows it now: without the "only show if degraded" components that are operational. */
-export function shownTree<C extends { onlyShowIfDegraded: boolean; status: ComponentStatus }, G extends { components: C[] }>(tree: Tree<C, G>): Tree<C, G> {
+export function shownTree<C extends { onlyShowIfDegraded: boolean; status: ComponentStatus }, G extends { components: C[] }>(
+  tree: Tree<C, G>,
+): Tree<C, G> {
   return pruneTree(tree, isShownOnPage);
 }

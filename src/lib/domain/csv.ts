@@ -68,7 +68,12 @@ export function parseCsv(text: string): CsvParseResult {
       return { ok: false, line, error: 'there is text after a closing quote; a quoted value must end at a comma or the end of the line.' };
     } else if (character === '"') {
       if (state === 'unquoted') {
-        return { ok: false, line, error: 'a value contains a quote but does not start with one; put the whole value in double quotes and double the quote inside it.' };
+        return {
+          ok: false,
+          line,
+          error:
+            'a value contains a quote but does not start with one; put the whole value in double quotes and double the quote inside it.',
+        };
       }
       state = 'quoted';
       quoteLine = line;

@@ -18,7 +18,10 @@ const FORBIDDEN_CONTROLS = `${escaped(0x00)}-${escaped(0x08)}${escaped(0x0b)}${e
  * Characters XML 1.0 forbids (C0 controls but tab, newline and carriage return; U+FFFE, U+FFFF;
  * unpaired surrogates). They cannot even be written as character references, so they are dropped.
  */
-const NOT_XML = new RegExp(`[${FORBIDDEN_CONTROLS}\\uFFFE\\uFFFF]|[\\uD800-\\uDBFF](?![\\uDC00-\\uDFFF])|(?<![\\uD800-\\uDBFF])[\\uDC00-\\uDFFF]`, 'g');
+const NOT_XML = new RegExp(
+  `[${FORBIDDEN_CONTROLS}\\uFFFE\\uFFFF]|[\\uD800-\\uDBFF](?![\\uDC00-\\uDFFF])|(?<![\\uD800-\\uDBFF])[\\uDC00-\\uDFFF]`,
+  'g',
+);
 const XML_ENTITIES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&apos;' };
 
 /** Text made safe for an XML text node or a quoted attribute value (only predefined entities). */
@@ -114,8 +117,11 @@ export function entryHtml(entry: FeedEntry, timeZone: string): string {
   const parts: string[] = [];
   if (entry.intro.length > 0) parts.push(paragraph(entry.intro));
   for (const update of entry.updates) {
-    parts.push(`<p><strong>${escapeHtml(update.label)}</strong> · <small>${escapeHtml(formatInZone(update.at, timeZone))}</small><br>${escapeHtml(update.body).replace(/\r?\n/g, '<br>')}</p>`);
-    if (update.details && update.details.length > 0) parts.push(`<ul>${update.details.map((line) => `<li>${escapeHtml(line)}</li>`).join('')}</ul>`);
+    parts.push(
+      `<p><strong>${escapeHtml(update.label)}</strong> · <small>${escapeHtml(formatInZone(update.at, timeZone))}</small><br>${escapeHtml(update.body).replace(/\r?\n/g, '<br>')}</p>`,
+    );
+    if (update.details && update.details.length > 0)
+      parts.push(`<ul>${update.details.map((line) => `<li>${escapeHtml(line)}</li>`).join('')}</ul>`);
   }
   return parts.join('\n');
 }
@@ -196,7 +202,8 @@ export interface SitemapUrl {
 /** A sitemap (sitemaps.org 0.9). */
 export function buildSitemap(urls: readonly SitemapUrl[]): string {
   const lines = ['<?xml version="1.0" encoding="utf-8"?>', '<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">'];
-  for (const url of urls) lines.push(`  <url>${element('loc', url.loc)}${url.lastmod ? element('lastmod', rfc3339(url.lastmod)) : ''}</url>`);
+  for (const url of urls)
+    lines.push(`  <url>${element('loc', url.loc)}${url.lastmod ? element('lastmod', rfc3339(url.lastmod)) : ''}</url>`);
   lines.push('</urlset>', '');
   return lines.join('\n');
 }
@@ -205,7 +212,18 @@ export function buildSitemap(urls: readonly SitemapUrl[]): string {
  * Paths no search engine should crawl: staff pages, the management API, and the pages reached
  * by a personal token (a subscriber's settings, unsubscribe and confirmation links).
  */
-const unindexedPathPrefixes = ['/admin', '/api/admin', '/api/intake', '/login', '/logout', '/setup', '/set-password', '/subscription/', '/unsubscribe/', '/subscribe/confirm/'] as const;
+const unindexedPathPrefixes = [
+  '/admin',
+  '/api/admin',
+  '/api/intake',
+  '/login',
+  '/logout',
+  '/setup',
+  '/set-password',
+  '/subscription/',
+  '/unsubscribe/',
+  '/subscribe/confirm/',
+] as const;
 
 export function isIndexablePath(pathname: string): boolean {
   return !unindexedPathPrefixes.some((prefix) => pathname === prefix || pathname.startsWith(prefix.endsWith('/') ? prefix : `${prefix}/`));
@@ -213,5 +231,12 @@ export function isIndexablePath(pathname: string): boolean {
 
 /** robots.txt: everything public may be crawled, the rest not; the sitemap by absolute URL. */
 export function buildRobotsTxt(publicUrl: string): string {
-  return ['User-agent: *', 'Allow: /', ...unindexedPathPrefixes.map((prefix) => `Disallow: ${prefix}`), '', `Sitemap: ${publicUrl}/sitemap.xml`, ''].join('\n');
+  return [
+    'User-agent: *',
+    'Allow: /',
+    ...unindexedPathPrefixes.map((prefix) => `Disallow: ${prefix}`),
+    '',
+    `Sitemap: ${publicUrl}/sitemap.xml`,
+    '',
+  ].join('\n');
 }

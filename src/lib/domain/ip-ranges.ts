@@ -13,7 +13,8 @@ export interface ParsedAddress {
 }
 
 /** Why a range is refused, as shown to the person registering a webhook. */
-export type RangeKind = 'unspecified' | 'loopback' | 'private' | 'shared' | 'link-local' | 'unique-local' | 'multicast' | 'reserved' | 'documentation';
+export type RangeKind =
+  'unspecified' | 'loopback' | 'private' | 'shared' | 'link-local' | 'unique-local' | 'multicast' | 'reserved' | 'documentation';
 
 interface Range {
   prefix: bigint;

@@ -19,7 +19,8 @@ const switchLabels: Record<SwitchedMoment, string> = {
 
 /** Whether the maintenance's own switches email a moment, in words. */
 function emailNote(switches: MaintenanceNotifySwitches, moment: MaintenanceMoment, switchLabel: string): string {
-  if (emailsMoment(switches, moment)) return `Subscribers of its components are emailed${switchLabel ? ` (“${switchLabel}” is on for this maintenance)` : ''}.`;
+  if (emailsMoment(switches, moment))
+    return `Subscribers of its components are emailed${switchLabel ? ` (“${switchLabel}” is on for this maintenance)` : ''}.`;
   if (switches.backfilled) return 'No email: this is a backfill.';
   if (!switches.notifySubscribers) return 'No email: subscriber email is off for this maintenance.';
   return `No email: “${switchLabel}” is off for this maintenance.`;
@@ -45,6 +46,9 @@ export function emailSummary(switches: MaintenanceNotifySwitches): string {
     { on: switches.notifyOnStart, label: 'when it starts' },
     { on: switches.notifyOnComplete, label: 'when it completes' },
   ];
-  const chosen = moments.filter((item) => item.on).map((item) => item.label).join(', ');
+  const chosen = moments
+    .filter((item) => item.on)
+    .map((item) => item.label)
+    .join(', ');
   return `${chosen || 'only if rescheduled or cancelled'}; and if rescheduled or cancelled`;
 }

@@ -15,7 +15,13 @@ export const standardMessages = {
  * The first update of a new window: when it happens (the description is on the page already),
  * and how it repeats for a series; for a backfill, when it was carried out.
  */
-export function scheduledMessage(options: { start: Date; end: Date; timeZone: string; backfill: boolean; series: { rule: RecurrenceRule; end: RecurrenceEnd } | null }): string {
+export function scheduledMessage(options: {
+  start: Date;
+  end: Date;
+  timeZone: string;
+  backfill: boolean;
+  series: { rule: RecurrenceRule; end: RecurrenceEnd } | null;
+}): string {
   const window = formatWindow(options.start, options.end, options.timeZone);
   if (options.backfill) return `Carried out ${window}; recorded afterwards.`;
   const repeats = options.series ? ` ${describeRecurrence(options.series.rule, options.series.end)}.` : '';

@@ -4,7 +4,16 @@
  */
 import { MAX_MAINTENANCE_OCCURRENCES } from './maintenance';
 import { toDateTimeLocalUtc } from './time-format';
-import { expandRecurrence, utcToZonedTime, zonedTimeToUtc, type IsoWeekday, type LocalDateTime, type Occurrence, type RecurrenceEnd, type RecurrenceRule } from './recurrence';
+import {
+  expandRecurrence,
+  utcToZonedTime,
+  zonedTimeToUtc,
+  type IsoWeekday,
+  type LocalDateTime,
+  type Occurrence,
+  type RecurrenceEnd,
+  type RecurrenceRule,
+} from './recurrence';
 
 /** How far behind the server's clock a start may be and still count as "now" (staff clocks drift). */
 export const START_TOLERANCE_MS = 60_000;
@@ -52,7 +61,8 @@ export function windowOf(values: LocalWindow): Window | { errors: FieldErrors } 
   const start = instantOf(values.startsAt, values.timeZone);
   const end = instantOf(values.endsAt, values.timeZone);
   if (end.getTime() <= start.getTime()) return { errors: { endsAt: 'The end must be after the start.' } };
-  if (start.getUTCFullYear() < 2000 || end.getUTCFullYear() > 2999) return { errors: { startsAt: 'Enter a date between the years 2000 and 2999.' } };
+  if (start.getUTCFullYear() < 2000 || end.getUTCFullYear() > 2999)
+    return { errors: { startsAt: 'Enter a date between the years 2000 and 2999.' } };
   return { start, end };
 }
 
@@ -68,7 +78,8 @@ export interface RepeatChoice extends LocalWindow {
   until?: string | undefined;
 }
 
-export type PlannedOccurrences = { occurrences: Occurrence[]; series: { rule: RecurrenceRule; end: RecurrenceEnd } | null } | { errors: FieldErrors };
+export type PlannedOccurrences =
+  { occurrences: Occurrence[]; series: { rule: RecurrenceRule; end: RecurrenceEnd } | null } | { errors: FieldErrors };
 
 /** The rule and end a repeating schedule form asks for, or the field that is missing. */
 function seriesOf(values: RepeatChoice): { rule: RecurrenceRule; end: RecurrenceEnd } | { errors: FieldErrors } {
@@ -82,7 +93,8 @@ function seriesOf(values: RepeatChoice): { rule: RecurrenceRule; end: Recurrence
   }
   if (values.recurrenceEnd === 'count') {
     if (values.occurrences === undefined) return { errors: { occurrences: 'Enter how many times it happens.' } };
-    if (values.occurrences > MAX_MAINTENANCE_OCCURRENCES) return { errors: { occurrences: `A series may have at most ${MAX_MAINTENANCE_OCCURRENCES} occurrences.` } };
+    if (values.occurrences > MAX_MAINTENANCE_OCCURRENCES)
+      return { errors: { occurrences: `A series may have at most ${MAX_MAINTENANCE_OCCURRENCES} occurrences.` } };
     return { rule, end: { count: values.occurrences } };
   }
   if (values.until === undefined) return { errors: { until: 'Enter the date of the last occurrence.' } };

@@ -37,7 +37,12 @@ export function nextUpdateStep(
 ): NextUpdateStep {
   if (!incident.open) return { state: 'done', closedAt: incident.resolvedAt };
   const dueAt = nextUpdateDueAt(policy, incident.lastPublicUpdateAt);
-  return { state: now >= dueAt ? 'overdue' : 'pending', dueAt, lastPublicUpdateAt: incident.lastPublicUpdateAt, cadenceMinutes: policy.updateCadenceMinutes };
+  return {
+    state: now >= dueAt ? 'overdue' : 'pending',
+    dueAt,
+    lastPublicUpdateAt: incident.lastPublicUpdateAt,
+    cadenceMinutes: policy.updateCadenceMinutes,
+  };
 }
 
 /** A post-mortem is owed for the plan's severities, due the window after resolution, late from then. */
@@ -48,7 +53,8 @@ export function postmortemStep(
 ): PostmortemStep {
   if (incident.postmortemPublishedAt) return { state: 'done', reason: 'published', publishedAt: incident.postmortemPublishedAt };
   if (!owesPostmortem(policy, incident.severity)) return { state: 'not_required', severity: incident.severity };
-  if (incident.open || !incident.resolvedAt) return { state: 'pending', reason: 'after_resolution', windowHours: policy.postmortemWindowHours };
+  if (incident.open || !incident.resolvedAt)
+    return { state: 'pending', reason: 'after_resolution', windowHours: policy.postmortemWindowHours };
   const dueAt = postmortemDueAt(policy, incident.resolvedAt);
   return { state: now >= dueAt ? 'overdue' : 'pending', reason: 'due', dueAt };
 }

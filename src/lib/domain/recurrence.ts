@@ -40,7 +40,14 @@ export function parseLocalDateTime(
 ): { year: number; month: number; day: number; hour: number; minute: number; second: number } | undefined {
   const match = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})(?::(\d{2}))?$/.exec(value);
   if (!match) return undefined;
-  const [year, month, day, hour, minute, second] = [1, 2, 3, 4, 5, 6].map((group) => Number(match[group] ?? 0)) as [number, number, number, number, number, number];
+  const [year, month, day, hour, minute, second] = [1, 2, 3, 4, 5, 6].map((group) => Number(match[group] ?? 0)) as [
+    number,
+    number,
+    number,
+    number,
+    number,
+    number,
+  ];
   if (!isRealDate(year, month, day) || hour > 23 || minute > 59 || second > 59) return undefined;
   return { year, month, day, hour, minute, second };
 }
@@ -120,9 +127,7 @@ function* candidateDates(first: LocalDate, rule: RecurrenceRule): Generator<Loca
   }
 }
 
-function validationError(
-  options: Parameters<typeof expandRecurrence>[0],
-): string | undefined {
+function validationError(options: Parameters<typeof expandRecurrence>[0]): string | undefined {
   const { durationMinutes, rule, end } = options;
   if (!isWholeNumber(durationMinutes) || durationMinutes < 1) return 'The duration must be a whole number of minutes, at least 1.';
   // Checked at run time as well: a rule may come from stored JSON or an unchecked caller.
@@ -199,7 +204,9 @@ export function expandRecurrence(options: {
     occurrences.push({ start, end: new Date(start.getTime() + durationMinutes * MINUTE_MS) });
   }
   if (occurrences.length === 0) {
-    return invalid(`No date between ${formatDate(first)} and ${lastDate ?? 'the end'} matches the repetition; choose a later end date or other days.`);
+    return invalid(
+      `No date between ${formatDate(first)} and ${lastDate ?? 'the end'} matches the repetition; choose a later end date or other days.`,
+    );
   }
   return { ok: true, occurrences };
 }

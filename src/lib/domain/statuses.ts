@@ -1,11 +1,5 @@
 /** The five component statuses of the Statuspage v2 contract, from best to worst for display. */
-export const componentStatuses = [
-  'operational',
-  'degraded_performance',
-  'partial_outage',
-  'major_outage',
-  'under_maintenance',
-] as const;
+export const componentStatuses = ['operational', 'degraded_performance', 'partial_outage', 'major_outage', 'under_maintenance'] as const;
 export type ComponentStatus = (typeof componentStatuses)[number];
 
 export const componentStatusLabels: Record<ComponentStatus, string> = {

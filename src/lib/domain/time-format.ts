@@ -25,9 +25,15 @@ const dateLabel = new Intl.DateTimeFormat('en-GB', { timeZone: 'UTC', weekday: '
 function zonedParts(time: Date, timeZone: string) {
   const wall = wallClockAt(time, timeZone);
   // The zone's calendar date, named by formatting that wall-clock date as a UTC one.
-  const parts = Object.fromEntries(dateLabel.formatToParts(utcMillis(wall.year, wall.month, wall.day)).map((part) => [part.type, part.value]));
+  const parts = Object.fromEntries(
+    dateLabel.formatToParts(utcMillis(wall.year, wall.month, wall.day)).map((part) => [part.type, part.value]),
+  );
   const pad = (value: number) => String(value).padStart(2, '0');
-  return { day: `${parts.weekday} ${parts.day} ${parts.month} ${parts.year}`, time: `${pad(wall.hour)}:${pad(wall.minute)}`, zone: zoneAbbreviation(time, timeZone) };
+  return {
+    day: `${parts.weekday} ${parts.day} ${parts.month} ${parts.year}`,
+    time: `${pad(wall.hour)}:${pad(wall.minute)}`,
+    zone: zoneAbbreviation(time, timeZone),
+  };
 }
 
 /** "Tue 24 Nov 2026, 02:00 CET": a moment as people in `timeZone` read it, zone included. */

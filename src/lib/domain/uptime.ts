@@ -41,12 +41,7 @@ function utcDayStart(time: Date): number {
  * One entry per UTC day for the `days` days ending with today (oldest first). Time before the
  * component existed and time after `now` are not observed, so they count neither up nor down.
  */
-export function dailyUptime(options: {
-  intervals: readonly StatusInterval[];
-  existsSince: Date;
-  now: Date;
-  days: number;
-}): DayUptime[] {
+export function dailyUptime(options: { intervals: readonly StatusInterval[]; existsSince: Date; now: Date; days: number }): DayUptime[] {
   const { intervals, existsSince, now, days } = options;
   const nowMs = now.getTime();
   const todayStart = utcDayStart(now);

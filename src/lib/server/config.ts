@@ -2,7 +2,11 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
 
-const portSchema = z.coerce.number({ error: 'must be a whole number from 1 to 65535' }).int('must be a whole number from 1 to 65535').min(1, 'must be a whole number from 1 to 65535').max(65_535, 'must be a whole number from 1 to 65535');
+const portSchema = z.coerce
+  .number({ error: 'must be a whole number from 1 to 65535' })
+  .int('must be a whole number from 1 to 65535')
+  .min(1, 'must be a whole number from 1 to 65535')
+  .max(65_535, 'must be a whole number from 1 to 65535');
 const urlWithoutTrailingSlash = z
   .url({ protocol: /^https?$/, error: 'must be an http:// or https:// URL' })
   .transform((value) => value.replace(/\/+$/, ''));
@@ -12,9 +16,7 @@ const environmentSchema = z.object({
   PORT: portSchema.default(4321),
   PUBLIC_URL: urlWithoutTrailingSlash.optional(),
   DATA_DIR: z.string().min(1).default('./data'),
-  DATABASE_URL: z
-    .url({ protocol: /^postgres(ql)?$/, error: 'must be a postgres:// or postgresql:// URL' })
-    .optional(),
+  DATABASE_URL: z.url({ protocol: /^postgres(ql)?$/, error: 'must be a postgres:// or postgresql:// URL' }).optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   SMTP_URL: z
     .url({ protocol: /^smtps?$/, error: 'must be an smtp:// or smtps:// URL (credentials may go in it: smtp://user:pass@host:587)' })
@@ -22,7 +24,10 @@ const environmentSchema = z.object({
   MAIL_FROM: z
     .string()
     .trim()
-    .refine((value) => /^(?:[^<>]*<)?[^\s@<>]+@[^\s@<>]+\.[^\s@<>]+>?$/.test(value), 'must be an address such as updates@example.com or "Example Status <updates@example.com>"')
+    .refine(
+      (value) => /^(?:[^<>]*<)?[^\s@<>]+@[^\s@<>]+\.[^\s@<>]+>?$/.test(value),
+      'must be an address such as updates@example.com or "Example Status <updates@example.com>"',
+    )
     .optional(),
   DKIM_DOMAIN: z.string().trim().min(1).optional(),
   DKIM_SELECTOR: z.string().trim().min(1).optional(),
@@ -34,13 +39,33 @@ const environmentSchema = z.object({
     .default('true')
     .transform((value) => value === 'true' || value === '1'),
   /** Job retries after the first attempt (exponential backoff with jitter). */
-  JOB_RETRY_LIMIT: z.coerce.number({ error: 'must be a whole number from 0 to 100' }).int('must be a whole number from 0 to 100').min(0, 'must be a whole number from 0 to 100').max(100, 'must be a whole number from 0 to 100').default(8),
+  JOB_RETRY_LIMIT: z.coerce
+    .number({ error: 'must be a whole number from 0 to 100' })
+    .int('must be a whole number from 0 to 100')
+    .min(0, 'must be a whole number from 0 to 100')
+    .max(100, 'must be a whole number from 0 to 100')
+    .default(8),
   /** Seconds before a job's first retry. */
-  JOB_RETRY_DELAY_SECONDS: z.coerce.number({ error: 'must be a whole number from 1 to 3600' }).int('must be a whole number from 1 to 3600').min(1, 'must be a whole number from 1 to 3600').max(3600, 'must be a whole number from 1 to 3600').default(5),
+  JOB_RETRY_DELAY_SECONDS: z.coerce
+    .number({ error: 'must be a whole number from 1 to 3600' })
+    .int('must be a whole number from 1 to 3600')
+    .min(1, 'must be a whole number from 1 to 3600')
+    .max(3600, 'must be a whole number from 1 to 3600')
+    .default(5),
   /** Seconds after which a job whose worker went silent is retried. */
-  JOB_EXPIRE_SECONDS: z.coerce.number({ error: 'must be a whole number from 5 to 86400' }).int('must be a whole number from 5 to 86400').min(5, 'must be a whole number from 5 to 86400').max(86_400, 'must be a whole number from 5 to 86400').default(300),
+  JOB_EXPIRE_SECONDS: z.coerce
+    .number({ error: 'must be a whole number from 5 to 86400' })
+    .int('must be a whole number from 5 to 86400')
+    .min(5, 'must be a whole number from 5 to 86400')
+    .max(86_400, 'must be a whole number from 5 to 86400')
+    .default(300),
   /** Requests per minute each API key may make (management API and alert intake). */
-  API_RATE_LIMIT: z.coerce.number({ error: 'must be a whole number from 1 to 100000' }).int('must be a whole number from 1 to 100000').min(1, 'must be a whole number from 1 to 100000').max(100_000, 'must be a whole number from 1 to 100000').default(300),
+  API_RATE_LIMIT: z.coerce
+    .number({ error: 'must be a whole number from 1 to 100000' })
+    .int('must be a whole number from 1 to 100000')
+    .min(1, 'must be a whole number from 1 to 100000')
+    .max(100_000, 'must be a whole number from 1 to 100000')
+    .default(300),
   /** Trust X-Forwarded-For for the client address (rate limits) when behind a reverse proxy. */
   TRUST_PROXY: z
     .enum(['true', 'false', '1', '0'], { error: 'must be true or false' })
@@ -74,7 +99,9 @@ function readPrivateKey(value: string): string {
   try {
     return fs.readFileSync(value, 'utf8');
   } catch {
-    throw new ConfigError('Invalid environment variable DKIM_PRIVATE_KEY: must be a PEM private key or the path of a readable file holding one');
+    throw new ConfigError(
+      'Invalid environment variable DKIM_PRIVATE_KEY: must be a PEM private key or the path of a readable file holding one',
+    );
   }
 }
 
@@ -94,7 +121,9 @@ export function parseConfig(environment: Record<string, string | undefined>): Co
   const dkimParts = [dkimDomain, dkimSelector, dkimPrivateKey];
   if (dkimParts.some(Boolean) && !dkimParts.every(Boolean)) {
     const missing = ['DKIM_DOMAIN', 'DKIM_SELECTOR', 'DKIM_PRIVATE_KEY'].filter((_, index) => !dkimParts[index]);
-    throw new ConfigError(`Invalid environment variable ${missing[0]}: DKIM signing needs DKIM_DOMAIN, DKIM_SELECTOR and DKIM_PRIVATE_KEY together`);
+    throw new ConfigError(
+      `Invalid environment variable ${missing[0]}: DKIM signing needs DKIM_DOMAIN, DKIM_SELECTOR and DKIM_PRIVATE_KEY together`,
+    );
   }
   return {
     host: values.HOST,
@@ -107,9 +136,16 @@ export function parseConfig(environment: Record<string, string | undefined>): Co
     secure: publicUrl.startsWith('https://'),
     smtpUrl: values.SMTP_URL,
     mailFrom: values.MAIL_FROM ?? `updates@${new URL(publicUrl).hostname}`,
-    dkim: dkimDomain && dkimSelector && dkimPrivateKey ? { domainName: dkimDomain, keySelector: dkimSelector, privateKey: readPrivateKey(dkimPrivateKey) } : undefined,
+    dkim:
+      dkimDomain && dkimSelector && dkimPrivateKey
+        ? { domainName: dkimDomain, keySelector: dkimSelector, privateKey: readPrivateKey(dkimPrivateKey) }
+        : undefined,
     runWorker: values.WORKER,
-    jobs: { retryLimit: values.JOB_RETRY_LIMIT, retryDelaySeconds: values.JOB_RETRY_DELAY_SECONDS, expireInSeconds: values.JOB_EXPIRE_SECONDS },
+    jobs: {
+      retryLimit: values.JOB_RETRY_LIMIT,
+      retryDelaySeconds: values.JOB_RETRY_DELAY_SECONDS,
+      expireInSeconds: values.JOB_EXPIRE_SECONDS,
+    },
     apiRateLimit: values.API_RATE_LIMIT,
   };
 }

@@ -68,7 +68,9 @@ function statusApiPreflight(request: Request): Response {
       ...corsHeaders,
       'Access-Control-Allow-Methods': 'GET, HEAD, OPTIONS',
       // Echoes what the browser asks for when it is a plain list of header names.
-      ...(asked && /^[A-Za-z0-9!#$%&'*+.^_`|~-]+(\s*,\s*[A-Za-z0-9!#$%&'*+.^_`|~-]+)*$/.test(asked.trim()) ? { 'Access-Control-Allow-Headers': asked.trim() } : {}),
+      ...(asked && /^[A-Za-z0-9!#$%&'*+.^_`|~-]+(\s*,\s*[A-Za-z0-9!#$%&'*+.^_`|~-]+)*$/.test(asked.trim())
+        ? { 'Access-Control-Allow-Headers': asked.trim() }
+        : {}),
       'Access-Control-Max-Age': '86400',
     },
   });
@@ -77,6 +79,9 @@ function statusApiPreflight(request: Request): Response {
 /** The GET, HEAD and OPTIONS handlers of one endpoint; they need no auth and set no cookie. */
 export function statusApiRoutes(endpoint: StatusApiEndpoint): { GET: APIRoute; HEAD: APIRoute; OPTIONS: APIRoute } {
   const read = async ({ request, locals }: Pick<APIContext, 'request' | 'locals'>) =>
-    statusApiResponse(request, await cachedPublicRead(`status-api:${endpoint}`, () => statusApiBody(locals.context, endpoint, config().publicUrl)));
+    statusApiResponse(
+      request,
+      await cachedPublicRead(`status-api:${endpoint}`, () => statusApiBody(locals.context, endpoint, config().publicUrl)),
+    );
   return { GET: read, HEAD: read, OPTIONS: ({ request }) => statusApiPreflight(request) };
 }

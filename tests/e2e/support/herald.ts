@@ -232,7 +232,12 @@ export async function mailsTo(address: string): Promise<OutboxMail[]> {
 }
 
 /** Waits (polling the outbox folder) for a message to `address` that `matches`, and returns it. */
-export async function waitForMail(address: string, matches: (mail: OutboxMail) => boolean, description: string, timeout = 20_000): Promise<OutboxMail> {
+export async function waitForMail(
+  address: string,
+  matches: (mail: OutboxMail) => boolean,
+  description: string,
+  timeout = 20_000,
+): Promise<OutboxMail> {
   let found: OutboxMail | undefined;
   await expect
     .poll(

@@ -97,7 +97,10 @@ export async function seed(browser: Browser, request: APIRequestContext) {
     },
 
     /** Posts an update to an incident. */
-    async update(incidentId: string, input: { status: 'investigating' | 'identified' | 'monitoring'; message: string; notifySubscribers?: boolean }) {
+    async update(
+      incidentId: string,
+      input: { status: 'investigating' | 'identified' | 'monitoring'; message: string; notifySubscribers?: boolean },
+    ) {
       await call('POST', `/incidents/${incidentId}/updates`, { notifySubscribers: false, ...input });
     },
 
@@ -109,7 +112,8 @@ export async function seed(browser: Browser, request: APIRequestContext) {
     /** Resolves an incident quietly unless it is resolved already (for clean-up after a test). */
     async resolveIfOpen(incidentId: string) {
       const current = await call<{ status: string }>('GET', `/incidents/${incidentId}`);
-      if (current.status !== 'resolved') await call('POST', `/incidents/${incidentId}/resolve`, { message: 'Resolved.', notifySubscribers: false });
+      if (current.status !== 'resolved')
+        await call('POST', `/incidents/${incidentId}/resolve`, { message: 'Resolved.', notifySubscribers: false });
     },
 
     /** A confirmed subscriber to the components, as an admin adds one (no confirmation email); its id. */

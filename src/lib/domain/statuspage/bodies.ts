@@ -1,8 +1,32 @@
 /** The eight response bodies of the Statuspage v2 API, built from the serializers. */
 import type { PageStatus } from '../rollup';
 import { isIncidentOpen } from '../statuses';
-import { type ComponentInput, type GroupInput, type IncidentInput, type MaintenanceInput, type PageInput, STATUS_API_LIST_LIMIT, type StatusApiEndpoint, type StatuspageComponent, type StatuspageIncident, type StatuspageMaintenance, type StatuspagePage, type StatuspageStatus } from './contract';
-import { isActiveMaintenance, isUpcomingMaintenance, maintenanceOrder, newestIncidents, newestMaintenances, serializeComponents, serializeIncident, serializeMaintenance, serializePage, serializeStatus } from './serializers';
+import {
+  type ComponentInput,
+  type GroupInput,
+  type IncidentInput,
+  type MaintenanceInput,
+  type PageInput,
+  STATUS_API_LIST_LIMIT,
+  type StatusApiEndpoint,
+  type StatuspageComponent,
+  type StatuspageIncident,
+  type StatuspageMaintenance,
+  type StatuspagePage,
+  type StatuspageStatus,
+} from './contract';
+import {
+  isActiveMaintenance,
+  isUpcomingMaintenance,
+  maintenanceOrder,
+  newestIncidents,
+  newestMaintenances,
+  serializeComponents,
+  serializeIncident,
+  serializeMaintenance,
+  serializePage,
+  serializeStatus,
+} from './serializers';
 // ---------------------------------------------------------------------------------------------
 // Response bodies
 
@@ -59,11 +83,17 @@ export function incidentsBody(page: PageInput, incidents: readonly IncidentInput
 }
 
 export function unresolvedIncidentsBody(input: Pick<CurrentStateInput, 'page' | 'unresolvedIncidents'>): IncidentsBody {
-  return incidentsBody(input.page, input.unresolvedIncidents.filter((item) => isIncidentOpen(item.status)));
+  return incidentsBody(
+    input.page,
+    input.unresolvedIncidents.filter((item) => isIncidentOpen(item.status)),
+  );
 }
 
 export function scheduledMaintenancesBody(page: PageInput, maintenances: readonly MaintenanceInput[]): MaintenancesBody {
-  return { page: serializePage(page), scheduled_maintenances: newestMaintenances(maintenances).map((item) => serializeMaintenance(item, page)) };
+  return {
+    page: serializePage(page),
+    scheduled_maintenances: newestMaintenances(maintenances).map((item) => serializeMaintenance(item, page)),
+  };
 }
 
 /** The scheduled maintenances: the 50 soonest when there are more, listed newest first like every list. */
@@ -103,7 +133,10 @@ export function summaryBody(input: CurrentStateInput): SummaryBody {
 }
 
 /** The body of one of the current-state endpoints. */
-export function currentStateBody(endpoint: Exclude<StatusApiEndpoint, 'incidents' | 'scheduled-maintenances'>, input: CurrentStateInput): object {
+export function currentStateBody(
+  endpoint: Exclude<StatusApiEndpoint, 'incidents' | 'scheduled-maintenances'>,
+  input: CurrentStateInput,
+): object {
   switch (endpoint) {
     case 'summary':
       return summaryBody(input);

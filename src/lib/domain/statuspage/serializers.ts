@@ -1,7 +1,27 @@
 /** Pure serializers from plain inputs to the Statuspage v2 objects, and the order of lists. */
 import type { PageStatus } from '../rollup';
 import { impactOfSeverity, isIncidentOpen } from '../statuses';
-import { type ComponentInput, type GroupInput, type IncidentInput, type IncidentUpdateInput, type MaintenanceInput, type MaintenanceUpdateInput, type PageInput, type PageRef, type PublicMaintenanceStatus, STATUS_API_LIST_LIMIT, type StatuspageComponent, type StatuspageIncident, type StatuspageIncidentUpdate, type StatuspageMaintenance, type StatuspagePage, type StatuspageStatus, activeMaintenanceApiStatuses, formatTimestamp, upcomingMaintenanceStatuses } from './contract';
+import {
+  type ComponentInput,
+  type GroupInput,
+  type IncidentInput,
+  type IncidentUpdateInput,
+  type MaintenanceInput,
+  type MaintenanceUpdateInput,
+  type PageInput,
+  type PageRef,
+  type PublicMaintenanceStatus,
+  STATUS_API_LIST_LIMIT,
+  type StatuspageComponent,
+  type StatuspageIncident,
+  type StatuspageIncidentUpdate,
+  type StatuspageMaintenance,
+  type StatuspagePage,
+  type StatuspageStatus,
+  activeMaintenanceApiStatuses,
+  formatTimestamp,
+  upcomingMaintenanceStatuses,
+} from './contract';
 // ---------------------------------------------------------------------------------------------
 // Serializers
 
@@ -61,7 +81,11 @@ export function serializeGroup(group: GroupInput, page: PageRef): StatuspageComp
  * Every visible component and group in display order: the ungrouped components, then each
  * group followed by its components.
  */
-export function serializeComponents(ungrouped: readonly ComponentInput[], groups: readonly GroupInput[], page: PageRef): StatuspageComponent[] {
+export function serializeComponents(
+  ungrouped: readonly ComponentInput[],
+  groups: readonly GroupInput[],
+  page: PageRef,
+): StatuspageComponent[] {
   return [
     ...ungrouped.map((item) => serializeComponent(item, page)),
     ...groups.flatMap((group) => [serializeGroup(group, page), ...group.components.map((item) => serializeComponent(item, page))]),
@@ -80,8 +104,16 @@ function byTimeDescending<T>(keys: (item: T) => (number | string)[]): (a: T, b: 
   };
 }
 
-const incidentUpdateOrder = byTimeDescending<IncidentUpdateInput>((update) => [update.displayAt.getTime(), update.createdAt.getTime(), update.id]);
-const maintenanceUpdateOrder = byTimeDescending<MaintenanceUpdateInput>((update) => [update.createdAt.getTime(), update.sequence, update.id]);
+const incidentUpdateOrder = byTimeDescending<IncidentUpdateInput>((update) => [
+  update.displayAt.getTime(),
+  update.createdAt.getTime(),
+  update.id,
+]);
+const maintenanceUpdateOrder = byTimeDescending<MaintenanceUpdateInput>((update) => [
+  update.createdAt.getTime(),
+  update.sequence,
+  update.id,
+]);
 
 export function serializeIncidentUpdate(update: IncidentUpdateInput, page: PageRef): StatuspageIncidentUpdate {
   const changes = update.componentChanges ?? [];
@@ -96,7 +128,12 @@ export function serializeIncidentUpdate(update: IncidentUpdateInput, page: PageR
     affected_components:
       changes.length === 0
         ? null
-        : changes.map((change) => ({ code: change.componentId, name: change.name, old_status: change.oldStatus, new_status: change.newStatus })),
+        : changes.map((change) => ({
+            code: change.componentId,
+            name: change.name,
+            old_status: change.oldStatus,
+            new_status: change.newStatus,
+          })),
     deliver_notifications: update.notifySubscribers,
     custom_tweet: null,
     tweet_id: null,
@@ -104,7 +141,10 @@ export function serializeIncidentUpdate(update: IncidentUpdateInput, page: PageR
 }
 
 /** A maintenance's update in the incident update shape: it changes no component itself. */
-function serializeMaintenanceUpdate(update: MaintenanceUpdateInput & { status: PublicMaintenanceStatus }, page: PageRef): StatuspageIncidentUpdate {
+function serializeMaintenanceUpdate(
+  update: MaintenanceUpdateInput & { status: PublicMaintenanceStatus },
+  page: PageRef,
+): StatuspageIncidentUpdate {
   const at = formatTimestamp(update.createdAt, page.timeZone);
   return {
     id: update.id,
@@ -193,7 +233,10 @@ export const maintenanceOrder = byTimeDescending<Pick<MaintenanceInput, 'started
   item.id,
 ]);
 
-export function newestIncidents<T extends Pick<IncidentInput, 'startedAt' | 'createdAt' | 'id'>>(items: readonly T[], limit = STATUS_API_LIST_LIMIT): T[] {
+export function newestIncidents<T extends Pick<IncidentInput, 'startedAt' | 'createdAt' | 'id'>>(
+  items: readonly T[],
+  limit = STATUS_API_LIST_LIMIT,
+): T[] {
   return [...items].sort(incidentOrder).slice(0, limit);
 }
 

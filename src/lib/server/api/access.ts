@@ -14,7 +14,9 @@ const rejections: Record<ApiKeyRejection | 'missing', string> = {
 };
 
 const unauthorized = (reason: ApiKeyRejection | 'missing') =>
-  problem(401, rejections[reason], { headers: { 'WWW-Authenticate': `Bearer realm="herald"${reason === 'missing' ? '' : ', error="invalid_token"'}` } });
+  problem(401, rejections[reason], {
+    headers: { 'WWW-Authenticate': `Bearer realm="herald"${reason === 'missing' ? '' : ', error="invalid_token"'}` },
+  });
 
 export interface Admitted {
   principal: ApiPrincipal;
@@ -27,7 +29,11 @@ export interface Admitted {
  * with Retry-After otherwise; every answer carries `RateLimit-*` headers), with the role the
  * route needs (403 otherwise, naming both roles).
  */
-export async function admit(request: Request, context: ServiceContext, options: { role: ApiRole; limitPerMinute: number }): Promise<Admitted | Response> {
+export async function admit(
+  request: Request,
+  context: ServiceContext,
+  options: { role: ApiRole; limitPerMinute: number },
+): Promise<Admitted | Response> {
   const header = request.headers.get('authorization') ?? '';
   const token = /^Bearer\s+(\S+)\s*$/i.exec(header)?.[1];
   if (!token) return unauthorized(header ? 'malformed' : 'missing');
@@ -35,7 +41,12 @@ export async function admit(request: Request, context: ServiceContext, options: 
   if (!authenticated.ok) return unauthorized(authenticated.reason);
   const { principal } = authenticated;
 
-  const verdict = await consumeRateLimit(context.db, `api:${principal.keyId}`, { limit: options.limitPerMinute, windowMs: 60_000 }, context.clock.now());
+  const verdict = await consumeRateLimit(
+    context.db,
+    `api:${principal.keyId}`,
+    { limit: options.limitPerMinute, windowMs: 60_000 },
+    context.clock.now(),
+  );
   const rateLimitHeaders = {
     'RateLimit-Policy': `${options.limitPerMinute};w=60`,
     'RateLimit-Limit': String(options.limitPerMinute),
@@ -43,9 +54,13 @@ export async function admit(request: Request, context: ServiceContext, options: 
     'RateLimit-Reset': String(verdict.resetSeconds),
   };
   if (!verdict.allowed) {
-    return problem(429, `This API key made more than ${options.limitPerMinute} requests this minute; try again in ${verdict.retryAfterSeconds} s.`, {
-      headers: { ...rateLimitHeaders, 'Retry-After': String(verdict.retryAfterSeconds) },
-    });
+    return problem(
+      429,
+      `This API key made more than ${options.limitPerMinute} requests this minute; try again in ${verdict.retryAfterSeconds} s.`,
+      {
+        headers: { ...rateLimitHeaders, 'Retry-After': String(verdict.retryAfterSeconds) },
+      },
+    );
   }
   if (!hasRole(principal.role, options.role)) {
     return problem(403, `This API key has the ${principal.role} role; this needs ${options.role} or above.`, { headers: rateLimitHeaders });
@@ -60,20 +75,25 @@ export const MAX_API_BODY_BYTES = 1024 * 1024;
  * Reads a JSON object body: 415 unless it is sent as JSON, 413 when too large, 400 when it is
  * not JSON or not an object. An empty body is an empty object.
  */
-export async function readJsonObject(request: Request): Promise<{ ok: true; body: Record<string, unknown>; text: string } | { ok: false; response: Response }> {
+export async function readJsonObject(
+  request: Request,
+): Promise<{ ok: true; body: Record<string, unknown>; text: string } | { ok: false; response: Response }> {
   const declared = Number(request.headers.get('content-length') ?? '0');
   if (declared > MAX_API_BODY_BYTES) return { ok: false, response: problem(413, `The body is larger than ${MAX_API_BODY_BYTES} bytes.`) };
   const text = await request.text();
   if (text.trim() === '') return { ok: true, body: {}, text: '' };
   const type = request.headers.get('content-type') ?? '';
-  if (!/^application\/([a-z.+-]*\+)?json\b/i.test(type)) return { ok: false, response: problem(415, 'Send the body as JSON (Content-Type: application/json).') };
-  if (Buffer.byteLength(text) > MAX_API_BODY_BYTES) return { ok: false, response: problem(413, `The body is larger than ${MAX_API_BODY_BYTES} bytes.`) };
+  if (!/^application\/([a-z.+-]*\+)?json\b/i.test(type))
+    return { ok: false, response: problem(415, 'Send the body as JSON (Content-Type: application/json).') };
+  if (Buffer.byteLength(text) > MAX_API_BODY_BYTES)
+    return { ok: false, response: problem(413, `The body is larger than ${MAX_API_BODY_BYTES} bytes.`) };
   let body: unknown;
   try {
     body = JSON.parse(text);
   } catch (error) {
     return { ok: false, response: problem(400, `The body is not valid JSON: ${error instanceof Error ? error.message : 'parse error'}.`) };
   }
-  if (typeof body !== 'object' || body === null || Array.isArray(body)) return { ok: false, response: problem(400, 'The body must be a JSON object.') };
+  if (typeof body !== 'object' || body === null || Array.isArray(body))
+    return { ok: false, response: problem(400, 'The body must be a JSON object.') };
   return { ok: true, body: body as Record<string, unknown>, text };
 }

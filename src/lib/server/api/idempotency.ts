@@ -22,12 +22,15 @@ export async function claimIdempotencyKey(
   context: ServiceContext,
   options: { apiKeyId: string; key: string; method: string; path: string; bodyText: string },
 ): Promise<Claim | Response> {
-  if (!/^[\x21-\x7e]{1,255}$/.test(options.key)) return problem(400, 'The Idempotency-Key header must be 1 to 255 visible ASCII characters.');
+  if (!/^[\x21-\x7e]{1,255}$/.test(options.key))
+    return problem(400, 'The Idempotency-Key header must be 1 to 255 visible ASCII characters.');
   const fingerprint = createHash('sha256').update(`${options.method} ${options.path}\n${options.bodyText}`).digest('hex');
   const now = context.clock.now();
   const mine = and(eq(idempotentRequest.apiKeyId, options.apiKeyId), eq(idempotentRequest.key, options.key));
   // A key older than the window may be used again.
-  await context.db.delete(idempotentRequest).where(and(mine, lt(idempotentRequest.createdAt, new Date(now.getTime() - IDEMPOTENCY_WINDOW_MS))));
+  await context.db
+    .delete(idempotentRequest)
+    .where(and(mine, lt(idempotentRequest.createdAt, new Date(now.getTime() - IDEMPOTENCY_WINDOW_MS))));
   const [inserted] = await context.db
     .insert(idempotentRequest)
     .values({ apiKeyId: options.apiKeyId, key: options.key, fingerprint, createdAt: now })
@@ -37,7 +40,10 @@ export async function claimIdempotencyKey(
     return {
       kind: 'first',
       remember: async (status, body) => {
-        await context.db.update(idempotentRequest).set({ status, responseBody: body === null || body === undefined ? null : JSON.stringify(body) }).where(mine);
+        await context.db
+          .update(idempotentRequest)
+          .set({ status, responseBody: body === null || body === undefined ? null : JSON.stringify(body) })
+          .where(mine);
       },
       forget: async () => {
         await context.db.delete(idempotentRequest).where(mine);

@@ -9,7 +9,10 @@ import { problemOfFailure } from './problem';
  * JSON payload; answers what was done (200) or why nothing was (a problem, e.g. 422 naming the
  * missing label). Alertmanager and Grafana retry on 5xx only, so a payload we refuse is not resent.
  */
-export async function handleAlertWebhook(request: Request, options: { source: AlertSource; context: ServiceContext; limitPerMinute: number }): Promise<Response> {
+export async function handleAlertWebhook(
+  request: Request,
+  options: { source: AlertSource; context: ServiceContext; limitPerMinute: number },
+): Promise<Response> {
   const admitted = await admit(request, options.context, { role: 'responder', limitPerMinute: options.limitPerMinute });
   if (admitted instanceof Response) return admitted;
   const headers = admitted.rateLimitHeaders;

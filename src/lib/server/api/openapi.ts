@@ -13,7 +13,10 @@ const checkboxConstants = new Set(['on', 'true', 'false', '']);
 function documentAsJson(context: { zodSchema: unknown; jsonSchema: JsonSchema }): void {
   const schema = context.jsonSchema;
   const options = schema.anyOf as JsonSchema[] | undefined;
-  if (options?.some((option) => option.type === 'boolean') && options.every((option) => option.type === 'boolean' || checkboxConstants.has(option.const as string))) {
+  if (
+    options?.some((option) => option.type === 'boolean') &&
+    options.every((option) => option.type === 'boolean' || checkboxConstants.has(option.const as string))
+  ) {
     delete schema.anyOf;
     schema.type = 'boolean';
   }
@@ -37,12 +40,19 @@ const problemSchema: JsonSchema = {
     detail: { type: 'string' },
     errors: {
       type: 'array',
-      items: { type: 'object', required: ['field', 'message'], properties: { field: { type: 'string', description: 'Dotted path, e.g. components.0.status' }, message: { type: 'string' } } },
+      items: {
+        type: 'object',
+        required: ['field', 'message'],
+        properties: { field: { type: 'string', description: 'Dotted path, e.g. components.0.status' }, message: { type: 'string' } },
+      },
     },
   },
 };
 
-const problemResponse = (description: string) => ({ description, content: { 'application/problem+json': { schema: { $ref: '#/components/schemas/Problem' } } } });
+const problemResponse = (description: string) => ({
+  description,
+  content: { 'application/problem+json': { schema: { $ref: '#/components/schemas/Problem' } } },
+});
 
 function operation(item: ApiRoute): JsonSchema {
   const pathParameters = [...item.path.matchAll(/\{(\w+)\}/g)].map((match) => ({
@@ -52,11 +62,24 @@ function operation(item: ApiRoute): JsonSchema {
     schema: { type: 'string', pattern: '^[a-z0-9]{1,40}$' },
   }));
   const queryParameters = item.query
-    ? Object.entries(item.query.shape).map(([name, field]) => ({ name, in: 'query', required: false, schema: jsonSchemaOf(field as z.ZodType, 'input') }))
+    ? Object.entries(item.query.shape).map(([name, field]) => ({
+        name,
+        in: 'query',
+        required: false,
+        schema: jsonSchemaOf(field as z.ZodType, 'input'),
+      }))
     : [];
   const idempotency =
     item.method === 'POST'
-      ? [{ name: 'Idempotency-Key', in: 'header', required: false, description: 'Retrying with the same key and body within 24 h returns the first answer instead of acting again.', schema: { type: 'string', maxLength: 255 } }]
+      ? [
+          {
+            name: 'Idempotency-Key',
+            in: 'header',
+            required: false,
+            description: 'Retrying with the same key and body within 24 h returns the first answer instead of acting again.',
+            schema: { type: 'string', maxLength: 255 },
+          },
+        ]
       : [];
   const success = item.response.schema
     ? { description: item.response.description, content: { 'application/json': { schema: jsonSchemaOf(item.response.schema, 'output') } } }
@@ -67,7 +90,9 @@ function operation(item: ApiRoute): JsonSchema {
     description: `Needs an API key with the ${item.role} role or above.`,
     tags: [item.tag],
     parameters: [...pathParameters, ...queryParameters, ...idempotency],
-    ...(item.body ? { requestBody: { required: true, content: { 'application/json': { schema: jsonSchemaOf(item.body, 'input') } } } } : {}),
+    ...(item.body
+      ? { requestBody: { required: true, content: { 'application/json': { schema: jsonSchemaOf(item.body, 'input') } } } }
+      : {}),
     responses: {
       [String(item.response.status)]: success,
       '400': problemResponse('The body is not a JSON object'),
@@ -104,7 +129,13 @@ export function openApiDocument(publicUrl: string): JsonSchema {
     tags: [...new Set(apiRoutes.map((item) => item.tag))].map((name) => ({ name })),
     paths,
     components: {
-      securitySchemes: { bearerKey: { type: 'http', scheme: 'bearer', description: 'An API key from /admin/api-keys or `npm run herald -- apikey create`: herald_<id>.<secret>' } },
+      securitySchemes: {
+        bearerKey: {
+          type: 'http',
+          scheme: 'bearer',
+          description: 'An API key from /admin/api-keys or `npm run herald -- apikey create`: herald_<id>.<secret>',
+        },
+      },
       schemas: { Problem: problemSchema },
     },
   };

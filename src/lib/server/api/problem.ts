@@ -32,8 +32,18 @@ const titles: Record<number, string> = {
 const PROBLEM_CONTENT_TYPE = 'application/problem+json';
 
 /** A problem response. `type` stays `about:blank`: the status and title say what went wrong. */
-export function problem(status: number, detail: string, options: { errors?: ProblemField[]; headers?: Record<string, string> } = {}): Response {
-  const body: ProblemDocument = { type: 'about:blank', title: titles[status] ?? 'Error', status, detail, ...(options.errors ? { errors: options.errors } : {}) };
+export function problem(
+  status: number,
+  detail: string,
+  options: { errors?: ProblemField[]; headers?: Record<string, string> } = {},
+): Response {
+  const body: ProblemDocument = {
+    type: 'about:blank',
+    title: titles[status] ?? 'Error',
+    status,
+    detail,
+    ...(options.errors ? { errors: options.errors } : {}),
+  };
   return new Response(JSON.stringify(body), {
     status,
     headers: { 'Content-Type': `${PROBLEM_CONTENT_TYPE}; charset=utf-8`, 'Cache-Control': 'no-store', ...options.headers },

@@ -118,7 +118,11 @@ export const incidentResource = z.object({
 
 type IncidentRowLike = IncidentSummary['incident'];
 
-function incidentCore(row: IncidentRowLike, components: z.infer<typeof componentRef>[], publicUrl: string): z.infer<typeof incidentResource> {
+function incidentCore(
+  row: IncidentRowLike,
+  components: z.infer<typeof componentRef>[],
+  publicUrl: string,
+): z.infer<typeof incidentResource> {
   return {
     id: row.id,
     title: row.title,
@@ -135,7 +139,12 @@ function incidentCore(row: IncidentRowLike, components: z.infer<typeof component
     severitySuggestionReason: row.severitySuggestionReason,
     severitySignals: row.severitySignals,
     severityOverrideReason: row.severityOverrideReason,
-    customerEmail: { state: row.customerEmailState, dueAt: isoOrNull(row.customerEmailDueAt), sentAt: isoOrNull(row.customerEmailSentAt), note: row.customerEmailNote },
+    customerEmail: {
+      state: row.customerEmailState,
+      dueAt: isoOrNull(row.customerEmailDueAt),
+      sentAt: isoOrNull(row.customerEmailSentAt),
+      note: row.customerEmailNote,
+    },
     postmortemPublishedAt: isoOrNull(row.postmortemPublishedAt),
     components,
     url: `${publicUrl}/incidents/${row.id}`,
@@ -148,7 +157,11 @@ export function incidentSummaryJson(summary: IncidentSummary, publicUrl: string)
 
 export function incidentDetailJson(detail: IncidentDetail, publicUrl: string) {
   return {
-    ...incidentCore(detail.incident, detail.components.map(({ id, name, status }) => ({ id, name, status })), publicUrl),
+    ...incidentCore(
+      detail.incident,
+      detail.components.map(({ id, name, status }) => ({ id, name, status })),
+      publicUrl,
+    ),
     updates: detail.updates.map((update) => ({
       id: update.id,
       status: update.status,
@@ -223,7 +236,15 @@ export function maintenanceJson(summary: MaintenanceSummary | MaintenanceDetail,
     components: summary.components.map(({ id, name, status }) => ({ id, name, status })),
     url: `${publicUrl}/maintenance/${row.id}`,
     ...('updates' in summary
-      ? { updates: summary.updates.map((update) => ({ id: update.id, status: update.status, body: update.body, notifySubscribers: update.notifySubscribers, createdAt: iso(update.createdAt) })) }
+      ? {
+          updates: summary.updates.map((update) => ({
+            id: update.id,
+            status: update.status,
+            body: update.body,
+            notifySubscribers: update.notifySubscribers,
+            createdAt: iso(update.createdAt),
+          })),
+        }
       : {}),
   };
 }
@@ -239,7 +260,10 @@ export const subscriberResource = z.object({
   confirmedAt: nullableTime,
 });
 
-export function subscriberJson(row: Omit<SubscriberListItem, 'componentNames'>, componentIds: string[]): z.infer<typeof subscriberResource> {
+export function subscriberJson(
+  row: Omit<SubscriberListItem, 'componentNames'>,
+  componentIds: string[],
+): z.infer<typeof subscriberResource> {
   return {
     id: row.id,
     email: row.email,

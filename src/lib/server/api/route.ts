@@ -52,4 +52,7 @@ export function pathId(call: Pick<ApiCall, 'params'>): string {
 export const route = (definition: ApiRoute): ApiRoute => definition;
 
 /** A PATCH body over the stored values: fields left out keep theirs. */
-export const patched = (stored: Record<string, unknown>, body: Record<string, unknown>): Record<string, unknown> => ({ ...stored, ...body });
+export const patched = (stored: Record<string, unknown>, body: Record<string, unknown>): Record<string, unknown> => ({
+  ...stored,
+  ...body,
+});

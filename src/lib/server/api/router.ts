@@ -24,7 +24,8 @@ const patterns = apiRoutes.map((item) => ({
   regex: new RegExp(`^${item.path.replace(/\{(\w+)\}/g, (_, name: string) => `(?<${name}>${ID})`)}$`),
 }));
 
-export type RouteMatch = { kind: 'found'; route: ApiRoute; params: Record<string, string> } | { kind: 'wrong_method'; allowed: string[] } | { kind: 'none' };
+export type RouteMatch =
+  { kind: 'found'; route: ApiRoute; params: Record<string, string> } | { kind: 'wrong_method'; allowed: string[] } | { kind: 'none' };
 
 export function matchRoute(method: string, path: string): RouteMatch {
   const candidates = patterns.flatMap((item) => {
@@ -61,7 +62,9 @@ export async function handleApiRequest(
   const matched = matchRoute(method, options.path);
   if (matched.kind === 'none') return problem(404, `No route ${method} ${API_PREFIX}${options.path}; see ${API_PREFIX}/openapi.json.`);
   if (matched.kind === 'wrong_method') {
-    return problem(405, `${method} is not allowed here; use ${matched.allowed.join(' or ')}.`, { headers: { Allow: matched.allowed.join(', ') } });
+    return problem(405, `${method} is not allowed here; use ${matched.allowed.join(' or ')}.`, {
+      headers: { Allow: matched.allowed.join(', ') },
+    });
   }
   const { route, params } = matched;
 
@@ -81,14 +84,27 @@ export async function handleApiRequest(
 
   const idempotencyKey = method === 'POST' ? request.headers.get('idempotency-key') : null;
   const claim = idempotencyKey
-    ? await claimIdempotencyKey(options.context, { apiKeyId: admitted.principal.keyId, key: idempotencyKey, method, path: options.path, bodyText: read.text })
+    ? await claimIdempotencyKey(options.context, {
+        apiKeyId: admitted.principal.keyId,
+        key: idempotencyKey,
+        method,
+        path: options.path,
+        bodyText: read.text,
+      })
     : null;
   if (claim instanceof Response) return withHeaders(claim, headers);
   if (claim?.kind === 'answered') return withHeaders(claim.response, headers);
 
   let result;
   try {
-    result = await route.handle({ params, body: read.body, query, principal: admitted.principal, context: options.context, publicUrl: options.publicUrl });
+    result = await route.handle({
+      params,
+      body: read.body,
+      query,
+      principal: admitted.principal,
+      context: options.context,
+      publicUrl: options.publicUrl,
+    });
   } catch (error) {
     // Not remembered: the retry may succeed.
     await claim?.forget();

@@ -44,7 +44,10 @@ export async function clearRateLimit(db: Database, key: string): Promise<void> {
 
 /** Whether one more attempt would be allowed, without counting it (for limits on failures only). */
 export async function peekRateLimit(db: Database, key: string, rule: RateLimitRule, now: Date): Promise<RateLimitVerdict> {
-  const [row] = await db.select().from(rateLimit).where(sql`${rateLimit.key} = ${key}`);
+  const [row] = await db
+    .select()
+    .from(rateLimit)
+    .where(sql`${rateLimit.key} = ${key}`);
   if (!row || row.resetAt <= now || row.count < rule.limit) return { allowed: true };
   return { allowed: false, retryAfterSeconds: Math.max(1, Math.ceil((row.resetAt.getTime() - now.getTime()) / 1000)) };
 }

@@ -68,7 +68,8 @@ export function openPglite(dataDir?: string): DatabaseHandle {
 }
 
 function asJsonIfPlainObject(value: unknown): unknown {
-  const plain = value !== null && typeof value === 'object' && !Array.isArray(value) && !(value instanceof Date) && !ArrayBuffer.isView(value);
+  const plain =
+    value !== null && typeof value === 'object' && !Array.isArray(value) && !(value instanceof Date) && !ArrayBuffer.isView(value);
   return plain ? JSON.stringify(value) : value;
 }
 

@@ -86,7 +86,10 @@ export async function dropMaintenanceTransitions(db: Database, maintenanceId: st
   await db.execute(sql`
     delete from pgboss.job
     where name = 'maintenance-transition' and state in ('created', 'retry')
-      and data->>'maintenanceId' = ${maintenanceId} and data->>'transition' in (${sql.join(transitions.map((item) => sql`${item}`), sql`, `)})`);
+      and data->>'maintenanceId' = ${maintenanceId} and data->>'transition' in (${sql.join(
+        transitions.map((item) => sql`${item}`),
+        sql`, `,
+      )})`);
 }
 
 /** What services use to queue work: `db` may be a transaction, so the job commits with the change. */
@@ -122,7 +125,11 @@ export interface StartedQueue {
  * jobs. Queues are created by a first, short-lived instance so that the running one knows them
  * all from its start: a send inside a PGlite transaction must never need another query.
  */
-export async function startJobQueue(handle: DatabaseHandle, settings: QueueSettings = defaultQueueSettings, options: { maintenance?: boolean } = {}): Promise<StartedQueue> {
+export async function startJobQueue(
+  handle: DatabaseHandle,
+  settings: QueueSettings = defaultQueueSettings,
+  options: { maintenance?: boolean } = {},
+): Promise<StartedQueue> {
   const base = { db: handle.executor, schedule: false };
   const installer = new PgBoss({ ...base, supervise: false });
   installer.on('error', () => {});

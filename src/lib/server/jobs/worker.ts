@@ -48,73 +48,126 @@ export async function startWorkers(boss: PgBoss, dependencies: WorkerDependencie
   const { context, mailer, publicUrl, log } = dependencies;
   const http = dependencies.http ?? guardedHttp;
 
-  await boss.work<JobData['notification-fan-out']>('notification-fan-out', { ...polling, batchSize: 1 }, eachJob(async (job) => {
-    await fanOutNotification(context, job.data.notificationId);
-  }));
+  await boss.work<JobData['notification-fan-out']>(
+    'notification-fan-out',
+    { ...polling, batchSize: 1 },
+    eachJob(async (job) => {
+      await fanOutNotification(context, job.data.notificationId);
+    }),
+  );
 
   for (let worker = 0; worker < (dependencies.sendConcurrency ?? 2); worker += 1) {
-    await boss.work<JobData['delivery-send']>('delivery-send', { ...polling, batchSize: 1, includeMetadata: true }, eachJob(async (job) => {
-      const lastAttempt = job.retryCount >= job.retryLimit;
-      const outcome = await sendDeliveries(context, mailer, { ...job.data, publicUrl, lastAttempt });
-      log.info({ notificationId: job.data.notificationId, attempt: job.retryCount + 1, ...outcome }, 'delivery batch');
-      // Throwing hands the job back to pg-boss, which retries it later with backoff and jitter.
-      if (outcome.retrying > 0) throw new Error(`${outcome.retrying} of ${job.data.deliveryIds.length} messages were not accepted; retrying`);
-    }));
+    await boss.work<JobData['delivery-send']>(
+      'delivery-send',
+      { ...polling, batchSize: 1, includeMetadata: true },
+      eachJob(async (job) => {
+        const lastAttempt = job.retryCount >= job.retryLimit;
+        const outcome = await sendDeliveries(context, mailer, { ...job.data, publicUrl, lastAttempt });
+        log.info({ notificationId: job.data.notificationId, attempt: job.retryCount + 1, ...outcome }, 'delivery batch');
+        // Throwing hands the job back to pg-boss, which retries it later with backoff and jitter.
+        if (outcome.retrying > 0)
+          throw new Error(`${outcome.retrying} of ${job.data.deliveryIds.length} messages were not accepted; retrying`);
+      }),
+    );
   }
 
-  await boss.work<JobData['subscriber-confirmation']>('subscriber-confirmation', { ...polling, batchSize: 1 }, eachJob(async (job) => {
-    await sendSubscriberConfirmation(context, mailer, { subscriberId: job.data.subscriberId, publicUrl });
-  }));
+  await boss.work<JobData['subscriber-confirmation']>(
+    'subscriber-confirmation',
+    { ...polling, batchSize: 1 },
+    eachJob(async (job) => {
+      await sendSubscriberConfirmation(context, mailer, { subscriberId: job.data.subscriberId, publicUrl });
+    }),
+  );
 
-  await boss.work<JobData['customer-email']>('customer-email', { ...polling, batchSize: 1 }, eachJob(async (job) => {
-    const outcome = await sendCustomerEmailIfDue(context, job.data.incidentId);
-    if (outcome === 'sent') log.info({ incidentId: job.data.incidentId }, 'customer email due: sent');
-  }));
+  await boss.work<JobData['customer-email']>(
+    'customer-email',
+    { ...polling, batchSize: 1 },
+    eachJob(async (job) => {
+      const outcome = await sendCustomerEmailIfDue(context, job.data.incidentId);
+      if (outcome === 'sent') log.info({ incidentId: job.data.incidentId }, 'customer email due: sent');
+    }),
+  );
 
-  await boss.work<JobData['update-cadence-check']>('update-cadence-check', { ...polling, batchSize: 1 }, eachJob(async (job) => {
-    await checkUpdateCadence(context, job.data.incidentId);
-  }));
+  await boss.work<JobData['update-cadence-check']>(
+    'update-cadence-check',
+    { ...polling, batchSize: 1 },
+    eachJob(async (job) => {
+      await checkUpdateCadence(context, job.data.incidentId);
+    }),
+  );
 
-  await boss.work<JobData['postmortem-check']>('postmortem-check', { ...polling, batchSize: 1 }, eachJob(async (job) => {
-    await checkPostmortem(context, job.data);
-  }));
+  await boss.work<JobData['postmortem-check']>(
+    'postmortem-check',
+    { ...polling, batchSize: 1 },
+    eachJob(async (job) => {
+      await checkPostmortem(context, job.data);
+    }),
+  );
 
-  await boss.work<JobData['user-invitation']>('user-invitation', { ...polling, batchSize: 1 }, eachJob(async (job) => {
-    await sendUserInvitation(context, mailer, { ...job.data, publicUrl });
-  }));
+  await boss.work<JobData['user-invitation']>(
+    'user-invitation',
+    { ...polling, batchSize: 1 },
+    eachJob(async (job) => {
+      await sendUserInvitation(context, mailer, { ...job.data, publicUrl });
+    }),
+  );
 
   // sendTeamAlert throws when an email was refused, so pg-boss retries the missing ones.
-  await boss.work<JobData['team-alert']>('team-alert', { ...polling, batchSize: 1 }, eachJob(async (job) => {
-    await sendTeamAlert(context, mailer, { ...job.data, publicUrl, http });
-  }));
+  await boss.work<JobData['team-alert']>(
+    'team-alert',
+    { ...polling, batchSize: 1 },
+    eachJob(async (job) => {
+      await sendTeamAlert(context, mailer, { ...job.data, publicUrl, http });
+    }),
+  );
 
   // Start, end and reminder of maintenance windows: each checks its own status and version.
-  await boss.work<JobData['maintenance-transition']>('maintenance-transition', { ...polling, batchSize: 1 }, eachJob(async (job) => {
-    const outcome = await runMaintenanceTransition(context, job.data);
-    // A window that moved changed the public page.
-    if (outcome === 'done') await announcePublicChange(context.db);
-    log.info({ ...job.data, outcome }, 'maintenance transition');
-  }));
+  await boss.work<JobData['maintenance-transition']>(
+    'maintenance-transition',
+    { ...polling, batchSize: 1 },
+    eachJob(async (job) => {
+      const outcome = await runMaintenanceTransition(context, job.data);
+      // A window that moved changed the public page.
+      if (outcome === 'done') await announcePublicChange(context.db);
+      log.info({ ...job.data, outcome }, 'maintenance transition');
+    }),
+  );
 
   // Webhook subscribers: fan-out, one POST per job (a slow receiver holds up only its own job),
   // verification of new URLs, and the owner's email when a webhook fails.
-  await boss.work<JobData['webhook-fan-out']>('webhook-fan-out', { ...polling, batchSize: 1 }, eachJob(async (job) => {
-    await fanOutWebhookEvent(context, { eventId: job.data.eventId, publicUrl });
-  }));
+  await boss.work<JobData['webhook-fan-out']>(
+    'webhook-fan-out',
+    { ...polling, batchSize: 1 },
+    eachJob(async (job) => {
+      await fanOutWebhookEvent(context, { eventId: job.data.eventId, publicUrl });
+    }),
+  );
   for (let worker = 0; worker < WEBHOOK_SEND_WORKERS; worker += 1) {
-    await boss.work<JobData['webhook-send']>('webhook-send', { ...polling, batchSize: 1, includeMetadata: true }, eachJob(async (job) => {
-      const lastAttempt = job.retryCount >= job.retryLimit;
-      const outcome = await sendWebhookDelivery(context, { deliveryId: job.data.deliveryId, lastAttempt, http });
-      log.info({ deliveryId: job.data.deliveryId, attempt: job.retryCount + 1, outcome }, 'webhook delivery');
-      // Throwing hands the job back to pg-boss, which retries it later with backoff and jitter.
-      if (outcome === 'retrying') throw new Error('The webhook was not accepted; retrying');
-    }));
+    await boss.work<JobData['webhook-send']>(
+      'webhook-send',
+      { ...polling, batchSize: 1, includeMetadata: true },
+      eachJob(async (job) => {
+        const lastAttempt = job.retryCount >= job.retryLimit;
+        const outcome = await sendWebhookDelivery(context, { deliveryId: job.data.deliveryId, lastAttempt, http });
+        log.info({ deliveryId: job.data.deliveryId, attempt: job.retryCount + 1, outcome }, 'webhook delivery');
+        // Throwing hands the job back to pg-boss, which retries it later with backoff and jitter.
+        if (outcome === 'retrying') throw new Error('The webhook was not accepted; retrying');
+      }),
+    );
   }
-  await boss.work<JobData['webhook-verify']>('webhook-verify', { ...polling, batchSize: 1 }, eachJob(async (job) => {
-    const outcome = await verifyWebhookSubscriber(context, { subscriberId: job.data.subscriberId, publicUrl, http });
-    log.info({ subscriberId: job.data.subscriberId, outcome }, 'webhook verification');
-  }));
-  await boss.work<JobData['webhook-notice']>('webhook-notice', { ...polling, batchSize: 1 }, eachJob(async (job) => {
-    await sendWebhookNotice(context, mailer, { ...job.data, publicUrl });
-  }));
+  await boss.work<JobData['webhook-verify']>(
+    'webhook-verify',
+    { ...polling, batchSize: 1 },
+    eachJob(async (job) => {
+      const outcome = await verifyWebhookSubscriber(context, { subscriberId: job.data.subscriberId, publicUrl, http });
+      log.info({ subscriberId: job.data.subscriberId, outcome }, 'webhook verification');
+    }),
+  );
+  await boss.work<JobData['webhook-notice']>(
+    'webhook-notice',
+    { ...polling, batchSize: 1 },
+    eachJob(async (job) => {
+      await sendWebhookNotice(context, mailer, { ...job.data, publicUrl });
+    }),
+  );
 }

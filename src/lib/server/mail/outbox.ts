@@ -88,7 +88,9 @@ export async function listOutbox(dataDir: string, options: { page: number }) {
     .reverse();
   const start = (options.page - 1) * OUTBOX_PAGE_SIZE;
   const entries = await Promise.all(ids.slice(start, start + OUTBOX_PAGE_SIZE).map((id) => readOutboxEntry(dataDir, id)));
-  const messages: OutboxSummary[] = entries.filter((entry) => entry !== null).map(({ id, to, subject, date }) => ({ id, to, subject, date }));
+  const messages: OutboxSummary[] = entries
+    .filter((entry) => entry !== null)
+    .map(({ id, to, subject, date }) => ({ id, to, subject, date }));
   return { messages, total: ids.length, pageCount: Math.max(1, Math.ceil(ids.length / OUTBOX_PAGE_SIZE)) };
 }
 
@@ -100,7 +102,10 @@ export function outboxHeaders(message: OutboxMessage): { name: string; value: st
     { name: 'To', value: message.to },
     { name: 'Subject', value: message.subject },
     { name: 'Date', value: message.date.toUTCString() },
-    ...['Message-ID', 'In-Reply-To', 'References', 'List-Unsubscribe', 'List-Unsubscribe-Post'].map((name) => ({ name, value: extra.get(name.toLowerCase()) })),
+    ...['Message-ID', 'In-Reply-To', 'References', 'List-Unsubscribe', 'List-Unsubscribe-Post'].map((name) => ({
+      name,
+      value: extra.get(name.toLowerCase()),
+    })),
   ];
   return shown.filter((header): header is { name: string; value: string } => header.value !== undefined);
 }

@@ -1,5 +1,12 @@
 import { escapeHtml } from '../../domain/escape';
-import { componentStatusLabels, impactLabels, incidentStatusLabels, type ComponentStatus, type Impact, type IncidentStatus } from '../../domain/statuses';
+import {
+  componentStatusLabels,
+  impactLabels,
+  incidentStatusLabels,
+  type ComponentStatus,
+  type Impact,
+  type IncidentStatus,
+} from '../../domain/statuses';
 import { formatUtc } from '../../domain/time-format';
 
 export interface RenderedMail {
@@ -72,7 +79,9 @@ const subscriberFooterText = (links: SubscriberLinks) => [
   `Unsubscribe now: ${links.unsubscribeUrl}`,
 ];
 
-const subscriberFooterHtml = (links: SubscriberLinks) => `You get this email because you subscribed to the ${escapeHtml(links.pageName)} status page.<br>
+const subscriberFooterHtml = (
+  links: SubscriberLinks,
+) => `You get this email because you subscribed to the ${escapeHtml(links.pageName)} status page.<br>
 <a href="${escapeHtml(links.manageUrl)}" style="color:#2563eb">Choose components or unsubscribe</a> · <a href="${escapeHtml(links.unsubscribeUrl)}" style="color:#2563eb">Unsubscribe now</a>`;
 
 export interface IncidentMailContent {
@@ -145,7 +154,9 @@ export function maintenanceMail(content: MaintenanceMailContent): RenderedMail {
     '',
     content.body,
     '',
-    ...(content.componentNames.length > 0 ? ['Components under maintenance:', ...content.componentNames.map((name) => `- ${name}`), ''] : []),
+    ...(content.componentNames.length > 0
+      ? ['Components under maintenance:', ...content.componentNames.map((name) => `- ${name}`), '']
+      : []),
     `Details: ${content.maintenanceUrl}`,
     '',
     ...subscriberFooterText(content),
@@ -227,7 +238,10 @@ export function teamAlertMail(content: TeamAlertMailContent): RenderedMail {
     body: `<p style="margin:0 0 4px;font-size:14px;font-weight:600;color:#b91c1c">${escapeHtml(content.headline)}</p>
 <h1 style="margin:0 0 12px;font-size:20px">${escapeHtml(content.incidentTitle)}</h1>
 <table role="presentation" cellpadding="0" cellspacing="0" style="border-collapse:collapse;margin:0 0 16px;font-size:14px">${facts
-      .map(([label, value]) => `<tr><td style="padding:2px 12px 2px 0;font-weight:600">${escapeHtml(label)}</td><td style="padding:2px 0">${escapeHtml(value)}</td></tr>`)
+      .map(
+        ([label, value]) =>
+          `<tr><td style="padding:2px 12px 2px 0;font-weight:600">${escapeHtml(label)}</td><td style="padding:2px 0">${escapeHtml(value)}</td></tr>`,
+      )
       .join('')}</table>
 <p style="margin:16px 0">${button(content.adminUrl, 'Open the incident')}</p>
 <p style="margin:0 0 12px;font-size:13px;word-break:break-all">Or open this link: ${escapeHtml(content.adminUrl)}</p>`,
@@ -281,8 +295,11 @@ export function webhookProblemMail(options: {
   const next = disabled
     ? `Once the receiver works again, register the URL again: ${options.subscribeUrl}`
     : `Once the receiver answers, ask for another verification request on the webhook's page: ${options.manageUrl}`;
-  const footer = 'You get this email because this address was given when the webhook was registered. To stop it all, remove the webhook on its page.';
-  const text = [what, '', `Reason: ${options.detail}`, '', next, '', `The webhook's page: ${options.manageUrl}`, '', '--', footer].join('\n');
+  const footer =
+    'You get this email because this address was given when the webhook was registered. To stop it all, remove the webhook on its page.';
+  const text = [what, '', `Reason: ${options.detail}`, '', next, '', `The webhook's page: ${options.manageUrl}`, '', '--', footer].join(
+    '\n',
+  );
   const html = layout({
     pageName: options.pageName,
     preheader: `${headline}: ${options.url}`,

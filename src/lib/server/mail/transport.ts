@@ -53,7 +53,10 @@ export function createMailer(settings: Pick<Config, 'smtpUrl' | 'mailFrom' | 'dk
   const defaults = { from: settings.mailFrom, ...(settings.dkim ? { dkim: settings.dkim } : {}) };
   if (settings.smtpUrl) {
     const separator = settings.smtpUrl.includes('?') ? '&' : '?';
-    const transporter: Transporter = nodemailer.createTransport(`${settings.smtpUrl}${separator}pool=true&maxConnections=${SMTP_CONNECTIONS}&connectionTimeout=15000&greetingTimeout=15000&socketTimeout=30000`, defaults);
+    const transporter: Transporter = nodemailer.createTransport(
+      `${settings.smtpUrl}${separator}pool=true&maxConnections=${SMTP_CONNECTIONS}&connectionTimeout=15000&greetingTimeout=15000&socketTimeout=30000`,
+      defaults,
+    );
     const host = new URL(settings.smtpUrl).host;
     return {
       async send(mail) {

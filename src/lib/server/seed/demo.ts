@@ -63,18 +63,141 @@ interface Scenario {
 }
 
 const scenarios: Scenario[] = [
-  { daysAgo: 86, hour: 9, title: 'Elevated API error rates', severity: 'high', components: { 'REST API': 'partial_outage' }, first: 'We are investigating elevated 5xx error rates on the REST API.', updates: [{ after: 18, status: 'identified', body: 'A faulty deploy was identified and is being rolled back.' }, { after: 41, status: 'monitoring', body: 'The rollback is complete. Error rates are back to normal; we are monitoring.' }, { after: 75, status: 'resolved', body: 'This incident has been resolved.' }] },
-  { daysAgo: 79, hour: 14, title: 'Delayed webhook deliveries', severity: 'medium', components: { Webhooks: 'degraded_performance' }, first: 'Webhook deliveries are delayed by up to 10 minutes.', updates: [{ after: 35, status: 'identified', body: 'A queue consumer was under-provisioned. We have added capacity.' }, { after: 95, status: 'resolved', body: 'The backlog is drained and deliveries are on time.' }] },
-  { daysAgo: 71, hour: 2, title: 'Database failover', severity: 'critical', components: { 'Primary database': 'major_outage', Dashboard: 'major_outage', 'REST API': 'major_outage' }, first: 'The dashboard and API are unavailable. We are investigating.', updates: [{ after: 9, status: 'identified', body: 'The primary database host failed. Failover to the replica is in progress.' }, { after: 27, status: 'monitoring', body: 'Failover completed. Services are recovering.' }, { after: 62, status: 'resolved', body: 'All services are operating normally. A post-mortem will follow.' }] },
-  { daysAgo: 63, hour: 16, title: 'Slow dashboard page loads', severity: 'medium', components: { Dashboard: 'degraded_performance', CDN: 'degraded_performance' }, first: 'Some customers see slow page loads in the dashboard.', updates: [{ after: 50, status: 'resolved', body: 'Our CDN provider fixed a routing issue in Europe.' }] },
-  { daysAgo: 55, hour: 11, title: 'Card authorisations failing for some issuers', severity: 'critical', components: { 'Card processing': 'partial_outage' }, first: 'A share of card authorisations are being declined with a processing error.', updates: [{ after: 22, status: 'identified', body: 'An upstream acquirer is returning errors. We are routing around it.' }, { after: 48, status: 'monitoring', body: 'Traffic has been rerouted; authorisation rates are recovering.' }, { after: 130, status: 'resolved', body: 'Authorisation rates are back to normal.' }] },
-  { daysAgo: 47, hour: 20, title: 'SMS delivery delays in North America', severity: 'low', components: { SMS: 'degraded_performance' }, first: 'Text messages to North American numbers are delayed.', updates: [{ after: 140, status: 'resolved', body: 'Our carrier resolved the delays.' }] },
-  { daysAgo: 38, hour: 7, title: 'Streaming API disconnections', severity: 'high', components: { 'Streaming API': 'partial_outage' }, first: 'Streaming connections are dropping every few minutes.', updates: [{ after: 30, status: 'identified', body: 'A load balancer setting was changed in error and has been reverted.' }, { after: 70, status: 'resolved', body: 'Connections are stable again.' }] },
-  { daysAgo: 29, hour: 13, title: 'Export downloads failing', severity: 'medium', components: { 'Object storage': 'partial_outage' }, first: 'Downloading exports fails with an error for some customers.', updates: [{ after: 45, status: 'monitoring', body: 'A fix is deployed; we are monitoring.' }, { after: 90, status: 'resolved', body: 'Exports download normally.' }] },
-  { daysAgo: 21, hour: 10, title: 'Email delivery delayed', severity: 'medium', components: { 'Email delivery': 'degraded_performance' }, first: 'Transactional emails are arriving up to 20 minutes late.', updates: [{ after: 60, status: 'resolved', body: 'The mail queue is clear and delivery times are normal.' }] },
-  { daysAgo: 14, hour: 15, title: 'Payouts delayed', severity: 'high', components: { Payouts: 'partial_outage' }, first: 'Scheduled payouts have not been sent today.', updates: [{ after: 55, status: 'identified', body: 'A batch job failed; we are re-running it.' }, { after: 180, status: 'resolved', body: 'All payouts have been sent.' }] },
-  { daysAgo: 8, hour: 3, title: 'Website unavailable', severity: 'high', components: { Website: 'major_outage' }, first: 'The website is not loading.', updates: [{ after: 12, status: 'resolved', body: 'An expired certificate was renewed; the site is back.' }] },
-  { daysAgo: 3, hour: 12, title: 'Increased API latency', severity: 'medium', components: { 'REST API': 'degraded_performance' }, first: 'API responses are slower than usual.', updates: [{ after: 25, status: 'identified', body: 'A slow database query was found and an index is being added.' }, { after: 65, status: 'resolved', body: 'Latency is back to normal.' }] },
+  {
+    daysAgo: 86,
+    hour: 9,
+    title: 'Elevated API error rates',
+    severity: 'high',
+    components: { 'REST API': 'partial_outage' },
+    first: 'We are investigating elevated 5xx error rates on the REST API.',
+    updates: [
+      { after: 18, status: 'identified', body: 'A faulty deploy was identified and is being rolled back.' },
+      { after: 41, status: 'monitoring', body: 'The rollback is complete. Error rates are back to normal; we are monitoring.' },
+      { after: 75, status: 'resolved', body: 'This incident has been resolved.' },
+    ],
+  },
+  {
+    daysAgo: 79,
+    hour: 14,
+    title: 'Delayed webhook deliveries',
+    severity: 'medium',
+    components: { Webhooks: 'degraded_performance' },
+    first: 'Webhook deliveries are delayed by up to 10 minutes.',
+    updates: [
+      { after: 35, status: 'identified', body: 'A queue consumer was under-provisioned. We have added capacity.' },
+      { after: 95, status: 'resolved', body: 'The backlog is drained and deliveries are on time.' },
+    ],
+  },
+  {
+    daysAgo: 71,
+    hour: 2,
+    title: 'Database failover',
+    severity: 'critical',
+    components: { 'Primary database': 'major_outage', Dashboard: 'major_outage', 'REST API': 'major_outage' },
+    first: 'The dashboard and API are unavailable. We are investigating.',
+    updates: [
+      { after: 9, status: 'identified', body: 'The primary database host failed. Failover to the replica is in progress.' },
+      { after: 27, status: 'monitoring', body: 'Failover completed. Services are recovering.' },
+      { after: 62, status: 'resolved', body: 'All services are operating normally. A post-mortem will follow.' },
+    ],
+  },
+  {
+    daysAgo: 63,
+    hour: 16,
+    title: 'Slow dashboard page loads',
+    severity: 'medium',
+    components: { Dashboard: 'degraded_performance', CDN: 'degraded_performance' },
+    first: 'Some customers see slow page loads in the dashboard.',
+    updates: [{ after: 50, status: 'resolved', body: 'Our CDN provider fixed a routing issue in Europe.' }],
+  },
+  {
+    daysAgo: 55,
+    hour: 11,
+    title: 'Card authorisations failing for some issuers',
+    severity: 'critical',
+    components: { 'Card processing': 'partial_outage' },
+    first: 'A share of card authorisations are being declined with a processing error.',
+    updates: [
+      { after: 22, status: 'identified', body: 'An upstream acquirer is returning errors. We are routing around it.' },
+      { after: 48, status: 'monitoring', body: 'Traffic has been rerouted; authorisation rates are recovering.' },
+      { after: 130, status: 'resolved', body: 'Authorisation rates are back to normal.' },
+    ],
+  },
+  {
+    daysAgo: 47,
+    hour: 20,
+    title: 'SMS delivery delays in North America',
+    severity: 'low',
+    components: { SMS: 'degraded_performance' },
+    first: 'Text messages to North American numbers are delayed.',
+    updates: [{ after: 140, status: 'resolved', body: 'Our carrier resolved the delays.' }],
+  },
+  {
+    daysAgo: 38,
+    hour: 7,
+    title: 'Streaming API disconnections',
+    severity: 'high',
+    components: { 'Streaming API': 'partial_outage' },
+    first: 'Streaming connections are dropping every few minutes.',
+    updates: [
+      { after: 30, status: 'identified', body: 'A load balancer setting was changed in error and has been reverted.' },
+      { after: 70, status: 'resolved', body: 'Connections are stable again.' },
+    ],
+  },
+  {
+    daysAgo: 29,
+    hour: 13,
+    title: 'Export downloads failing',
+    severity: 'medium',
+    components: { 'Object storage': 'partial_outage' },
+    first: 'Downloading exports fails with an error for some customers.',
+    updates: [
+      { after: 45, status: 'monitoring', body: 'A fix is deployed; we are monitoring.' },
+      { after: 90, status: 'resolved', body: 'Exports download normally.' },
+    ],
+  },
+  {
+    daysAgo: 21,
+    hour: 10,
+    title: 'Email delivery delayed',
+    severity: 'medium',
+    components: { 'Email delivery': 'degraded_performance' },
+    first: 'Transactional emails are arriving up to 20 minutes late.',
+    updates: [{ after: 60, status: 'resolved', body: 'The mail queue is clear and delivery times are normal.' }],
+  },
+  {
+    daysAgo: 14,
+    hour: 15,
+    title: 'Payouts delayed',
+    severity: 'high',
+    components: { Payouts: 'partial_outage' },
+    first: 'Scheduled payouts have not been sent today.',
+    updates: [
+      { after: 55, status: 'identified', body: 'A batch job failed; we are re-running it.' },
+      { after: 180, status: 'resolved', body: 'All payouts have been sent.' },
+    ],
+  },
+  {
+    daysAgo: 8,
+    hour: 3,
+    title: 'Website unavailable',
+    severity: 'high',
+    components: { Website: 'major_outage' },
+    first: 'The website is not loading.',
+    updates: [{ after: 12, status: 'resolved', body: 'An expired certificate was renewed; the site is back.' }],
+  },
+  {
+    daysAgo: 3,
+    hour: 12,
+    title: 'Increased API latency',
+    severity: 'medium',
+    components: { 'REST API': 'degraded_performance' },
+    first: 'API responses are slower than usual.',
+    updates: [
+      { after: 25, status: 'identified', body: 'A slow database query was found and an index is being added.' },
+      { after: 65, status: 'resolved', body: 'Latency is back to normal.' },
+    ],
+  },
 ];
 
 /** A clock the seed moves through the past, so every record gets a realistic time. */
@@ -89,7 +212,10 @@ class SeedClock implements Clock {
 }
 
 function unwrap<T>(result: ServiceResult<T>): T {
-  if (!result.ok) throw new Error(`demo seed failed: ${result.failure.message} ${JSON.stringify('fieldErrors' in result.failure ? result.failure.fieldErrors : {})}`);
+  if (!result.ok)
+    throw new Error(
+      `demo seed failed: ${result.failure.message} ${JSON.stringify('fieldErrors' in result.failure ? result.failure.fieldErrors : {})}`,
+    );
   return result.value;
 }
 
@@ -104,7 +230,10 @@ function componentId(ids: Map<string, string>, name: string): string {
   return id;
 }
 
-export async function seedDemo(base: ServiceContext, actor: Actor): Promise<{ components: number; incidents: number; maintenances: number }> {
+export async function seedDemo(
+  base: ServiceContext,
+  actor: Actor,
+): Promise<{ components: number; incidents: number; maintenances: number }> {
   const now = base.clock.now();
   const clock = new SeedClock(new Date(now.getTime() - 91 * DAY));
   const context: ServiceContext = { ...base, clock };
@@ -113,10 +242,14 @@ export async function seedDemo(base: ServiceContext, actor: Actor): Promise<{ co
     throw new Error('This page already has components: the demo seed only loads into an empty page.');
   }
 
-  unwrap(await updatePageSettings(context, actor, { name: 'Acme Cloud', description: 'Live status of Acme Cloud services.', timeZone: 'UTC' }));
+  unwrap(
+    await updatePageSettings(context, actor, { name: 'Acme Cloud', description: 'Live status of Acme Cloud services.', timeZone: 'UTC' }),
+  );
   const ids = new Map<string, string>();
   for (const section of catalogue) {
-    const group = section.group ? unwrap(await createGroup(context, actor, { name: section.group, description: section.description ?? null })) : null;
+    const group = section.group
+      ? unwrap(await createGroup(context, actor, { name: section.group, description: section.description ?? null }))
+      : null;
     for (const item of section.components) {
       const created = unwrap(await createComponent(context, actor, { ...item, groupId: group?.id ?? null }));
       ids.set(item.name, created.id);
@@ -139,7 +272,9 @@ export async function seedDemo(base: ServiceContext, actor: Actor): Promise<{ co
     );
     for (const update of scenario.updates) {
       clock.set(new Date(start.getTime() + update.after * 60_000));
-      unwrap(await postIncidentUpdate(context, actor, incident.id, { status: update.status, message: update.body, notifySubscribers: false }));
+      unwrap(
+        await postIncidentUpdate(context, actor, incident.id, { status: update.status, message: update.body, notifySubscribers: false }),
+      );
     }
   }
 
@@ -155,7 +290,14 @@ export async function seedDemo(base: ServiceContext, actor: Actor): Promise<{ co
     }),
   );
   clock.set(new Date(now.getTime() - 15 * 60_000));
-  unwrap(await postIncidentUpdate(context, actor, open.id, { status: 'identified', message: 'A slow downstream queue was identified. We are adding workers.', notifySubscribers: false, components: [{ componentId: componentId(ids, 'Webhooks'), status: 'degraded_performance' }] }));
+  unwrap(
+    await postIncidentUpdate(context, actor, open.id, {
+      status: 'identified',
+      message: 'A slow downstream queue was identified. We are adding workers.',
+      notifySubscribers: false,
+      components: [{ componentId: componentId(ids, 'Webhooks'), status: 'degraded_performance' }],
+    }),
+  );
 
   clock.set(now);
   const maintenances = await seedMaintenance(context, actor, ids, now);

@@ -6,7 +6,9 @@ import { feedHeaders, PUBLIC_ID, renderHistoryFeed } from '../../../lib/server/s
 /** One component's history as an RSS 2.0 feed; 404 for an unknown, archived or hidden component. */
 export const GET: APIRoute = async ({ locals, params }) => {
   const id = params.id ?? '';
-  const body = PUBLIC_ID.test(id) ? await renderHistoryFeed(locals.context, { publicUrl: config().publicUrl, format: 'rss', componentId: id }) : undefined;
+  const body = PUBLIC_ID.test(id)
+    ? await renderHistoryFeed(locals.context, { publicUrl: config().publicUrl, format: 'rss', componentId: id })
+    : undefined;
   if (body === undefined) {
     return new Response('There is no public component with this id.\n', {
       status: 404,

@@ -86,7 +86,12 @@ export const componentRoutes = [
     response: { status: 200, description: 'The component as saved', schema: componentResource },
     handle: (call) =>
       withComponent(call, async (row) => {
-        const result = await updateComponent(call.context, call.principal.actor, row.id, patched(componentFields(row), call.body) as z.input<typeof componentInput>);
+        const result = await updateComponent(
+          call.context,
+          call.principal.actor,
+          row.id,
+          patched(componentFields(row), call.body) as z.input<typeof componentInput>,
+        );
         return result.ok ? success(componentJson(result.value)) : result;
       }),
   }),
@@ -101,7 +106,12 @@ export const componentRoutes = [
     response: { status: 200, description: 'The component with its new status', schema: componentResource },
     handle: (call) =>
       withComponent(call, async (row) => {
-        const result = await setComponentStatus(call.context, call.principal.actor, row.id, call.body as z.input<typeof componentStatusInput>);
+        const result = await setComponentStatus(
+          call.context,
+          call.principal.actor,
+          row.id,
+          call.body as z.input<typeof componentStatusInput>,
+        );
         if (!result.ok) return result;
         const updated = await getComponent(call.context, row.id);
         return updated ? success(componentJson(updated)) : notFound('That component does not exist.');
@@ -117,7 +127,14 @@ export const componentRoutes = [
     response: { status: 200, description: 'The groups', schema: listOf(groupResource) },
     async handle({ context }) {
       const tree = await listComponentTree(context);
-      return success({ data: tree.groups.map(({ components, ...group }) => groupJson(group, components.map((item) => item.id))) });
+      return success({
+        data: tree.groups.map(({ components, ...group }) =>
+          groupJson(
+            group,
+            components.map((item) => item.id),
+          ),
+        ),
+      });
     },
   }),
   route({
@@ -147,7 +164,12 @@ export const componentRoutes = [
       const row = await getGroup(call.context, pathId(call));
       if (!row) return notFound('That group does not exist.');
       const stored = { name: row.name, description: row.description, hidden: row.hidden };
-      const result = await updateGroup(call.context, call.principal.actor, row.id, patched(stored, call.body) as z.input<typeof groupInput>);
+      const result = await updateGroup(
+        call.context,
+        call.principal.actor,
+        row.id,
+        patched(stored, call.body) as z.input<typeof groupInput>,
+      );
       return result.ok ? success(await groupWithIds(call, result.value)) : result;
     },
   }),

@@ -4,7 +4,14 @@ import type { ComponentStatus } from '../../../domain/statuses';
 import { holdCustomerEmail, sendCustomerEmailNow } from '../../services/plan/communication-plan';
 import { notFound, success, type ServiceResult } from '../../services/kernel/errors';
 import { listIncidents } from '../../services/incidents/incident-lists';
-import { declareIncident, declareIncidentInput, incidentDetailsInput, postIncidentUpdate, postIncidentUpdateInput, updateIncidentDetails } from '../../services/incidents/incident-commands';
+import {
+  declareIncident,
+  declareIncidentInput,
+  incidentDetailsInput,
+  postIncidentUpdate,
+  postIncidentUpdateInput,
+  updateIncidentDetails,
+} from '../../services/incidents/incident-commands';
 import { getIncidentDetail } from '../../services/incidents/incident-detail';
 import { publishPostmortem, publishPostmortemInput } from '../../services/plan/postmortem';
 import { incidentDetailJson, incidentResource, incidentSummaryJson, pageOf } from '../resources';
@@ -41,7 +48,12 @@ export const incidentRoutes = [
     async handle({ context, query, publicUrl }) {
       const { state, page } = query as z.output<typeof listQuery>;
       const result = await listIncidents(context, { page, state });
-      return success({ data: result.items.map((item) => incidentSummaryJson(item, publicUrl)), page: result.page, pageCount: result.pageCount, total: result.total });
+      return success({
+        data: result.items.map((item) => incidentSummaryJson(item, publicUrl)),
+        page: result.page,
+        pageCount: result.pageCount,
+        total: result.total,
+      });
     },
   }),
   route({
@@ -62,12 +74,10 @@ export const incidentRoutes = [
       const statuses = listed
         .map((item) => (typeof item === 'object' && item !== null && 'status' in item ? item.status : undefined))
         .filter((status): status is ComponentStatus => typeof status === 'string');
-      const severity =
-        body.severity ??
-        (signals
-          ? classifySeverity(signals, statuses).severity
-          : undefined);
-      const result = await declareIncident(call.context, call.principal.actor, { ...body, severity } as z.input<typeof declareIncidentInput>);
+      const severity = body.severity ?? (signals ? classifySeverity(signals, statuses).severity : undefined);
+      const result = await declareIncident(call.context, call.principal.actor, { ...body, severity } as z.input<
+        typeof declareIncidentInput
+      >);
       if (!result.ok) return result;
       return incidentAfter({ ...call, params: { id: result.value.id } }, result);
     },
@@ -91,7 +101,11 @@ export const incidentRoutes = [
     role: 'responder',
     body: postIncidentUpdateInput,
     response: { status: 201, description: 'The incident with the new update', schema: incidentResource },
-    handle: async (call) => incidentAfter(call, await postIncidentUpdate(call.context, call.principal.actor, pathId(call), call.body as z.input<typeof postIncidentUpdateInput>)),
+    handle: async (call) =>
+      incidentAfter(
+        call,
+        await postIncidentUpdate(call.context, call.principal.actor, pathId(call), call.body as z.input<typeof postIncidentUpdateInput>),
+      ),
   }),
   route({
     method: 'POST',
@@ -103,7 +117,13 @@ export const incidentRoutes = [
     body: resolveInput,
     response: { status: 200, description: 'The resolved incident', schema: incidentResource },
     handle: async (call) =>
-      incidentAfter(call, await postIncidentUpdate(call.context, call.principal.actor, pathId(call), { ...(call.body as z.input<typeof resolveInput>), status: 'resolved' })),
+      incidentAfter(
+        call,
+        await postIncidentUpdate(call.context, call.principal.actor, pathId(call), {
+          ...(call.body as z.input<typeof resolveInput>),
+          status: 'resolved',
+        }),
+      ),
   }),
   route({
     method: 'POST',
@@ -130,7 +150,11 @@ export const incidentRoutes = [
     role: 'responder',
     body: publishPostmortemInput,
     response: { status: 200, description: 'The incident, now in the post-mortem status', schema: incidentResource },
-    handle: async (call) => incidentAfter(call, await publishPostmortem(call.context, call.principal.actor, pathId(call), call.body as z.input<typeof publishPostmortemInput>)),
+    handle: async (call) =>
+      incidentAfter(
+        call,
+        await publishPostmortem(call.context, call.principal.actor, pathId(call), call.body as z.input<typeof publishPostmortemInput>),
+      ),
   }),
   route({
     method: 'POST',

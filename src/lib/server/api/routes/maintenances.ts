@@ -47,7 +47,12 @@ export const maintenanceRoutes = [
     response: { status: 200, description: 'A page of maintenances', schema: pageOf(maintenanceResource) },
     async handle({ context, query, publicUrl }) {
       const result = await listMaintenances(context, query as z.output<typeof listQuery>);
-      return success({ data: result.items.map((item) => maintenanceJson(item, publicUrl)), page: result.page, pageCount: result.pageCount, total: result.total });
+      return success({
+        data: result.items.map((item) => maintenanceJson(item, publicUrl)),
+        page: result.page,
+        pageCount: result.pageCount,
+        total: result.total,
+      });
     },
   }),
   route({
@@ -58,11 +63,18 @@ export const maintenanceRoutes = [
     tag: 'Maintenance',
     role: 'responder',
     body: scheduleMaintenanceInput,
-    response: { status: 201, description: 'The maintenances created (one, or every occurrence of a series)', schema: listOf(maintenanceResource) },
+    response: {
+      status: 201,
+      description: 'The maintenances created (one, or every occurrence of a series)',
+      schema: listOf(maintenanceResource),
+    },
     async handle(call) {
       const result = await scheduleMaintenance(call.context, call.principal.actor, call.body as z.input<typeof scheduleMaintenanceInput>);
       if (!result.ok) return result;
-      const created = await maintenanceSummariesByIds(call.context, result.value.map((row) => row.id));
+      const created = await maintenanceSummariesByIds(
+        call.context,
+        result.value.map((row) => row.id),
+      );
       return success({ data: created.map((item) => maintenanceJson(item, call.publicUrl)) });
     },
   }),

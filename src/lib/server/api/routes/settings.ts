@@ -46,7 +46,11 @@ export const settingsRoutes = [
     body: pageSettingsInput.partial(),
     response: { status: 200, description: 'The page settings as saved', schema: pageSettingsResource },
     async handle({ context, principal, body }) {
-      const result = await updatePageSettings(context, principal.actor, patched(await pageSettings(context), body) as z.input<typeof pageSettingsInput>);
+      const result = await updatePageSettings(
+        context,
+        principal.actor,
+        patched(await pageSettings(context), body) as z.input<typeof pageSettingsInput>,
+      );
       return result.ok ? success(await pageSettings(context)) : result;
     },
   }),
@@ -70,7 +74,11 @@ export const settingsRoutes = [
     body: communicationPolicyInput.partial(),
     response: { status: 200, description: 'The communication policy as saved', schema: communicationPolicyResource },
     async handle({ context, principal, body }) {
-      const result = await updateCommunicationPolicy(context, principal.actor, patched({ ...(await getCommunicationPolicy(context)) }, body) as z.input<typeof communicationPolicyInput>);
+      const result = await updateCommunicationPolicy(
+        context,
+        principal.actor,
+        patched({ ...(await getCommunicationPolicy(context)) }, body) as z.input<typeof communicationPolicyInput>,
+      );
       return result.ok ? success(result.value) : result;
     },
   }),

@@ -1,7 +1,13 @@
 import { z } from 'zod';
 import { subscriberStates } from '../../db/schema';
 import { success } from '../../services/kernel/errors';
-import { addSubscriberByAdmin, adminSubscriberInput, componentIdsOfSubscribers, listSubscribers, removeSubscriber } from '../../services/subscribers/subscribers';
+import {
+  addSubscriberByAdmin,
+  adminSubscriberInput,
+  componentIdsOfSubscribers,
+  listSubscribers,
+  removeSubscriber,
+} from '../../services/subscribers/subscribers';
 import { pageOf, subscriberJson, subscriberResource } from '../resources';
 import { pathId, route } from '../route';
 
@@ -24,8 +30,16 @@ export const subscriberRoutes = [
     response: { status: 200, description: 'A page of subscribers', schema: pageOf(subscriberResource) },
     async handle({ context, query }) {
       const filters = query as z.output<typeof listQuery>;
-      const result = await listSubscribers(context, { search: filters.search ?? '', state: filters.state ?? null, componentId: filters.componentId ?? null, page: filters.page });
-      const components = await componentIdsOfSubscribers(context, result.items.map((item) => item.id));
+      const result = await listSubscribers(context, {
+        search: filters.search ?? '',
+        state: filters.state ?? null,
+        componentId: filters.componentId ?? null,
+        page: filters.page,
+      });
+      const components = await componentIdsOfSubscribers(
+        context,
+        result.items.map((item) => item.id),
+      );
       return success({
         data: result.items.map((item) => subscriberJson(item, components.get(item.id) ?? [])),
         page: result.page,

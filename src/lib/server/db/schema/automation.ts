@@ -24,7 +24,11 @@ export const apiKey = pgTable(
     lastUsedAt: timestamptz(),
     revokedAt: timestamptz(),
   },
-  (table) => [uniqueIndex('api_key_active_name_idx').on(sql`lower(${table.name})`).where(sql`${table.revokedAt} is null`)],
+  (table) => [
+    uniqueIndex('api_key_active_name_idx')
+      .on(sql`lower(${table.name})`)
+      .where(sql`${table.revokedAt} is null`),
+  ],
 );
 export type ApiKeyRow = typeof apiKey.$inferSelect;
 
@@ -91,7 +95,11 @@ export const alertLink = pgTable(
     /** Set once the link is done with (its incident resolved, its draft closed). */
     closedAt: timestamptz(),
   },
-  (table) => [uniqueIndex('alert_link_open_idx').on(table.source, table.groupKey).where(sql`${table.closedAt} is null`)],
+  (table) => [
+    uniqueIndex('alert_link_open_idx')
+      .on(table.source, table.groupKey)
+      .where(sql`${table.closedAt} is null`),
+  ],
 );
 export type AlertLinkRow = typeof alertLink.$inferSelect;
 

@@ -41,10 +41,7 @@ export const incident = pgTable(
     postmortemBody: text(),
     postmortemPublishedAt: timestamptz(),
   },
-  (table) => [
-    index('incident_started_at_idx').on(table.startedAt),
-    index('incident_status_idx').on(table.status),
-  ],
+  (table) => [index('incident_started_at_idx').on(table.startedAt), index('incident_status_idx').on(table.status)],
 );
 export type IncidentRow = typeof incident.$inferSelect;
 

@@ -52,7 +52,10 @@ export const maintenance = pgTable(
     updatedAt: timestamptz().notNull(),
     createdBy: text().references(() => user.id, { onDelete: 'set null' }),
   },
-  (table) => [index('maintenance_status_scheduled_for_idx').on(table.status, table.scheduledFor), index('maintenance_series_id_idx').on(table.seriesId)],
+  (table) => [
+    index('maintenance_status_scheduled_for_idx').on(table.status, table.scheduledFor),
+    index('maintenance_series_id_idx').on(table.seriesId),
+  ],
 );
 export type MaintenanceRow = typeof maintenance.$inferSelect;
 
@@ -72,7 +75,10 @@ export const maintenanceComponent = pgTable(
     heldByIncidentId: text().references(() => incident.id, { onDelete: 'set null' }),
     heldByMaintenanceId: text().references((): AnyPgColumn => maintenance.id, { onDelete: 'set null' }),
   },
-  (table) => [primaryKey({ columns: [table.maintenanceId, table.componentId] }), index('maintenance_component_component_id_idx').on(table.componentId)],
+  (table) => [
+    primaryKey({ columns: [table.maintenanceId, table.componentId] }),
+    index('maintenance_component_component_id_idx').on(table.componentId),
+  ],
 );
 
 /** The public timeline of a maintenance: scheduled, rescheduled, started, verifying, completed, cancelled… */

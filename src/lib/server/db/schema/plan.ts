@@ -43,7 +43,13 @@ export const teamAlert = pgTable(
     error: text(),
   },
   (table) => [
-    uniqueIndex('team_alert_incident_id_kind_occasion_recipient_email_channel_idx').on(table.incidentId, table.kind, table.occasion, table.recipientEmail, table.channel),
+    uniqueIndex('team_alert_incident_id_kind_occasion_recipient_email_channel_idx').on(
+      table.incidentId,
+      table.kind,
+      table.occasion,
+      table.recipientEmail,
+      table.channel,
+    ),
   ],
 );
 export type TeamAlertRow = typeof teamAlert.$inferSelect;

@@ -39,7 +39,10 @@ export const subscriberComponent = pgTable(
       .notNull()
       .references(() => component.id, { onDelete: 'cascade' }),
   },
-  (table) => [primaryKey({ columns: [table.subscriberId, table.componentId] }), index('subscriber_component_component_id_idx').on(table.componentId)],
+  (table) => [
+    primaryKey({ columns: [table.subscriberId, table.componentId] }),
+    index('subscriber_component_component_id_idx').on(table.componentId),
+  ],
 );
 
 export const subscriberTokenPurposes = ['confirm', 'manage', 'unsubscribe'] as const;

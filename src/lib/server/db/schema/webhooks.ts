@@ -69,7 +69,10 @@ export const webhookSubscriberComponent = pgTable(
       .notNull()
       .references(() => component.id, { onDelete: 'cascade' }),
   },
-  (table) => [primaryKey({ columns: [table.subscriberId, table.componentId] }), index('webhook_subscriber_component_component_id_idx').on(table.componentId)],
+  (table) => [
+    primaryKey({ columns: [table.subscriberId, table.componentId] }),
+    index('webhook_subscriber_component_component_id_idx').on(table.componentId),
+  ],
 );
 
 export interface ComponentEventDetails {
@@ -141,6 +144,8 @@ export const webhookDelivery = pgTable(
   (table) => [
     uniqueIndex('webhook_delivery_subscriber_id_event_key_idx').on(table.subscriberId, table.eventKey),
     index('webhook_delivery_event_id_idx').on(table.eventId),
-    index('webhook_delivery_state_idx').on(table.state).where(sql`${table.state} in ('queued', 'sending')`),
+    index('webhook_delivery_state_idx')
+      .on(table.state)
+      .where(sql`${table.state} in ('queued', 'sending')`),
   ],
 );

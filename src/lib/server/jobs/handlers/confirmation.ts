@@ -11,7 +11,11 @@ import { mintConfirmationToken } from '../../services/subscribers/subscribers';
  * Answers a subscription request by email: a pending address gets a fresh confirmation link
  * (48 hours); a confirmed one gets its manage link instead, so the web form never says which.
  */
-export async function sendSubscriberConfirmation(context: ServiceContext, mailer: Mailer, options: { subscriberId: string; publicUrl: string }): Promise<void> {
+export async function sendSubscriberConfirmation(
+  context: ServiceContext,
+  mailer: Mailer,
+  options: { subscriberId: string; publicUrl: string },
+): Promise<void> {
   const [row] = await context.db.select().from(subscriber).where(eq(subscriber.id, options.subscriberId));
   if (!row) return;
   const page = await getPageSettings(context);
@@ -30,6 +34,10 @@ export async function sendSubscriberConfirmation(context: ServiceContext, mailer
     .innerJoin(component, eq(component.id, subscriberComponent.componentId))
     .where(eq(subscriberComponent.subscriberId, row.id));
   const token = await mintConfirmationToken(context.db, row.id, now);
-  const mail = confirmationMail({ pageName: page.name, confirmUrl: `${options.publicUrl}/subscribe/confirm/${token}`, componentNames: chosen.map((item) => item.name) });
+  const mail = confirmationMail({
+    pageName: page.name,
+    confirmUrl: `${options.publicUrl}/subscribe/confirm/${token}`,
+    componentNames: chosen.map((item) => item.name),
+  });
   await mailer.send({ to: row.email, ...mail, messageId });
 }

@@ -27,11 +27,23 @@ export async function sendCustomerEmailIfDue(context: ServiceContext, incidentId
       return 'not_scheduled';
     }
     if (now < row.customerEmailDueAt) {
-      await context.queue.send(tx, 'customer-email', { incidentId, dueAt: row.customerEmailDueAt.toISOString() }, { startAfter: row.customerEmailDueAt });
+      await context.queue.send(
+        tx,
+        'customer-email',
+        { incidentId, dueAt: row.customerEmailDueAt.toISOString() },
+        { startAfter: row.customerEmailDueAt },
+      );
       return 'not_due';
     }
     const lateness = now.getTime() - row.customerEmailDueAt.getTime();
-    await sendDueCustomerEmail(tx, context, row, row.customerEmailDueAt, now, lateness > LATE_AFTER_MS ? `sent ${formatDuration(lateness)} late` : null);
+    await sendDueCustomerEmail(
+      tx,
+      context,
+      row,
+      row.customerEmailDueAt,
+      now,
+      lateness > LATE_AFTER_MS ? `sent ${formatDuration(lateness)} late` : null,
+    );
     return 'sent';
   });
 }

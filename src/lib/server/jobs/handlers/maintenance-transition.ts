@@ -12,7 +12,10 @@ import type { JobData } from '../queue';
  * Runs one transition job. The row is locked and its status and schedule version checked, so
  * a job that arrives twice, late, after a restart or after a reschedule acts at most once.
  */
-export async function runMaintenanceTransition(context: ServiceContext, data: JobData['maintenance-transition']): Promise<'done' | 'skipped'> {
+export async function runMaintenanceTransition(
+  context: ServiceContext,
+  data: JobData['maintenance-transition'],
+): Promise<'done' | 'skipped'> {
   const now = context.clock.now();
   return context.db.transaction(async (tx) => {
     const row = await lockRow(tx, maintenance, eq(maintenance.id, data.maintenanceId));
@@ -37,7 +40,13 @@ export async function runMaintenanceTransition(context: ServiceContext, data: Jo
     // took them at once): the window starts and completes now.
     const active = row.status === 'scheduled' ? await beginWindow(tx, context, row, start) : row;
     if (!isMaintenanceActive(active.status)) return 'skipped';
-    await endWindow(tx, context, active, { now, actor: systemActor, message: standardMessages.complete, status: 'completed', emailed: emailsMoment(row, 'completed') });
+    await endWindow(tx, context, active, {
+      now,
+      actor: systemActor,
+      message: standardMessages.complete,
+      status: 'completed',
+      emailed: emailsMoment(row, 'completed'),
+    });
     return 'done';
   });
 }

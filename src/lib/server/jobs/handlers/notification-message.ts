@@ -62,7 +62,11 @@ const maintenanceHeadlines: Record<string, string> = {
 };
 
 /** The email a notification sends, or undefined when what it was about is gone. */
-export async function composeNotification(context: ServiceContext, notificationId: string, publicUrl: string): Promise<NotificationMessage | undefined> {
+export async function composeNotification(
+  context: ServiceContext,
+  notificationId: string,
+  publicUrl: string,
+): Promise<NotificationMessage | undefined> {
   const [row] = await context.db.select().from(notification).where(eq(notification.id, notificationId));
   if (!row) return undefined;
   const page = await getPageSettings(context);

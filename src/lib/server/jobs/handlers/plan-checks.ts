@@ -17,7 +17,10 @@ export async function checkUpdateCadence(context: ServiceContext, incidentId: st
   const [row] = await context.db.select().from(incident).where(eq(incident.id, incidentId));
   if (!row || !isIncidentOpen(row.status)) return;
   // When updates were posted (a backfilled one is displayed earlier than it was written).
-  const [latest] = await context.db.select({ at: max(incidentUpdate.createdAt) }).from(incidentUpdate).where(eq(incidentUpdate.incidentId, incidentId));
+  const [latest] = await context.db
+    .select({ at: max(incidentUpdate.createdAt) })
+    .from(incidentUpdate)
+    .where(eq(incidentUpdate.incidentId, incidentId));
   const lastPublicAt = latest?.at ?? row.createdAt;
   const cadenceMs = policy.updateCadenceMinutes * 60_000;
   const missed = Math.floor((now.getTime() - lastPublicAt.getTime()) / cadenceMs);

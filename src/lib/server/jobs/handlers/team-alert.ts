@@ -76,7 +76,11 @@ const errorText = (error: unknown): string => {
  * A worker that dies mid-send leaves its row claimed, and that message is not resent: a
  * missing alert is better than a doubled one.
  */
-export async function sendTeamAlert(context: ServiceContext, mailer: Mailer, options: TeamAlertOptions): Promise<{ sent: number; failed: number }> {
+export async function sendTeamAlert(
+  context: ServiceContext,
+  mailer: Mailer,
+  options: TeamAlertOptions,
+): Promise<{ sent: number; failed: number }> {
   const outcome = { sent: 0, failed: 0 };
   const [row] = await context.db.select().from(incident).where(eq(incident.id, options.incidentId));
   if (!row) return outcome;
@@ -98,10 +102,18 @@ export async function sendTeamAlert(context: ServiceContext, mailer: Mailer, opt
     });
   }
   if (OWNER_KINDS.includes(options.kind) && row.ownerId) {
-    const [owner] = await context.db.select().from(user).where(and(eq(user.id, row.ownerId), isNull(user.disabledAt)));
+    const [owner] = await context.db
+      .select()
+      .from(user)
+      .where(and(eq(user.id, row.ownerId), isNull(user.disabledAt)));
     const email = owner?.email.toLowerCase();
     if (owner && email && !recipients.has(email)) {
-      recipients.set(email, { name: owner.name, email, webhookUrl: null, reason: `You get this alert because you own this incident's communication on ${page.name}.` });
+      recipients.set(email, {
+        name: owner.name,
+        email,
+        webhookUrl: null,
+        reason: `You get this alert because you own this incident's communication on ${page.name}.`,
+      });
     }
   }
 
@@ -134,20 +146,47 @@ export async function sendTeamAlert(context: ServiceContext, mailer: Mailer, opt
   const host = new URL(publicUrl).hostname;
   const payload: WebhookPayload = {
     kind: options.kind,
-    incident: { id: row.id, title: row.title, severity: row.severity, status: row.status, startedAt: row.startedAt.toISOString(), adminUrl },
+    incident: {
+      id: row.id,
+      title: row.title,
+      severity: row.severity,
+      status: row.status,
+      startedAt: row.startedAt.toISOString(),
+      adminUrl,
+    },
   };
   let failedEmails = 0;
 
   const deliver = async (channel: string, recipient: Recipient, alertId: string): Promise<void> => {
     if (channel === 'email') {
-      const mail = teamAlertMail({ pageName: page.name, headline, subject, reason: recipient.reason, incidentTitle: row.title, severityLabel, statusLabel, startedAt: row.startedAt, adminUrl });
-      await mailer.send({ to: recipient.email, ...mail, messageId: `<team-alert.${alertId}@${host}>`, headers: { 'Auto-Submitted': 'auto-generated' } });
+      const mail = teamAlertMail({
+        pageName: page.name,
+        headline,
+        subject,
+        reason: recipient.reason,
+        incidentTitle: row.title,
+        severityLabel,
+        statusLabel,
+        startedAt: row.startedAt,
+        adminUrl,
+      });
+      await mailer.send({
+        to: recipient.email,
+        ...mail,
+        messageId: `<team-alert.${alertId}@${host}>`,
+        headers: { 'Auto-Submitted': 'auto-generated' },
+      });
       return;
     }
     if (!recipient.webhookUrl) throw new Error('The contact no longer has a webhook.');
     // Refused targets (private addresses, unless allowed in settings), timeouts and redirects
     // come back as failures, recorded like any other.
-    const result = await options.http.post({ url: recipient.webhookUrl, body: JSON.stringify(payload), headers: { 'User-Agent': 'Herald' }, policy: targets });
+    const result = await options.http.post({
+      url: recipient.webhookUrl,
+      body: JSON.stringify(payload),
+      headers: { 'User-Agent': 'Herald' },
+      policy: targets,
+    });
     if (!result.ok) throw new Error(result.status === null ? result.error : `The webhook answered HTTP ${result.status}.`);
   };
 
@@ -171,7 +210,10 @@ export async function sendTeamAlert(context: ServiceContext, mailer: Mailer, opt
     try {
       await deliver(alert.channel, recipient, alert.id);
     } catch (error) {
-      await context.db.update(teamAlert).set({ sentAt: null, error: errorText(error) }).where(eq(teamAlert.id, alert.id));
+      await context.db
+        .update(teamAlert)
+        .set({ sentAt: null, error: errorText(error) })
+        .where(eq(teamAlert.id, alert.id));
       outcome.failed += 1;
       if (alert.channel === 'email') failedEmails += 1;
       return;

@@ -3,7 +3,13 @@ import { formatTimestamp, serializeComponent, serializeIncident, serializeMainte
 import { componentsInOrder } from '../../../domain/component-sections';
 import type { PageStatus } from '../../../domain/rollup';
 import { maintenanceUpdate, type ComponentRow, type WebhookEventRow } from '../../db/schema';
-import { webhookDelivery, webhookEvent, webhookSubscriber, webhookSubscriberComponent, type ComponentEventDetails } from '../../db/schema/webhooks';
+import {
+  webhookDelivery,
+  webhookEvent,
+  webhookSubscriber,
+  webhookSubscriberComponent,
+  type ComponentEventDetails,
+} from '../../db/schema/webhooks';
 import { newId } from '../../ids';
 import { listComponentTree } from '../../services/components/catalog';
 import type { ServiceContext } from '../../services/kernel/context';
@@ -43,7 +49,10 @@ async function contentOf(context: ServiceContext, event: WebhookEventRow, page: 
       {
         ...detail.incident,
         // Components hidden from the page are not named in an update either.
-        updates: detail.updates.map((update) => ({ ...update, componentChanges: update.componentChanges?.filter((change) => visible.has(change.componentId)) ?? null })),
+        updates: detail.updates.map((update) => ({
+          ...update,
+          componentChanges: update.componentChanges?.filter((change) => visible.has(change.componentId)) ?? null,
+        })),
         components,
       },
       page,
@@ -57,12 +66,16 @@ async function contentOf(context: ServiceContext, event: WebhookEventRow, page: 
     ]);
     const update = updates.find((item) => item.id === event.maintenanceUpdateId);
     // A backfill was never announced; a cancellation stays off the public API, and so off webhooks.
-    if (!summary || !update || summary.maintenance.backfilled || summary.maintenance.status === 'cancelled' || update.status === 'cancelled') return null;
+    if (
+      !summary ||
+      !update ||
+      summary.maintenance.backfilled ||
+      summary.maintenance.status === 'cancelled' ||
+      update.status === 'cancelled'
+    )
+      return null;
     const components = summary.components.flatMap((ref) => visible.get(ref.id) ?? []);
-    const incident = serializeMaintenance(
-      { ...summary.maintenance, status: summary.maintenance.status, updates, components },
-      page,
-    );
+    const incident = serializeMaintenance({ ...summary.maintenance, status: summary.maintenance.status, updates, components }, page);
     return { rest: { incident }, componentIds: components.map((item) => item.id) };
   }
   if (event.componentId && event.details) {
@@ -93,7 +106,10 @@ async function contentOf(context: ServiceContext, event: WebhookEventRow, page: 
  * job for each, in one transaction. Running it again changes nothing: deliveries are unique per
  * (subscriber, event key), and the event is marked fanned out.
  */
-export async function fanOutWebhookEvent(context: ServiceContext, options: { eventId: string; publicUrl: string }): Promise<{ recipients: number }> {
+export async function fanOutWebhookEvent(
+  context: ServiceContext,
+  options: { eventId: string; publicUrl: string },
+): Promise<{ recipients: number }> {
   const now = context.clock.now();
   const [event] = await context.db.select().from(webhookEvent).where(eq(webhookEvent.id, options.eventId));
   if (!event || event.fannedOutAt) return { recipients: 0 };
@@ -113,13 +129,28 @@ export async function fanOutWebhookEvent(context: ServiceContext, options: { eve
         tx
           .select({ one: sql`1` })
           .from(webhookSubscriberComponent)
-          .where(and(eq(webhookSubscriberComponent.subscriberId, webhookSubscriber.id), inArray(webhookSubscriberComponent.componentId, componentIds))),
+          .where(
+            and(
+              eq(webhookSubscriberComponent.subscriberId, webhookSubscriber.id),
+              inArray(webhookSubscriberComponent.componentId, componentIds),
+            ),
+          ),
       );
-    const choseNothing = notExists(tx.select({ one: sql`1` }).from(webhookSubscriberComponent).where(eq(webhookSubscriberComponent.subscriberId, webhookSubscriber.id)));
+    const choseNothing = notExists(
+      tx
+        .select({ one: sql`1` })
+        .from(webhookSubscriberComponent)
+        .where(eq(webhookSubscriberComponent.subscriberId, webhookSubscriber.id)),
+    );
     const recipients = await tx
       .select({ id: webhookSubscriber.id, signingSecret: webhookSubscriber.signingSecret })
       .from(webhookSubscriber)
-      .where(and(eq(webhookSubscriber.state, 'active'), content.componentIds.length > 0 ? or(choseNothing, chose(content.componentIds)) : choseNothing));
+      .where(
+        and(
+          eq(webhookSubscriber.state, 'active'),
+          content.componentIds.length > 0 ? or(choseNothing, chose(content.componentIds)) : choseNothing,
+        ),
+      );
 
     const pageJson = pageObject(page.id, event.pageStatus);
     const generatedAt = formatTimestamp(now, page.timeZone);
@@ -137,7 +168,8 @@ export async function fanOutWebhookEvent(context: ServiceContext, options: { eve
       }),
       createdAt: now,
     }));
-    const inserted = rows.length > 0 ? await tx.insert(webhookDelivery).values(rows).onConflictDoNothing().returning({ id: webhookDelivery.id }) : [];
+    const inserted =
+      rows.length > 0 ? await tx.insert(webhookDelivery).values(rows).onConflictDoNothing().returning({ id: webhookDelivery.id }) : [];
     for (const row of inserted) await context.queue.send(tx, 'webhook-send', { deliveryId: row.id });
     await tx.update(webhookEvent).set({ fannedOutAt: now, recipientCount: recipients.length }).where(eq(webhookEvent.id, event.id));
     return { recipients: recipients.length };

@@ -17,7 +17,10 @@ function webhookSignature(secret: string, timestamp: number, body: string): stri
 }
 
 /** POSTs `body` to a subscriber's `url`, with the timestamp and signature headers of `now`. */
-export function postSignedWebhook(http: OutboundHttp, options: { url: string; body: string; secret: string; policy: TargetPolicy; now: Date }): Promise<PostOutcome> {
+export function postSignedWebhook(
+  http: OutboundHttp,
+  options: { url: string; body: string; secret: string; policy: TargetPolicy; now: Date },
+): Promise<PostOutcome> {
   const timestamp = Math.floor(options.now.getTime() / 1000);
   return http.post({
     url: options.url,

@@ -36,7 +36,12 @@ export async function sendWebhookNotice(
     subscribeUrl: `${publicUrl}/subscribe?via=webhook`,
   });
   try {
-    await mailer.send({ to: row.ownerEmail, ...mail, messageId: `<webhook-notice.${row.id}.${context.clock.now().getTime()}@${new URL(publicUrl).hostname}>`, headers: { 'Auto-Submitted': 'auto-generated' } });
+    await mailer.send({
+      to: row.ownerEmail,
+      ...mail,
+      messageId: `<webhook-notice.${row.id}.${context.clock.now().getTime()}@${new URL(publicUrl).hostname}>`,
+      headers: { 'Auto-Submitted': 'auto-generated' },
+    });
   } catch (error) {
     await context.db.update(webhookSubscriber).set({ ownerNotifiedAt: null }).where(eq(webhookSubscriber.id, row.id));
     throw error;

@@ -20,7 +20,10 @@ const INTERRUPTED = 'Interrupted while sending (the worker stopped); not resent,
  * MAX_CONSECUTIVE_FAILURES in a row the webhook is disabled, whatever else is queued for it is
  * dropped, and its owner (if it gave an email) is told once. Any success resets the count.
  */
-export async function sendWebhookDelivery(context: ServiceContext, options: { deliveryId: string; lastAttempt: boolean; http: OutboundHttp }): Promise<WebhookSendOutcome> {
+export async function sendWebhookDelivery(
+  context: ServiceContext,
+  options: { deliveryId: string; lastAttempt: boolean; http: OutboundHttp },
+): Promise<WebhookSendOutcome> {
   const now = () => context.clock.now();
   const [row] = await context.db
     .select({ delivery: webhookDelivery, subscriber: webhookSubscriber })
@@ -52,7 +55,13 @@ export async function sendWebhookDelivery(context: ServiceContext, options: { de
     .returning({ id: webhookDelivery.id });
   if (!claimed) return 'skipped';
 
-  const result = await postSignedWebhook(options.http, { url: subscriber.url, body: delivery.body, secret: subscriber.signingSecret, policy: await targetPolicy(context), now: now() });
+  const result = await postSignedWebhook(options.http, {
+    url: subscriber.url,
+    body: delivery.body,
+    secret: subscriber.signingSecret,
+    policy: await targetPolicy(context),
+    now: now(),
+  });
 
   if (result.ok) {
     await context.db.transaction(async (tx) => {
@@ -60,7 +69,10 @@ export async function sendWebhookDelivery(context: ServiceContext, options: { de
         .update(webhookDelivery)
         .set({ state: 'sent', sentAt: now(), lastStatusCode: result.status, lastError: null })
         .where(eq(webhookDelivery.id, delivery.id));
-      await tx.update(webhookSubscriber).set({ consecutiveFailures: 0, lastSuccessAt: now(), updatedAt: now() }).where(eq(webhookSubscriber.id, subscriber.id));
+      await tx
+        .update(webhookSubscriber)
+        .set({ consecutiveFailures: 0, lastSuccessAt: now(), updatedAt: now() })
+        .where(eq(webhookSubscriber.id, subscriber.id));
     });
     return 'sent';
   }
@@ -79,7 +91,10 @@ export async function sendWebhookDelivery(context: ServiceContext, options: { de
       .where(and(eq(webhookDelivery.id, delivery.id), eq(webhookDelivery.state, 'sending')))
       .returning({ id: webhookDelivery.id });
     const at = now();
-    await tx.update(webhookSubscriber).set({ lastError: result.error, lastErrorAt: at, updatedAt: at }).where(eq(webhookSubscriber.id, subscriber.id));
+    await tx
+      .update(webhookSubscriber)
+      .set({ lastError: result.error, lastErrorAt: at, updatedAt: at })
+      .where(eq(webhookSubscriber.id, subscriber.id));
     if (!closed) return 'skipped';
     if (!options.lastAttempt) return 'retrying';
 
@@ -87,7 +102,11 @@ export async function sendWebhookDelivery(context: ServiceContext, options: { de
       .update(webhookSubscriber)
       .set({ consecutiveFailures: sql`${webhookSubscriber.consecutiveFailures} + 1` })
       .where(eq(webhookSubscriber.id, subscriber.id))
-      .returning({ failures: webhookSubscriber.consecutiveFailures, state: webhookSubscriber.state, ownerEmail: webhookSubscriber.ownerEmail });
+      .returning({
+        failures: webhookSubscriber.consecutiveFailures,
+        state: webhookSubscriber.state,
+        ownerEmail: webhookSubscriber.ownerEmail,
+      });
     if (counted && counted.state === 'active' && counted.failures >= MAX_CONSECUTIVE_FAILURES) {
       await tx
         .update(webhookSubscriber)

@@ -19,17 +19,30 @@ export type VerificationOutcome = 'activated' | 'failed' | 'skipped';
  * leaves the webhook pending with the reason, which its manage page shows, and its owner (if it
  * gave an email) is told. The job does not retry: the registrant asks again from that page.
  */
-export async function verifyWebhookSubscriber(context: ServiceContext, options: { subscriberId: string; publicUrl: string; http: OutboundHttp }): Promise<VerificationOutcome> {
+export async function verifyWebhookSubscriber(
+  context: ServiceContext,
+  options: { subscriberId: string; publicUrl: string; http: OutboundHttp },
+): Promise<VerificationOutcome> {
   const [row] = await context.db.select().from(webhookSubscriber).where(eq(webhookSubscriber.id, options.subscriberId));
   if (!row || row.state !== 'pending') return 'skipped';
   const [settings, pageId, status] = await Promise.all([getPageSettings(context), getPageId(context), currentPageStatus(context.db)]);
   const now = context.clock.now();
   const body = JSON.stringify({
-    meta: { unsubscribe: unsubscribeUrlOf(options.publicUrl, row), documentation: documentationUrlOf(options.publicUrl), generated_at: formatTimestamp(now, settings.timeZone) },
+    meta: {
+      unsubscribe: unsubscribeUrlOf(options.publicUrl, row),
+      documentation: documentationUrlOf(options.publicUrl),
+      generated_at: formatTimestamp(now, settings.timeZone),
+    },
     page: { id: pageId, status_indicator: status.indicator, status_description: status.description },
     verification: { challenge: newSecret() },
   });
-  const result = await postSignedWebhook(options.http, { url: row.url, body, secret: row.signingSecret, policy: await targetPolicy(context), now });
+  const result = await postSignedWebhook(options.http, {
+    url: row.url,
+    body,
+    secret: row.signingSecret,
+    policy: await targetPolicy(context),
+    now,
+  });
   const at = context.clock.now();
   const pending = and(eq(webhookSubscriber.id, row.id), eq(webhookSubscriber.state, 'pending'));
   if (result.ok) {

@@ -83,7 +83,10 @@ export async function createApiKey(
 
 /** Every key, the active ones first, newest first within each. */
 export async function listApiKeys(context: Pick<ServiceContext, 'db'>): Promise<ApiKeySummary[]> {
-  const rows = await context.db.select().from(apiKey).orderBy(sql`${apiKey.revokedAt} is not null`, desc(apiKey.createdAt));
+  const rows = await context.db
+    .select()
+    .from(apiKey)
+    .orderBy(sql`${apiKey.revokedAt} is not null`, desc(apiKey.createdAt));
   return rows.map(summary);
 }
 
@@ -92,7 +95,12 @@ export async function revokeApiKey(context: ServiceContext, actor: Actor, keyId:
   return withLockedRow(context.db, apiKey, eq(apiKey.id, keyId), 'That API key does not exist.', async (tx, row) => {
     if (row.revokedAt) return conflict('That API key is already revoked.');
     const after = await updateOne(tx, apiKey, eq(apiKey.id, keyId), { revokedAt: now });
-    await recordAudit(tx, actor, now, { action: 'api_key.revoke', entityType: 'api_key', entityId: keyId, before: { name: row.name, role: row.role } });
+    await recordAudit(tx, actor, now, {
+      action: 'api_key.revoke',
+      entityType: 'api_key',
+      entityId: keyId,
+      before: { name: row.name, role: row.role },
+    });
     return success(summary(after));
   });
 }
@@ -104,7 +112,10 @@ const LAST_USED_GRANULARITY_MS = 60_000;
  * Checks a presented key (`herald_<id>.<secret>`): known, not revoked, not expired, and the
  * secret matching in constant time. Marks it used.
  */
-export async function authenticateApiKey(context: ServiceContext, token: string): Promise<{ ok: true; principal: ApiPrincipal } | { ok: false; reason: ApiKeyRejection }> {
+export async function authenticateApiKey(
+  context: ServiceContext,
+  token: string,
+): Promise<{ ok: true; principal: ApiPrincipal } | { ok: false; reason: ApiKeyRejection }> {
   const [, keyId, secret] = /^herald_([a-z2-7]{16})\.([a-z2-7]{24})$/.exec(token) ?? [];
   if (!keyId || !secret) return { ok: false, reason: 'malformed' };
   const [row] = await context.db.select().from(apiKey).where(eq(apiKey.id, keyId));
@@ -117,6 +128,11 @@ export async function authenticateApiKey(context: ServiceContext, token: string)
   }
   return {
     ok: true,
-    principal: { keyId: row.id, name: row.name, role: row.role as ApiPrincipal['role'], actor: { userId: null, label: apiKeyActorLabel(row.name) } },
+    principal: {
+      keyId: row.id,
+      name: row.name,
+      role: row.role as ApiPrincipal['role'],
+      actor: { userId: null, label: apiKeyActorLabel(row.name) },
+    },
   };
 }

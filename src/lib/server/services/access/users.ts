@@ -62,7 +62,10 @@ export async function listUsers(context: ServiceContext): Promise<PublicUser[]> 
 }
 
 async function emailTaken(tx: Transaction, email: string): Promise<boolean> {
-  const [row] = await tx.select({ id: user.id }).from(user).where(eq(sql`lower(${user.email})`, email.toLowerCase()));
+  const [row] = await tx
+    .select({ id: user.id })
+    .from(user)
+    .where(eq(sql`lower(${user.email})`, email.toLowerCase()));
   return row !== undefined;
 }
 
@@ -79,7 +82,14 @@ export async function createFirstOwner(
     // Two set-up forms submitted at once must not both create an owner.
     await tx.execute(sql`select pg_advisory_xact_lock(7414255002)`);
     if ((await countUsers({ db: tx })) > 0) return conflict('Herald is already set up.');
-    const created = await insertOne(tx, user, { id: newId(), email: parsed.value.email, name: parsed.value.name, role: 'owner', passwordHash, createdAt: now });
+    const created = await insertOne(tx, user, {
+      id: newId(),
+      email: parsed.value.email,
+      name: parsed.value.name,
+      role: 'owner',
+      passwordHash,
+      createdAt: now,
+    });
     await recordAudit(tx, { userId: created.id, label: labelOf(created) }, now, {
       action: 'user.setup_owner',
       entityType: 'user',
@@ -136,7 +146,12 @@ export async function createUserWithPassword(
   });
 }
 
-async function insertPasswordToken(tx: Transaction, userId: string, now: Date, options: { replaceEarlier: boolean } = { replaceEarlier: true }): Promise<string> {
+async function insertPasswordToken(
+  tx: Transaction,
+  userId: string,
+  now: Date,
+  options: { replaceEarlier: boolean } = { replaceEarlier: true },
+): Promise<string> {
   // A new link from an admin replaces any earlier one that was not used; the invitation email's
   // own link sits beside the one shown to the admin, and using either spends both.
   if (options.replaceEarlier) await tx.delete(passwordToken).where(and(eq(passwordToken.userId, userId), isNull(passwordToken.usedAt)));
@@ -227,7 +242,15 @@ async function findUsablePasswordToken(db: Database, token: string, now: Date) {
   const parts = parseToken(token);
   if (!parts) return null;
   const [row] = await db
-    .select({ id: passwordToken.id, userId: passwordToken.userId, secretHash: passwordToken.secretHash, expiresAt: passwordToken.expiresAt, usedAt: passwordToken.usedAt, email: user.email, disabledAt: user.disabledAt })
+    .select({
+      id: passwordToken.id,
+      userId: passwordToken.userId,
+      secretHash: passwordToken.secretHash,
+      expiresAt: passwordToken.expiresAt,
+      usedAt: passwordToken.usedAt,
+      email: user.email,
+      disabledAt: user.disabledAt,
+    })
     .from(passwordToken)
     .innerJoin(user, eq(user.id, passwordToken.userId))
     .where(eq(passwordToken.id, parts.id));
@@ -258,21 +281,31 @@ export async function setPasswordWithToken(
     await tx.update(user).set({ passwordHash }).where(eq(user.id, found.userId));
     await tx.delete(passwordToken).where(and(eq(passwordToken.userId, found.userId), isNull(passwordToken.usedAt)));
     await invalidateUserSessions(tx, found.userId);
-    await recordAudit(tx, { userId: found.userId, label: found.email }, now, { action: 'user.set_password', entityType: 'user', entityId: found.userId });
+    await recordAudit(tx, { userId: found.userId, label: found.email }, now, {
+      action: 'user.set_password',
+      entityType: 'user',
+      entityId: found.userId,
+    });
     return success({ userId: found.userId });
   });
 }
 
 /** The enabled user with this email and password, or null, in the same time either way. */
 export async function authenticate(context: ServiceContext, email: string, password: string): Promise<UserRow | null> {
-  const [row] = await context.db.select().from(user).where(eq(sql`lower(${user.email})`, email.trim().toLowerCase()));
+  const [row] = await context.db
+    .select()
+    .from(user)
+    .where(eq(sql`lower(${user.email})`, email.trim().toLowerCase()));
   const matches = await verifyPassword(row?.passwordHash ?? null, password);
   if (!row || !matches || row.disabledAt !== null) return null;
   return row;
 }
 
 /** A set-password link for an invitation email, minted when the email is sent (only its hash is stored). */
-export async function mintInvitationLink(context: ServiceContext, userId: string): Promise<{ email: string; name: string; token: string } | null> {
+export async function mintInvitationLink(
+  context: ServiceContext,
+  userId: string,
+): Promise<{ email: string; name: string; token: string } | null> {
   const now = context.clock.now();
   return context.db.transaction(async (tx) => {
     const [row] = await tx.select().from(user).where(eq(user.id, userId));

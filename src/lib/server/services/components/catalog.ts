@@ -4,7 +4,15 @@ import { publicTree } from '../../../domain/component-visibility';
 import { componentStatuses, type ComponentStatus } from '../../../domain/statuses';
 import type { Database } from '../../db';
 import { newId } from '../../ids';
-import { component, componentGroup, componentStatusInterval, incidentComponent, subscriberComponent, type ComponentGroupRow, type ComponentRow } from '../../db/schema';
+import {
+  component,
+  componentGroup,
+  componentStatusInterval,
+  incidentComponent,
+  subscriberComponent,
+  type ComponentGroupRow,
+  type ComponentRow,
+} from '../../db/schema';
 import { recordAudit } from '../kernel/audit';
 import { changeComponentStatus } from './component-status';
 import type { Actor, ServiceContext } from '../kernel/context';
@@ -60,11 +68,7 @@ export const moveInput = z.object({ direction: z.enum(['up', 'down'], { error: '
 export async function listComponentTree(context: ServiceContext, options: { publicOnly?: boolean } = {}): Promise<ComponentTree> {
   const [groups, components] = await Promise.all([
     context.db.select().from(componentGroup).orderBy(asc(componentGroup.position), asc(componentGroup.createdAt)),
-    context.db
-      .select()
-      .from(component)
-      .where(isNull(component.archivedAt))
-      .orderBy(asc(component.position), asc(component.createdAt)),
+    context.db.select().from(component).where(isNull(component.archivedAt)).orderBy(asc(component.position), asc(component.createdAt)),
   ]);
   const tree: ComponentTree = {
     ungrouped: components.filter((item) => item.groupId === null),
@@ -132,18 +136,24 @@ export async function updateComponent(
   if (!parsed.ok) return parsed;
   const values = parsed.value;
   const now = context.clock.now();
-  return withLockedRow(context.db, component, and(eq(component.id, id), isNull(component.archivedAt)), 'That component does not exist.', async (tx, before) => {
-    if (!(await groupExists(tx, values.groupId))) return invalid({ groupId: 'Choose a group from the list.' });
-    const moved = before.groupId !== values.groupId;
-    const after = await updateOne(tx, component, eq(component.id, id), {
-      ...values,
-      updatedAt: now,
-      ...(moved ? { position: await nextComponentPosition(tx, values.groupId) } : {}),
-    });
-    if (moved) await compactComponentPositions(tx, before.groupId);
-    await recordAudit(tx, actor, now, { action: 'component.update', entityType: 'component', entityId: id, before, after });
-    return success(after);
-  });
+  return withLockedRow(
+    context.db,
+    component,
+    and(eq(component.id, id), isNull(component.archivedAt)),
+    'That component does not exist.',
+    async (tx, before) => {
+      if (!(await groupExists(tx, values.groupId))) return invalid({ groupId: 'Choose a group from the list.' });
+      const moved = before.groupId !== values.groupId;
+      const after = await updateOne(tx, component, eq(component.id, id), {
+        ...values,
+        updatedAt: now,
+        ...(moved ? { position: await nextComponentPosition(tx, values.groupId) } : {}),
+      });
+      if (moved) await compactComponentPositions(tx, before.groupId);
+      await recordAudit(tx, actor, now, { action: 'component.update', entityType: 'component', entityId: id, before, after });
+      return success(after);
+    },
+  );
 }
 
 /** Renumbers a group's components 1..n after one leaves it. */
@@ -154,7 +164,10 @@ async function compactComponentPositions(db: Database, groupId: string | null): 
     .where(and(groupId ? eq(component.groupId, groupId) : isNull(component.groupId), isNull(component.archivedAt)))
     .orderBy(asc(component.position), asc(component.createdAt));
   for (const [index, row] of rows.entries()) {
-    await db.update(component).set({ position: index + 1 }).where(eq(component.id, row.id));
+    await db
+      .update(component)
+      .set({ position: index + 1 })
+      .where(eq(component.id, row.id));
   }
 }
 
@@ -177,7 +190,10 @@ export async function moveComponent(
   if (!parsed.ok) return parsed;
   const now = context.clock.now();
   return context.db.transaction(async (tx) => {
-    const [target] = await tx.select().from(component).where(and(eq(component.id, id), isNull(component.archivedAt)));
+    const [target] = await tx
+      .select()
+      .from(component)
+      .where(and(eq(component.id, id), isNull(component.archivedAt)));
     if (!target) return notFound('That component does not exist.');
     await compactComponentPositions(tx, target.groupId);
     const siblings = await tx
@@ -211,25 +227,36 @@ export async function removeComponent(
   id: string,
 ): Promise<ServiceResult<{ outcome: 'archived' | 'deleted' }>> {
   const now = context.clock.now();
-  return withLockedRow(context.db, component, and(eq(component.id, id), isNull(component.archivedAt)), 'That component does not exist.', async (tx, before) => {
-    const [incidents] = await tx.select({ value: count() }).from(incidentComponent).where(eq(incidentComponent.componentId, id));
-    const [changes] = await tx
-      .select({ value: count() })
-      .from(componentStatusInterval)
-      .where(and(eq(componentStatusInterval.componentId, id), ne(componentStatusInterval.status, 'operational')));
-    // Subscribers who chose it must keep their choice: deleting it would widen them to "every component".
-    const [chosen] = await tx.select({ value: count() }).from(subscriberComponent).where(eq(subscriberComponent.componentId, id));
-    const hasHistory = (incidents?.value ?? 0) > 0 || (changes?.value ?? 0) > 0 || (chosen?.value ?? 0) > 0;
-    if (hasHistory) {
-      await tx.update(component).set({ archivedAt: now, updatedAt: now }).where(eq(component.id, id));
-    } else {
-      await tx.delete(component).where(eq(component.id, id));
-    }
-    await compactComponentPositions(tx, before.groupId);
-    const outcome = hasHistory ? 'archived' : 'deleted';
-    await recordAudit(tx, actor, now, { action: `component.${outcome === 'archived' ? 'archive' : 'delete'}`, entityType: 'component', entityId: id, before });
-    return success({ outcome });
-  });
+  return withLockedRow(
+    context.db,
+    component,
+    and(eq(component.id, id), isNull(component.archivedAt)),
+    'That component does not exist.',
+    async (tx, before) => {
+      const [incidents] = await tx.select({ value: count() }).from(incidentComponent).where(eq(incidentComponent.componentId, id));
+      const [changes] = await tx
+        .select({ value: count() })
+        .from(componentStatusInterval)
+        .where(and(eq(componentStatusInterval.componentId, id), ne(componentStatusInterval.status, 'operational')));
+      // Subscribers who chose it must keep their choice: deleting it would widen them to "every component".
+      const [chosen] = await tx.select({ value: count() }).from(subscriberComponent).where(eq(subscriberComponent.componentId, id));
+      const hasHistory = (incidents?.value ?? 0) > 0 || (changes?.value ?? 0) > 0 || (chosen?.value ?? 0) > 0;
+      if (hasHistory) {
+        await tx.update(component).set({ archivedAt: now, updatedAt: now }).where(eq(component.id, id));
+      } else {
+        await tx.delete(component).where(eq(component.id, id));
+      }
+      await compactComponentPositions(tx, before.groupId);
+      const outcome = hasHistory ? 'archived' : 'deleted';
+      await recordAudit(tx, actor, now, {
+        action: `component.${outcome === 'archived' ? 'archive' : 'delete'}`,
+        entityType: 'component',
+        entityId: id,
+        before,
+      });
+      return success({ outcome });
+    },
+  );
 }
 
 /** Sets a component's status outside any incident (a responder's manual change). */
@@ -244,23 +271,42 @@ export async function setComponentStatus(
   const now = context.clock.now();
   const status = parsed.value.status;
   return context.db.transaction(async (tx) => {
-    const [target] = await tx.select({ id: component.id }).from(component).where(and(eq(component.id, id), isNull(component.archivedAt)));
+    const [target] = await tx
+      .select({ id: component.id })
+      .from(component)
+      .where(and(eq(component.id, id), isNull(component.archivedAt)));
     if (!target) return notFound('That component does not exist.');
     const from = await changeComponentStatus(tx, { componentId: id, status, at: now, now, queue: context.queue });
     if (from !== status) {
-      await recordAudit(tx, actor, now, { action: 'component.status', entityType: 'component', entityId: id, before: { status: from }, after: { status } });
+      await recordAudit(tx, actor, now, {
+        action: 'component.status',
+        entityType: 'component',
+        entityId: id,
+        before: { status: from },
+        after: { status },
+      });
     }
     return success({ from, to: status });
   });
 }
 
-export async function createGroup(context: ServiceContext, actor: Actor, input: z.input<typeof groupInput>): Promise<ServiceResult<ComponentGroupRow>> {
+export async function createGroup(
+  context: ServiceContext,
+  actor: Actor,
+  input: z.input<typeof groupInput>,
+): Promise<ServiceResult<ComponentGroupRow>> {
   const parsed = parseInput(groupInput, input);
   if (!parsed.ok) return parsed;
   const now = context.clock.now();
   return context.db.transaction(async (tx) => {
     const [last] = await tx.select({ value: max(componentGroup.position) }).from(componentGroup);
-    const created = await insertOne(tx, componentGroup, { id: newId(), ...parsed.value, position: (last?.value ?? 0) + 1, createdAt: now, updatedAt: now });
+    const created = await insertOne(tx, componentGroup, {
+      id: newId(),
+      ...parsed.value,
+      position: (last?.value ?? 0) + 1,
+      createdAt: now,
+      updatedAt: now,
+    });
     await recordAudit(tx, actor, now, { action: 'group.create', entityType: 'group', entityId: created.id, after: created });
     return success(created);
   });
@@ -282,7 +328,12 @@ export async function updateGroup(
   });
 }
 
-export async function moveGroup(context: ServiceContext, actor: Actor, id: string, input: z.input<typeof moveInput>): Promise<ServiceResult<null>> {
+export async function moveGroup(
+  context: ServiceContext,
+  actor: Actor,
+  id: string,
+  input: z.input<typeof moveInput>,
+): Promise<ServiceResult<null>> {
   const parsed = parseInput(moveInput, input);
   if (!parsed.ok) return parsed;
   const now = context.clock.now();

@@ -13,7 +13,15 @@ import { queueComponentWebhooks } from '../webhooks/webhook-subscribers';
  */
 export async function changeComponentStatus(
   tx: Transaction,
-  options: { componentId: string; status: ComponentStatus; at: Date; now: Date; incidentId?: string | null; maintenanceId?: string | null; queue: JobQueue },
+  options: {
+    componentId: string;
+    status: ComponentStatus;
+    at: Date;
+    now: Date;
+    incidentId?: string | null;
+    maintenanceId?: string | null;
+    queue: JobQueue;
+  },
 ): Promise<ComponentStatus> {
   const current = await lockRow(tx, component, eq(component.id, options.componentId));
   if (!current) throw new Error(`component ${options.componentId} does not exist`);
@@ -36,6 +44,13 @@ export async function changeComponentStatus(
     maintenanceId: options.maintenanceId ?? null,
   });
   await tx.update(component).set({ status: options.status, updatedAt: options.now }).where(eq(component.id, options.componentId));
-  await queueComponentWebhooks(tx, options.queue, { componentId: options.componentId, intervalId: interval.id, oldStatus: current.status, newStatus: options.status, at: startsAt, now: options.now });
+  await queueComponentWebhooks(tx, options.queue, {
+    componentId: options.componentId,
+    intervalId: interval.id,
+    oldStatus: current.status,
+    newStatus: options.status,
+    at: startsAt,
+    now: options.now,
+  });
   return current.status;
 }

@@ -13,7 +13,11 @@ import { component, componentGroup, type ComponentRow } from '../../db/schema';
 
 /** The public components among those `where` selects (all of them without it), in no particular order. */
 async function publicComponents(db: Database, where?: SQL): Promise<ComponentRow[]> {
-  const rows = await db.select({ component, group: componentGroup }).from(component).leftJoin(componentGroup, eq(componentGroup.id, component.groupId)).where(where);
+  const rows = await db
+    .select({ component, group: componentGroup })
+    .from(component)
+    .leftJoin(componentGroup, eq(componentGroup.id, component.groupId))
+    .where(where);
   return rows.filter((row) => isPublicComponent(row.component, row.group)).map((row) => row.component);
 }
 

@@ -43,7 +43,10 @@ export const declareIncidentInput = z.object({
    * The monitoring signals staff ticked. When given (the declare form always gives them), a
    * severity other than the classifier's suggestion needs a reason.
    */
-  signals: z.array(z.enum(severitySignalIds, { error: 'Choose signals from the list.' })).max(severitySignalIds.length).optional(),
+  signals: z
+    .array(z.enum(severitySignalIds, { error: 'Choose signals from the list.' }))
+    .max(severitySignalIds.length)
+    .optional(),
   severityOverrideReason: z
     .string()
     .trim()
@@ -99,13 +102,21 @@ export async function declareIncident(
   }
   if (startedAt.getFullYear() < 2000) return invalid({ startedAt: 'Enter a start time after the year 2000.' });
 
-  const suggestion = classifySeverity(values.signals ?? [], values.components.map((change) => change.status));
+  const suggestion = classifySeverity(
+    values.signals ?? [],
+    values.components.map((change) => change.status),
+  );
   if (values.signals !== undefined && values.severity !== suggestion.severity && !values.severityOverrideReason) {
-    return invalid({ severityOverrideReason: `Say why you chose ${severityLabels[values.severity]} rather than the suggested ${severityLabels[suggestion.severity]}.` });
+    return invalid({
+      severityOverrideReason: `Say why you chose ${severityLabels[values.severity]} rather than the suggested ${severityLabels[suggestion.severity]}.`,
+    });
   }
 
   return context.db.transaction(async (tx) => {
-    const known = await knownComponents(tx, values.components.map((change) => change.componentId));
+    const known = await knownComponents(
+      tx,
+      values.components.map((change) => change.componentId),
+    );
     const unknown = unknownComponentErrors(values.components, known);
     if (Object.keys(unknown).length > 0) return invalid(unknown);
     const policy = await getCommunicationPolicy({ db: tx });
@@ -127,7 +138,13 @@ export async function declareIncident(
       severityOverrideReason: values.severity === suggestion.severity ? null : values.severityOverrideReason,
     });
     const emailed = emailsUpdate(created, policy, values.notifySubscribers);
-    const applied = await applyComponentChanges(tx, { incidentId: created.id, changes: values.components, at: startedAt, now, queue: context.queue });
+    const applied = await applyComponentChanges(tx, {
+      incidentId: created.id,
+      changes: values.components,
+      at: startedAt,
+      now,
+      queue: context.queue,
+    });
     await writePublicUpdate(tx, context, {
       incidentId: created.id,
       status: values.status,
@@ -167,7 +184,10 @@ export async function postIncidentUpdate(
   const now = context.clock.now();
 
   return withLockedRow(context.db, incident, eq(incident.id, incidentId), 'That incident does not exist.', async (tx, before) => {
-    const known = await knownComponents(tx, values.components.map((change) => change.componentId));
+    const known = await knownComponents(
+      tx,
+      values.components.map((change) => change.componentId),
+    );
     const unknown = unknownComponentErrors(values.components, known);
     if (Object.keys(unknown).length > 0) return invalid(unknown);
 
@@ -254,7 +274,11 @@ export async function updateIncidentDetails(
       await applyCustomerEmailRule(tx, context, after, policy, now);
       await schedulePostmortemChecks(tx, context, after, policy);
       if (severityRank(details.severity) > severityRank(before.severity) && isIncidentOpen(after.status)) {
-        await context.queue.send(tx, 'team-alert', { incidentId, kind: 'severity_raised', occasion: `${details.severity}@${now.toISOString()}` });
+        await context.queue.send(tx, 'team-alert', {
+          incidentId,
+          kind: 'severity_raised',
+          occasion: `${details.severity}@${now.toISOString()}`,
+        });
       }
     }
     await recordAudit(tx, actor, now, {

@@ -20,9 +20,18 @@ export async function knownComponents(tx: Transaction, ids: string[]) {
 /** Applies the component statuses an update asks for and returns what really changed. */
 export async function applyComponentChanges(
   tx: Transaction,
-  options: { incidentId: string; changes: { componentId: string; status: ComponentStatus; maintenanceId?: string }[]; at: Date; now: Date; queue: JobQueue },
+  options: {
+    incidentId: string;
+    changes: { componentId: string; status: ComponentStatus; maintenanceId?: string }[];
+    at: Date;
+    now: Date;
+    queue: JobQueue;
+  },
 ): Promise<ComponentChange[]> {
-  const components = await knownComponents(tx, options.changes.map((change) => change.componentId));
+  const components = await knownComponents(
+    tx,
+    options.changes.map((change) => change.componentId),
+  );
   const applied: ComponentChange[] = [];
   // Components are locked in id order, before anything references them (a reference takes a
   // share lock on the row), so two writes touching the same ones cannot deadlock.
@@ -31,7 +40,12 @@ export async function applyComponentChanges(
     await tx
       .select({ id: component.id })
       .from(component)
-      .where(inArray(component.id, ordered.map((change) => change.componentId)))
+      .where(
+        inArray(
+          component.id,
+          ordered.map((change) => change.componentId),
+        ),
+      )
       .orderBy(component.id)
       .for('update');
   }

@@ -20,7 +20,13 @@ export async function getIncidentDetail(context: ServiceContext, incidentId: str
       .where(eq(incidentUpdate.incidentId, incidentId))
       .orderBy(desc(incidentUpdate.displayAt), desc(incidentUpdate.createdAt)),
     context.db
-      .select({ id: component.id, name: component.name, status: component.status, archivedAt: component.archivedAt, position: component.position })
+      .select({
+        id: component.id,
+        name: component.name,
+        status: component.status,
+        archivedAt: component.archivedAt,
+        position: component.position,
+      })
       .from(incidentComponent)
       .innerJoin(component, eq(component.id, incidentComponent.componentId))
       .where(eq(incidentComponent.incidentId, incidentId))

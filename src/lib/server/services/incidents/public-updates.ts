@@ -35,7 +35,8 @@ export async function writePublicUpdate(
     displayAt: update.displayAt,
     createdBy: update.createdBy,
   });
-  if (update.emailed) await queueIncidentNotification(tx, context, { incidentId: update.incidentId, incidentUpdateId: row.id, now: update.now });
+  if (update.emailed)
+    await queueIncidentNotification(tx, context, { incidentId: update.incidentId, incidentUpdateId: row.id, now: update.now });
   // Webhooks are machine readers: every public update, emailed or not.
   await queueIncidentWebhooks(tx, context, { incidentId: update.incidentId, incidentUpdateId: row.id, now: update.now });
   return row;

@@ -25,7 +25,9 @@ export function lockOpenLink(tx: Transaction, source: string, groupKey: string):
 export async function openLink(
   tx: Transaction,
   now: Date,
-  values: { source: string; groupKey: string; firing: string[] } & ({ incidentId: string; draftId?: never } | { draftId: string; incidentId?: never }),
+  values: { source: string; groupKey: string; firing: string[] } & (
+    { incidentId: string; draftId?: never } | { draftId: string; incidentId?: never }
+  ),
 ): Promise<void> {
   await tx.insert(alertLink).values({
     id: newId(),
@@ -41,7 +43,12 @@ export async function openLink(
 }
 
 /** Records what the group's alerts are doing now (`firing` is the fingerprints firing). */
-export async function updateLink(tx: Transaction, linkId: string, now: Date, values: { status?: 'firing' | 'resolved'; firing: string[] }): Promise<void> {
+export async function updateLink(
+  tx: Transaction,
+  linkId: string,
+  now: Date,
+  values: { status?: 'firing' | 'resolved'; firing: string[] },
+): Promise<void> {
   await tx
     .update(alertLink)
     .set({ ...values, updatedAt: now })
@@ -49,7 +56,12 @@ export async function updateLink(tx: Transaction, linkId: string, now: Date, val
 }
 
 /** Done with a link: the group's next firing starts afresh. */
-export async function closeLink(tx: Transaction, linkId: string, now: Date, values: { status?: 'resolved'; firing?: string[] } = {}): Promise<void> {
+export async function closeLink(
+  tx: Transaction,
+  linkId: string,
+  now: Date,
+  values: { status?: 'resolved'; firing?: string[] } = {},
+): Promise<void> {
   await tx
     .update(alertLink)
     .set({ closedAt: now, updatedAt: now, ...values })

@@ -54,7 +54,11 @@ async function loadComponents(context: ServiceContext): Promise<Map<string, Know
   return new Map(ordered.map((item, order) => [item.id, { id: item.id, name: item.name, hidden: item.hidden, order }]));
 }
 
-async function handleFiring(call: GroupCall, firing: NormalisedAlert[], { link, incident: linkedIncident, draft }: Linked): Promise<IntakeResult> {
+async function handleFiring(
+  call: GroupCall,
+  firing: NormalisedAlert[],
+  { link, incident: linkedIncident, draft }: Linked,
+): Promise<IntakeResult> {
   const [components, settings] = await Promise.all([loadComponents(call.context), getIntakeSettings(call.context)]);
   const analysis = analyseAlerts(firing, components, settings.rules);
   const lines = describeAlerts(call.group.alerts, analysis.mapped, components);
@@ -62,7 +66,14 @@ async function handleFiring(call: GroupCall, firing: NormalisedAlert[], { link, 
     const failure: ServiceFailure = { kind: 'invalid', ...unmappedProblem(analysis.unmapped) };
     throw new IntakeRejection(failure, composeDetail(`Rejected: ${failure.message}`, lines, []));
   }
-  const mapped: FiringCall = { ...call, analysis, components, fingerprints: uniqueFingerprints(firing), lines, notes: [...call.notes, ...analysis.notes] };
+  const mapped: FiringCall = {
+    ...call,
+    analysis,
+    components,
+    fingerprints: uniqueFingerprints(firing),
+    lines,
+    notes: [...call.notes, ...analysis.notes],
+  };
 
   if (link && linkedIncident) return updateIncidentFromAlerts(mapped, link, linkedIncident);
   if (link && draft) {
@@ -75,7 +86,8 @@ async function handleFiring(call: GroupCall, firing: NormalisedAlert[], { link, 
 
 async function handleResolved(call: GroupCall, { link, incident: linkedIncident, draft }: Linked): Promise<IntakeResult> {
   const lines = call.group.alerts.map(alertLine);
-  if (!link) return { outcome: 'ignored', detail: composeDetail('Ignored: no open incident or draft for this alert group.', lines, call.notes) };
+  if (!link)
+    return { outcome: 'ignored', detail: composeDetail('Ignored: no open incident or draft for this alert group.', lines, call.notes) };
   if (linkedIncident) return settleIncidentFromAlerts(call, link, linkedIncident, lines);
   return settleDraftFromAlerts(call, link, draft, lines);
 }
@@ -84,14 +96,19 @@ async function handleResolved(call: GroupCall, { link, incident: linkedIncident,
  * Applies one validated alert group inside the caller's transaction (`context.db`): throws an
  * IntakeRejection when the call must change nothing.
  */
-export async function applyAlertGroup(context: ServiceContext, principal: ApiPrincipal, group: NormalisedAlertGroup): Promise<IntakeResult> {
+export async function applyAlertGroup(
+  context: ServiceContext,
+  principal: ApiPrincipal,
+  group: NormalisedAlertGroup,
+): Promise<IntakeResult> {
   const now = context.clock.now();
   await lockGroup(context.db, group.source, group.groupKey);
   const call: GroupCall = { context, principal, group, now, notes: [] };
   if (group.truncatedAlerts > 0) call.notes.push(`The sender left ${group.truncatedAlerts} alerts out of this call (max_alerts).`);
   const linked = await lockLinked(call);
   const firing = group.alerts.filter((alert) => alert.status === 'firing');
-  const result = group.status === 'firing' && firing.length > 0 ? await handleFiring(call, firing, linked) : await handleResolved(call, linked);
+  const result =
+    group.status === 'firing' && firing.length > 0 ? await handleFiring(call, firing, linked) : await handleResolved(call, linked);
   await recordIntakeEvent(context.db, now, principal, group.source, { groupKey: group.groupKey, status: group.status }, result);
   return result;
 }

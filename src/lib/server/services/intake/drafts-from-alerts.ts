@@ -30,9 +30,21 @@ export async function createDraftFromAlerts(call: FiringCall): Promise<IntakeRes
   const { context, principal, group, now, analysis, components } = call;
   const tx = context.db;
   const fields = draftProposal(mappedAlerts(call), analysis.changes, analysis.signals, components, now);
-  const draft = await insertOne(tx, incidentDraft, { id: newId(), source: group.source, groupKey: group.groupKey, ...fields, createdAt: now, updatedAt: now });
+  const draft = await insertOne(tx, incidentDraft, {
+    id: newId(),
+    source: group.source,
+    groupKey: group.groupKey,
+    ...fields,
+    createdAt: now,
+    updatedAt: now,
+  });
   await openLink(tx, now, { source: group.source, groupKey: group.groupKey, draftId: draft.id, firing: call.fingerprints });
-  await recordAudit(tx, principal.actor, now, { action: 'incident_draft.create', entityType: 'incident_draft', entityId: draft.id, after: draft });
+  await recordAudit(tx, principal.actor, now, {
+    action: 'incident_draft.create',
+    entityType: 'incident_draft',
+    entityId: draft.id,
+    after: draft,
+  });
   return {
     outcome: 'drafted',
     draftId: draft.id,
@@ -65,13 +77,21 @@ export async function updateDraftFromAlerts(call: FiringCall, link: AlertLinkRow
   }
   await updateLink(tx, link.id, now, { status: 'firing', firing: call.fingerprints });
   if (!changed && fresh.length === 0) {
-    return { outcome: 'unchanged', draftId: draft.id, detail: composeDetail(`Unchanged: the same alerts are still firing for draft "${draft.title}".`, lines, notes) };
+    return {
+      outcome: 'unchanged',
+      draftId: draft.id,
+      detail: composeDetail(`Unchanged: the same alerts are still firing for draft "${draft.title}".`, lines, notes),
+    };
   }
   const after = fresh.length > 0 ? ` after ${newAlertCount(fresh.length)}` : '';
   return {
     outcome: 'draft_updated',
     draftId: draft.id,
-    detail: composeDetail(`Updated draft "${fields.title}" (${fields.severityReason}) affecting ${describeChanges(changes, components)}${after}.`, lines, notes),
+    detail: composeDetail(
+      `Updated draft "${fields.title}" (${fields.severityReason}) affecting ${describeChanges(changes, components)}${after}.`,
+      lines,
+      notes,
+    ),
   };
 }
 
@@ -85,7 +105,11 @@ export async function firingAfterDismissal(call: FiringCall, link: AlertLinkRow,
     await updateLink(context.db, link.id, now, { firing: call.fingerprints });
     return {
       outcome: 'ignored',
-      detail: composeDetail(`Ignored: the draft for this group was dismissed (${draft.closedBy ?? 'by staff'}) and no new alert fired.`, call.lines, call.notes),
+      detail: composeDetail(
+        `Ignored: the draft for this group was dismissed (${draft.closedBy ?? 'by staff'}) and no new alert fired.`,
+        call.lines,
+        call.notes,
+      ),
       draftId: draft.id,
     };
   }
@@ -95,14 +119,28 @@ export async function firingAfterDismissal(call: FiringCall, link: AlertLinkRow,
 }
 
 /** The group's alerts cleared while it has a draft: an open draft closes, nobody having confirmed it. */
-export async function settleDraftFromAlerts(call: GroupCall, link: AlertLinkRow, draft: IncidentDraftRow | undefined, lines: string[]): Promise<IntakeResult> {
+export async function settleDraftFromAlerts(
+  call: GroupCall,
+  link: AlertLinkRow,
+  draft: IncidentDraftRow | undefined,
+  lines: string[],
+): Promise<IntakeResult> {
   const { context, principal, now, notes } = call;
   const tx = context.db;
   await closeLink(tx, link.id, now, { status: 'resolved', firing: [] });
   if (draft && !draft.closedAt) {
     await tx.update(incidentDraft).set({ closedAt: now, closedBy: 'alert resolved', updatedAt: now }).where(eq(incidentDraft.id, draft.id));
-    await recordAudit(tx, principal.actor, now, { action: 'incident_draft.close', entityType: 'incident_draft', entityId: draft.id, after: { closedBy: 'alert resolved' } });
-    return { outcome: 'draft_closed', draftId: draft.id, detail: composeDetail(`Closed draft "${draft.title}": the alerts cleared before anyone confirmed it.`, lines, notes) };
+    await recordAudit(tx, principal.actor, now, {
+      action: 'incident_draft.close',
+      entityType: 'incident_draft',
+      entityId: draft.id,
+      after: { closedBy: 'alert resolved' },
+    });
+    return {
+      outcome: 'draft_closed',
+      draftId: draft.id,
+      detail: composeDetail(`Closed draft "${draft.title}": the alerts cleared before anyone confirmed it.`, lines, notes),
+    };
   }
   return {
     outcome: 'ignored',

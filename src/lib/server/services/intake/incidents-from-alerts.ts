@@ -2,7 +2,14 @@ import { eq } from 'drizzle-orm';
 import { isMoreSevere } from '../../../domain/alert-assessment';
 import { composeDetail, describeChanges, newAlertCount, type IntakeResult } from '../../../domain/alert-intake-log';
 import { freshFingerprints, publicNames } from '../../../domain/alert-mapping';
-import { ALERT_CLEARED_MESSAGE, ALERT_REFIRED_MESSAGE, ALERT_RESOLVED_MESSAGE, newAlertsMessage, publicMessage, publicTitle } from '../../../domain/alert-wording';
+import {
+  ALERT_CLEARED_MESSAGE,
+  ALERT_REFIRED_MESSAGE,
+  ALERT_RESOLVED_MESSAGE,
+  newAlertsMessage,
+  publicMessage,
+  publicTitle,
+} from '../../../domain/alert-wording';
 import { severityLabels, type IncidentUpdateStatus } from '../../../domain/statuses';
 import { incidentComponent, type IncidentRow } from '../../db/schema';
 import type { AlertLinkRow } from '../../db/schema/automation';
@@ -22,7 +29,10 @@ const mappedAlerts = (call: FiringCall) => call.analysis.mapped.map((item) => it
 /** A new group's firing alerts declare an incident (Investigating, subscribers notified) and link the group to it. */
 export async function declareFromAlerts(call: FiringCall): Promise<IntakeResult> {
   const { context, principal, group, now, analysis, components } = call;
-  const names = publicNames(analysis.changes.map((change) => change.componentId), components);
+  const names = publicNames(
+    analysis.changes.map((change) => change.componentId),
+    components,
+  );
   const alerts = mappedAlerts(call);
   const declared = await declareIncident(context, principal.actor, {
     title: publicTitle(alerts, names),
@@ -34,7 +44,12 @@ export async function declareFromAlerts(call: FiringCall): Promise<IntakeResult>
     notifySubscribers: true,
   });
   if (!declared.ok) throw refusedStep(declared.failure, call.lines, call.notes);
-  await openLink(context.db, now, { source: group.source, groupKey: group.groupKey, incidentId: declared.value.id, firing: call.fingerprints });
+  await openLink(context.db, now, {
+    source: group.source,
+    groupKey: group.groupKey,
+    incidentId: declared.value.id,
+    firing: call.fingerprints,
+  });
   return {
     outcome: 'declared',
     incidentId: declared.value.id,
@@ -47,7 +62,10 @@ export async function declareFromAlerts(call: FiringCall): Promise<IntakeResult>
 }
 
 async function affectedComponentIds(tx: Transaction, incidentId: string): Promise<string[]> {
-  const rows = await tx.select({ componentId: incidentComponent.componentId }).from(incidentComponent).where(eq(incidentComponent.incidentId, incidentId));
+  const rows = await tx
+    .select({ componentId: incidentComponent.componentId })
+    .from(incidentComponent)
+    .where(eq(incidentComponent.incidentId, incidentId));
   return rows.map((row) => row.componentId);
 }
 
@@ -66,7 +84,9 @@ export async function updateIncidentFromAlerts(call: FiringCall, link: AlertLink
       severityReason: `Raised by alert intake: ${analysis.suggestion.reason}`,
     });
     if (!raised.ok) throw refusedStep(raised.failure, lines, notes);
-    done.push(`raised the severity from ${severityLabels[current.severity]} to ${severityLabels[analysis.suggestion.severity]} (${analysis.suggestion.reason})`);
+    done.push(
+      `raised the severity from ${severityLabels[current.severity]} to ${severityLabels[analysis.suggestion.severity]} (${analysis.suggestion.reason})`,
+    );
   }
 
   const fresh = new Set(freshFingerprints(call.fingerprints, link.firing));
@@ -77,8 +97,14 @@ export async function updateIncidentFromAlerts(call: FiringCall, link: AlertLink
     const message = newAlertsMessage(
       freshMapped.map((item) => item.alert),
       {
-        added: publicNames(added.map((change) => change.componentId), components),
-        concerned: publicNames(freshMapped.flatMap((item) => item.componentIds), components),
+        added: publicNames(
+          added.map((change) => change.componentId),
+          components,
+        ),
+        concerned: publicNames(
+          freshMapped.flatMap((item) => item.componentIds),
+          components,
+        ),
       },
       now,
     );
@@ -90,7 +116,9 @@ export async function updateIncidentFromAlerts(call: FiringCall, link: AlertLink
       components: added,
     });
     if (!posted.ok) throw refusedStep(posted.failure, lines, notes);
-    done.push(`posted an update for ${newAlertCount(freshMapped.length)}${added.length > 0 ? `, adding ${describeChanges(added, components)}` : ''}`);
+    done.push(
+      `posted an update for ${newAlertCount(freshMapped.length)}${added.length > 0 ? `, adding ${describeChanges(added, components)}` : ''}`,
+    );
   } else if (fresh.size > 0) {
     notes.push(`${newAlertCount(fresh.size)} map to no component: nothing posted for them.`);
   }
@@ -98,7 +126,11 @@ export async function updateIncidentFromAlerts(call: FiringCall, link: AlertLink
   await updateLink(context.db, link.id, now, { status: 'firing', firing: call.fingerprints });
   const subject = `incident "${current.title}" (${current.id})`;
   if (done.length === 0) {
-    return { outcome: 'unchanged', incidentId: current.id, detail: composeDetail(`Unchanged: the same alerts are still firing for ${subject}.`, lines, notes) };
+    return {
+      outcome: 'unchanged',
+      incidentId: current.id,
+      detail: composeDetail(`Unchanged: the same alerts are still firing for ${subject}.`, lines, notes),
+    };
   }
   return { outcome: 'updated', incidentId: current.id, detail: composeDetail(`Updated ${subject}: ${done.join('; ')}.`, lines, notes) };
 }
@@ -107,10 +139,19 @@ export async function updateIncidentFromAlerts(call: FiringCall, link: AlertLink
  * The group's alerts cleared: the incident moves to monitoring (the link stays open, so a new
  * firing reopens it), or with auto-resolve on is resolved and the link closed.
  */
-export async function settleIncidentFromAlerts(call: GroupCall, link: AlertLinkRow, linked: IncidentRow, lines: string[]): Promise<IntakeResult> {
+export async function settleIncidentFromAlerts(
+  call: GroupCall,
+  link: AlertLinkRow,
+  linked: IncidentRow,
+  lines: string[],
+): Promise<IntakeResult> {
   const { context, principal, now, notes } = call;
   if (link.status === 'resolved') {
-    return { outcome: 'ignored', incidentId: linked.id, detail: composeDetail('Ignored: the alerts had already cleared; the incident is in monitoring.', lines, notes) };
+    return {
+      outcome: 'ignored',
+      incidentId: linked.id,
+      detail: composeDetail('Ignored: the alerts had already cleared; the incident is in monitoring.', lines, notes),
+    };
   }
   const settings = await getIntakeSettings(context);
   const status = settings.autoResolve ? 'resolved' : 'monitoring';

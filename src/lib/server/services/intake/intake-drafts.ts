@@ -36,7 +36,10 @@ export async function listOpenDrafts(context: ServiceContext): Promise<OpenDraft
 
 /** Locks a draft's group (as intake does, so the two never deadlock), then the draft. */
 async function lockDraft(tx: Transaction, draftId: string): Promise<IncidentDraftRow | undefined> {
-  const [peek] = await tx.select({ source: incidentDraft.source, groupKey: incidentDraft.groupKey }).from(incidentDraft).where(eq(incidentDraft.id, draftId));
+  const [peek] = await tx
+    .select({ source: incidentDraft.source, groupKey: incidentDraft.groupKey })
+    .from(incidentDraft)
+    .where(eq(incidentDraft.id, draftId));
   if (!peek) return undefined;
   await lockGroup(tx, peek.source, peek.groupKey);
   return lockRow(tx, incidentDraft, eq(incidentDraft.id, draftId));
@@ -116,8 +119,17 @@ export async function dismissDraft(context: ServiceContext, actor: Actor, draftI
     const draft = await lockDraft(tx, draftId);
     if (!draft) return notFound('That draft does not exist.');
     if (draft.closedAt) return closedDraftConflict(draft);
-    const after = await updateOne(tx, incidentDraft, eq(incidentDraft.id, draft.id), { closedAt: now, closedBy: actor.label, updatedAt: now });
-    await recordAudit(tx, actor, now, { action: 'incident_draft.dismiss', entityType: 'incident_draft', entityId: draft.id, before: { title: draft.title } });
+    const after = await updateOne(tx, incidentDraft, eq(incidentDraft.id, draft.id), {
+      closedAt: now,
+      closedBy: actor.label,
+      updatedAt: now,
+    });
+    await recordAudit(tx, actor, now, {
+      action: 'incident_draft.dismiss',
+      entityType: 'incident_draft',
+      entityId: draft.id,
+      before: { title: draft.title },
+    });
     return success(after);
   });
 }

@@ -23,7 +23,11 @@ const intakeRuleInput = z.object({
     .min(1, 'Enter a label name.')
     .max(100, 'Keep the label name under 100 characters.')
     .regex(/^[a-zA-Z_][a-zA-Z0-9_]*$/, 'Use a Prometheus label name: letters, digits and _, not starting with a digit.'),
-  value: z.string({ error: 'Enter the value to match.' }).trim().min(1, 'Enter the value to match.').max(500, 'Keep the value under 500 characters.'),
+  value: z
+    .string({ error: 'Enter the value to match.' })
+    .trim()
+    .min(1, 'Enter the value to match.')
+    .max(500, 'Keep the value under 500 characters.'),
   componentId: z.string({ error: 'Choose a component.' }).pipe(idSchema),
 });
 
@@ -32,7 +36,14 @@ const isBlank = (value: unknown) => value === undefined || value === null || (ty
 /** A form sends an empty row for a new rule: a row with nothing filled in is no rule. */
 const dropBlankRows = (value: unknown) =>
   Array.isArray(value)
-    ? value.filter((row) => !(row && typeof row === 'object' && ['label', 'value', 'componentId'].every((key) => isBlank((row as Record<string, unknown>)[key]))))
+    ? value.filter(
+        (row) =>
+          !(
+            row &&
+            typeof row === 'object' &&
+            ['label', 'value', 'componentId'].every((key) => isBlank((row as Record<string, unknown>)[key]))
+          ),
+      )
     : value;
 
 const ruleList = z
@@ -51,9 +62,7 @@ export const intakeSettingsInput = z.object({
   mode: z.enum(intakeModes, { error: 'Choose "incident" (open an incident) or "draft" (wait for a responder).' }).default('incident'),
   /** A resolved alert resolves its incident instead of moving it to monitoring. */
   autoResolve: checkboxDefaultOff,
-  rules: z
-    .preprocess(dropBlankRows, ruleList.optional())
-    .transform((rules) => rules ?? []),
+  rules: z.preprocess(dropBlankRows, ruleList.optional()).transform((rules) => rules ?? []),
 });
 
 export type IntakeSettings = z.output<typeof intakeSettingsInput>;

@@ -1,4 +1,11 @@
-import { alertPayloadSchemas, alertSourceLabels, alertSources, normaliseAlertPayload, peekGroup, type AlertSource } from '../../../domain/alert-intake';
+import {
+  alertPayloadSchemas,
+  alertSourceLabels,
+  alertSources,
+  normaliseAlertPayload,
+  peekGroup,
+  type AlertSource,
+} from '../../../domain/alert-intake';
 import { DETAIL_MAX, describeFieldErrors, failureDetail, type IntakeResult } from '../../../domain/alert-intake-log';
 import { hasRole } from '../../../domain/roles';
 import type { ApiPrincipal } from '../access/api-keys';
@@ -41,7 +48,10 @@ async function refuse(
   payload: unknown,
   failure: ServiceFailure,
 ): Promise<ServiceResult<IntakeResult>> {
-  await recordIntakeEvent(context.db, context.clock.now(), principal, source, peekGroup(payload), { outcome: 'rejected', detail: failureDetail(failure) });
+  await recordIntakeEvent(context.db, context.clock.now(), principal, source, peekGroup(payload), {
+    outcome: 'rejected',
+    detail: failureDetail(failure),
+  });
   return { ok: false, failure };
 }
 
@@ -57,18 +67,28 @@ export async function receiveAlerts(
   payload: unknown,
 ): Promise<ServiceResult<IntakeResult>> {
   if (!(alertSources as readonly string[]).includes(source)) {
-    const failure: ServiceFailure = { kind: 'invalid', message: 'Unknown alert source.', fieldErrors: { source: `Choose one of ${alertSources.join(', ')}.` } };
+    const failure: ServiceFailure = {
+      kind: 'invalid',
+      message: 'Unknown alert source.',
+      fieldErrors: { source: `Choose one of ${alertSources.join(', ')}.` },
+    };
     return refuse(context, principal, source.slice(0, 100), payload, failure);
   }
   if (!hasRole(principal.role, 'responder')) {
     // Alerts declare incidents: a read-only key may not send them (the routes should refuse it first).
-    const failure: ServiceFailure = { kind: 'forbidden', message: `The API key "${principal.name}" is a viewer key: alert intake needs a responder or admin key.` };
+    const failure: ServiceFailure = {
+      kind: 'forbidden',
+      message: `The API key "${principal.name}" is a viewer key: alert intake needs a responder or admin key.`,
+    };
     return refuse(context, principal, source, payload, failure);
   }
   const parsed = parseInput(alertPayloadSchemas[source], payload);
   if (!parsed.ok) {
     const problems = parsed.failure.kind === 'invalid' ? describeFieldErrors(parsed.failure.fieldErrors) : parsed.failure.message;
-    const failure: ServiceFailure = { ...parsed.failure, message: `This is not a valid ${alertSourceLabels[source]} webhook payload: ${problems}` };
+    const failure: ServiceFailure = {
+      ...parsed.failure,
+      message: `This is not a valid ${alertSourceLabels[source]} webhook payload: ${problems}`,
+    };
     return refuse(context, principal, source, payload, failure);
   }
   const group = normaliseAlertPayload(source, parsed.value);

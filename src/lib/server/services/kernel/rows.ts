@@ -60,7 +60,11 @@ export async function updateOne<TTable extends PgTable>(
   values: Partial<InferInsertModel<TTable>>,
 ): Promise<InferSelectModel<TTable>> {
   // As in lockRow: the set() and returning() types cannot follow a generic table.
-  const rows = (await tx.update(table).set(values as never).where(where).returning()) as InferSelectModel<TTable>[];
+  const rows = (await tx
+    .update(table)
+    .set(values as never)
+    .where(where)
+    .returning()) as InferSelectModel<TTable>[];
   const [row] = rows;
   if (!row) throw new Error('update matched no row');
   return row;

@@ -30,7 +30,10 @@ export const optionalText = (label: string, max: number) =>
     .nullish()
     .transform((value) => (value ? value : null));
 
-export const idSchema = z.string().trim().regex(/^[a-z0-9]{1,40}$/, 'Unknown id.');
+export const idSchema = z
+  .string()
+  .trim()
+  .regex(/^[a-z0-9]{1,40}$/, 'Unknown id.');
 
 /** A yes/no input: a boolean (API) or a checkbox value (form); absent means yes. */
 export const checkboxDefaultOn = z

@@ -18,10 +18,15 @@ import { extendMaintenanceInput, maintenanceActionInput, postMaintenanceUpdateIn
 import { beginWindow, endWindow, queueTransitions, writeMaintenanceUpdate } from './maintenance-transitions';
 
 /** Locks a maintenance for a staff action (or an edit) and checks the action fits its status. */
-export async function lockForAction(tx: Transaction, maintenanceId: string, action: MaintenanceAction): Promise<ServiceResult<MaintenanceRow>> {
+export async function lockForAction(
+  tx: Transaction,
+  maintenanceId: string,
+  action: MaintenanceAction,
+): Promise<ServiceResult<MaintenanceRow>> {
   const row = await lockRow(tx, maintenance, eq(maintenance.id, maintenanceId));
   if (!row) return notFound('That maintenance does not exist.');
-  if (!allowsAction(row.status, action)) return conflict(`This maintenance is ${row.status.replace('_', ' ')}: it can no longer be changed that way.`);
+  if (!allowsAction(row.status, action))
+    return conflict(`This maintenance is ${row.status.replace('_', ' ')}: it can no longer be changed that way.`);
   return success(row);
 }
 
@@ -48,16 +53,41 @@ async function act<Schema extends z.ZodType, T>(
 }
 
 /** Starts a scheduled maintenance now, ahead of its time (its end stays). */
-export function startMaintenanceNow(context: ServiceContext, actor: Actor, maintenanceId: string, input: z.input<typeof maintenanceActionInput>) {
+export function startMaintenanceNow(
+  context: ServiceContext,
+  actor: Actor,
+  maintenanceId: string,
+  input: z.input<typeof maintenanceActionInput>,
+) {
   return act(context, maintenanceId, 'start', maintenanceActionInput, input, async (tx, row, values, now) =>
-    success(await beginWindow(tx, context, row, { now, actor, message: values.message ?? standardMessages.start, notify: values.notifySubscribers })),
+    success(
+      await beginWindow(tx, context, row, {
+        now,
+        actor,
+        message: values.message ?? standardMessages.start,
+        notify: values.notifySubscribers,
+      }),
+    ),
   );
 }
 
 /** Completes an in-progress maintenance now (early, or on time by hand). */
-export function completeMaintenance(context: ServiceContext, actor: Actor, maintenanceId: string, input: z.input<typeof maintenanceActionInput>) {
+export function completeMaintenance(
+  context: ServiceContext,
+  actor: Actor,
+  maintenanceId: string,
+  input: z.input<typeof maintenanceActionInput>,
+) {
   return act(context, maintenanceId, 'complete', maintenanceActionInput, input, async (tx, row, values, now) =>
-    success(await endWindow(tx, context, row, { now, actor, message: values.message ?? standardMessages.complete, status: 'completed', emailed: values.notifySubscribers && emailsMoment(row, 'completed') })),
+    success(
+      await endWindow(tx, context, row, {
+        now,
+        actor,
+        message: values.message ?? standardMessages.complete,
+        status: 'completed',
+        emailed: values.notifySubscribers && emailsMoment(row, 'completed'),
+      }),
+    ),
   );
 }
 
@@ -65,89 +95,177 @@ export function completeMaintenance(context: ServiceContext, actor: Actor, maint
  * Cancels a maintenance: its jobs go, its components return as at its end, and subscribers who
  * were told about it are told it is off.
  */
-export function cancelMaintenance(context: ServiceContext, actor: Actor, maintenanceId: string, input: z.input<typeof maintenanceActionInput>) {
+export function cancelMaintenance(
+  context: ServiceContext,
+  actor: Actor,
+  maintenanceId: string,
+  input: z.input<typeof maintenanceActionInput>,
+) {
   return act(context, maintenanceId, 'cancel', maintenanceActionInput, input, async (tx, row, values, now) =>
-    success(await endWindow(tx, context, row, { now, actor, message: values.message ?? standardMessages.cancel, status: 'cancelled', emailed: values.notifySubscribers && emailsMoment(row, 'cancelled') })),
+    success(
+      await endWindow(tx, context, row, {
+        now,
+        actor,
+        message: values.message ?? standardMessages.cancel,
+        status: 'cancelled',
+        emailed: values.notifySubscribers && emailsMoment(row, 'cancelled'),
+      }),
+    ),
   );
 }
 
 /** Cancels this occurrence and every later scheduled one of its series. Returns how many. */
-export function cancelMaintenanceSeries(context: ServiceContext, actor: Actor, maintenanceId: string, input: z.input<typeof maintenanceActionInput>) {
-  return act(context, maintenanceId, 'cancel', maintenanceActionInput, input, async (tx, first, values, now): Promise<ServiceResult<number>> => {
-    if (!first.seriesId) return invalid({ form: 'This maintenance is not part of a series.' });
-    const later = await tx
-      .select()
-      .from(maintenance)
-      .where(and(eq(maintenance.seriesId, first.seriesId), eq(maintenance.status, 'scheduled'), gt(maintenance.scheduledFor, first.scheduledFor)))
-      .orderBy(maintenance.scheduledFor, maintenance.id)
-      .for('update');
-    for (const row of [first, ...later]) {
-      await endWindow(tx, context, row, { now, actor, message: values.message ?? standardMessages.cancel, status: 'cancelled', emailed: values.notifySubscribers && emailsMoment(row, 'cancelled') });
-    }
-    return success(later.length + 1);
-  });
+export function cancelMaintenanceSeries(
+  context: ServiceContext,
+  actor: Actor,
+  maintenanceId: string,
+  input: z.input<typeof maintenanceActionInput>,
+) {
+  return act(
+    context,
+    maintenanceId,
+    'cancel',
+    maintenanceActionInput,
+    input,
+    async (tx, first, values, now): Promise<ServiceResult<number>> => {
+      if (!first.seriesId) return invalid({ form: 'This maintenance is not part of a series.' });
+      const later = await tx
+        .select()
+        .from(maintenance)
+        .where(
+          and(
+            eq(maintenance.seriesId, first.seriesId),
+            eq(maintenance.status, 'scheduled'),
+            gt(maintenance.scheduledFor, first.scheduledFor),
+          ),
+        )
+        .orderBy(maintenance.scheduledFor, maintenance.id)
+        .for('update');
+      for (const row of [first, ...later]) {
+        await endWindow(tx, context, row, {
+          now,
+          actor,
+          message: values.message ?? standardMessages.cancel,
+          status: 'cancelled',
+          emailed: values.notifySubscribers && emailsMoment(row, 'cancelled'),
+        });
+      }
+      return success(later.length + 1);
+    },
+  );
 }
 
 /** Moves the end of an in-progress maintenance (later, or sooner), with an update. */
-export function extendMaintenance(context: ServiceContext, actor: Actor, maintenanceId: string, input: z.input<typeof extendMaintenanceInput>) {
-  return act(context, maintenanceId, 'extend', extendMaintenanceInput, input, async (tx, before, values, now): Promise<ServiceResult<MaintenanceRow>> => {
-    const end = instantOf(values.endsAt, values.timeZone);
-    if (end.getTime() <= now.getTime()) return invalid({ endsAt: 'The new end must be in the future. To end it now, use "Complete".' });
-    const after = await updateOne(tx, maintenance, eq(maintenance.id, maintenanceId), { scheduledUntil: end, scheduleVersion: before.scheduleVersion + 1, updatedAt: now });
-    await dropMaintenanceTransitions(tx, maintenanceId, ['end']);
-    await queueTransitions(tx, context, after, now);
-    await writeMaintenanceUpdate(tx, context, {
-      maintenanceId,
-      status: after.status,
-      body: values.message ?? extendedMessage(end, values.timeZone),
-      moment: 'extended',
-      emailed: values.notifySubscribers && emailsStaffUpdate(after),
-      now,
-      createdBy: actor.userId,
-    });
-    await recordAudit(tx, actor, now, {
-      action: 'maintenance.extend',
-      entityType: 'maintenance',
-      entityId: maintenanceId,
-      before: { scheduledUntil: before.scheduledUntil },
-      after: { scheduledUntil: end, message: values.message },
-    });
-    return success(after);
-  });
+export function extendMaintenance(
+  context: ServiceContext,
+  actor: Actor,
+  maintenanceId: string,
+  input: z.input<typeof extendMaintenanceInput>,
+) {
+  return act(
+    context,
+    maintenanceId,
+    'extend',
+    extendMaintenanceInput,
+    input,
+    async (tx, before, values, now): Promise<ServiceResult<MaintenanceRow>> => {
+      const end = instantOf(values.endsAt, values.timeZone);
+      if (end.getTime() <= now.getTime()) return invalid({ endsAt: 'The new end must be in the future. To end it now, use "Complete".' });
+      const after = await updateOne(tx, maintenance, eq(maintenance.id, maintenanceId), {
+        scheduledUntil: end,
+        scheduleVersion: before.scheduleVersion + 1,
+        updatedAt: now,
+      });
+      await dropMaintenanceTransitions(tx, maintenanceId, ['end']);
+      await queueTransitions(tx, context, after, now);
+      await writeMaintenanceUpdate(tx, context, {
+        maintenanceId,
+        status: after.status,
+        body: values.message ?? extendedMessage(end, values.timeZone),
+        moment: 'extended',
+        emailed: values.notifySubscribers && emailsStaffUpdate(after),
+        now,
+        createdBy: actor.userId,
+      });
+      await recordAudit(tx, actor, now, {
+        action: 'maintenance.extend',
+        entityType: 'maintenance',
+        entityId: maintenanceId,
+        before: { scheduledUntil: before.scheduledUntil },
+        after: { scheduledUntil: end, message: values.message },
+      });
+      return success(after);
+    },
+  );
 }
 
 /** Marks an in-progress maintenance as verifying: the work is done, checks are running. */
-export function markMaintenanceVerifying(context: ServiceContext, actor: Actor, maintenanceId: string, input: z.input<typeof maintenanceActionInput>) {
-  return act(context, maintenanceId, 'verify', maintenanceActionInput, input, async (tx, before, values, now): Promise<ServiceResult<MaintenanceRow>> => {
-    const after = await updateOne(tx, maintenance, eq(maintenance.id, maintenanceId), { status: 'verifying', updatedAt: now });
-    await writeMaintenanceUpdate(tx, context, {
-      maintenanceId,
-      status: 'verifying',
-      body: values.message ?? standardMessages.verify,
-      moment: 'verifying',
-      emailed: values.notifySubscribers && emailsStaffUpdate(after),
-      now,
-      createdBy: actor.userId,
-    });
-    await recordAudit(tx, actor, now, { action: 'maintenance.verify', entityType: 'maintenance', entityId: maintenanceId, before: { status: before.status }, after: { status: 'verifying' } });
-    return success(after);
-  });
+export function markMaintenanceVerifying(
+  context: ServiceContext,
+  actor: Actor,
+  maintenanceId: string,
+  input: z.input<typeof maintenanceActionInput>,
+) {
+  return act(
+    context,
+    maintenanceId,
+    'verify',
+    maintenanceActionInput,
+    input,
+    async (tx, before, values, now): Promise<ServiceResult<MaintenanceRow>> => {
+      const after = await updateOne(tx, maintenance, eq(maintenance.id, maintenanceId), { status: 'verifying', updatedAt: now });
+      await writeMaintenanceUpdate(tx, context, {
+        maintenanceId,
+        status: 'verifying',
+        body: values.message ?? standardMessages.verify,
+        moment: 'verifying',
+        emailed: values.notifySubscribers && emailsStaffUpdate(after),
+        now,
+        createdBy: actor.userId,
+      });
+      await recordAudit(tx, actor, now, {
+        action: 'maintenance.verify',
+        entityType: 'maintenance',
+        entityId: maintenanceId,
+        before: { status: before.status },
+        after: { status: 'verifying' },
+      });
+      return success(after);
+    },
+  );
 }
 
 /** Posts a free-form update in the maintenance's current status. */
-export function postMaintenanceUpdate(context: ServiceContext, actor: Actor, maintenanceId: string, input: z.input<typeof postMaintenanceUpdateInput>) {
-  return act(context, maintenanceId, 'post', postMaintenanceUpdateInput, input, async (tx, row, values, now): Promise<ServiceResult<MaintenanceUpdateRow>> => {
-    await tx.update(maintenance).set({ updatedAt: now }).where(eq(maintenance.id, maintenanceId));
-    const update = await writeMaintenanceUpdate(tx, context, {
-      maintenanceId,
-      status: row.status,
-      body: values.message,
-      moment: 'update',
-      emailed: values.notifySubscribers && emailsStaffUpdate(row),
-      now,
-      createdBy: actor.userId,
-    });
-    await recordAudit(tx, actor, now, { action: 'maintenance.update', entityType: 'maintenance', entityId: maintenanceId, after: { message: values.message } });
-    return success(update);
-  });
+export function postMaintenanceUpdate(
+  context: ServiceContext,
+  actor: Actor,
+  maintenanceId: string,
+  input: z.input<typeof postMaintenanceUpdateInput>,
+) {
+  return act(
+    context,
+    maintenanceId,
+    'post',
+    postMaintenanceUpdateInput,
+    input,
+    async (tx, row, values, now): Promise<ServiceResult<MaintenanceUpdateRow>> => {
+      await tx.update(maintenance).set({ updatedAt: now }).where(eq(maintenance.id, maintenanceId));
+      const update = await writeMaintenanceUpdate(tx, context, {
+        maintenanceId,
+        status: row.status,
+        body: values.message,
+        moment: 'update',
+        emailed: values.notifySubscribers && emailsStaffUpdate(row),
+        now,
+        createdBy: actor.userId,
+      });
+      await recordAudit(tx, actor, now, {
+        action: 'maintenance.update',
+        entityType: 'maintenance',
+        entityId: maintenanceId,
+        after: { message: values.message },
+      });
+      return success(update);
+    },
+  );
 }

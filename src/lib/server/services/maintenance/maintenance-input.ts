@@ -51,9 +51,19 @@ export const scheduleMaintenanceInput = z.object({
   backfill: checkboxDefaultOff,
   recurrence: z.enum(['none', 'weekly', 'monthly'], { error: 'Choose how it repeats.' }).default('none'),
   /** ISO weekdays, 1 = Monday … 7 = Sunday (weekly). */
-  weekdays: z.array(z.coerce.number({ error: 'Choose days of the week.' }).int().min(1, 'Choose days of the week.').max(7, 'Choose days of the week.')).max(7).default([]),
+  weekdays: z
+    .array(
+      z.coerce.number({ error: 'Choose days of the week.' }).int().min(1, 'Choose days of the week.').max(7, 'Choose days of the week.'),
+    )
+    .max(7)
+    .default([]),
   /** 1–31; a shorter month uses its last day (monthly). */
-  dayOfMonth: z.coerce.number({ error: 'Enter a day of the month (1–31).' }).int('Enter a day of the month (1–31).').min(1, 'Enter a day of the month (1–31).').max(31, 'Enter a day of the month (1–31).').optional(),
+  dayOfMonth: z.coerce
+    .number({ error: 'Enter a day of the month (1–31).' })
+    .int('Enter a day of the month (1–31).')
+    .min(1, 'Enter a day of the month (1–31).')
+    .max(31, 'Enter a day of the month (1–31).')
+    .optional(),
   recurrenceEnd: z.enum(['count', 'until'], { error: 'Choose how the series ends.' }).default('count'),
   occurrences: z.coerce.number({ error: 'Enter how many times.' }).int('Enter a whole number.').min(1, 'Enter at least 1.').optional(),
   until: isoDate.optional(),

@@ -1,7 +1,16 @@
 import { and, asc, desc, eq, gt, inArray, lte } from 'drizzle-orm';
 import { activeMaintenanceStatuses, type MaintenanceStatus } from '../../../domain/maintenance';
 import type { ComponentStatus } from '../../../domain/statuses';
-import { component, maintenance, maintenanceComponent, maintenanceSeries, maintenanceUpdate, type MaintenanceRow, type MaintenanceSeriesRow, type MaintenanceUpdateRow } from '../../db/schema';
+import {
+  component,
+  maintenance,
+  maintenanceComponent,
+  maintenanceSeries,
+  maintenanceUpdate,
+  type MaintenanceRow,
+  type MaintenanceSeriesRow,
+  type MaintenanceUpdateRow,
+} from '../../db/schema';
 import type { ServiceContext } from '../kernel/context';
 import type { Transaction } from '../kernel/rows';
 import { publicComponentIds } from '../components/visibility';
@@ -48,7 +57,10 @@ async function componentsOf(context: ServiceContext, maintenanceIds: string[]) {
 }
 
 async function summarise(context: ServiceContext, rows: MaintenanceRow[]): Promise<MaintenanceSummary[]> {
-  const components = await componentsOf(context, rows.map((row) => row.id));
+  const components = await componentsOf(
+    context,
+    rows.map((row) => row.id),
+  );
   return rows.map((row) => ({ maintenance: row, components: components.get(row.id) ?? [] }));
 }
 
@@ -85,7 +97,10 @@ export async function listActiveMaintenances(context: ServiceContext): Promise<M
 }
 
 /** Scheduled maintenances starting before `until` (all of them without it), soonest first. */
-export async function listUpcomingMaintenances(context: ServiceContext, options: { until?: Date; limit?: number } = {}): Promise<MaintenanceSummary[]> {
+export async function listUpcomingMaintenances(
+  context: ServiceContext,
+  options: { until?: Date; limit?: number } = {},
+): Promise<MaintenanceSummary[]> {
   const rows = await context.db
     .select()
     .from(maintenance)
@@ -111,7 +126,10 @@ export async function listMaintenances(
   options: { state: MaintenanceListState; page: number },
 ): Promise<{ items: MaintenanceSummary[]; page: number; pageCount: number; total: number }> {
   const where = inArray(maintenance.status, statesOf[options.state]);
-  const order = options.state === 'past' ? [desc(maintenance.scheduledFor), desc(maintenance.id)] : [asc(maintenance.scheduledFor), asc(maintenance.id)];
+  const order =
+    options.state === 'past'
+      ? [desc(maintenance.scheduledFor), desc(maintenance.id)]
+      : [asc(maintenance.scheduledFor), asc(maintenance.id)];
   const [rows, total] = await Promise.all([
     context.db
       .select()
@@ -122,7 +140,12 @@ export async function listMaintenances(
       .offset((options.page - 1) * MAINTENANCE_PAGE_SIZE),
     context.db.$count(maintenance, where),
   ]);
-  return { items: await summarise(context, rows), page: options.page, pageCount: Math.max(1, Math.ceil(total / MAINTENANCE_PAGE_SIZE)), total };
+  return {
+    items: await summarise(context, rows),
+    page: options.page,
+    pageCount: Math.max(1, Math.ceil(total / MAINTENANCE_PAGE_SIZE)),
+    total,
+  };
 }
 
 /** The later occurrences of a series that are still scheduled, for "cancel the rest of the series". */
@@ -145,7 +168,10 @@ export async function maintenanceSummariesByIds(context: ServiceContext, ids: st
   if (ids.length === 0) return [];
   const rows = await context.db.select().from(maintenance).where(inArray(maintenance.id, ids));
   const byId = new Map(rows.map((row) => [row.id, row]));
-  return summarise(context, ids.flatMap((id) => byId.get(id) ?? []));
+  return summarise(
+    context,
+    ids.flatMap((id) => byId.get(id) ?? []),
+  );
 }
 
 /** The newest update of each of the given maintenances, by maintenance id. */

@@ -6,7 +6,15 @@ import { and, eq, inArray, isNull } from 'drizzle-orm';
 import type { z } from 'zod';
 import { emailsMoment } from '../../../domain/maintenance';
 import { rescheduledMessage, scheduledMessage } from '../../../domain/maintenance-messages';
-import { isSameLocalTime, planOccurrences, START_TOLERANCE_MS, windowOf, type FieldErrors, type LocalWindow, type Window } from '../../../domain/maintenance-schedule';
+import {
+  isSameLocalTime,
+  planOccurrences,
+  START_TOLERANCE_MS,
+  windowOf,
+  type FieldErrors,
+  type LocalWindow,
+  type Window,
+} from '../../../domain/maintenance-schedule';
 import { component, maintenance, maintenanceComponent, maintenanceSeries, type MaintenanceRow } from '../../db/schema';
 import { newId } from '../../ids';
 import { dropMaintenanceTransitions } from '../../jobs/queue';
@@ -35,7 +43,10 @@ async function unknownComponents(tx: Transaction, ids: string[], kept: string[] 
 }
 
 /** Validates a schedule or edit form and reads its window: the values and UTC window, or the field errors. */
-function readWindowForm<Values extends LocalWindow>(schema: z.ZodType<Values>, input: unknown): ServiceResult<{ values: Values; window: Window }> {
+function readWindowForm<Values extends LocalWindow>(
+  schema: z.ZodType<Values>,
+  input: unknown,
+): ServiceResult<{ values: Values; window: Window }> {
   const parsed = parseInput(schema, input);
   if (!parsed.ok) return parsed;
   const window = windowOf(parsed.value);
@@ -71,7 +82,8 @@ export async function scheduleMaintenance(
   if (!form.ok) return form;
   const { values, window } = form.value;
   const now = context.clock.now();
-  if (values.backfill && window.end.getTime() > now.getTime()) return invalid({ endsAt: 'A backfill records a window that is over: its end must be in the past.' });
+  if (values.backfill && window.end.getTime() > now.getTime())
+    return invalid({ endsAt: 'A backfill records a window that is over: its end must be in the past.' });
   if (!values.backfill && window.start.getTime() < now.getTime() - START_TOLERANCE_MS) {
     return invalid({ startsAt: 'The start is in the past. To record a past window, tick "Backfill".' });
   }
@@ -81,7 +93,9 @@ export async function scheduleMaintenance(
   return context.db.transaction(async (tx) => {
     const unknown = await unknownComponents(tx, values.components);
     if (Object.keys(unknown).length > 0) return invalid(unknown);
-    const seriesId = planned.series ? (await insertOne(tx, maintenanceSeries, { id: newId(), rule: planned.series.rule, end: planned.series.end, createdAt: now })).id : null;
+    const seriesId = planned.series
+      ? (await insertOne(tx, maintenanceSeries, { id: newId(), rule: planned.series.rule, end: planned.series.end, createdAt: now })).id
+      : null;
     const created: MaintenanceRow[] = [];
     for (const [index, occurrence] of planned.occurrences.entries()) {
       const row = await insertOne(tx, maintenance, {
@@ -104,7 +118,13 @@ export async function scheduleMaintenance(
       await writeMaintenanceUpdate(tx, context, {
         maintenanceId: row.id,
         status: row.status,
-        body: scheduledMessage({ start: occurrence.start, end: occurrence.end, timeZone: values.timeZone, backfill: values.backfill, series: planned.series }),
+        body: scheduledMessage({
+          start: occurrence.start,
+          end: occurrence.end,
+          timeZone: values.timeZone,
+          backfill: values.backfill,
+          series: planned.series,
+        }),
         moment: 'scheduled',
         // A series is announced once, by its first occurrence; each still sends its own reminder.
         emailed: index === 0 && emailsMoment(row, 'scheduled'),
@@ -146,11 +166,19 @@ export async function updateMaintenance(
     if (!locked.ok) return locked;
     const before = locked.value;
     // Times shown back to staff unchanged are not a move.
-    const moved = !isSameLocalTime(before.scheduledFor, values.startsAt, values.timeZone) || !isSameLocalTime(before.scheduledUntil, values.endsAt, values.timeZone);
+    const moved =
+      !isSameLocalTime(before.scheduledFor, values.startsAt, values.timeZone) ||
+      !isSameLocalTime(before.scheduledUntil, values.endsAt, values.timeZone);
     const start = moved ? window.start : before.scheduledFor;
     const end = moved ? window.end : before.scheduledUntil;
-    const currentComponents = (await tx.select({ id: maintenanceComponent.componentId }).from(maintenanceComponent).where(eq(maintenanceComponent.maintenanceId, maintenanceId))).map((row) => row.id);
-    const componentsChanged = currentComponents.length !== values.components.length || values.components.some((id) => !currentComponents.includes(id));
+    const currentComponents = (
+      await tx
+        .select({ id: maintenanceComponent.componentId })
+        .from(maintenanceComponent)
+        .where(eq(maintenanceComponent.maintenanceId, maintenanceId))
+    ).map((row) => row.id);
+    const componentsChanged =
+      currentComponents.length !== values.components.length || values.components.some((id) => !currentComponents.includes(id));
     if (before.status !== 'scheduled') {
       if (moved) return invalid({ endsAt: 'It has started: use "Extend" to change its end.' });
       if (componentsChanged) return invalid({ components: 'It has started: its components can no longer change.' });
@@ -171,7 +199,8 @@ export async function updateMaintenance(
     });
     if (componentsChanged) {
       await tx.delete(maintenanceComponent).where(eq(maintenanceComponent.maintenanceId, maintenanceId));
-      if (values.components.length > 0) await tx.insert(maintenanceComponent).values(values.components.map((componentId) => ({ maintenanceId, componentId })));
+      if (values.components.length > 0)
+        await tx.insert(maintenanceComponent).values(values.components.map((componentId) => ({ maintenanceId, componentId })));
     }
     // Switching the reminder on or off changes the jobs too, so they are re-queued on any edit.
     if (after.status === 'scheduled') {

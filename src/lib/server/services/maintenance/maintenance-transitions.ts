@@ -13,7 +13,16 @@ import {
   type StatusHolder,
 } from '../../../domain/maintenance';
 import { isIncidentOpen, type ComponentStatus } from '../../../domain/statuses';
-import { component, componentStatusInterval, incident, maintenance, maintenanceComponent, maintenanceUpdate, type MaintenanceRow, type MaintenanceUpdateRow } from '../../db/schema';
+import {
+  component,
+  componentStatusInterval,
+  incident,
+  maintenance,
+  maintenanceComponent,
+  maintenanceUpdate,
+  type MaintenanceRow,
+  type MaintenanceUpdateRow,
+} from '../../db/schema';
 import { newId } from '../../ids';
 import { dropMaintenanceTransitions, type JobData } from '../../jobs/queue';
 import { recordAudit } from '../kernel/audit';
@@ -27,7 +36,8 @@ import { queueMaintenanceWebhooks } from '../webhooks/webhook-subscribers';
  * What a maintenance email is about; the first part of its notification's occasion
  * (`<moment>:<update id>`, or `reminder:<start>`), from which the email takes its headline.
  */
-export type MaintenanceEmailMoment = 'scheduled' | 'rescheduled' | 'started' | 'verifying' | 'extended' | 'update' | 'completed' | 'cancelled';
+export type MaintenanceEmailMoment =
+  'scheduled' | 'rescheduled' | 'started' | 'verifying' | 'extended' | 'update' | 'completed' | 'cancelled';
 
 /**
  * Writes one public update of a maintenance and, when it is to be emailed, queues its
@@ -36,7 +46,15 @@ export type MaintenanceEmailMoment = 'scheduled' | 'rescheduled' | 'started' | '
 export async function writeMaintenanceUpdate(
   tx: Transaction,
   context: ServiceContext,
-  options: { maintenanceId: string; status: MaintenanceStatus; body: string; moment: MaintenanceEmailMoment; emailed: boolean; now: Date; createdBy: string | null },
+  options: {
+    maintenanceId: string;
+    status: MaintenanceStatus;
+    body: string;
+    moment: MaintenanceEmailMoment;
+    emailed: boolean;
+    now: Date;
+    createdBy: string | null;
+  },
 ): Promise<MaintenanceUpdateRow> {
   const row = await insertOne(tx, maintenanceUpdate, {
     id: newId(),
@@ -67,7 +85,12 @@ export async function writeMaintenanceUpdate(
  */
 export async function queueTransitions(tx: Transaction, context: ServiceContext, row: MaintenanceRow, now: Date): Promise<void> {
   const send = (transition: JobData['maintenance-transition']['transition'], at: Date) =>
-    context.queue.send(tx, 'maintenance-transition', { maintenanceId: row.id, transition, version: row.scheduleVersion }, { startAfter: at });
+    context.queue.send(
+      tx,
+      'maintenance-transition',
+      { maintenanceId: row.id, transition, version: row.scheduleVersion },
+      { startAfter: at },
+    );
   if (row.status === 'scheduled') {
     const reminderAt = reminderDueAt(row.scheduledFor, now);
     if (reminderAt && emailsMoment(row, 'reminder')) await send('reminder', reminderAt);
@@ -94,11 +117,19 @@ async function currentHolder(tx: Transaction, componentId: string): Promise<Hold
 async function holderOf(tx: Transaction, ids: { incidentId: string | null; maintenanceId: string | null }): Promise<Holder> {
   if (ids.maintenanceId) {
     const [row] = await tx.select({ status: maintenance.status }).from(maintenance).where(eq(maintenance.id, ids.maintenanceId));
-    return { holder: { kind: 'maintenance', active: row ? isMaintenanceActive(row.status) : false }, incidentId: null, maintenanceId: ids.maintenanceId };
+    return {
+      holder: { kind: 'maintenance', active: row ? isMaintenanceActive(row.status) : false },
+      incidentId: null,
+      maintenanceId: ids.maintenanceId,
+    };
   }
   if (ids.incidentId) {
     const [row] = await tx.select({ status: incident.status }).from(incident).where(eq(incident.id, ids.incidentId));
-    return { holder: { kind: 'incident', open: row ? isIncidentOpen(row.status) : false }, incidentId: ids.incidentId, maintenanceId: null };
+    return {
+      holder: { kind: 'incident', open: row ? isIncidentOpen(row.status) : false },
+      incidentId: ids.incidentId,
+      maintenanceId: null,
+    };
   }
   return { holder: { kind: 'manual' }, incidentId: null, maintenanceId: null };
 }
@@ -106,7 +137,13 @@ async function holderOf(tx: Transaction, ids: { incidentId: string | null; maint
 /** The maintenance's live components in id order (the order every writer locks them in). */
 async function windowComponents(tx: Transaction, maintenanceId: string) {
   return tx
-    .select({ componentId: maintenanceComponent.componentId, status: component.status, statusBefore: maintenanceComponent.statusBefore, heldByIncidentId: maintenanceComponent.heldByIncidentId, heldByMaintenanceId: maintenanceComponent.heldByMaintenanceId })
+    .select({
+      componentId: maintenanceComponent.componentId,
+      status: component.status,
+      statusBefore: maintenanceComponent.statusBefore,
+      heldByIncidentId: maintenanceComponent.heldByIncidentId,
+      heldByMaintenanceId: maintenanceComponent.heldByMaintenanceId,
+    })
     .from(maintenanceComponent)
     .innerJoin(component, eq(component.id, maintenanceComponent.componentId))
     .where(and(eq(maintenanceComponent.maintenanceId, maintenanceId), isNull(component.archivedAt)))
@@ -122,14 +159,26 @@ export async function beginWindow(
   tx: Transaction,
   context: ServiceContext,
   row: MaintenanceRow,
-  options: { now: Date; actor: Actor; message: string; /** Staff may keep a start quiet that the switches would email. */ notify?: boolean },
+  options: {
+    now: Date;
+    actor: Actor;
+    message: string;
+    /** Staff may keep a start quiet that the switches would email. */ notify?: boolean;
+  },
 ): Promise<MaintenanceRow> {
   const { now } = options;
   if (row.setsUnderMaintenance) {
     for (const item of await windowComponents(tx, row.id)) {
       const held = await currentHolder(tx, item.componentId);
       if (!maintenanceMayTakeOver({ status: item.status, heldBy: held.holder })) continue;
-      await changeComponentStatus(tx, { componentId: item.componentId, status: 'under_maintenance', at: now, now, maintenanceId: row.id, queue: context.queue });
+      await changeComponentStatus(tx, {
+        componentId: item.componentId,
+        status: 'under_maintenance',
+        at: now,
+        now,
+        maintenanceId: row.id,
+        queue: context.queue,
+      });
       await tx
         .update(maintenanceComponent)
         .set({ statusBefore: item.status, heldByIncidentId: held.incidentId, heldByMaintenanceId: held.maintenanceId })
@@ -147,7 +196,13 @@ export async function beginWindow(
     now,
     createdBy: options.actor.userId,
   });
-  await recordAudit(tx, options.actor, now, { action: 'maintenance.start', entityType: 'maintenance', entityId: row.id, before: { status: row.status }, after: { status: 'in_progress' } });
+  await recordAudit(tx, options.actor, now, {
+    action: 'maintenance.start',
+    entityType: 'maintenance',
+    entityId: row.id,
+    before: { status: row.status },
+    after: { status: 'in_progress' },
+  });
   return after;
 }
 

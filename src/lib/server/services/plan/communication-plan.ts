@@ -23,7 +23,13 @@ import { queueIncidentNotification } from '../subscribers/notifications';
  * transaction): an open outage schedules the email at start + delay; a severity lowered out of
  * the outage set cancels it; resolving before it was sent skips it, recording how long it lasted.
  */
-export async function applyCustomerEmailRule(tx: Transaction, context: ServiceContext, row: IncidentRow, policy: CommunicationPolicy, now: Date): Promise<void> {
+export async function applyCustomerEmailRule(
+  tx: Transaction,
+  context: ServiceContext,
+  row: IncidentRow,
+  policy: CommunicationPolicy,
+  now: Date,
+): Promise<void> {
   const state = row.customerEmailState;
   if (!isIncidentOpen(row.status)) {
     if (state !== 'scheduled') return;
@@ -35,7 +41,10 @@ export async function applyCustomerEmailRule(tx: Transaction, context: ServiceCo
       return;
     }
     const lasted = formatDuration(resolvedAt.getTime() - row.startedAt.getTime());
-    await tx.update(incident).set({ customerEmailState: 'skipped', customerEmailNote: `resolved after ${lasted}` }).where(eq(incident.id, row.id));
+    await tx
+      .update(incident)
+      .set({ customerEmailState: 'skipped', customerEmailNote: `resolved after ${lasted}` })
+      .where(eq(incident.id, row.id));
     return;
   }
   const outage = isOutageSeverity(policy, row.severity);
@@ -43,8 +52,16 @@ export async function applyCustomerEmailRule(tx: Transaction, context: ServiceCo
   if (outage && (state === 'not_required' || state === 'cancelled' || state === 'skipped')) {
     // Raised into the outage set after start + delay: owed from now, and not "late".
     const dueAt = new Date(Math.max(customerEmailDueAt(policy, row.startedAt).getTime(), now.getTime()));
-    await tx.update(incident).set({ customerEmailState: 'scheduled', customerEmailDueAt: dueAt, customerEmailNote: null }).where(eq(incident.id, row.id));
-    await context.queue.send(tx, 'customer-email', { incidentId: row.id, dueAt: dueAt.toISOString() }, dueAt > now ? { startAfter: dueAt } : {});
+    await tx
+      .update(incident)
+      .set({ customerEmailState: 'scheduled', customerEmailDueAt: dueAt, customerEmailNote: null })
+      .where(eq(incident.id, row.id));
+    await context.queue.send(
+      tx,
+      'customer-email',
+      { incidentId: row.id, dueAt: dueAt.toISOString() },
+      dueAt > now ? { startAfter: dueAt } : {},
+    );
   } else if (!outage && state === 'scheduled') {
     await tx
       .update(incident)
@@ -54,18 +71,39 @@ export async function applyCustomerEmailRule(tx: Transaction, context: ServiceCo
 }
 
 /** Queues the reminders that follow a public update: the next update is due after the cadence. */
-export async function scheduleCadenceCheck(tx: Transaction, context: ServiceContext, row: IncidentRow, policy: CommunicationPolicy, postedAt: Date): Promise<void> {
+export async function scheduleCadenceCheck(
+  tx: Transaction,
+  context: ServiceContext,
+  row: IncidentRow,
+  policy: CommunicationPolicy,
+  postedAt: Date,
+): Promise<void> {
   if (!isIncidentOpen(row.status)) return;
   const dueAt = nextUpdateDueAt(policy, postedAt);
   await context.queue.send(tx, 'update-cadence-check', { incidentId: row.id, dueAt: dueAt.toISOString() }, { startAfter: dueAt });
 }
 
 /** On resolution of an incident that owes a post-mortem: a reminder before the deadline and one at it. */
-export async function schedulePostmortemChecks(tx: Transaction, context: ServiceContext, row: IncidentRow, policy: CommunicationPolicy): Promise<void> {
+export async function schedulePostmortemChecks(
+  tx: Transaction,
+  context: ServiceContext,
+  row: IncidentRow,
+  policy: CommunicationPolicy,
+): Promise<void> {
   if (!row.resolvedAt || row.postmortemPublishedAt || !owesPostmortem(policy, row.severity)) return;
   const occasion = row.resolvedAt.toISOString();
-  await context.queue.send(tx, 'postmortem-check', { incidentId: row.id, kind: 'postmortem_reminder', occasion }, { startAfter: postmortemReminderAt(policy, row.resolvedAt) });
-  await context.queue.send(tx, 'postmortem-check', { incidentId: row.id, kind: 'postmortem_overdue', occasion }, { startAfter: postmortemDueAt(policy, row.resolvedAt) });
+  await context.queue.send(
+    tx,
+    'postmortem-check',
+    { incidentId: row.id, kind: 'postmortem_reminder', occasion },
+    { startAfter: postmortemReminderAt(policy, row.resolvedAt) },
+  );
+  await context.queue.send(
+    tx,
+    'postmortem-check',
+    { incidentId: row.id, kind: 'postmortem_overdue', occasion },
+    { startAfter: postmortemDueAt(policy, row.resolvedAt) },
+  );
 }
 
 /**
@@ -73,7 +111,14 @@ export async function schedulePostmortemChecks(tx: Transaction, context: Service
  * audit log as the plan's doing: when it falls due (the customer-email job), or at the resolution
  * of an incident whose email was already owed.
  */
-export async function sendDueCustomerEmail(tx: Transaction, context: ServiceContext, row: IncidentRow, dueAt: Date, now: Date, note: string | null): Promise<void> {
+export async function sendDueCustomerEmail(
+  tx: Transaction,
+  context: ServiceContext,
+  row: IncidentRow,
+  dueAt: Date,
+  now: Date,
+  note: string | null,
+): Promise<void> {
   await deliverCustomerEmail(tx, context, row, now, note);
   await recordAudit(tx, { userId: null, label: 'communication plan' }, now, {
     action: 'incident.customer_email',
@@ -85,7 +130,13 @@ export async function sendDueCustomerEmail(tx: Transaction, context: ServiceCont
 }
 
 /** Sends the customer email now, in the caller's transaction: a notification of the latest public update. */
-async function deliverCustomerEmail(tx: Transaction, context: ServiceContext, row: IncidentRow, now: Date, note: string | null): Promise<void> {
+async function deliverCustomerEmail(
+  tx: Transaction,
+  context: ServiceContext,
+  row: IncidentRow,
+  now: Date,
+  note: string | null,
+): Promise<void> {
   const [latest] = await tx
     .select({ id: incidentUpdate.id })
     .from(incidentUpdate)
@@ -95,7 +146,8 @@ async function deliverCustomerEmail(tx: Transaction, context: ServiceContext, ro
   if (!latest) return;
   // Subscribers who already had this update by email (staff notified it before it was an outage) are not emailed it again.
   const [existing] = await tx.select({ id: notification.id }).from(notification).where(eq(notification.incidentUpdateId, latest.id));
-  const notificationId = existing?.id ?? (await queueIncidentNotification(tx, context, { incidentId: row.id, incidentUpdateId: latest.id, now }));
+  const notificationId =
+    existing?.id ?? (await queueIncidentNotification(tx, context, { incidentId: row.id, incidentUpdateId: latest.id, now }));
   await tx.update(incidentUpdate).set({ notifySubscribers: true }).where(eq(incidentUpdate.id, latest.id));
   await tx
     .update(incident)
@@ -107,30 +159,54 @@ async function deliverCustomerEmail(tx: Transaction, context: ServiceContext, ro
 export async function sendCustomerEmailNow(context: ServiceContext, actor: Actor, incidentId: string): Promise<ServiceResult<null>> {
   const now = context.clock.now();
   return withLockedRow(context.db, incident, eq(incident.id, incidentId), 'That incident does not exist.', async (tx, row) => {
-    if (row.customerEmailState === 'sent') return invalid({ customerEmail: 'The customer email has already been sent.' }, 'The customer email has already been sent.');
+    if (row.customerEmailState === 'sent')
+      return invalid({ customerEmail: 'The customer email has already been sent.' }, 'The customer email has already been sent.');
     await deliverCustomerEmail(tx, context, row, now, `sent by ${actor.label}`);
-    await recordAudit(tx, actor, now, { action: 'incident.customer_email_send_now', entityType: 'incident', entityId: incidentId, before: { state: row.customerEmailState } });
+    await recordAudit(tx, actor, now, {
+      action: 'incident.customer_email_send_now',
+      entityType: 'incident',
+      entityId: incidentId,
+      before: { state: row.customerEmailState },
+    });
     return success(null);
   });
 }
 
 /** Staff hold the customer email, with a reason; it is not sent until they send it. */
-export async function holdCustomerEmail(context: ServiceContext, actor: Actor, incidentId: string, reason: string): Promise<ServiceResult<null>> {
+export async function holdCustomerEmail(
+  context: ServiceContext,
+  actor: Actor,
+  incidentId: string,
+  reason: string,
+): Promise<ServiceResult<null>> {
   const trimmed = reason.trim();
   if (trimmed.length === 0) return invalid({ holdReason: 'Say why the customer email is held.' });
   if (trimmed.length > 500) return invalid({ holdReason: 'Keep the reason under 500 characters.' });
   const now = context.clock.now();
   return withLockedRow(context.db, incident, eq(incident.id, incidentId), 'That incident does not exist.', async (tx, row) => {
     if (row.customerEmailState === 'sent') return invalid({ holdReason: 'The customer email has already been sent.' });
-    await tx.update(incident).set({ customerEmailState: 'held', customerEmailNote: `held by ${actor.label}: ${trimmed}` }).where(eq(incident.id, incidentId));
-    await recordAudit(tx, actor, now, { action: 'incident.customer_email_hold', entityType: 'incident', entityId: incidentId, before: { state: row.customerEmailState }, after: { reason: trimmed } });
+    await tx
+      .update(incident)
+      .set({ customerEmailState: 'held', customerEmailNote: `held by ${actor.label}: ${trimmed}` })
+      .where(eq(incident.id, incidentId));
+    await recordAudit(tx, actor, now, {
+      action: 'incident.customer_email_hold',
+      entityType: 'incident',
+      entityId: incidentId,
+      before: { state: row.customerEmailState },
+      after: { reason: trimmed },
+    });
     return success(null);
   });
 }
 
-
 /** Hands the incident's communication to another responder (reminders then go to them). */
-export async function reassignIncidentOwner(context: ServiceContext, actor: Actor, incidentId: string, ownerId: string): Promise<ServiceResult<null>> {
+export async function reassignIncidentOwner(
+  context: ServiceContext,
+  actor: Actor,
+  incidentId: string,
+  ownerId: string,
+): Promise<ServiceResult<null>> {
   const now = context.clock.now();
   return withLockedRow(context.db, incident, eq(incident.id, incidentId), 'That incident does not exist.', async (tx, row) => {
     const [owner] = await tx.select().from(user).where(eq(user.id, ownerId));
@@ -138,13 +214,24 @@ export async function reassignIncidentOwner(context: ServiceContext, actor: Acto
       return invalid({ ownerId: 'Choose an active responder, admin or owner.' });
     }
     await tx.update(incident).set({ ownerId, updatedAt: now }).where(eq(incident.id, incidentId));
-    await recordAudit(tx, actor, now, { action: 'incident.owner', entityType: 'incident', entityId: incidentId, before: { ownerId: row.ownerId }, after: { ownerId } });
+    await recordAudit(tx, actor, now, {
+      action: 'incident.owner',
+      entityType: 'incident',
+      entityId: incidentId,
+      before: { ownerId: row.ownerId },
+      after: { ownerId },
+    });
     return success(null);
   });
 }
 
 /** Staff who can own an incident's communication: active responders and above. */
 export async function possibleIncidentOwners(context: ServiceContext): Promise<{ id: string; name: string; email: string }[]> {
-  const rows = await context.db.select({ id: user.id, name: user.name, email: user.email, role: user.role, disabledAt: user.disabledAt }).from(user).orderBy(user.name);
-  return rows.filter((row) => row.disabledAt === null && hasRole(row.role, 'responder')).map(({ id, name, email }) => ({ id, name, email }));
+  const rows = await context.db
+    .select({ id: user.id, name: user.name, email: user.email, role: user.role, disabledAt: user.disabledAt })
+    .from(user)
+    .orderBy(user.name);
+  return rows
+    .filter((row) => row.disabledAt === null && hasRole(row.role, 'responder'))
+    .map(({ id, name, email }) => ({ id, name, email }));
 }

@@ -104,7 +104,12 @@ export async function createContact(context: ServiceContext, actor: Actor, input
   });
 }
 
-export async function updateContact(context: ServiceContext, actor: Actor, id: string, input: ContactInput): Promise<ServiceResult<ContactRow>> {
+export async function updateContact(
+  context: ServiceContext,
+  actor: Actor,
+  id: string,
+  input: ContactInput,
+): Promise<ServiceResult<ContactRow>> {
   const parsed = parseInput(contactInput, input);
   if (!parsed.ok) return parsed;
   const refusal = await webhookRefusal(context, parsed.value.webhookUrl);
@@ -112,7 +117,13 @@ export async function updateContact(context: ServiceContext, actor: Actor, id: s
   const now = context.clock.now();
   return withLockedRow(context.db, contact, eq(contact.id, id), 'That contact does not exist.', async (tx, before) => {
     const after = await updateOne(tx, contact, eq(contact.id, id), { ...parsed.value, updatedAt: now });
-    await recordAudit(tx, actor, now, { action: 'contact.update', entityType: 'contact', entityId: id, before: forAudit(before), after: forAudit(after) });
+    await recordAudit(tx, actor, now, {
+      action: 'contact.update',
+      entityType: 'contact',
+      entityId: id,
+      before: forAudit(before),
+      after: forAudit(after),
+    });
     return success(after);
   });
 }

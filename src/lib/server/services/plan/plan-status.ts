@@ -6,7 +6,14 @@ import { incident, incidentUpdate, notification, teamAlert, user, type IncidentR
 import { getCommunicationPolicy } from './policy';
 import { contactsForSeverity } from './contacts';
 import type { ServiceContext } from '../kernel/context';
-import { nextUpdateStep, postmortemStep, teamAlertStepState, type NextUpdateStep, type PlanStepState, type PostmortemStep } from '../../../domain/plan-steps';
+import {
+  nextUpdateStep,
+  postmortemStep,
+  teamAlertStepState,
+  type NextUpdateStep,
+  type PlanStepState,
+  type PostmortemStep,
+} from '../../../domain/plan-steps';
 
 interface SeverityStep {
   state: PlanStepState;
@@ -83,7 +90,13 @@ const signalLabels = new Map<string, string>(severitySignals.map((signal) => [si
  */
 async function declaredAlerts(context: Pick<ServiceContext, 'db'>, incidentId: string) {
   const rows = await context.db
-    .select({ kind: teamAlert.kind, recipientEmail: teamAlert.recipientEmail, createdAt: teamAlert.createdAt, sentAt: teamAlert.sentAt, error: teamAlert.error })
+    .select({
+      kind: teamAlert.kind,
+      recipientEmail: teamAlert.recipientEmail,
+      createdAt: teamAlert.createdAt,
+      sentAt: teamAlert.sentAt,
+      error: teamAlert.error,
+    })
     .from(teamAlert)
     .where(and(eq(teamAlert.incidentId, incidentId), inArray(teamAlert.kind, ['declared', 'severity_raised'])));
   let sent = 0;
@@ -100,7 +113,15 @@ async function declaredAlerts(context: Pick<ServiceContext, 'db'>, incidentId: s
   }
   const raised = rows.filter((row) => row.kind === 'severity_raised').map((row) => row.createdAt);
   const severityRaisedAt = raised.length > 0 ? new Date(Math.max(...raised.map((time) => time.getTime()))) : null;
-  return { rows: rows.length, severityRaisedAt, recipients: new Set(rows.map((row) => row.recipientEmail)).size, sent, failed, waiting, firstSentAt };
+  return {
+    rows: rows.length,
+    severityRaisedAt,
+    recipients: new Set(rows.map((row) => row.recipientEmail)).size,
+    sent,
+    failed,
+    waiting,
+    firstSentAt,
+  };
 }
 
 /**
@@ -114,7 +135,9 @@ export async function getPlanStatus(context: ServiceContext, incidentId: string,
   const peopleIds = [row.declaredBy, row.ownerId].filter((id): id is string => id !== null);
   const [policy, people, [updates], alerts, contacts, emailNotification] = await Promise.all([
     getCommunicationPolicy(context),
-    peopleIds.length > 0 ? context.db.select({ id: user.id, name: user.name }).from(user).where(inArray(user.id, peopleIds)) : Promise.resolve([]),
+    peopleIds.length > 0
+      ? context.db.select({ id: user.id, name: user.name }).from(user).where(inArray(user.id, peopleIds))
+      : Promise.resolve([]),
     context.db
       .select({ latestPostedAt: max(incidentUpdate.createdAt), firstPostedAt: min(incidentUpdate.createdAt), count: count() })
       .from(incidentUpdate)
@@ -122,7 +145,10 @@ export async function getPlanStatus(context: ServiceContext, incidentId: string,
     declaredAlerts(context, incidentId),
     contactsForSeverity(context.db, row.severity),
     row.customerEmailNotificationId
-      ? context.db.select({ recipientCount: notification.recipientCount }).from(notification).where(eq(notification.id, row.customerEmailNotificationId))
+      ? context.db
+          .select({ recipientCount: notification.recipientCount })
+          .from(notification)
+          .where(eq(notification.id, row.customerEmailNotificationId))
       : Promise.resolve([]),
   ]);
   const nameOf = (id: string | null) => (id ? (people.find((person) => person.id === id)?.name ?? null) : null);
@@ -160,8 +186,16 @@ export async function getPlanStatus(context: ServiceContext, incidentId: string,
 
   const customerEmail = customerEmailStep(row, policy, now, emailNotification[0]?.recipientCount ?? null);
 
-  const nextUpdate = nextUpdateStep(policy, { open, lastPublicUpdateAt: updates?.latestPostedAt ?? row.startedAt, resolvedAt: row.resolvedAt }, now);
-  const postmortem = postmortemStep(policy, { severity: row.severity, open, resolvedAt: row.resolvedAt, postmortemPublishedAt: row.postmortemPublishedAt }, now);
+  const nextUpdate = nextUpdateStep(
+    policy,
+    { open, lastPublicUpdateAt: updates?.latestPostedAt ?? row.startedAt, resolvedAt: row.resolvedAt },
+    now,
+  );
+  const postmortem = postmortemStep(
+    policy,
+    { severity: row.severity, open, resolvedAt: row.resolvedAt, postmortemPublishedAt: row.postmortemPublishedAt },
+    now,
+  );
 
   return {
     incidentId: row.id,
@@ -190,7 +224,14 @@ function customerEmailStep(row: IncidentRow, policy: CommunicationPolicy, now: D
       return { state: now >= dueAt ? 'overdue' : 'pending', reason: 'scheduled', dueAt };
     }
     case 'sent':
-      return { state: 'done', reason: 'sent', sentAt: row.customerEmailSentAt ?? row.updatedAt, dueAt: row.customerEmailDueAt, recipients, note };
+      return {
+        state: 'done',
+        reason: 'sent',
+        sentAt: row.customerEmailSentAt ?? row.updatedAt,
+        dueAt: row.customerEmailDueAt,
+        recipients,
+        note,
+      };
     case 'skipped':
       return { state: 'skipped', reason: 'skipped', dueAt: row.customerEmailDueAt, note };
     case 'cancelled':

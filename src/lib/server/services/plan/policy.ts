@@ -57,7 +57,13 @@ export async function updateCommunicationPolicy(
   return context.db.transaction(async (tx) => {
     const before = await getCommunicationPolicy({ db: tx });
     await writeSetting(tx, POLICY_KEY, parsed.value, now);
-    await recordAudit(tx, actor, now, { action: 'settings.communication', entityType: 'setting', entityId: POLICY_KEY, before, after: parsed.value });
+    await recordAudit(tx, actor, now, {
+      action: 'settings.communication',
+      entityType: 'setting',
+      entityId: POLICY_KEY,
+      before,
+      after: parsed.value,
+    });
     return success(parsed.value);
   });
 }

@@ -1,19 +1,19 @@
 import { eq, sql } from 'drizzle-orm';
-import {
-  buildAtomFeed,
-  buildRssFeed,
-  clipText,
-  tagUri,
-  type FeedEntry,
-  type FeedMeta,
-  type FeedUpdate,
-} from '../../../domain/feeds';
+import { buildAtomFeed, buildRssFeed, clipText, tagUri, type FeedEntry, type FeedMeta, type FeedUpdate } from '../../../domain/feeds';
 import { componentsWithGroupNames } from '../../../domain/component-sections';
 import { maintenanceStatusLabels } from '../../../domain/maintenance';
 import { componentStatusLabels, impactLabels, impactOfSeverity, incidentStatusLabels } from '../../../domain/statuses';
 import { formatWindow } from '../../../domain/time-format';
 import { rowsOf } from '../../db/client';
-import { incident, incidentUpdate, maintenance, maintenanceUpdate, type ComponentChange, type IncidentUpdateRow, type MaintenanceUpdateRow } from '../../db/schema';
+import {
+  incident,
+  incidentUpdate,
+  maintenance,
+  maintenanceUpdate,
+  type ComponentChange,
+  type IncidentUpdateRow,
+  type MaintenanceUpdateRow,
+} from '../../db/schema';
 import { listComponentTree } from '../components/catalog';
 import type { ServiceContext } from '../kernel/context';
 import type { IncidentSummary } from '../incidents/incident-lists';
@@ -57,8 +57,14 @@ export async function loadHistoryFeed(
   const incidents = items.flatMap((item) => (item.kind === 'incident' ? [item.summary] : []));
   const maintenances = items.flatMap((item) => (item.kind === 'maintenance' ? [item.summary] : []));
   const [incidentUpdates, maintenanceUpdates] = await Promise.all([
-    incidentUpdatesOf(context, incidents.map((summary) => summary.incident.id)),
-    maintenanceUpdatesOf(context, maintenances.map((summary) => summary.maintenance.id)),
+    incidentUpdatesOf(
+      context,
+      incidents.map((summary) => summary.incident.id),
+    ),
+    maintenanceUpdatesOf(
+      context,
+      maintenances.map((summary) => summary.maintenance.id),
+    ),
   ]);
 
   const entries = items.map((item) =>
@@ -108,7 +114,9 @@ const latest = (times: (Date | null | undefined)[]) => new Date(Math.max(...time
 
 /** The component changes the public may see, in words. */
 function changeLines(changes: ComponentChange[] | null, visibleIds: ReadonlySet<string>): string[] {
-  return (visibleChanges(changes, visibleIds) ?? []).map((change) => `${change.name}: ${componentStatusLabels[change.oldStatus]} → ${componentStatusLabels[change.newStatus]}`);
+  return (visibleChanges(changes, visibleIds) ?? []).map(
+    (change) => `${change.name}: ${componentStatusLabels[change.oldStatus]} → ${componentStatusLabels[change.newStatus]}`,
+  );
 }
 
 function summaryOf(updates: FeedUpdate[], fallback: string): string {
@@ -116,7 +124,12 @@ function summaryOf(updates: FeedUpdate[], fallback: string): string {
   return newest ? clipText(`${newest.label}: ${newest.body}`, 300) : clipText(fallback, 300);
 }
 
-function incidentEntry(publicUrl: string, summary: IncidentSummary, updates: IncidentUpdateRow[], visibleIds: ReadonlySet<string>): FeedEntry {
+function incidentEntry(
+  publicUrl: string,
+  summary: IncidentSummary,
+  updates: IncidentUpdateRow[],
+  visibleIds: ReadonlySet<string>,
+): FeedEntry {
   const row = summary.incident;
   const feedUpdates: FeedUpdate[] = updates.map((update) => ({
     label: incidentStatusLabels[update.status],
@@ -146,7 +159,11 @@ function incidentEntry(publicUrl: string, summary: IncidentSummary, updates: Inc
 
 function maintenanceEntry(publicUrl: string, summary: MaintenanceSummary, updates: MaintenanceUpdateRow[]): FeedEntry {
   const row = summary.maintenance;
-  const feedUpdates: FeedUpdate[] = updates.map((update) => ({ label: maintenanceStatusLabels[update.status], at: update.createdAt, body: update.body }));
+  const feedUpdates: FeedUpdate[] = updates.map((update) => ({
+    label: maintenanceStatusLabels[update.status],
+    at: update.createdAt,
+    body: update.body,
+  }));
   const intro = [
     `Scheduled maintenance · ${maintenanceStatusLabels[row.status]}`,
     `Planned for: ${formatWindow(row.scheduledFor, row.scheduledUntil, row.timeZone)}`,

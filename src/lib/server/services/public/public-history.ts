@@ -29,7 +29,9 @@ export interface PublicHistoryPage {
  * The SQL in `listPublicHistory` orders by exactly this (see `maintenanceAt`).
  */
 export function historyTimeOf(item: HistoryItem): Date {
-  return item.kind === 'incident' ? item.summary.incident.startedAt : (item.summary.maintenance.startedAt ?? item.summary.maintenance.scheduledFor);
+  return item.kind === 'incident'
+    ? item.summary.incident.startedAt
+    : (item.summary.maintenance.startedAt ?? item.summary.maintenance.scheduledFor);
 }
 
 const maintenanceAt = sql`coalesce(${maintenance.startedAt}, ${maintenance.scheduledFor})`;
@@ -43,7 +45,10 @@ const maintenanceAt = sql`coalesce(${maintenance.startedAt}, ${maintenance.sched
  * the entries that affected it; a component hidden from the public finds nothing, and hidden
  * components are never named.
  */
-export async function listPublicHistory(context: ServiceContext, options: { page: number; componentId: string | null }): Promise<PublicHistoryPage> {
+export async function listPublicHistory(
+  context: ServiceContext,
+  options: { page: number; componentId: string | null },
+): Promise<PublicHistoryPage> {
   const pageSize = HISTORY_PAGE_SIZE;
   const visibleIds = await publicComponentIds(context.db);
   if (options.componentId && !visibleIds.has(options.componentId)) return { items: [], page: 1, pageCount: 1, total: 0 };
@@ -76,7 +81,10 @@ export async function listPublicHistory(context: ServiceContext, options: { page
 
   const incidentIds = rows.filter((row) => row.kind === 'incident').map((row) => row.id);
   const maintenanceIds = rows.filter((row) => row.kind === 'maintenance').map((row) => row.id);
-  const [incidents, maintenances] = await Promise.all([incidentSummariesByIds(context, incidentIds), maintenanceSummariesByIds(context, maintenanceIds)]);
+  const [incidents, maintenances] = await Promise.all([
+    incidentSummariesByIds(context, incidentIds),
+    maintenanceSummariesByIds(context, maintenanceIds),
+  ]);
   const incidentById = new Map(incidents.map((summary) => [summary.incident.id, publicSummary(summary, visibleIds)]));
   const maintenanceById = new Map(publicMaintenanceSummary(maintenances, visibleIds).map((summary) => [summary.maintenance.id, summary]));
 

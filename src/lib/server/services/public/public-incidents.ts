@@ -15,7 +15,10 @@ export function publicSummary(summary: IncidentSummary, visibleIds: ReadonlySet<
   return {
     ...summary,
     components: summary.components.filter((item) => visibleIds.has(item.id)),
-    latestUpdate: summary.latestUpdate && { ...summary.latestUpdate, componentChanges: visibleChanges(summary.latestUpdate.componentChanges, visibleIds) },
+    latestUpdate: summary.latestUpdate && {
+      ...summary.latestUpdate,
+      componentChanges: visibleChanges(summary.latestUpdate.componentChanges, visibleIds),
+    },
   };
 }
 

@@ -58,11 +58,18 @@ export async function getPublicSnapshot(context: ServiceContext): Promise<Public
   ]);
   const [upcomingMaintenances, maintenanceUpdates] = await Promise.all([
     listUpcomingMaintenances(context, { until: new Date(now.getTime() + page.upcomingMaintenanceDays * 86_400_000), limit: 50 }),
-    latestMaintenanceUpdates(context, activeMaintenances.map((item) => item.maintenance.id)),
+    latestMaintenanceUpdates(
+      context,
+      activeMaintenances.map((item) => item.maintenance.id),
+    ),
   ]);
   const shown = shownTree(tree);
   const components = componentsInOrder(shown);
-  const intervals = await nonOperationalIntervals(context, components.map((item) => item.id), now);
+  const intervals = await nonOperationalIntervals(
+    context,
+    components.map((item) => item.id),
+    now,
+  );
 
   const withUptime = (item: ComponentRow): PublicComponent => {
     const days = dailyUptime({ intervals: intervals.get(item.id) ?? [], existsSince: inServiceSince(item), now, days: UPTIME_DAYS });
@@ -80,7 +87,10 @@ export async function getPublicSnapshot(context: ServiceContext): Promise<Public
     ungrouped: shown.ungrouped.map(withUptime),
     groups,
     openIncidents: openIncidents.map((summary) => publicSummary(summary, visibleIds)),
-    activeMaintenances: publicMaintenanceSummary(activeMaintenances, visibleIds).map((item) => ({ ...item, latestUpdate: maintenanceUpdates.get(item.maintenance.id) })),
+    activeMaintenances: publicMaintenanceSummary(activeMaintenances, visibleIds).map((item) => ({
+      ...item,
+      latestUpdate: maintenanceUpdates.get(item.maintenance.id),
+    })),
     upcomingMaintenances: publicMaintenanceSummary(upcomingMaintenances, visibleIds),
     generatedAt: now,
   };

@@ -17,7 +17,16 @@ import {
 } from '../../../domain/statuspage';
 import { componentsInOrder } from '../../../domain/component-sections';
 import { worstComponentStatus } from '../../../domain/statuses';
-import { component, componentGroup, incident, maintenance, setting, type ComponentRow, type IncidentUpdateRow, type MaintenanceUpdateRow } from '../../db/schema';
+import {
+  component,
+  componentGroup,
+  incident,
+  maintenance,
+  setting,
+  type ComponentRow,
+  type IncidentUpdateRow,
+  type MaintenanceUpdateRow,
+} from '../../db/schema';
 import { listComponentTree, type ComponentTree } from '../components/catalog';
 import type { ServiceContext } from '../kernel/context';
 import { listIncidents, type IncidentSummary } from '../incidents/incident-lists';
@@ -47,8 +56,14 @@ async function lastPublicChange(context: ServiceContext): Promise<Date> {
     context.db.select({ kind: kind('change'), at: max(componentGroup.updatedAt) }).from(componentGroup),
     context.db.select({ kind: kind('change'), at: max(incident.updatedAt) }).from(incident),
     context.db.select({ kind: kind('change'), at: max(maintenance.updatedAt) }).from(maintenance),
-    context.db.select({ kind: kind('change'), at: max(setting.updatedAt) }).from(setting).where(eq(setting.key, 'page')),
-    context.db.select({ kind: kind('install'), at: max(setting.updatedAt) }).from(setting).where(eq(setting.key, 'page_id')),
+    context.db
+      .select({ kind: kind('change'), at: max(setting.updatedAt) })
+      .from(setting)
+      .where(eq(setting.key, 'page')),
+    context.db
+      .select({ kind: kind('install'), at: max(setting.updatedAt) })
+      .from(setting)
+      .where(eq(setting.key, 'page_id')),
   );
   const latest = (wanted: string) =>
     rows
@@ -73,14 +88,21 @@ function componentsOf(refs: readonly { id: string }[], visible: ReadonlyMap<stri
   return refs.flatMap((ref) => visible.get(ref.id) ?? []);
 }
 
-function incidentInputs(summaries: readonly IncidentSummary[], updates: ReadonlyMap<string, IncidentUpdateRow[]>, visible: ReadonlyMap<string, ComponentRow>): IncidentInput[] {
+function incidentInputs(
+  summaries: readonly IncidentSummary[],
+  updates: ReadonlyMap<string, IncidentUpdateRow[]>,
+  visible: ReadonlyMap<string, ComponentRow>,
+): IncidentInput[] {
   const visibleIds = new Set(visible.keys());
   return summaries.map((summary) => {
     const shown = publicSummary(summary, visibleIds);
     return {
       ...shown.incident,
       // Components hidden from the page are not named in an update either.
-      updates: (updates.get(summary.incident.id) ?? []).map((update) => ({ ...update, componentChanges: visibleChanges(update.componentChanges, visibleIds) })),
+      updates: (updates.get(summary.incident.id) ?? []).map((update) => ({
+        ...update,
+        componentChanges: visibleChanges(update.componentChanges, visibleIds),
+      })),
       components: componentsOf(shown.components, visible),
     };
   });
@@ -92,7 +114,11 @@ function isPublicMaintenance<T extends { maintenance: { status: MaintenanceStatu
   return summary.maintenance.status !== 'cancelled';
 }
 
-function maintenanceInputs(summaries: readonly MaintenanceSummary[], updates: ReadonlyMap<string, MaintenanceUpdateRow[]>, visible: ReadonlyMap<string, ComponentRow>): MaintenanceInput[] {
+function maintenanceInputs(
+  summaries: readonly MaintenanceSummary[],
+  updates: ReadonlyMap<string, MaintenanceUpdateRow[]>,
+  visible: ReadonlyMap<string, ComponentRow>,
+): MaintenanceInput[] {
   return summaries.filter(isPublicMaintenance).map((summary) => ({
     ...summary.maintenance,
     status: summary.maintenance.status,
@@ -128,8 +154,14 @@ export async function loadCurrentState(context: ServiceContext, publicUrl: strin
   const visible = publicComponentsById(tree);
   const maintenances = [...snapshot.activeMaintenances, ...snapshot.upcomingMaintenances];
   const [incidentUpdates, maintenanceUpdates] = await Promise.all([
-    incidentUpdatesOf(context, snapshot.openIncidents.map((summary) => summary.incident.id)),
-    maintenanceUpdatesOf(context, maintenances.map((summary) => summary.maintenance.id)),
+    incidentUpdatesOf(
+      context,
+      snapshot.openIncidents.map((summary) => summary.incident.id),
+    ),
+    maintenanceUpdatesOf(
+      context,
+      maintenances.map((summary) => summary.maintenance.id),
+    ),
   ]);
   return {
     page: pageInput(snapshot.page, pageId, publicUrl, updatedAt),
@@ -151,8 +183,14 @@ async function loadRecentIncidents(context: ServiceContext, publicUrl: string): 
     lastPublicChange(context),
     listIncidents(context, { page: 1, pageSize: STATUS_API_LIST_LIMIT, state: 'all' }),
   ]);
-  const updates = await incidentUpdatesOf(context, recent.items.map((summary) => summary.incident.id));
-  return { page: pageInput(settings, pageId, publicUrl, updatedAt), incidents: incidentInputs(recent.items, updates, publicComponentsById(tree)) };
+  const updates = await incidentUpdatesOf(
+    context,
+    recent.items.map((summary) => summary.incident.id),
+  );
+  return {
+    page: pageInput(settings, pageId, publicUrl, updatedAt),
+    incidents: incidentInputs(recent.items, updates, publicComponentsById(tree)),
+  };
 }
 
 /**
@@ -160,7 +198,10 @@ async function loadRecentIncidents(context: ServiceContext, publicUrl: string): 
  * planned to). Scheduled ones count once the page announces them (within its announcement
  * window, like the upcoming list); cancelled ones never.
  */
-async function loadRecentMaintenances(context: ServiceContext, publicUrl: string): Promise<{ page: PageInput; maintenances: MaintenanceInput[] }> {
+async function loadRecentMaintenances(
+  context: ServiceContext,
+  publicUrl: string,
+): Promise<{ page: PageInput; maintenances: MaintenanceInput[] }> {
   const now = context.clock.now();
   const [settings, tree, pageId, updatedAt] = await Promise.all([
     getPageSettings(context),

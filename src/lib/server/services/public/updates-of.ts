@@ -8,7 +8,10 @@ import type { ServiceContext } from '../kernel/context';
  */
 
 /** By incident: newest shown time first, then newest written, then by id (the tie-break of equal times). */
-export async function incidentUpdatesOf(context: ServiceContext, incidentIds: readonly string[]): Promise<Map<string, IncidentUpdateRow[]>> {
+export async function incidentUpdatesOf(
+  context: ServiceContext,
+  incidentIds: readonly string[],
+): Promise<Map<string, IncidentUpdateRow[]>> {
   if (incidentIds.length === 0) return new Map();
   const rows = await context.db
     .select()
@@ -19,7 +22,10 @@ export async function incidentUpdatesOf(context: ServiceContext, incidentIds: re
 }
 
 /** By maintenance: newest written first; `sequence` (unique, in writing order) breaks ties. */
-export async function maintenanceUpdatesOf(context: ServiceContext, maintenanceIds: readonly string[]): Promise<Map<string, MaintenanceUpdateRow[]>> {
+export async function maintenanceUpdatesOf(
+  context: ServiceContext,
+  maintenanceIds: readonly string[],
+): Promise<Map<string, MaintenanceUpdateRow[]>> {
   if (maintenanceIds.length === 0) return new Map();
   const rows = await context.db
     .select()

@@ -25,10 +25,7 @@ export function isKnownTimeZone(value: string): boolean {
 export const pageSettingsInput = z.object({
   name: requiredText('Page name', 100),
   description: optionalText('Description', 300),
-  timeZone: z
-    .string()
-    .trim()
-    .refine(isKnownTimeZone, 'Choose a time zone from the list (an IANA name such as Europe/Paris).'),
+  timeZone: z.string().trim().refine(isKnownTimeZone, 'Choose a time zone from the list (an IANA name such as Europe/Paris).'),
   /** How many days ahead the public page announces scheduled maintenance. */
   upcomingMaintenanceDays: z.coerce
     .number({ error: 'Enter a number of days (1–90).' })
@@ -40,7 +37,12 @@ export const pageSettingsInput = z.object({
 
 export type PageSettings = z.output<typeof pageSettingsInput>;
 
-const defaultPageSettings: PageSettings = { name: 'Herald', description: null, timeZone: 'UTC', upcomingMaintenanceDays: DEFAULT_UPCOMING_DAYS };
+const defaultPageSettings: PageSettings = {
+  name: 'Herald',
+  description: null,
+  timeZone: 'UTC',
+  upcomingMaintenanceDays: DEFAULT_UPCOMING_DAYS,
+};
 const PAGE_KEY = 'page';
 
 export async function getPageSettings(context: Pick<ServiceContext, 'db'>): Promise<PageSettings & { updatedAt: Date | null }> {
@@ -86,14 +88,24 @@ export async function getAllowPrivateWebhookTargets(context: Pick<ServiceContext
   return value?.allowPrivateWebhookTargets === true;
 }
 
-export async function setAllowPrivateWebhookTargets(context: ServiceContext, actor: Actor, allowed: boolean): Promise<ServiceResult<{ allowPrivateWebhookTargets: boolean }>> {
+export async function setAllowPrivateWebhookTargets(
+  context: ServiceContext,
+  actor: Actor,
+  allowed: boolean,
+): Promise<ServiceResult<{ allowPrivateWebhookTargets: boolean }>> {
   const now = context.clock.now();
   return context.db.transaction(async (tx) => {
     const before = { allowPrivateWebhookTargets: await getAllowPrivateWebhookTargets({ db: tx }) };
     const after = { allowPrivateWebhookTargets: allowed };
     await writeSetting(tx, WEBHOOK_SETTINGS_KEY, after, now);
     if (before.allowPrivateWebhookTargets !== allowed) {
-      await recordAudit(tx, actor, now, { action: 'settings.webhooks', entityType: 'setting', entityId: WEBHOOK_SETTINGS_KEY, before, after });
+      await recordAudit(tx, actor, now, {
+        action: 'settings.webhooks',
+        entityType: 'setting',
+        entityId: WEBHOOK_SETTINGS_KEY,
+        before,
+        after,
+      });
     }
     return success(after);
   });

@@ -16,5 +16,8 @@ export async function readSetting(db: Database, key: string): Promise<{ value: u
 
 /** Stores one setting's value in the caller's transaction, replacing the one before. */
 export async function writeSetting(tx: Transaction, key: string, value: unknown, now: Date): Promise<void> {
-  await tx.insert(setting).values({ key, value, updatedAt: now }).onConflictDoUpdate({ target: setting.key, set: { value, updatedAt: now } });
+  await tx
+    .insert(setting)
+    .values({ key, value, updatedAt: now })
+    .onConflictDoUpdate({ target: setting.key, set: { value, updatedAt: now } });
 }

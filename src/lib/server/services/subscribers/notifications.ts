@@ -15,7 +15,9 @@ export async function queueIncidentNotification(
   options: { incidentId: string; incidentUpdateId: string; now: Date },
 ): Promise<string> {
   const id = newId();
-  await tx.insert(notification).values({ id, incidentId: options.incidentId, incidentUpdateId: options.incidentUpdateId, createdAt: options.now });
+  await tx
+    .insert(notification)
+    .values({ id, incidentId: options.incidentId, incidentUpdateId: options.incidentUpdateId, createdAt: options.now });
   await context.queue.send(tx, 'notification-fan-out', { notificationId: id });
   return id;
 }
@@ -31,7 +33,13 @@ export async function queueMaintenanceNotification(
 ): Promise<string | null> {
   const [row] = await tx
     .insert(notification)
-    .values({ id: newId(), maintenanceId: options.maintenanceId, maintenanceUpdateId: options.maintenanceUpdateId, occasion: options.occasion, createdAt: options.now })
+    .values({
+      id: newId(),
+      maintenanceId: options.maintenanceId,
+      maintenanceUpdateId: options.maintenanceUpdateId,
+      occasion: options.occasion,
+      createdAt: options.now,
+    })
     .onConflictDoNothing()
     .returning({ id: notification.id });
   if (!row) return null;
@@ -58,13 +66,20 @@ export async function deliveryCountsByUpdate(
   const notifications = await context.db
     .select()
     .from(notification)
-    .where('incidentId' in subject ? eq(notification.incidentId, subject.incidentId) : eq(notification.maintenanceId, subject.maintenanceId));
+    .where(
+      'incidentId' in subject ? eq(notification.incidentId, subject.incidentId) : eq(notification.maintenanceId, subject.maintenanceId),
+    );
   const result = new Map<string, DeliveryCounts>();
   if (notifications.length === 0) return result;
   const rows = await context.db
     .select({ notificationId: delivery.notificationId, state: delivery.state, value: count() })
     .from(delivery)
-    .where(inArray(delivery.notificationId, notifications.map((row) => row.id)))
+    .where(
+      inArray(
+        delivery.notificationId,
+        notifications.map((row) => row.id),
+      ),
+    )
     .groupBy(delivery.notificationId, delivery.state);
   for (const row of notifications) {
     const counts: DeliveryCounts = { queued: 0, sent: 0, failed: 0, recipients: row.recipientCount };

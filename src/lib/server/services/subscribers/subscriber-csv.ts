@@ -79,7 +79,9 @@ export async function importSubscribersCsv(context: ServiceContext, actor: Actor
     return fileProblem('The file is larger than 1 MB. Split it into smaller files and import them one by one.');
   }
   if (csvText.includes('\0')) {
-    return fileProblem('This is not a CSV file: it contains binary data. Save the list as CSV (comma-separated values, UTF-8) and try again.');
+    return fileProblem(
+      'This is not a CSV file: it contains binary data. Save the list as CSV (comma-separated values, UTF-8) and try again.',
+    );
   }
   const parsed = parseCsv(csvText);
   if (!parsed.ok) return fileProblem(`This is not valid CSV: on line ${parsed.line}, ${parsed.error}`);
@@ -95,7 +97,9 @@ export async function importSubscribersCsv(context: ServiceContext, actor: Actor
   if (repeated) return fileProblem(`The header names the "${repeated}" column twice; keep one.`);
   const rows = records.filter((record) => record.fields.some((field) => field.trim() !== ''));
   if (rows.length > MAX_IMPORT_ROWS) {
-    return fileProblem(`The file has ${rows.length.toLocaleString('en')} rows; import at most ${MAX_IMPORT_ROWS.toLocaleString('en')} at a time.`);
+    return fileProblem(
+      `The file has ${rows.length.toLocaleString('en')} rows; import at most ${MAX_IMPORT_ROWS.toLocaleString('en')} at a time.`,
+    );
   }
 
   const componentsByName = await activeComponentsByName(context);
@@ -107,7 +111,10 @@ export async function importSubscribersCsv(context: ServiceContext, actor: Actor
     else valid.push(checked);
   }
 
-  const subscribed = await subscribedAmong(context, valid.map((row) => row.email));
+  const subscribed = await subscribedAmong(
+    context,
+    valid.map((row) => row.email),
+  );
   const report: ImportReport = { added: 0, skipped: 0, rejected };
   for (const row of valid) {
     if (subscribed.has(row.email)) {
@@ -139,7 +146,9 @@ function checkRow(row: CsvRecord, rules: RowRules): ValidRow | RejectedRow {
   const rawEmail = unprotectFormula((row.fields[rules.emailColumn] ?? '').trim());
   const reject = (reason: string): RejectedRow => ({ line: row.line, email: shorten(rawEmail), reason });
   if (row.fields.length > rules.columnCount) {
-    return reject(`The row has ${row.fields.length} values but the header names ${rules.columnCount} columns; put values that contain commas in double quotes.`);
+    return reject(
+      `The row has ${row.fields.length} values but the header names ${rules.columnCount} columns; put values that contain commas in double quotes.`,
+    );
   }
   if (rawEmail === '') return reject('The email address is missing.');
   const email = subscriberEmail.safeParse(rawEmail);
@@ -153,7 +162,8 @@ function checkRow(row: CsvRecord, rules: RowRules): ValidRow | RejectedRow {
   const unknown = matches.filter((match) => match.ids.length === 0);
   if (unknown.length > 0) return reject(`No component is called ${unknown.map((match) => `"${shorten(match.name)}"`).join(', ')}.`);
   const ambiguous = matches.find((match) => match.ids.length > 1);
-  if (ambiguous) return reject(`More than one component is called "${shorten(ambiguous.name)}"; rename one of them, or add this subscriber by hand.`);
+  if (ambiguous)
+    return reject(`More than one component is called "${shorten(ambiguous.name)}"; rename one of them, or add this subscriber by hand.`);
   // Each name now matches exactly one component.
   const componentIds = [...new Set(matches.flatMap((match) => match.ids))];
   return { line: row.line, email: email.data, componentIds };

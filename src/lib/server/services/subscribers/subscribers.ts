@@ -43,7 +43,10 @@ async function replaceComponents(tx: Transaction, subscriberId: string, componen
 }
 
 async function findByEmail(tx: Transaction, email: string): Promise<SubscriberRow | undefined> {
-  const [row] = await tx.select().from(subscriber).where(eq(sql`lower(${subscriber.email})`, email.toLowerCase()));
+  const [row] = await tx
+    .select()
+    .from(subscriber)
+    .where(eq(sql`lower(${subscriber.email})`, email.toLowerCase()));
   return row;
 }
 
@@ -88,14 +91,20 @@ export async function requestSubscription(
 export type TokenFailure = 'invalid' | 'expired' | 'used';
 
 /** Confirms with the emailed link and returns a manage link token for the preferences page. */
-export async function confirmSubscription(context: ServiceContext, token: string): Promise<{ ok: true; manageToken: string } | { ok: false; reason: TokenFailure }> {
+export async function confirmSubscription(
+  context: ServiceContext,
+  token: string,
+): Promise<{ ok: true; manageToken: string } | { ok: false; reason: TokenFailure }> {
   const now = context.clock.now();
   return context.db.transaction(async (tx) => {
     const check = await checkSubscriberToken(tx, token, 'confirm', now);
     if (!check.ok) return check;
     if (!(await spendSubscriberToken(tx, check.tokenId, now))) return { ok: false, reason: 'used' as const };
     if (check.state === 'pending') {
-      await tx.update(subscriber).set({ state: 'confirmed', confirmedAt: now, updatedAt: now }).where(eq(subscriber.id, check.subscriberId));
+      await tx
+        .update(subscriber)
+        .set({ state: 'confirmed', confirmedAt: now, updatedAt: now })
+        .where(eq(subscriber.id, check.subscriberId));
     }
     const manageToken = await mintSubscriberToken(tx, { subscriberId: check.subscriberId, purpose: 'manage', now });
     return { ok: true, manageToken };
@@ -153,7 +162,11 @@ export async function unsubscribe(context: ServiceContext, token: string, purpos
     const check = await checkSubscriberToken(tx, token, purpose, now);
     if (!check.ok) return false;
     await tx.delete(subscriber).where(eq(subscriber.id, check.subscriberId));
-    await recordAudit(tx, { userId: null, label: 'subscriber' }, now, { action: 'subscriber.unsubscribe', entityType: 'subscriber', entityId: check.subscriberId });
+    await recordAudit(tx, { userId: null, label: 'subscriber' }, now, {
+      action: 'subscriber.unsubscribe',
+      entityType: 'subscriber',
+      entityId: check.subscriberId,
+    });
     return true;
   });
 }
@@ -189,10 +202,19 @@ export async function listSubscribers(
       : undefined,
   );
   const [rows, [total]] = await Promise.all([
-    context.db.select().from(subscriber).where(where).orderBy(asc(subscriber.email)).limit(SUBSCRIBER_PAGE_SIZE).offset((page - 1) * SUBSCRIBER_PAGE_SIZE),
+    context.db
+      .select()
+      .from(subscriber)
+      .where(where)
+      .orderBy(asc(subscriber.email))
+      .limit(SUBSCRIBER_PAGE_SIZE)
+      .offset((page - 1) * SUBSCRIBER_PAGE_SIZE),
     context.db.select({ value: count() }).from(subscriber).where(where),
   ]);
-  const names = await componentNamesOf(context.db, rows.map((row) => row.id));
+  const names = await componentNamesOf(
+    context.db,
+    rows.map((row) => row.id),
+  );
   return {
     items: rows.map((row) => ({ ...row, componentNames: names.get(row.id) ?? [] })),
     total: total?.value ?? 0,
@@ -219,7 +241,10 @@ export const adminSubscriberInput = z.object({ email: subscriberEmail, component
 async function existingComponentChoice(tx: Transaction, componentIds: string[]): Promise<ServiceResult<string[]>> {
   const unique = [...new Set(componentIds)];
   if (unique.length === 0) return success([]);
-  const rows = await tx.select({ id: component.id }).from(component).where(and(inArray(component.id, unique), isNull(component.archivedAt)));
+  const rows = await tx
+    .select({ id: component.id })
+    .from(component)
+    .where(and(inArray(component.id, unique), isNull(component.archivedAt)));
   return rows.length === unique.length ? success(unique) : invalid({ componentIds: 'Choose components from the list.' });
 }
 
@@ -237,7 +262,15 @@ export async function addSubscriberByAdmin(
     const choice = await existingComponentChoice(tx, parsed.value.componentIds);
     if (!choice.ok) return choice;
     if (await findByEmail(tx, parsed.value.email)) return invalid({ email: 'This address is already on the list.' });
-    const created = await insertOne(tx, subscriber, { id: newId(), email: parsed.value.email, state: 'confirmed', source, createdAt: now, confirmedAt: now, updatedAt: now });
+    const created = await insertOne(tx, subscriber, {
+      id: newId(),
+      email: parsed.value.email,
+      state: 'confirmed',
+      source,
+      createdAt: now,
+      confirmedAt: now,
+      updatedAt: now,
+    });
     await replaceComponents(tx, created.id, choice.value);
     await recordAudit(tx, actor, now, {
       action: source === 'import' ? 'subscriber.import' : 'subscriber.add',
@@ -254,13 +287,21 @@ export async function removeSubscriber(context: ServiceContext, actor: Actor, su
   return context.db.transaction(async (tx) => {
     const [removed] = await tx.delete(subscriber).where(eq(subscriber.id, subscriberId)).returning();
     if (!removed) return notFound('That subscriber does not exist.');
-    await recordAudit(tx, actor, now, { action: 'subscriber.remove', entityType: 'subscriber', entityId: subscriberId, before: { email: removed.email, state: removed.state } });
+    await recordAudit(tx, actor, now, {
+      action: 'subscriber.remove',
+      entityType: 'subscriber',
+      entityId: subscriberId,
+      before: { email: removed.email, state: removed.state },
+    });
     return success(removed);
   });
 }
 
 /** The components each subscriber chose (none: every component), by subscriber id. */
-export async function componentIdsOfSubscribers(context: Pick<ServiceContext, 'db'>, subscriberIds: string[]): Promise<Map<string, string[]>> {
+export async function componentIdsOfSubscribers(
+  context: Pick<ServiceContext, 'db'>,
+  subscriberIds: string[],
+): Promise<Map<string, string[]>> {
   const result = new Map<string, string[]>(subscriberIds.map((id) => [id, []]));
   if (subscriberIds.length === 0) return result;
   const rows = await context.db.select().from(subscriberComponent).where(inArray(subscriberComponent.subscriberId, subscriberIds));

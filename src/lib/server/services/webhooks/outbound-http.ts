@@ -48,7 +48,8 @@ function describeFailure(error: unknown, timeoutMs: number): string {
   if (code === 'ECONNREFUSED') return 'The connection was refused.';
   if (code === 'ECONNRESET') return 'The connection was reset before an answer came.';
   if (code === 'ENOTFOUND') return message.startsWith('The host') ? message : 'The host does not resolve to an address.';
-  if (code?.startsWith('ERR_TLS') || code?.includes('CERT') || /certificate|tls|ssl/i.test(message)) return `TLS error: ${message}`.slice(0, MAX_ERROR_LENGTH);
+  if (code?.startsWith('ERR_TLS') || code?.includes('CERT') || /certificate|tls|ssl/i.test(message))
+    return `TLS error: ${message}`.slice(0, MAX_ERROR_LENGTH);
   return message.slice(0, MAX_ERROR_LENGTH);
 }
 
@@ -61,7 +62,8 @@ function snippetOf(bytes: Buffer): string {
 function outcomeOf(status: number, answer: Buffer): PostOutcome {
   if (status >= 200 && status <= 299) return { ok: true, status };
   const said = snippetOf(answer);
-  const what = status >= 300 && status <= 399 ? `HTTP ${status}, a redirect (Herald does not follow redirects: give the final URL)` : `HTTP ${status}`;
+  const what =
+    status >= 300 && status <= 399 ? `HTTP ${status}, a redirect (Herald does not follow redirects: give the final URL)` : `HTTP ${status}`;
   return { ok: false, status, error: `The receiver answered ${what}${said ? `: ${said}` : '.'}` };
 }
 
@@ -79,7 +81,8 @@ export function guardedHttpClient(options: GuardedHttpOptions = {}): OutboundHtt
       } catch {
         return { ok: false, status: null, error: 'The URL is not a valid URL.' };
       }
-      if (target.protocol !== 'https:' && target.protocol !== 'http:') return { ok: false, status: null, error: `Herald does not POST to ${target.protocol} URLs.` };
+      if (target.protocol !== 'https:' && target.protocol !== 'http:')
+        return { ok: false, status: null, error: `Herald does not POST to ${target.protocol} URLs.` };
       const host = hostOf(target);
       try {
         // Checked here for IP literals (Node looks nothing up for them) and for a clear message;

@@ -7,7 +7,13 @@ import { consumeRateLimit, type RateLimitRule } from '../../auth/rate-limit';
 import { hashSecret, parseToken, secretMatches } from '../../auth/tokens';
 import type { Database } from '../../db';
 import { component } from '../../db/schema';
-import { webhookDelivery, webhookEvent, webhookSubscriber, webhookSubscriberComponent, type WebhookSubscriberRow } from '../../db/schema/webhooks';
+import {
+  webhookDelivery,
+  webhookEvent,
+  webhookSubscriber,
+  webhookSubscriberComponent,
+  type WebhookSubscriberRow,
+} from '../../db/schema/webhooks';
 import { newId, randomBytes } from '../../ids';
 import type { JobQueue } from '../../jobs/queue';
 import { currentPageStatus, isComponentPublic, publicComponentIds } from '../components/visibility';
@@ -81,7 +87,10 @@ const ownerEmail = z
   .max(254, 'An email address has at most 254 characters.')
   .pipe(z.email({ error: 'Enter a valid email address, such as name@example.com.' }))
   .transform((value) => value.toLowerCase());
-const optionalEmail = z.preprocess((value) => (typeof value === 'string' && value.trim() === '' ? undefined : value), ownerEmail.optional());
+const optionalEmail = z.preprocess(
+  (value) => (typeof value === 'string' && value.trim() === '' ? undefined : value),
+  ownerEmail.optional(),
+);
 
 export const webhookRegistrationInput = z.object({
   url: z.string({ error: 'Enter the URL Herald should POST to.' }),
@@ -150,7 +159,8 @@ export async function registerWebhook(
       .onConflictDoNothing()
       .returning({ id: webhookSubscriber.id });
     if (!row) return false;
-    if (componentIds.length > 0) await tx.insert(webhookSubscriberComponent).values(componentIds.map((componentId) => ({ subscriberId: id, componentId })));
+    if (componentIds.length > 0)
+      await tx.insert(webhookSubscriberComponent).values(componentIds.map((componentId) => ({ subscriberId: id, componentId })));
     await context.queue.send(tx, 'webhook-verify', { subscriberId: id });
     return true;
   });
@@ -159,7 +169,13 @@ export async function registerWebhook(
       url: 'This URL already gets webhooks from this page. To register it again, first remove it with the unsubscribe link that every webhook carries.',
     });
   }
-  return success({ kind: 'registered', subscriberId: id, url: url.url, signingSecret, unsubscribeToken: unsubscribeTokenOf({ id, signingSecret }) });
+  return success({
+    kind: 'registered',
+    subscriberId: id,
+    url: url.url,
+    signingSecret,
+    unsubscribeToken: unsubscribeTokenOf({ id, signingSecret }),
+  });
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -185,14 +201,20 @@ export async function removeWebhookWithToken(context: ServiceContext, token: str
 const REVERIFY_PER_WEBHOOK: RateLimitRule = { limit: 5, windowMs: 60 * 60 * 1000 };
 
 /** Sends a pending webhook's verification request again (from its manage link). */
-export async function requestVerificationAgain(context: ServiceContext, token: string): Promise<'queued' | 'not_pending' | 'rate_limited' | 'gone'> {
+export async function requestVerificationAgain(
+  context: ServiceContext,
+  token: string,
+): Promise<'queued' | 'not_pending' | 'rate_limited' | 'gone'> {
   const row = await findWebhookByToken(context.db, token);
   if (!row) return 'gone';
   if (row.state !== 'pending') return 'not_pending';
   const verdict = await consumeRateLimit(context.db, `webhook:verify:${row.id}`, REVERIFY_PER_WEBHOOK, context.clock.now());
   if (!verdict.allowed) return 'rate_limited';
   await context.db.transaction(async (tx) => {
-    await tx.update(webhookSubscriber).set({ ownerNotifiedAt: null, updatedAt: context.clock.now() }).where(eq(webhookSubscriber.id, row.id));
+    await tx
+      .update(webhookSubscriber)
+      .set({ ownerNotifiedAt: null, updatedAt: context.clock.now() })
+      .where(eq(webhookSubscriber.id, row.id));
     await context.queue.send(tx, 'webhook-verify', { subscriberId: row.id });
   });
   return 'queued';
@@ -223,7 +245,11 @@ async function recordEvent(db: Database, values: EventValues, now: Date): Promis
  * Queues the webhooks of a public incident update, in the caller's transaction (called by
  * writePublicUpdate for every public update, emailed or not).
  */
-export async function queueIncidentWebhooks(db: Database, context: ServiceContext, options: { incidentId: string; incidentUpdateId: string; now: Date }): Promise<void> {
+export async function queueIncidentWebhooks(
+  db: Database,
+  context: ServiceContext,
+  options: { incidentId: string; incidentUpdateId: string; now: Date },
+): Promise<void> {
   const eventId = await recordEvent(
     db,
     { key: `incident_update:${options.incidentUpdateId}`, incidentId: options.incidentId, incidentUpdateId: options.incidentUpdateId },
@@ -233,10 +259,18 @@ export async function queueIncidentWebhooks(db: Database, context: ServiceContex
 }
 
 /** Queues the webhooks of a public maintenance update, in the caller's transaction (writeMaintenanceUpdate). */
-export async function queueMaintenanceWebhooks(db: Database, context: ServiceContext, options: { maintenanceId: string; maintenanceUpdateId: string; now: Date }): Promise<void> {
+export async function queueMaintenanceWebhooks(
+  db: Database,
+  context: ServiceContext,
+  options: { maintenanceId: string; maintenanceUpdateId: string; now: Date },
+): Promise<void> {
   const eventId = await recordEvent(
     db,
-    { key: `maintenance_update:${options.maintenanceUpdateId}`, maintenanceId: options.maintenanceId, maintenanceUpdateId: options.maintenanceUpdateId },
+    {
+      key: `maintenance_update:${options.maintenanceUpdateId}`,
+      maintenanceId: options.maintenanceId,
+      maintenanceUpdateId: options.maintenanceUpdateId,
+    },
     options.now,
   );
   if (eventId) await context.queue.send(db, 'webhook-fan-out', { eventId });
@@ -303,12 +337,21 @@ export async function listWebhookSubscribers(context: ServiceContext): Promise<W
   });
 }
 
-export async function removeWebhookSubscriber(context: ServiceContext, actor: Actor, subscriberId: string): Promise<ServiceResult<WebhookSubscriberRow>> {
+export async function removeWebhookSubscriber(
+  context: ServiceContext,
+  actor: Actor,
+  subscriberId: string,
+): Promise<ServiceResult<WebhookSubscriberRow>> {
   const now = context.clock.now();
   return context.db.transaction(async (tx) => {
     const [removed] = await tx.delete(webhookSubscriber).where(eq(webhookSubscriber.id, subscriberId)).returning();
     if (!removed) return notFound('That webhook does not exist.');
-    await recordAudit(tx, actor, now, { action: 'webhook.remove', entityType: 'webhook_subscriber', entityId: subscriberId, before: { url: removed.url, state: removed.state } });
+    await recordAudit(tx, actor, now, {
+      action: 'webhook.remove',
+      entityType: 'webhook_subscriber',
+      entityId: subscriberId,
+      before: { url: removed.url, state: removed.state },
+    });
     return success(removed);
   });
 }
@@ -317,7 +360,11 @@ export async function removeWebhookSubscriber(context: ServiceContext, actor: Ac
  * Gives a disabled (or still pending) webhook another chance: its failure count is cleared and a
  * verification request is sent; it is active again once that is answered with a 2xx.
  */
-export async function reenableWebhookSubscriber(context: ServiceContext, actor: Actor, subscriberId: string): Promise<ServiceResult<WebhookSubscriberRow>> {
+export async function reenableWebhookSubscriber(
+  context: ServiceContext,
+  actor: Actor,
+  subscriberId: string,
+): Promise<ServiceResult<WebhookSubscriberRow>> {
   const now = context.clock.now();
   const where = eq(webhookSubscriber.id, subscriberId);
   return withLockedRow(context.db, webhookSubscriber, where, 'That webhook does not exist.', async (tx, row) => {
@@ -331,7 +378,13 @@ export async function reenableWebhookSubscriber(context: ServiceContext, actor: 
       updatedAt: now,
     });
     await context.queue.send(tx, 'webhook-verify', { subscriberId });
-    await recordAudit(tx, actor, now, { action: 'webhook.reenable', entityType: 'webhook_subscriber', entityId: subscriberId, before: { state: row.state }, after: { state: 'pending' } });
+    await recordAudit(tx, actor, now, {
+      action: 'webhook.reenable',
+      entityType: 'webhook_subscriber',
+      entityId: subscriberId,
+      before: { state: row.state },
+      after: { state: 'pending' },
+    });
     return success(updated);
   });
 }

@@ -23,16 +23,19 @@ export type UrlCheck = { ok: true; url: string } | { ok: false; message: string 
 export function parseWebhookUrl(input: string): UrlCheck {
   const text = input.trim();
   if (text.length === 0) return { ok: false, message: 'Enter the URL Herald should POST to.' };
-  if (text.length > MAX_WEBHOOK_URL_LENGTH) return { ok: false, message: `A webhook URL has at most ${MAX_WEBHOOK_URL_LENGTH} characters.` };
+  if (text.length > MAX_WEBHOOK_URL_LENGTH)
+    return { ok: false, message: `A webhook URL has at most ${MAX_WEBHOOK_URL_LENGTH} characters.` };
   let url: URL;
   try {
     url = new URL(text);
   } catch {
     return { ok: false, message: 'Enter a full URL, such as https://example.com/hooks/status.' };
   }
-  if (url.protocol === 'http:') return { ok: false, message: 'The URL must start with https://: Herald does not send webhooks over plain http.' };
+  if (url.protocol === 'http:')
+    return { ok: false, message: 'The URL must start with https://: Herald does not send webhooks over plain http.' };
   if (url.protocol !== 'https:') return { ok: false, message: 'The URL must start with https://.' };
-  if (url.username || url.password) return { ok: false, message: 'The URL may not contain a user name or password; put a secret in its path or query instead.' };
+  if (url.username || url.password)
+    return { ok: false, message: 'The URL may not contain a user name or password; put a secret in its path or query instead.' };
   if (!url.hostname) return { ok: false, message: 'The URL needs a host name.' };
   // Browsers never send a fragment; neither does Herald.
   url.hash = '';
@@ -95,7 +98,9 @@ export async function vetHost(host: string, policy: TargetPolicy, resolver: Reso
     } catch (error) {
       const code = (error as NodeJS.ErrnoException).code;
       throw new WebhookTargetError(
-        code === 'ENOTFOUND' || code === 'ENODATA' ? `The host ${host} does not resolve to an address.` : `The host ${host} could not be resolved (${code ?? 'DNS error'}).`,
+        code === 'ENOTFOUND' || code === 'ENODATA'
+          ? `The host ${host} does not resolve to an address.`
+          : `The host ${host} could not be resolved (${code ?? 'DNS error'}).`,
         'unresolved',
       );
     }
@@ -105,7 +110,9 @@ export async function vetHost(host: string, policy: TargetPolicy, resolver: Reso
     const refusal = refusalOf(item.address, policy);
     if (refusal) {
       throw new WebhookTargetError(
-        literal ? `The address ${refusal}, is not one webhooks may reach.` : `The host ${host} resolves to ${refusal}, which webhooks may not reach.`,
+        literal
+          ? `The address ${refusal}, is not one webhooks may reach.`
+          : `The host ${host} resolves to ${refusal}, which webhooks may not reach.`,
         'forbidden',
       );
     }
@@ -114,7 +121,11 @@ export async function vetHost(host: string, policy: TargetPolicy, resolver: Reso
 }
 
 /** Checks a webhook URL's host; the message is meant for the person who gave the URL. */
-export async function vetWebhookUrl(url: string, policy: TargetPolicy, resolver?: Resolver): Promise<{ ok: true } | { ok: false; message: string; refusal: TargetRefusal }> {
+export async function vetWebhookUrl(
+  url: string,
+  policy: TargetPolicy,
+  resolver?: Resolver,
+): Promise<{ ok: true } | { ok: false; message: string; refusal: TargetRefusal }> {
   try {
     await vetHost(hostOf(new URL(url)), policy, resolver);
     return { ok: true };
@@ -132,7 +143,8 @@ export function guardedLookup(policy: TargetPolicy, resolver: Resolver = systemR
   return (hostname, options, callback) => {
     vetHost(hostname, policy, resolver).then(
       (addresses) => {
-        const wanted = options.family === 4 || options.family === 6 ? addresses.filter((item) => item.family === options.family) : addresses;
+        const wanted =
+          options.family === 4 || options.family === 6 ? addresses.filter((item) => item.family === options.family) : addresses;
         const [first] = wanted;
         if (!first) {
           callback(Object.assign(new Error(`The host ${hostname} has no IPv${options.family} address.`), { code: 'ENOTFOUND' }), '', 0);
