@@ -1,15 +1,18 @@
 /**
  * Herald's server process, bundled by scripts/start.mjs into dist/herald-server.mjs: checks the
- * environment, applies migrations, starts the job queue and worker, then serves the built site.
- * A bad environment variable stops start-up with one line naming it.
+ * environment, serves the built site behind the public edge (src/lib/server/edge), and starts
+ * the runtime (migrations, job queue, worker), trying again until PostgreSQL answers: meanwhile
+ * the public pages are served from what was kept on disk. A bad environment variable stops
+ * start-up with one line naming it.
  */
 import fs from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { ConfigError, config } from '../src/lib/server/config';
+import { ConfigError, config, type Config } from '../src/lib/server/config';
 import { closeProcessDatabase } from '../src/lib/server/db/client';
-import { processRuntime } from '../src/lib/server/runtime';
+import { createPublicEdge } from '../src/lib/server/edge/public-edge';
+import { processRuntime, stopProcessRuntime, type Runtime } from '../src/lib/server/runtime';
 import { logger } from '../src/lib/server/logger';
 
 const root = process.cwd();
@@ -33,11 +36,18 @@ async function main(): Promise<void> {
   }
 
   const log = logger();
-  const runtime = await processRuntime(settings);
-
   process.env.ASTRO_NODE_AUTOSTART = 'disabled';
   const { handler } = (await import(pathToFileURL(entry).href)) as { handler: http.RequestListener };
-  const server = http.createServer(handler);
+  const edge = await createPublicEdge({
+    site: handler,
+    clientDirectory: path.join(root, 'dist/client'),
+    dataDirectory: settings.dataDir,
+    publicHost: new URL(settings.publicUrl).host,
+    log,
+  });
+  // On the embedded database a failed start is not a passing outage: it stops here, as before.
+  if (!settings.databaseUrl) await processRuntime(settings);
+  const server = http.createServer(edge.listener);
   server.listen(settings.port, settings.host, () => {
     log.info(
       { url: settings.publicUrl, host: settings.host, port: settings.port, database: settings.databaseUrl ? 'postgresql' : 'pglite' },
@@ -45,16 +55,36 @@ async function main(): Promise<void> {
     );
     console.log(`Herald is serving on ${settings.publicUrl}`);
   });
+  let stopping = false;
+  if (settings.databaseUrl) void startWhenReachable(settings, () => stopping);
 
   const stop = async (signal: string) => {
+    stopping = true;
     log.info({ signal }, 'stopping');
     server.close();
-    await runtime.stop();
+    await edge.flush();
+    await stopProcessRuntime().catch(() => {});
     await closeProcessDatabase();
     process.exit(0);
   };
   process.once('SIGINT', () => void stop('SIGINT'));
   process.once('SIGTERM', () => void stop('SIGTERM'));
+}
+
+/** Starts the runtime on PostgreSQL, trying again every few seconds while the server is unreachable. */
+async function startWhenReachable(settings: Config, stopping: () => boolean): Promise<Runtime | undefined> {
+  const log = logger();
+  for (let attempt = 1; !stopping(); attempt += 1) {
+    try {
+      const runtime = await processRuntime(settings);
+      if (attempt > 1) log.info({ attempt }, 'PostgreSQL answers: Herald is started');
+      return runtime;
+    } catch (error) {
+      log.error({ err: error, attempt }, 'cannot start on PostgreSQL yet: public pages are served from what was kept; trying again');
+      await new Promise((resolve) => setTimeout(resolve, Math.min(5_000, 500 * attempt)));
+    }
+  }
+  return undefined;
 }
 
 await main();

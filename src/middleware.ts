@@ -7,6 +7,7 @@ import { logger } from './lib/server/logger';
 import { countUsers } from './lib/server/services/access/users';
 import { allowedOrigins, requestContext } from './lib/server/web';
 import { renderErrorPage } from './lib/server/error-page';
+import { isDatabaseReady } from './lib/server/health';
 import { announcePublicChange } from './lib/server/public-cache';
 import { takeNotice } from './lib/server/notice';
 
@@ -28,6 +29,13 @@ const STAFF_PATHS = /^\/(admin|login|logout|setup|set-password)(\/|$)/;
 /** Pages that show the one-time notice a form left: the staff area and a subscriber's own page. */
 const NOTICE_PATHS = /^\/(admin|login|logout|setup|set-password|subscription)(\/|$)/;
 
+/** The database cannot be reached: a passing outage, said as such, with when to try again. */
+function unavailablePage(requestId: string): Response {
+  const unavailable = renderErrorPage(503, requestId);
+  unavailable.headers.set('Retry-After', '5');
+  return unavailable;
+}
+
 export const onRequest = defineMiddleware(async (context, next) => {
   const started = performance.now();
   const settings = config();
@@ -44,7 +52,7 @@ export const onRequest = defineMiddleware(async (context, next) => {
     response = await handle();
   } catch (error) {
     log.error({ err: error, method: context.request.method, path: pathname }, 'request failed');
-    response = renderErrorPage(500, requestId);
+    response = (await isDatabaseReady()) ? renderErrorPage(500, requestId) : unavailablePage(requestId);
   }
   // Whatever a write changed, the next public read loads afresh, here and in every other process.
   if (!SAFE_METHODS.has(context.request.method) && serviceContext) {
@@ -68,7 +76,13 @@ export const onRequest = defineMiddleware(async (context, next) => {
     // Probes answer without a session or, for liveness, the database.
     if (PROBE_PATHS.has(pathname)) return next();
     context.locals.clientAddress = clientAddressOf(context.request, safeClientAddress(), settings.trustProxy);
-    serviceContext = await requestContext();
+    try {
+      serviceContext = await requestContext();
+    } catch (error) {
+      // The database cannot be reached: the public edge answers with what it kept; staff wait.
+      log.warn({ err: error, path: pathname }, 'database unreachable');
+      return unavailablePage(requestId);
+    }
     context.locals.context = serviceContext;
     context.locals.user = null;
     context.locals.sessionId = null;

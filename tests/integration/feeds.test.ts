@@ -349,17 +349,13 @@ describe('sitemap and robots.txt', () => {
 });
 
 describe('the embeddable widget', () => {
-  it('is served as JavaScript to any origin, cached, with an ETag that answers 304', async () => {
+  it('is served as JavaScript to any origin, and cached (its ETag and 304 come from the edge: tests/unit/edge-*.test.ts)', async () => {
     const response = await call(embed, '/embed/status.js');
     expect(response.status).toBe(200);
     expect(response.headers.get('content-type')).toBe('application/javascript; charset=utf-8');
     expect(response.headers.get('access-control-allow-origin')).toBe('*');
     expect(response.headers.get('cache-control')).toMatch(/^public, max-age=\d+/);
-    const etag = response.headers.get('etag')!;
-    expect(etag).toMatch(/^"[\w-]+"$/);
     // What the script does in a browser (no cookies, text only, within a strict CSP) is tested in tests/e2e/embed.spec.ts.
-    const again = await call(embed, '/embed/status.js', { headers: { 'If-None-Match': etag } });
-    expect(again.status).toBe(304);
-    expect(await again.text()).toBe('');
+    expect(await response.text()).toContain('function');
   });
 });

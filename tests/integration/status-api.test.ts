@@ -29,7 +29,9 @@ import {
 import { scheduleMaintenance } from '../../src/lib/server/services/maintenance/maintenance-schedule-commands';
 import { getPageId, updatePageSettings } from '../../src/lib/server/services/settings/page-settings';
 import { loadCurrentState, statusApiBody } from '../../src/lib/server/services/public/status-api';
-import { entityTagOf, ifNoneMatchMatches, STATUS_API_CACHE_CONTROL } from '../../src/lib/server/status-api-response';
+import { ifNoneMatchMatches } from '../../src/lib/domain/http-caching';
+import { entityTagOf } from '../../src/lib/server/edge/stored-response';
+import { STATUS_API_CACHE_CONTROL } from '../../src/lib/server/status-api-response';
 import * as componentsRoute from '../../src/pages/api/v2/components.json';
 import * as incidentsRoute from '../../src/pages/api/v2/incidents.json';
 import * as unresolvedRoute from '../../src/pages/api/v2/incidents/unresolved.json';

@@ -210,7 +210,7 @@ export function buildBadgeSvg(input: BadgeInput): string {
  */
 export const badgeHeaders = {
   'Content-Type': 'image/svg+xml; charset=utf-8',
-  'Cache-Control': 'public, max-age=60, s-maxage=60, stale-while-revalidate=300',
+  'Cache-Control': 'public, max-age=60, s-maxage=60, stale-while-revalidate=300, stale-if-error=86400',
   'Access-Control-Allow-Origin': '*',
   'Cross-Origin-Resource-Policy': 'cross-origin',
 } as const satisfies Readonly<Record<string, string>>;

@@ -1,6 +1,6 @@
 import { escapeHtml } from '../domain/escape';
 
-const titles: Record<number, string> = { 404: 'Page not found', 500: 'Something went wrong' };
+const titles: Record<number, string> = { 404: 'Page not found', 500: 'Something went wrong', 503: 'Temporarily unavailable' };
 
 /**
  * A self-contained error page for failures caught outside page rendering. It names the request

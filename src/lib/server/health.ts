@@ -1,12 +1,22 @@
 import { sql } from 'drizzle-orm';
 import { database } from './db';
 
-/** Readiness: whether this process's database answers a trivial query. */
+/** Past this a database is as good as down for the public pages (their read budget). */
+const READINESS_TIMEOUT_MS = 2_000;
+
+/** Readiness: whether this process's database answers a trivial query, in time. */
 export async function isDatabaseReady(): Promise<boolean> {
-  try {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const timeout = new Promise<boolean>((resolve) => {
+    timer = setTimeout(() => resolve(false), READINESS_TIMEOUT_MS);
+  });
+  const query = (async () => {
     await (await database()).execute(sql`select 1`);
     return true;
-  } catch {
-    return false;
+  })().catch(() => false);
+  try {
+    return await Promise.race([query, timeout]);
+  } finally {
+    clearTimeout(timer);
   }
 }

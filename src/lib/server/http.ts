@@ -64,7 +64,19 @@ export function securityHeaders(options: { secure: boolean; framable: boolean })
 }
 
 /**
- * Public pages: browsers always ask again (staff see a change at once), while a CDN in front may
- * serve a copy for a few seconds, which is what absorbs the traffic of an outage.
+ * Public pages: browsers always ask again (staff see a change at once, and a 304 costs nothing),
+ * while a CDN in front may serve a copy for a few seconds, and the last copy it has when Herald
+ * cannot answer (RFC 5861).
  */
-export const PUBLIC_PAGE_CACHE_CONTROL = 'public, max-age=0, s-maxage=10, stale-while-revalidate=30';
+export const PUBLIC_PAGE_CACHE_CONTROL = 'public, max-age=0, s-maxage=10, stale-while-revalidate=30, stale-if-error=86400';
+
+/**
+ * Tells the public edge until when an answer holds with nothing written (an ISO date): it is
+ * rendered again then. The edge removes it; without it an answer lasts the edge's ceiling.
+ */
+export const FRESH_UNTIL_HEADER = 'Herald-Fresh-Until';
+
+/** Marks a public answer built from the snapshot as true until the snapshot's next timed change. */
+export function markFreshUntil(headers: Headers, until: Date): void {
+  headers.set(FRESH_UNTIL_HEADER, until.toISOString());
+}

@@ -20,13 +20,30 @@ interface Entry {
   value: Promise<unknown>;
 }
 
-const entries = new Map<string, Entry>();
-let generation = 0;
+interface PublicReads {
+  entries: Map<string, Entry>;
+  /** Counts the changes seen; the edge (lib/server/edge) compares it with what it rendered under. */
+  generation: number;
+}
+
+// On `globalThis`: the start script and the built site are two module graphs in one process, and
+// a change either sees (a form post in the site, a NOTIFY in the runtime) must reach both.
+const readsKey = Symbol.for('herald.public-reads');
+const reads: PublicReads = ((globalThis as typeof globalThis & { [readsKey]?: PublicReads })[readsKey] ??= {
+  entries: new Map(),
+  generation: 0,
+});
+const entries = reads.entries;
 
 /** Forgets everything (this process only). */
 export function invalidatePublicReads(): void {
-  generation += 1;
+  reads.generation += 1;
   entries.clear();
+}
+
+/** How many public changes this process has seen: a new number means public answers are out of date. */
+export function publicGeneration(): number {
+  return reads.generation;
 }
 
 /** After a write: forgets here at once, and tells every Herald process on the database to. */
@@ -42,12 +59,12 @@ export async function announcePublicChange(db: Database): Promise<void> {
 export function cachedPublicRead<T>(key: string, load: () => Promise<T>, now: number = Date.now()): Promise<T> {
   const entry = entries.get(key);
   if (entry && now - entry.storedAt < PUBLIC_CACHE_MS) return entry.value as Promise<T>;
-  const startedIn = generation;
+  const startedIn = reads.generation;
   const value = load();
   entries.set(key, { storedAt: now, value });
   value.then(
     () => {
-      if (generation !== startedIn && entries.get(key)?.value === value) entries.delete(key);
+      if (reads.generation !== startedIn && entries.get(key)?.value === value) entries.delete(key);
     },
     () => {
       // A failed load is never served again.

@@ -27,7 +27,9 @@ type GlobalWithRuntime = typeof globalThis & { [runtimeKey]?: Promise<Runtime> }
  */
 export function processRuntime(settings: Config, options: { worker?: boolean } = {}): Promise<Runtime> {
   const store = globalThis as GlobalWithRuntime;
-  store[runtimeKey] ??= (async () => {
+  const running = store[runtimeKey];
+  if (running) return running;
+  const starting = (async (): Promise<Runtime> => {
     const handle = await processDatabase(settings);
     const jobs = await startJobQueue(handle, settings.jobs);
     const mailer = createMailer(settings);
@@ -53,7 +55,12 @@ export function processRuntime(settings: Config, options: { worker?: boolean } =
       },
     };
   })();
-  return store[runtimeKey];
+  store[runtimeKey] = starting;
+  // A start that failed (the database unreachable) is forgotten, so that the next call tries again.
+  starting.catch(() => {
+    if (store[runtimeKey] === starting) store[runtimeKey] = undefined;
+  });
+  return starting;
 }
 
 /** Stops the process's runtime if one was started. */

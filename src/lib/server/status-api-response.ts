@@ -1,8 +1,11 @@
-import { createHash } from 'node:crypto';
 import type { APIContext, APIRoute } from 'astro';
+import { ifNoneMatchMatches } from '../domain/http-caching';
 import type { StatusApiEndpoint } from '../domain/statuspage';
 import { config } from './config';
+import { entityTagOf } from './edge/stored-response';
+import { markFreshUntil } from './http';
 import { cachedPublicRead } from './public-cache';
+import { getPublicSnapshot } from './services/public/public-snapshot';
 import { statusApiBody } from './services/public/status-api';
 
 /**
@@ -10,7 +13,7 @@ import { statusApiBody } from './services/public/status-api';
  * serve it a little stale while they fetch it again, and a client that sends back the ETag
  * gets a 304 without the body.
  */
-export const STATUS_API_CACHE_CONTROL = 'public, max-age=10, stale-while-revalidate=30';
+export const STATUS_API_CACHE_CONTROL = 'public, max-age=10, s-maxage=10, stale-while-revalidate=30, stale-if-error=86400';
 const STATUS_API_CONTENT_TYPE = 'application/json; charset=utf-8';
 
 const corsHeaders = {
@@ -18,31 +21,6 @@ const corsHeaders = {
   // Lets a page on another site read the ETag and send it back in If-None-Match.
   'Access-Control-Expose-Headers': 'ETag',
 } as const;
-
-/** A strong entity tag: the SHA-256 of the exact body bytes, base64url, quoted. */
-export function entityTagOf(bytes: Uint8Array): string {
-  return `"${createHash('sha256').update(bytes).digest('base64url')}"`;
-}
-
-/** The opaque part of an entity tag, without `W/` and quotes, for the weak comparison. */
-function opaqueTag(tag: string): string {
-  return tag.replace(/^W\//, '');
-}
-
-/**
- * Whether If-None-Match matches the current representation (RFC 9110 §13.1.2): `*` matches any,
- * otherwise any listed tag equal to ours under the weak comparison (`W/"x"` matches `"x"`).
- */
-export function ifNoneMatchMatches(header: string | null, entityTag: string): boolean {
-  if (header === null) return false;
-  if (header.trim() === '*') return true;
-  const ours = opaqueTag(entityTag);
-  // Entity tags may hold commas inside their quotes, so the list is read tag by tag.
-  for (const match of header.matchAll(/(?:W\/)?"[^"]*"/g)) {
-    if (opaqueTag(match[0]) === ours) return true;
-  }
-  return false;
-}
 
 /**
  * The response to a GET or HEAD for a JSON body: 200 with it (HEAD without it), or 304 with the
@@ -78,10 +56,14 @@ function statusApiPreflight(request: Request): Response {
 
 /** The GET, HEAD and OPTIONS handlers of one endpoint; they need no auth and set no cookie. */
 export function statusApiRoutes(endpoint: StatusApiEndpoint): { GET: APIRoute; HEAD: APIRoute; OPTIONS: APIRoute } {
-  const read = async ({ request, locals }: Pick<APIContext, 'request' | 'locals'>) =>
-    statusApiResponse(
-      request,
-      await cachedPublicRead(`status-api:${endpoint}`, () => statusApiBody(locals.context, endpoint, config().publicUrl)),
-    );
+  const read = async ({ request, locals }: Pick<APIContext, 'request' | 'locals'>) => {
+    const [body, snapshot] = await Promise.all([
+      cachedPublicRead(`status-api:${endpoint}`, () => statusApiBody(locals.context, endpoint, config().publicUrl)),
+      cachedPublicRead('snapshot', () => getPublicSnapshot(locals.context)),
+    ]);
+    const response = statusApiResponse(request, body);
+    markFreshUntil(response.headers, snapshot.freshUntil);
+    return response;
+  };
   return { GET: read, HEAD: read, OPTIONS: ({ request }) => statusApiPreflight(request) };
 }

@@ -129,12 +129,24 @@ type GlobalWithDatabase = typeof globalThis & { [processHandleKey]?: Promise<Dat
  */
 export function processDatabase(settings: { databaseUrl: string | undefined; dataDir: string }): Promise<DatabaseHandle> {
   const store = globalThis as GlobalWithDatabase;
-  store[processHandleKey] ??= (async () => {
+  const existing = store[processHandleKey];
+  if (existing) return existing;
+  const opening = (async () => {
     const handle = settings.databaseUrl ? openPostgres(settings.databaseUrl) : openPglite(settings.dataDir);
-    await handle.migrate();
+    try {
+      await handle.migrate();
+    } catch (error) {
+      await handle.close().catch(() => {});
+      throw error;
+    }
     return handle;
   })();
-  return store[processHandleKey];
+  store[processHandleKey] = opening;
+  // A database that could not be reached is tried again on the next call, with a new connection.
+  opening.catch(() => {
+    if (store[processHandleKey] === opening) store[processHandleKey] = undefined;
+  });
+  return opening;
 }
 
 /** Closes the process's database handle if one was opened. */

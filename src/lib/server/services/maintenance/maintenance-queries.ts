@@ -96,15 +96,21 @@ export async function listActiveMaintenances(context: ServiceContext): Promise<M
   return summarise(context, rows);
 }
 
-/** Scheduled maintenances starting before `until` (all of them without it), soonest first. */
+/** Scheduled maintenances starting before `until` and after `after` (either bound optional), soonest first. */
 export async function listUpcomingMaintenances(
   context: ServiceContext,
-  options: { until?: Date; limit?: number } = {},
+  options: { until?: Date; after?: Date; limit?: number } = {},
 ): Promise<MaintenanceSummary[]> {
   const rows = await context.db
     .select()
     .from(maintenance)
-    .where(and(eq(maintenance.status, 'scheduled'), options.until ? lte(maintenance.scheduledFor, options.until) : undefined))
+    .where(
+      and(
+        eq(maintenance.status, 'scheduled'),
+        options.until ? lte(maintenance.scheduledFor, options.until) : undefined,
+        options.after ? gt(maintenance.scheduledFor, options.after) : undefined,
+      ),
+    )
     .orderBy(asc(maintenance.scheduledFor), asc(maintenance.id))
     .limit(options.limit ?? 500);
   return summarise(context, rows);

@@ -1,5 +1,6 @@
 import { and, gte, inArray, isNull, ne, or } from 'drizzle-orm';
 import { componentsInOrder } from '../../../domain/component-sections';
+import { publicFreshUntil } from '../../../domain/public-freshness';
 import { pageStatusOf, shownTree } from '../../../domain/component-visibility';
 import type { PageStatus } from '../../../domain/rollup';
 import { dailyUptime, uptimePercentage, type DayUptime, type StatusInterval } from '../../../domain/uptime';
@@ -42,6 +43,8 @@ export interface PublicSnapshot {
   /** Scheduled to start within the page's announcement window, soonest first. */
   upcomingMaintenances: MaintenanceSummary[];
   generatedAt: Date;
+  /** Until when all of this holds with nothing written (lib/domain/public-freshness.ts). */
+  freshUntil: Date;
 }
 
 /**
@@ -56,8 +59,10 @@ export async function getPublicSnapshot(context: ServiceContext): Promise<Public
     listOpenIncidents(context),
     listActiveMaintenances(context),
   ]);
-  const [upcomingMaintenances, maintenanceUpdates] = await Promise.all([
-    listUpcomingMaintenances(context, { until: new Date(now.getTime() + page.upcomingMaintenanceDays * 86_400_000), limit: 50 }),
+  const horizon = new Date(now.getTime() + page.upcomingMaintenanceDays * 86_400_000);
+  const [upcomingMaintenances, beyondHorizon, maintenanceUpdates] = await Promise.all([
+    listUpcomingMaintenances(context, { until: horizon, limit: 50 }),
+    listUpcomingMaintenances(context, { after: horizon, limit: 1 }),
     latestMaintenanceUpdates(
       context,
       activeMaintenances.map((item) => item.maintenance.id),
@@ -93,6 +98,16 @@ export async function getPublicSnapshot(context: ServiceContext): Promise<Public
     })),
     upcomingMaintenances: publicMaintenanceSummary(upcomingMaintenances, visibleIds),
     generatedAt: now,
+    freshUntil: publicFreshUntil({
+      now,
+      timeZone: page.timeZone,
+      countdowns: upcomingMaintenances.map((item) => item.maintenance.scheduledFor),
+      moments: [
+        ...activeMaintenances.map((item) => item.maintenance.scheduledUntil),
+        // The next one beyond the horizon appears when its start comes within it.
+        ...beyondHorizon.map((item) => new Date(item.maintenance.scheduledFor.getTime() - (horizon.getTime() - now.getTime()))),
+      ],
+    }),
   };
 }
 

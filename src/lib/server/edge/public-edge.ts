@@ -1,0 +1,115 @@
+import type http from 'node:http';
+import path from 'node:path';
+import { PUBLIC_FRESHNESS_CEILING_MS } from '../../domain/public-freshness';
+import { publicCacheKey } from '../../domain/public-routes';
+import type { Logger } from 'pino';
+import { publicGeneration } from '../public-cache';
+import { captureResponse, syntheticRequest } from './captured-response';
+import { persistedResponses } from './persisted-responses';
+import { ResponseStore } from './response-store';
+import { loadStaticAssets } from './static-assets';
+import { sendCompressed, sendStored } from './stored-response';
+
+/**
+ * Herald's request listener, in front of the Astro site: the built files from memory, every
+ * public GET or HEAD from the response store (rendered once per change, served stale when the
+ * database fails), and everything else rendered for the request and compressed on the fly.
+ */
+export interface PublicEdgeOptions {
+  /** The site: the Astro Node handler. */
+  site: http.RequestListener;
+  /** The built static files (dist/client). */
+  clientDirectory: string;
+  /** Where the last good answers are kept across restarts. */
+  dataDirectory: string;
+  /** The Host the site is rendered for (PUBLIC_URL's). */
+  publicHost: string;
+  log: Logger;
+  now?: () => number;
+  readBudgetMs?: number;
+}
+
+export interface PublicEdge {
+  listener: http.RequestListener;
+  store: ResponseStore;
+  /** Writes the answers waiting to be persisted. */
+  flush(): Promise<void>;
+}
+
+/** A failed render is logged at most this often: with the database down every key fails each second. */
+const FAILURE_LOG_INTERVAL_MS = 10_000;
+
+export async function createPublicEdge(options: PublicEdgeOptions): Promise<PublicEdge> {
+  const { site, log } = options;
+  const now = options.now ?? Date.now;
+  const persisted = persistedResponses(path.join(options.dataDirectory, 'edge-cache'), (error: unknown) =>
+    log.warn({ err: error }, 'could not read or write a kept public answer'),
+  );
+  let lastFailureLog = 0;
+  const store = new ResponseStore({
+    render: (key) => captureResponse(site, syntheticRequest(key, options.publicHost)),
+    now,
+    generation: publicGeneration,
+    readBudgetMs: options.readBudgetMs ?? 2_000,
+    coldBudgetMs: 5_000,
+    retryAfterFailureMs: 1_000,
+    ceilingMs: PUBLIC_FRESHNESS_CEILING_MS,
+    limits: { pages: 1_000, variants: 500, bytes: 128 * 1024 * 1024 },
+    onStored: (key, stored) => persisted.save(key, stored),
+    onFailure(key, error) {
+      if (now() - lastFailureLog < FAILURE_LOG_INTERVAL_MS) return;
+      lastFailureLog = now();
+      log.warn({ key, err: error }, 'could not render a public answer: serving the last good one');
+    },
+    sendUnavailable,
+  });
+  for (const { key, stored } of await persisted.load()) store.preload(key, stored);
+  const assets = await loadStaticAssets(options.clientDirectory);
+
+  const fail = (res: http.ServerResponse) => (error: unknown) => {
+    log.error({ err: error }, 'the edge could not answer');
+    if (res.headersSent) res.destroy();
+    else {
+      res.writeHead(500, { 'content-type': 'text/plain; charset=utf-8', 'cache-control': 'no-store' });
+      res.end('Internal Server Error\n');
+    }
+  };
+
+  const listener: http.RequestListener = (req, res) => {
+    const url = req.url ?? '/';
+    const queryAt = url.indexOf('?');
+    const pathname = queryAt < 0 ? url : url.slice(0, queryAt);
+    if (req.method === 'GET' || req.method === 'HEAD') {
+      const asset = assets.get(pathname);
+      if (asset) {
+        sendStored(req, res, asset);
+        return;
+      }
+      const key = publicCacheKey(pathname, queryAt < 0 ? '' : url.slice(queryAt));
+      if (key) {
+        store.serve(key, req, res).catch(fail(res));
+        return;
+      }
+    }
+    captureResponse(site, req)
+      .then((captured) => sendCompressed(req, res, captured))
+      .catch(fail(res));
+  };
+  return { listener, store, flush: () => persisted.flush() };
+}
+
+/** What a public URL answers when nothing good was ever rendered for it: the database has not been reached. */
+function sendUnavailable(res: http.ServerResponse): void {
+  const body = Buffer.from(
+    '<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">' +
+      '<title>Status temporarily unavailable</title><style>body{font-family:system-ui,sans-serif;max-width:36rem;margin:4rem auto;padding:0 1rem;line-height:1.5;color-scheme:light dark}</style></head>' +
+      '<body><main><h1>Status temporarily unavailable</h1><p>This status page cannot reach its database just now. Please try again in a few seconds.</p></main></body></html>',
+  );
+  res.writeHead(503, {
+    'content-type': 'text/html; charset=utf-8',
+    'content-length': body.length,
+    'cache-control': 'no-store',
+    'retry-after': '5',
+  });
+  res.end(body);
+}
