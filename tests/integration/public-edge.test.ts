@@ -204,6 +204,7 @@ describe('freshness', () => {
 describe('when rendering fails (the database down or too slow)', () => {
   it('serves the last good bytes with Herald-Stale, never an error, and recovers by itself', async () => {
     await get(`${base}/`);
+    await get(`${base}/history.atom`);
     site.failing = true;
     invalidatePublicReads();
     clock.advance(5_000);
@@ -215,6 +216,9 @@ describe('when rendering fails (the database down or too slow)', () => {
     }
     // One try per key each second, not one per request.
     expect(rendersOf('/')).toBe(2);
+    // Other answers, still fresh by time, are marked too: the site is failing.
+    expect((await get(`${base}/api/v2/status.json`)).status).toBe(503);
+    expect((await get(`${base}/history.atom`)).headers['herald-stale']).toBeDefined();
 
     site.failing = false;
     site.version = 2;

@@ -61,6 +61,11 @@ function sizeOf(stored: StoredResponse): number {
 export class ResponseStore {
   private readonly tiers = { pages: new Map<string, Slot>(), variants: new Map<string, Slot>() };
   private bytes = 0;
+  /**
+   * Whether the last render to finish, of any key, failed: the database is likely down, so even
+   * an answer still within its freshness is said to be stale (it may be, and nothing can check).
+   */
+  private failing = false;
 
   constructor(private readonly options: ResponseStoreOptions) {}
 
@@ -96,7 +101,7 @@ export class ResponseStore {
 
   private staleHeaders(slot: Slot, stored: StoredResponse, now: number): http.OutgoingHttpHeaders | undefined {
     const slowRender = slot.rendering !== undefined && now - slot.rendering.startedAt > this.options.readBudgetMs;
-    return slot.failedAt !== undefined || slowRender ? { 'herald-stale': this.ageOf(stored) } : undefined;
+    return this.failing || slot.failedAt !== undefined || slowRender ? { 'herald-stale': this.ageOf(stored) } : undefined;
   }
 
   private ageOf(stored: StoredResponse): string {
@@ -144,6 +149,7 @@ export class ResponseStore {
       if (captured.status >= 500) throw new Error(`the page answered ${captured.status}`);
     } catch (error) {
       slot.failedAt = this.options.now();
+      this.failing = true;
       this.options.onFailure?.(slot.key, error);
       return undefined;
     }
@@ -152,6 +158,7 @@ export class ResponseStore {
     const freshUntil = Math.max(startedAt + MIN_FRESHNESS_MS, Math.min(startedAt + this.options.ceilingMs, named));
     const stored = await storeResponse(captured, startedAt, freshUntil);
     slot.failedAt = undefined;
+    this.failing = false;
     if (this.keepable(slot.key, captured)) this.keep(slot, stored, generation);
     return stored;
   }
