@@ -216,7 +216,6 @@ export class ResponseStore {
         tier.delete(oldest.key);
         if (oldest.stored) this.bytes -= sizeOf(oldest.stored);
         oldest.stored = undefined;
-        if (this.bytes <= limits.bytes && tier.size <= limit) break;
       }
     }
   }

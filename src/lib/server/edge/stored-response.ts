@@ -145,7 +145,10 @@ export async function sendCompressed(req: http.IncomingMessage, res: http.Server
     if (tag) headers.etag = tag.replace(/"$/, coding === 'br' ? '-br"' : '-gz"');
   }
   if (isCompressible(headerText(captured.headers['content-type']))) headers.vary = withVary(headerText(headers.vary), 'Accept-Encoding');
-  headers['content-length'] = body.length;
+  // A HEAD answer has no body to measure: it keeps the length the site gave, if any.
+  if (req.method !== 'HEAD') headers['content-length'] = body.length;
+  else if (captured.headers['content-length'] !== undefined && !worthIt)
+    headers['content-length'] = headerText(captured.headers['content-length']);
   res.writeHead(captured.status, headers);
   if (req.method === 'HEAD' || captured.status === 204 || captured.status === 304) res.end();
   else res.end(body);
