@@ -12,6 +12,7 @@ import { pathToFileURL } from 'node:url';
 import { ConfigError, config, type Config } from '../src/lib/server/config';
 import { closeProcessDatabase } from '../src/lib/server/db/client';
 import { createPublicEdge } from '../src/lib/server/edge/public-edge';
+import { isDatabaseReady } from '../src/lib/server/health';
 import { processRuntime, stopProcessRuntime, type Runtime } from '../src/lib/server/runtime';
 import { logger } from '../src/lib/server/logger';
 
@@ -44,6 +45,7 @@ async function main(): Promise<void> {
     dataDirectory: settings.dataDir,
     publicHost: new URL(settings.publicUrl).host,
     log,
+    databaseReady: isDatabaseReady,
   });
   // On the embedded database a failed start is not a passing outage: it stops here, as before.
   if (!settings.databaseUrl) await processRuntime(settings);
@@ -62,6 +64,7 @@ async function main(): Promise<void> {
     stopping = true;
     log.info({ signal }, 'stopping');
     server.close();
+    edge.stop();
     await edge.flush();
     await stopProcessRuntime().catch(() => {});
     await closeProcessDatabase();

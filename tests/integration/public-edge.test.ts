@@ -54,7 +54,12 @@ function temporaryDirectory(): string {
   return directory;
 }
 
-async function startEdge(dataDirectory = temporaryDirectory()): Promise<{ edge: PublicEdge; base: string; dataDirectory: string }> {
+const edges: PublicEdge[] = [];
+
+async function startEdge(
+  dataDirectory = temporaryDirectory(),
+  databaseReady?: () => Promise<boolean>,
+): Promise<{ edge: PublicEdge; base: string; dataDirectory: string }> {
   const clientDirectory = temporaryDirectory();
   fs.mkdirSync(path.join(clientDirectory, '_astro'));
   fs.writeFileSync(path.join(clientDirectory, '_astro', 'site.abc123.css'), 'body { color: black; }\n'.repeat(50));
@@ -66,7 +71,9 @@ async function startEdge(dataDirectory = temporaryDirectory()): Promise<{ edge: 
     log: pino({ level: 'silent' }),
     now: () => clock.now().getTime(),
     readBudgetMs: 500,
+    databaseReady,
   });
+  edges.push(edge);
   const server = http.createServer(edge.listener);
   servers.push(server);
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -101,6 +108,7 @@ beforeEach(async () => {
 });
 afterEach(async () => {
   for (const server of servers.splice(0)) await new Promise((resolve) => server.close(resolve));
+  for (const started of edges.splice(0)) started.stop();
 });
 afterAll(() => {
   for (const directory of directories) fs.rmSync(directory, { recursive: true, force: true });
@@ -226,6 +234,26 @@ describe('when rendering fails (the database down or too slow)', () => {
     const recovered = await get(`${base}/`);
     expect(recovered.body.toString()).toContain('version 2');
     expect(recovered.headers['herald-stale']).toBeUndefined();
+  });
+
+  it('marks answers still fresh by time as stale while the database probe fails, and renders anew when it answers', async () => {
+    let ready = true;
+    const probed = await startEdge(undefined, () => Promise.resolve(ready));
+    await get(`${probed.base}/`);
+    expect((await get(`${probed.base}/`)).headers['herald-stale']).toBeUndefined();
+    ready = false;
+    await waitUntil(
+      'the probe to find the database down',
+      async () => (await get(`${probed.base}/`)).headers['herald-stale'] !== undefined,
+    );
+    expect(rendersOf('/')).toBe(1);
+    // Back: changes other processes announced meanwhile were missed, so everything is rendered again.
+    site.version = 2;
+    ready = true;
+    await waitUntil('the probe to find the database back', async () =>
+      (await get(`${probed.base}/`)).body.toString().includes('version 2'),
+    );
+    expect((await get(`${probed.base}/`)).headers['herald-stale']).toBeUndefined();
   });
 
   it('a URL never rendered answers 503 with Retry-After, never a stack trace', async () => {

@@ -3,7 +3,7 @@ import path from 'node:path';
 import { PUBLIC_FRESHNESS_CEILING_MS } from '../../domain/public-freshness';
 import { publicCacheKey } from '../../domain/public-routes';
 import type { Logger } from 'pino';
-import { publicGeneration } from '../public-cache';
+import { invalidatePublicReads, publicGeneration } from '../public-cache';
 import { captureResponse, syntheticRequest } from './captured-response';
 import { persistedResponses } from './persisted-responses';
 import { ResponseStore } from './response-store';
@@ -27,6 +27,8 @@ export interface PublicEdgeOptions {
   log: Logger;
   now?: () => number;
   readBudgetMs?: number;
+  /** Asked every few seconds; while it says no, every public answer goes out marked stale. */
+  databaseReady?: () => Promise<boolean>;
 }
 
 export interface PublicEdge {
@@ -34,6 +36,39 @@ export interface PublicEdge {
   store: ResponseStore;
   /** Writes the answers waiting to be persisted. */
   flush(): Promise<void>;
+  /** Stops the database probe. */
+  stop(): void;
+}
+
+const PROBE_INTERVAL_MS = 2_000;
+
+/**
+ * Probes the database, so that an outage shows (Herald-Stale) even on answers still within their
+ * freshness, which no render would otherwise try. When it answers again everything is rendered
+ * anew: another process's changes meanwhile were announced on a connection that was not there.
+ */
+function watchDatabase(databaseReady: () => Promise<boolean>, store: ResponseStore, log: Logger): ReturnType<typeof setInterval> {
+  let down = false;
+  let probing = false;
+  const timer = setInterval(() => {
+    if (probing) return;
+    probing = true;
+    void databaseReady()
+      .catch(() => false)
+      .then((ready) => {
+        if (ready === down) {
+          down = !ready;
+          store.setDatabaseDown(down);
+          if (ready) invalidatePublicReads();
+          log.warn({ database: ready ? 'back' : 'unreachable' }, ready ? 'the database answers again' : 'the database does not answer');
+        }
+      })
+      .finally(() => {
+        probing = false;
+      });
+  }, PROBE_INTERVAL_MS);
+  timer.unref();
+  return timer;
 }
 
 /** A failed render is logged at most this often: with the database down every key fails each second. */
@@ -95,7 +130,15 @@ export async function createPublicEdge(options: PublicEdgeOptions): Promise<Publ
       .then((captured) => sendCompressed(req, res, captured))
       .catch(fail(res));
   };
-  return { listener, store, flush: () => persisted.flush() };
+  const probe = options.databaseReady && watchDatabase(options.databaseReady, store, log);
+  return {
+    listener,
+    store,
+    flush: () => persisted.flush(),
+    stop() {
+      if (probe) clearInterval(probe);
+    },
+  };
 }
 
 /** What a public URL answers when nothing good was ever rendered for it: the database has not been reached. */

@@ -66,6 +66,8 @@ export class ResponseStore {
    * an answer still within its freshness is said to be stale (it may be, and nothing can check).
    */
   private failing = false;
+  /** Set by the edge's database probe: what is kept may be out of date, and nothing can check. */
+  private databaseDown = false;
 
   constructor(private readonly options: ResponseStoreOptions) {}
 
@@ -92,6 +94,11 @@ export class ResponseStore {
     this.keep(slot, stored, -1);
   }
 
+  /** Whether the database answers, as the edge's probe last found. */
+  setDatabaseDown(down: boolean): void {
+    this.databaseDown = down;
+  }
+
   /** How many answers are kept, and their bytes (for tests and logs). */
   size(): { entries: number; bytes: number } {
     let entries = 0;
@@ -101,7 +108,9 @@ export class ResponseStore {
 
   private staleHeaders(slot: Slot, stored: StoredResponse, now: number): http.OutgoingHttpHeaders | undefined {
     const slowRender = slot.rendering !== undefined && now - slot.rendering.startedAt > this.options.readBudgetMs;
-    return this.failing || slot.failedAt !== undefined || slowRender ? { 'herald-stale': this.ageOf(stored) } : undefined;
+    return this.failing || this.databaseDown || slot.failedAt !== undefined || slowRender
+      ? { 'herald-stale': this.ageOf(stored) }
+      : undefined;
   }
 
   private ageOf(stored: StoredResponse): string {
