@@ -8,124 +8,73 @@
  *   npx tsx tests/bench/customer-email-timeliness.ts        (INCIDENTS=20 DELAY_SECONDS=10 by default)
  *
  * Run by hand, not in CI; about a minute once Herald is built (`npm start` builds it first when
- * the sources are newer than the build).
+ * the sources are newer than the build; HERALD_ROOT=/some/dir runs an existing build there).
  */
-import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { inArray } from 'drizzle-orm';
-import { SMTPServer } from 'smtp-server';
-import { createSession } from '../../src/lib/server/auth/session';
-import { systemClock } from '../../src/lib/server/clock';
 import { openPglite } from '../../src/lib/server/db/client';
 import { incident } from '../../src/lib/server/db/schema';
-import { defaultQueueSettings, startJobQueue } from '../../src/lib/server/jobs/queue';
-import { updateCommunicationPolicy } from '../../src/lib/server/services/plan/policy';
 import { createComponent } from '../../src/lib/server/services/components/catalog';
+import { updateCommunicationPolicy } from '../../src/lib/server/services/plan/policy';
 import { addSubscriberByAdmin } from '../../src/lib/server/services/subscribers/subscribers';
-import { createUserWithPassword } from '../../src/lib/server/services/access/users';
+import { benchActor, createOwnerSession, prepareDatabase, unwrap } from './support/bench-database';
+import { startHerald } from './support/herald-server';
+import { median } from './support/report';
+import { startSmtpCounter } from './support/smtp-counter';
+import { atTeardown, runBenchmark } from './support/teardown';
 
 const INCIDENTS = Number(process.env.INCIDENTS ?? 20);
 const DELAY_SECONDS = Number(process.env.DELAY_SECONDS ?? 10);
 const SPACING_MS = 1_000;
 const TARGET_MS = 2_000;
-const PORT = Number(process.env.PORT ?? 4631);
-const base = `http://127.0.0.1:${PORT}`;
-
-function unwrap<T>(result: { ok: true; value: T } | { ok: false; failure: unknown }): T {
-  if (!result.ok) throw new Error(JSON.stringify(result.failure));
-  return result.value;
-}
 
 const sleep = (milliseconds: number) => new Promise((resolve) => setTimeout(resolve, milliseconds));
 
-// 1. The database: an owner with a session, one component, one confirmed subscriber, the delay.
-const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'herald-timeliness-'));
-const seed = openPglite(dataDir);
-await seed.migrate();
-const seedJobs = await startJobQueue(seed, defaultQueueSettings, { maintenance: false });
-const context = { db: seed.db, clock: systemClock, queue: seedJobs.queue };
-const actor = { userId: null, label: 'bench' };
-const owner = unwrap(
-  await createUserWithPassword(context, actor, { email: 'owner@bench.test', name: 'Owner', role: 'owner', password: 'bench-password-1' }),
-);
-const api = unwrap(await createComponent(context, actor, { name: 'API' }));
-unwrap(await addSubscriberByAdmin(context, actor, { email: 'reader@bench.test', componentIds: [] }));
-unwrap(
-  await updateCommunicationPolicy(context, actor, {
-    customerEmailDelaySeconds: DELAY_SECONDS,
-    outageSeverities: ['critical', 'high'],
-    updateCadenceMinutes: 30,
-    postmortemSeverities: ['critical', 'high'],
-    postmortemWindowHours: 24,
-    postmortemReminderHours: 4,
-  }),
-);
-const { token } = await createSession(seed.db, owner.id, new Date());
-await seedJobs.stop();
-await seed.close();
+/** The incident a message is about, from its Message-ID or In-Reply-To (the thread's root). */
+function incidentOfMessage(raw: Buffer): string | undefined {
+  const head = raw
+    .toString('utf8')
+    .split(/\r?\n\r?\n/, 1)[0]!
+    .replace(/\r?\n(?=[ \t])/g, ' ');
+  return /^Message-ID:\s*<incident\.([^@>]+)@/im.exec(head)?.[1] ?? /^In-Reply-To:\s*<incident\.([^@>]+)@/im.exec(head)?.[1];
+}
 
-// 2. A local SMTP sink noting when the first message about each incident arrives.
-const firstArrival = new Map<string, number>();
-let accepted = 0;
-const sink = new SMTPServer({
-  authOptional: true,
-  disabledCommands: ['STARTTLS'],
-  logger: false,
-  onData(stream, _session, callback) {
-    const chunks: Buffer[] = [];
-    stream.on('data', (chunk: Buffer) => chunks.push(chunk));
-    stream.on('end', () => {
-      const arrivedAt = Date.now();
-      accepted += 1;
-      const head = Buffer.concat(chunks)
-        .toString('utf8')
-        .split(/\r?\n\r?\n/, 1)[0]!
-        .replace(/\r?\n(?=[ \t])/g, ' ');
-      const incidentId =
-        /^Message-ID:\s*<incident\.([^@>]+)@/im.exec(head)?.[1] ?? /^In-Reply-To:\s*<incident\.([^@>]+)@/im.exec(head)?.[1];
+await runBenchmark(async () => {
+  // 1. The database: an owner with a session, one component, one confirmed subscriber, the delay.
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'herald-timeliness-'));
+  atTeardown('the data directory', () => fs.rmSync(dataDir, { recursive: true, force: true }));
+  const { apiId, token } = await prepareDatabase({ dataDir }, async (context, handle) => {
+    const api = unwrap(await createComponent(context, benchActor, { name: 'API' }));
+    unwrap(await addSubscriberByAdmin(context, benchActor, { email: 'reader@bench.test', componentIds: [] }));
+    unwrap(
+      await updateCommunicationPolicy(context, benchActor, {
+        customerEmailDelaySeconds: DELAY_SECONDS,
+        outageSeverities: ['critical', 'high'],
+        updateCadenceMinutes: 30,
+        postmortemSeverities: ['critical', 'high'],
+        postmortemWindowHours: 24,
+        postmortemReminderHours: 4,
+      }),
+    );
+    return { apiId: api.id, token: await createOwnerSession(context, handle) };
+  });
+
+  // 2. A local SMTP sink noting when the first message about each incident arrives.
+  const firstArrival = new Map<string, number>();
+  const sink = await startSmtpCounter({
+    onMessage(raw, arrivedAt) {
+      const incidentId = incidentOfMessage(raw);
       if (incidentId && !firstArrival.has(incidentId)) firstArrival.set(incidentId, arrivedAt);
-      callback();
-    });
-  },
-});
-await new Promise<void>((resolve) => sink.listen(0, '127.0.0.1', resolve));
-const smtpPort = (sink.server.address() as { port: number }).port;
+    },
+  });
 
-// 3. Herald itself, with its in-process worker.
-const herald = spawn(process.execPath, ['--max-semi-space-size=8', 'scripts/start.mjs'], {
-  env: {
-    ...Object.fromEntries(
-      Object.entries(process.env).filter(
-        ([name]) => !['DATABASE_URL', 'WORKER', 'DKIM_DOMAIN', 'DKIM_SELECTOR', 'DKIM_PRIVATE_KEY'].includes(name),
-      ),
-    ),
-    DATA_DIR: dataDir,
-    PORT: String(PORT),
-    HOST: '127.0.0.1',
-    PUBLIC_URL: base,
-    SMTP_URL: `smtp://127.0.0.1:${smtpPort}`,
-    MAIL_FROM: 'status@bench.test',
-    LOG_LEVEL: 'warn',
-  },
-  stdio: ['ignore', 'inherit', 'inherit'],
-});
-const heraldExited = new Promise((resolve) => herald.once('exit', resolve));
-const cookie = `herald_session=${token}`;
-const declared: { id: string; postedAt: number }[] = [];
-
-try {
-  for (const deadline = Date.now() + 300_000; ;) {
-    try {
-      if ((await fetch(`${base}/healthz`)).ok) break;
-    } catch {
-      // still starting (or building)
-    }
-    if (herald.exitCode !== null) throw new Error(`Herald exited with ${herald.exitCode} before serving`);
-    if (Date.now() > deadline) throw new Error('Herald did not start');
-    await sleep(250);
-  }
+  // 3. Herald itself, with its in-process worker.
+  const herald = await startHerald({ dataDir }, { env: { SMTP_URL: sink.url, MAIL_FROM: 'status@bench.test' } });
+  const base = herald.url;
+  const cookie = `herald_session=${token}`;
+  const declared: { id: string; postedAt: number }[] = [];
   await fetch(`${base}/admin/incidents/new`, { headers: { cookie } }).then((answer) => answer.arrayBuffer()); // warm-up
 
   // 4. Declare the incidents through the admin form, as staff would, a second apart.
@@ -139,7 +88,7 @@ try {
       signals: 'partial_error_rate_above_5',
       status: 'investigating',
       message: 'Payments fail for some customers; we are investigating.',
-      'components.0.componentId': api.id,
+      'components.0.componentId': apiId,
       'components.0.status': 'partial_outage',
       notifySubscribers: 'on',
     });
@@ -160,68 +109,56 @@ try {
   // 5. Wait for every customer email (or give up well after the last one was due).
   const lastDue = declared.at(-1)!.postedAt + DELAY_SECONDS * 1000;
   while (declared.some((item) => !firstArrival.has(item.id)) && Date.now() < lastDue + 30_000) await sleep(100);
-} finally {
-  herald.kill('SIGTERM');
-  await heraldExited;
-  await new Promise<void>((resolve) => sink.close(() => resolve()));
-}
+  await herald.stop();
+  await sink.close();
 
-// 6. The due moments and send times as Herald recorded them, once it has stopped.
-const check = openPglite(dataDir);
-const rows =
-  declared.length > 0
-    ? await check.db
-        .select()
-        .from(incident)
-        .where(
-          inArray(
-            incident.id,
-            declared.map((item) => item.id),
-          ),
-        )
-    : [];
-await check.close();
-fs.rmSync(dataDir, { recursive: true, force: true });
+  // 6. The due moments and send times as Herald recorded them, once it has stopped.
+  const check = openPglite(dataDir);
+  const rows = await check.db
+    .select()
+    .from(incident)
+    .where(
+      inArray(
+        incident.id,
+        declared.map((item) => item.id),
+      ),
+    );
+  await check.close();
 
-const measured = rows.map((row) => {
-  const dueAt = row.customerEmailDueAt?.getTime() ?? row.startedAt.getTime() + DELAY_SECONDS * 1000;
-  const arrivedAt = firstArrival.get(row.id);
-  return {
-    id: row.id,
-    state: row.customerEmailState,
-    /** From the due moment to the handler deciding to send (worker pick-up). */
-    handlerMs: row.customerEmailSentAt ? row.customerEmailSentAt.getTime() - dueAt : null,
-    /** From the due moment to the message accepted by the SMTP sink. */
-    latenessMs: arrivedAt === undefined ? null : arrivedAt - dueAt,
-  };
+  const measured = rows.map((row) => {
+    const dueAt = row.customerEmailDueAt?.getTime() ?? row.startedAt.getTime() + DELAY_SECONDS * 1000;
+    const arrivedAt = firstArrival.get(row.id);
+    return {
+      id: row.id,
+      state: row.customerEmailState,
+      /** From the due moment to the handler deciding to send (worker pick-up). */
+      handlerMs: row.customerEmailSentAt ? row.customerEmailSentAt.getTime() - dueAt : null,
+      /** From the due moment to the message accepted by the SMTP sink. */
+      latenessMs: arrivedAt === undefined ? null : arrivedAt - dueAt,
+    };
+  });
+  const arrived = measured
+    .filter((item) => item.latenessMs !== null)
+    .map((item) => item.latenessMs!)
+    .sort((a, b) => a - b);
+  const handler = measured
+    .filter((item) => item.handlerMs !== null)
+    .map((item) => item.handlerMs!)
+    .sort((a, b) => a - b);
+  const missing = measured.filter((item) => item.latenessMs === null);
+
+  console.log(
+    `\nCustomer email timeliness: ${INCIDENTS} High incidents ${SPACING_MS / 1000} s apart, delay ${DELAY_SECONDS} s, ${os.cpus().length} cores, embedded database (PGlite)`,
+  );
+  console.log(`customer emails received:              ${arrived.length} of ${INCIDENTS} (${sink.accepted} messages in all)`);
+  console.log(
+    `due → handler sent (worker pick-up):   median ${median(handler).toFixed(0)} ms, worst ${handler.at(-1)?.toFixed(0) ?? '–'} ms`,
+  );
+  console.log(
+    `due → first email at the SMTP sink:    median ${median(arrived).toFixed(0)} ms, worst ${arrived.at(-1)?.toFixed(0) ?? '–'} ms, best ${arrived[0]?.toFixed(0) ?? '–'} ms`,
+  );
+  const met = missing.length === 0 && arrived.length === INCIDENTS && arrived.at(-1)! <= TARGET_MS;
+  console.log(`target (every email within ${TARGET_MS / 1000} s of its due moment): ${met ? 'met' : 'NOT met'}`);
+  if (missing.length > 0) console.log(`no customer email for: ${missing.map((item) => `${item.id} (${item.state})`).join(', ')}`);
+  return met;
 });
-const arrived = measured
-  .filter((item) => item.latenessMs !== null)
-  .map((item) => item.latenessMs!)
-  .sort((a, b) => a - b);
-const handler = measured
-  .filter((item) => item.handlerMs !== null)
-  .map((item) => item.handlerMs!)
-  .sort((a, b) => a - b);
-const median = (values: number[]) =>
-  values.length === 0
-    ? Number.NaN
-    : values.length % 2
-      ? values[(values.length - 1) / 2]!
-      : (values[values.length / 2 - 1]! + values[values.length / 2]!) / 2;
-const missing = measured.filter((item) => item.latenessMs === null);
-
-console.log(
-  `\nCustomer email timeliness: ${INCIDENTS} High incidents ${SPACING_MS / 1000} s apart, delay ${DELAY_SECONDS} s, ${os.cpus().length} cores, embedded database (PGlite)`,
-);
-console.log(`customer emails received:              ${arrived.length} of ${INCIDENTS} (${accepted} messages in all)`);
-console.log(
-  `due → handler sent (worker pick-up):   median ${median(handler).toFixed(0)} ms, worst ${handler.at(-1)?.toFixed(0) ?? '–'} ms`,
-);
-console.log(
-  `due → first email at the SMTP sink:    median ${median(arrived).toFixed(0)} ms, worst ${arrived.at(-1)?.toFixed(0) ?? '–'} ms, best ${arrived[0]?.toFixed(0) ?? '–'} ms`,
-);
-const met = missing.length === 0 && arrived.length === INCIDENTS && arrived.at(-1)! <= TARGET_MS;
-console.log(`target (every email within ${TARGET_MS / 1000} s of its due moment): ${met ? 'met' : 'NOT met'}`);
-if (missing.length > 0) console.log(`no customer email for: ${missing.map((item) => `${item.id} (${item.state})`).join(', ')}`);
-process.exit(met ? 0 : 1);
