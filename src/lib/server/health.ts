@@ -1,4 +1,5 @@
 import { sql } from 'drizzle-orm';
+import { withinDeadline } from './deadline';
 import { database } from './db';
 
 /** Past this a database is as good as down for the public pages (their read budget). */
@@ -6,17 +7,9 @@ const READINESS_TIMEOUT_MS = 2_000;
 
 /** Readiness: whether this process's database answers a trivial query, in time. */
 export async function isDatabaseReady(): Promise<boolean> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const timeout = new Promise<boolean>((resolve) => {
-    timer = setTimeout(() => resolve(false), READINESS_TIMEOUT_MS);
-  });
   const query = (async () => {
     await (await database()).execute(sql`select 1`);
     return true;
   })().catch(() => false);
-  try {
-    return await Promise.race([query, timeout]);
-  } finally {
-    clearTimeout(timer);
-  }
+  return withinDeadline(query, READINESS_TIMEOUT_MS, false);
 }

@@ -1,6 +1,7 @@
 import type http from 'node:http';
 import { isQueryVariant } from '../../domain/public-routes';
 import type { CapturedResponse } from './captured-response';
+import { withinDeadline } from '../deadline';
 import { FRESH_UNTIL_HEADER } from '../http';
 import { sendStored, storeResponse, type StoredResponse } from './stored-response';
 
@@ -123,17 +124,7 @@ export class ResponseStore {
     const waited = this.options.now() - (slot.rendering?.startedAt ?? this.options.now());
     const remaining = budgetMs - waited;
     if (remaining <= 0) return undefined;
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    const timeout = new Promise<undefined>((resolve) => {
-      timer = setTimeout(() => {
-        resolve(undefined);
-      }, remaining);
-    });
-    try {
-      return await Promise.race([rendering, timeout]);
-    } finally {
-      clearTimeout(timer);
-    }
+    return withinDeadline(rendering, remaining, undefined);
   }
 
   /** The render under way for the slot, or a new one; none while the key rests after a failure. */
