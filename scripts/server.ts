@@ -15,6 +15,7 @@ import { createPublicEdge } from '../src/lib/server/edge/public-edge';
 import { isDatabaseReady } from '../src/lib/server/health';
 import { processRuntime, stopProcessRuntime, type Runtime } from '../src/lib/server/runtime';
 import { logger } from '../src/lib/server/logger';
+import { prepareSetupToken, type SetupTokenAnnouncement } from '../src/lib/server/services/access/setup';
 
 const root = process.cwd();
 const entry = path.join(root, 'dist/server/entry.mjs');
@@ -48,7 +49,7 @@ async function main(): Promise<void> {
     databaseReady: isDatabaseReady,
   });
   // On the embedded database a failed start is not a passing outage: it stops here, as before.
-  if (!settings.databaseUrl) await processRuntime(settings);
+  if (!settings.databaseUrl) await announceSetup(await processRuntime(settings), settings);
   const server = http.createServer(edge.listener);
   server.listen(settings.port, settings.host, () => {
     log.info(
@@ -81,6 +82,7 @@ async function startWhenReachable(settings: Config, stopping: () => boolean): Pr
     try {
       const runtime = await processRuntime(settings);
       if (attempt > 1) log.info({ attempt }, 'PostgreSQL answers: Herald is started');
+      await announceSetup(runtime, settings);
       return runtime;
     } catch (error) {
       log.error({ err: error, attempt }, 'cannot start on PostgreSQL yet: public pages are served from what was kept; trying again');
@@ -88,6 +90,35 @@ async function startWhenReachable(settings: Config, stopping: () => boolean): Pr
     }
   }
   return undefined;
+}
+
+/** The console line for a server that is not set up yet; null once it is. */
+function setupLine(announcement: SetupTokenAnnouncement, setupUrl: string): string | null {
+  switch (announcement.kind) {
+    case 'set_up':
+      return null;
+    case 'configured':
+      return `Herald is not set up yet. Open ${setupUrl} and enter the setup token you set in HERALD_SETUP_TOKEN.`;
+    case 'minted':
+      return `Herald is not set up yet. Open ${setupUrl} and enter the setup token: ${announcement.token}`;
+    case 'minted_elsewhere':
+      return `Herald is not set up yet. Open ${setupUrl} and enter the setup token printed by the Herald process that started first; for a new one, run \`npm run herald -- setup-token\`.`;
+  }
+}
+
+/**
+ * While no account exists, says on the console and in the log how to set Herald up: with the
+ * one-time setup token /setup asks for (never HERALD_SETUP_TOKEN itself). On PostgreSQL only the
+ * process that started first mints and prints one; the embedded database has a single process,
+ * which mints a new one at each start.
+ */
+async function announceSetup(runtime: Runtime, settings: Config): Promise<void> {
+  const announcement = await prepareSetupToken(runtime.context, { configuredToken: settings.setupToken, replace: !settings.databaseUrl });
+  const setupUrl = `${settings.publicUrl}/setup`;
+  const line = setupLine(announcement, setupUrl);
+  if (!line) return;
+  console.log(line);
+  logger().warn({ setupUrl }, line);
 }
 
 await main();

@@ -2,9 +2,10 @@
  * Herald's command line: `npm run herald -- <command>`.
  *
  *   user create --email E --name N --role owner|admin|responder|viewer   (password on standard input)
- *   apikey create --name N --role viewer|responder|admin [--expires-in-days D]   (prints the key once)
+ *   apikey create --name N --role viewer|responder|admin [--expires-in-days D | --never-expires]   (prints the key once)
  *   apikey list
  *   apikey revoke <id>
+ *   setup-token   a new one-time token for /setup, while no account exists
  *   seed demo
  *   worker [--exit-when-idle]   run only the job worker (no web server)
  *
@@ -20,7 +21,8 @@ import { closeProcessDatabase } from './lib/server/db/client';
 import { unfinishedJobCount } from './lib/server/jobs/queue';
 import { processRuntime, stopProcessRuntime } from './lib/server/runtime';
 import { seedDemo } from './lib/server/seed/demo';
-import { createApiKey, listApiKeys, revokeApiKey } from './lib/server/services/access/api-keys';
+import { createApiKey, DEFAULT_API_KEY_EXPIRY_DAYS, listApiKeys, revokeApiKey } from './lib/server/services/access/api-keys';
+import { mintSetupToken } from './lib/server/services/access/setup';
 import type { Actor } from './lib/server/services/kernel/context';
 import type { ServiceFailure } from './lib/server/services/kernel/errors';
 import { createUserWithPassword } from './lib/server/services/access/users';
@@ -28,15 +30,16 @@ import { createUserWithPassword } from './lib/server/services/access/users';
 const cliActor: Actor = { userId: null, label: 'command line' };
 const usage = `Usage:
   npm run herald -- user create --email E --name N --role owner|admin|responder|viewer   (reads the password from standard input)
-  npm run herald -- apikey create --name N --role viewer|responder|admin [--expires-in-days D]
-      prints the new key once on standard output; without --expires-in-days it never expires
+  npm run herald -- apikey create --name N --role viewer|responder|admin [--expires-in-days D | --never-expires]
+      prints the new key once on standard output; without either option it expires in ${DEFAULT_API_KEY_EXPIRY_DAYS} days
   npm run herald -- apikey list
   npm run herald -- apikey revoke <id>   (the id as shown by apikey list)
+  npm run herald -- setup-token   (a new one-time token for /setup, printed on standard output, while no account exists)
   npm run herald -- seed demo
   npm run herald -- worker [--exit-when-idle]`;
 
 async function readStandardInput(): Promise<string> {
-  if (process.stdin.isTTY) process.stderr.write('Password (at least 10 characters), then Enter: ');
+  if (process.stdin.isTTY) process.stderr.write('Password (at least 12 characters, not a common one), then Enter: ');
   const chunks: Buffer[] = [];
   for await (const chunk of process.stdin) {
     chunks.push(Buffer.from(chunk as Buffer | string));
@@ -72,14 +75,28 @@ function parseCommandArgs<Options extends NonNullable<Parameters<typeof parseArg
 /** `apikey create|list|revoke`; exit code 2 for bad arguments, with nothing changed. */
 async function apiKeyCommand(verb: string | undefined, rest: string[], settings: ReturnType<typeof config>): Promise<number> {
   if (verb === 'create') {
-    const args = parseCommandArgs(rest, { name: { type: 'string' }, role: { type: 'string' }, 'expires-in-days': { type: 'string' } });
+    const args = parseCommandArgs(rest, {
+      name: { type: 'string' },
+      role: { type: 'string' },
+      'expires-in-days': { type: 'string' },
+      'never-expires': { type: 'boolean' },
+    });
     if (!args.ok) {
       console.error(`apikey create: ${args.message}`);
       return 2;
     }
     const { values } = args.parsed;
+    if (values['never-expires'] && values['expires-in-days'] !== undefined) {
+      console.error('--never-expires: give either --expires-in-days or --never-expires, not both');
+      return 2;
+    }
     // Checked before the database is opened, so a typo costs nothing; the service checks again.
-    const input = apiKeyInputOf({ name: values.name ?? '', role: values.role ?? '', expiresInDays: values['expires-in-days'] ?? '' });
+    const input = apiKeyInputOf({
+      name: values.name ?? '',
+      role: values.role ?? '',
+      expiresInDays: values['expires-in-days'],
+      neverExpires: values['never-expires'] === true,
+    });
     if (!input.ok) {
       console.error(failureLine(input.failure, apiKeyFlags));
       return 2;
@@ -175,6 +192,20 @@ async function run(args: string[]): Promise<number> {
     return 0;
   }
   if (area === 'apikey') return apiKeyCommand(verb, rest, settings);
+  if (area === 'setup-token' && verb === undefined) {
+    const { context } = await processRuntime(settings, { worker: false });
+    const result = await mintSetupToken(context, settings.setupToken);
+    if (!result.ok) {
+      console.error(result.failure.message);
+      return 1;
+    }
+    // The token alone on standard output; any earlier one no longer works.
+    process.stdout.write(`${result.value}\n`);
+    console.error(
+      `Open ${settings.publicUrl}/setup and enter this setup token. It replaces any earlier one and works until the owner is created.`,
+    );
+    return 0;
+  }
   if (area === 'seed' && verb === 'demo') {
     const { context } = await processRuntime(settings, { worker: false });
     const outcome = await seedDemo(context, cliActor);

@@ -1,6 +1,9 @@
 import { defineMiddleware } from 'astro:middleware';
-import { sessionCookieName, sessionCookieOptions } from './lib/server/auth/cookie';
-import { sessionCookieExpiry, validateSessionToken } from './lib/server/auth/session';
+import { sessionCookieName, staffCookieAttributes, staffCookieOptions } from './lib/server/auth/cookie';
+import { validateSessionToken } from './lib/server/auth/session';
+import { rateLimitBucket } from './lib/domain/client-bucket';
+import { sessionCookieExpiry } from './lib/domain/session-policy';
+import { getSecurityPolicy } from './lib/server/services/access/security-policy';
 import { config } from './lib/server/config';
 import { clientAddressOf, isSameOriginRequest, securityHeaders } from './lib/server/http';
 import { logger } from './lib/server/logger';
@@ -25,9 +28,11 @@ const ONE_CLICK_UNSUBSCRIBE = /^\/(unsubscribe|webhooks\/unsubscribe)\/[^/]+$/;
 const KEY_AUTHENTICATED = /^\/api\/(admin\/v1|intake)(\/|$)/;
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 /** Pages a visitor may embed in a frame; everything staff use is never framed. */
-const STAFF_PATHS = /^\/(admin|login|logout|setup|set-password)(\/|$)/;
+const STAFF_PATHS = /^\/(admin|login|logout|setup|set-password|forgot-password)(\/|$)/;
 /** Pages that show the one-time notice a form left: the staff area and a subscriber's own page. */
-const NOTICE_PATHS = /^\/(admin|login|logout|setup|set-password|subscription)(\/|$)/;
+const NOTICE_PATHS = /^\/(admin|login|logout|setup|set-password|forgot-password|subscription)(\/|$)/;
+/** Where a user whose role must have a second factor, and who has none, may go: enrolment, and signing out. */
+const ENROLMENT_PATHS = /^\/admin\/(account\/(security|passkeys)|confirm)(\/|$)/;
 
 /** The database cannot be reached: a passing outage, said as such, with when to try again. */
 function unavailablePage(requestId: string): Response {
@@ -76,6 +81,7 @@ export const onRequest = defineMiddleware(async (context, next) => {
     // Probes answer without a session or, for liveness, the database.
     if (PROBE_PATHS.has(pathname)) return next();
     context.locals.clientAddress = clientAddressOf(context.request, safeClientAddress(), settings.trustProxy);
+    context.locals.clientKey = rateLimitBucket(context.locals.clientAddress);
     try {
       serviceContext = await requestContext();
     } catch (error) {
@@ -86,6 +92,7 @@ export const onRequest = defineMiddleware(async (context, next) => {
     context.locals.context = serviceContext;
     context.locals.user = null;
     context.locals.sessionId = null;
+    context.locals.sessionVerifiedAt = null;
     context.locals.notice = null;
     context.locals.publicUrl = settings.publicUrl;
 
@@ -100,21 +107,30 @@ export const onRequest = defineMiddleware(async (context, next) => {
 
     // Public pages never read or refresh the session, so a shared cache can never store a cookie.
     const token = STAFF_PATHS.test(pathname) ? context.cookies.get(sessionCookieName())?.value : undefined;
+    let mustEnrol = false;
     if (token) {
       const now = context.locals.context.clock.now();
-      const session = await validateSessionToken(context.locals.context.db, token, now);
+      const policy = await getSecurityPolicy(context.locals.context.db);
+      const session = await validateSessionToken(context.locals.context.db, token, now, policy.session);
       if (session) {
         context.locals.user = session.user;
         context.locals.sessionId = session.sessionId;
-        context.cookies.set(sessionCookieName(), token, sessionCookieOptions(sessionCookieExpiry(session.times)));
+        context.locals.sessionVerifiedAt = session.verifiedAt;
+        context.cookies.set(sessionCookieName(), token, staffCookieOptions(sessionCookieExpiry(session.times, policy.session)));
+        // The identity provider answers for its own users' second factor.
+        mustEnrol = session.method !== 'sso' && !session.hasSecondFactor && policy.secondFactorRoles.includes(session.user.role);
       } else {
-        context.cookies.delete(sessionCookieName(), { path: '/' });
+        context.cookies.delete(sessionCookieName(), staffCookieAttributes());
       }
     }
 
     if (/^\/admin(\/|$)/.test(pathname) && !context.locals.user) {
       if ((await countUsers(context.locals.context)) === 0) return context.redirect('/setup', 303);
       return context.redirect(`/login?next=${encodeURIComponent(pathname + context.url.search)}`, 303);
+    }
+    // The owner requires a second factor for this role: nothing else until one is added.
+    if (mustEnrol && /^\/admin(\/|$)/.test(pathname) && !ENROLMENT_PATHS.test(pathname)) {
+      return context.redirect('/admin/account/security?required=1', 303);
     }
     // Read here, not in the layouts, so that markup does no I/O: the page that shows it reads locals.
     if (context.request.method === 'GET' && NOTICE_PATHS.test(pathname)) context.locals.notice = takeNotice(context.cookies);

@@ -4,7 +4,7 @@ import { createApiKey, createApiKeyInput, revokeApiKey, type ApiKeySummary } fro
 import { invalid, success, type ServiceResult } from '../lib/server/services/kernel/errors';
 import { parseInput } from '../lib/server/services/kernel/validation';
 import { type FormHandler } from './form';
-import { fieldText as text } from './posted';
+import { isTicked, fieldText as text } from './posted';
 
 export type ApiKeyState = 'Active' | 'Revoked' | 'Expired';
 
@@ -23,13 +23,19 @@ export type ApiKeyInput = z.input<typeof createApiKeyInput>;
 /**
  * Typed text (a form's fields, a command's flags) as the service's input, checked with the
  * service's schema. Days must be blank (never expires) or digits: anything else is refused here
- * with a clear message, since the service's schema names only the range. All problems come
- * back together, keyed by field.
+ * with a clear message, since the service's schema names only the range. No days at all means
+ * the default (90); `neverExpires` wins over any days typed. All problems come back together,
+ * keyed by field.
  */
-export function apiKeyInputOf(typed: { name: string; role: string; expiresInDays: string }): ServiceResult<ApiKeyInput> {
-  const days = typed.expiresInDays.trim();
-  const daysTyped = /^\d{0,9}$/.test(days);
-  const input: ApiKeyInput = { name: typed.name, role: typed.role as ApiKeyInput['role'], expiresInDays: daysTyped ? days : undefined };
+export function apiKeyInputOf(typed: {
+  name: string;
+  role: string;
+  expiresInDays: string | undefined;
+  neverExpires?: boolean;
+}): ServiceResult<ApiKeyInput> {
+  const days = typed.neverExpires ? '' : typed.expiresInDays?.trim();
+  const daysTyped = days === undefined || /^\d{0,9}$/.test(days);
+  const input: ApiKeyInput = { name: typed.name, role: typed.role as ApiKeyInput['role'], expiresInDays: daysTyped ? days : null };
   const parsed = parseInput(createApiKeyInput, input);
   const fieldErrors: Record<string, string> = !parsed.ok && 'fieldErrors' in parsed.failure ? { ...parsed.failure.fieldErrors } : {};
   if (!daysTyped) fieldErrors.expiresInDays = EXPIRY_DAYS_MESSAGE;
@@ -44,10 +50,17 @@ export interface CreatedApiKey {
   expiresAt: Date | null;
 }
 
+/** A key acts with its role for as long as it lives: making one needs a fresh proof of who you are. */
 export const createApiKeyForm: FormHandler<CreatedApiKey> = {
   role: 'admin',
+  reauthenticate: true,
   async run({ values, actor, context }) {
-    const input = apiKeyInputOf({ name: text(values.name), role: text(values.role), expiresInDays: text(values.expiresInDays) });
+    const input = apiKeyInputOf({
+      name: text(values.name),
+      role: text(values.role),
+      expiresInDays: text(values.expiresInDays),
+      neverExpires: isTicked(values.neverExpires),
+    });
     if (!input.ok) return input;
     const result = await createApiKey(context, actor, input.value);
     if (!result.ok) return result;

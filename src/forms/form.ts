@@ -1,6 +1,7 @@
 import type { AstroCookies } from 'astro';
 import type { FormFailure, FormValues } from './posted';
 import { hasRole, roleLabels, type Role } from '../lib/domain/roles';
+import { recentlyVerified } from '../lib/domain/session-policy';
 import { setNotice } from '../lib/server/notice';
 import { statusOfFailure } from '../lib/server/http';
 import type { ServiceContext } from '../lib/server/services/kernel/context';
@@ -29,7 +30,15 @@ export interface FormShown<Shown> {
 
 export interface FormHandler<Shown = never> {
   role: Role;
-  run(input: { values: FormValues; actor: StaffActor; context: ServiceContext }): Promise<ServiceResult<FormSuccess<Shown>>>;
+  /** A sensitive change (roles, API keys, SSO and second factors): the user must have proved who they are in the last 5 minutes. */
+  reauthenticate?: boolean;
+  run(input: {
+    values: FormValues;
+    actor: StaffActor;
+    context: ServiceContext;
+    /** The signed-in session (absent when a handler is run outside a request, as in tests). */
+    sessionId?: string;
+  }): Promise<ServiceResult<FormSuccess<Shown>>>;
 }
 
 type FormOutcome<Shown> = Response | FormFailure | ([Shown] extends [never] ? never : FormShown<Shown>) | null;
@@ -99,8 +108,18 @@ export async function handleForm<Shown = never>(
   if (!hasRole(user.role, handler.role)) {
     return fail(403, `This needs the ${roleLabels[handler.role]} role or above; you are a ${roleLabels[user.role]}.`);
   }
+  if (handler.reauthenticate && !recentlyVerified(astro.locals.sessionVerifiedAt ?? new Date(0), astro.locals.context.clock.now())) {
+    const url = new URL(astro.request.url);
+    setNotice(astro.cookies, 'For your security, confirm it is you. Then make the change again.');
+    return astro.redirect(`/admin/confirm?next=${encodeURIComponent(url.pathname + url.search)}`, 303);
+  }
   const actor: StaffActor = { userId: user.id, label: labelOf(user), role: user.role };
-  const result = await handler.run({ values, actor, context: astro.locals.context });
+  const result = await handler.run({
+    values,
+    actor,
+    context: astro.locals.context,
+    ...(astro.locals.sessionId ? { sessionId: astro.locals.sessionId } : {}),
+  });
   if (!result.ok)
     return fail(statusOfFailure(result.failure), result.failure.message, 'fieldErrors' in result.failure ? result.failure.fieldErrors : {});
   if ('shown' in result.value) return { intent, shown: result.value.shown } as FormOutcome<Shown>;

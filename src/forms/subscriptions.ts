@@ -69,7 +69,7 @@ export async function subscribe(astro: FormRequest): Promise<'sent' | FormFailur
   const result = await requestSubscription(
     astro.locals.context,
     { email: typeof values.email === 'string' ? values.email : '', componentIds: chosenIds(values) },
-    astro.locals.clientAddress,
+    astro.locals.clientKey,
   );
   if (!result.ok) return serviceFailure('subscribe', values, result.failure);
   if (result.value.kind === 'rate_limited') {

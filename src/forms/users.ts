@@ -1,6 +1,13 @@
 import { roleLabels, type Role } from '../lib/domain/roles';
 import { config } from '../lib/server/config';
-import { addUser, changeUserRole, issuePasswordLink, labelOf, setUserDisabled } from '../lib/server/services/access/users';
+import {
+  addUser,
+  changeUserRole,
+  issuePasswordLink,
+  labelOf,
+  sendPasswordResetEmail,
+  setUserDisabled,
+} from '../lib/server/services/access/users';
 import { type FormHandler } from './form';
 import { fieldText as text } from './posted';
 
@@ -9,6 +16,7 @@ const postedRole = (value: unknown): Role => text(value) as Role;
 
 export const changeRoleForm: FormHandler = {
   role: 'admin',
+  reauthenticate: true,
   async run({ values, actor, context }) {
     const result = await changeUserRole(context, actor, text(values.userId), { role: postedRole(values.role) });
     if (!result.ok) return result;
@@ -31,6 +39,16 @@ export const enableUserForm: FormHandler = {
     const result = await setUserDisabled(context, actor, text(values.userId), false);
     if (!result.ok) return result;
     return { ok: true, value: { location: '/admin/users', notice: `${labelOf(result.value)} is enabled again.` } };
+  },
+};
+
+/** For a user who has a password: a reset link by email, never a link shown to the admin. */
+export const passwordResetEmailForm: FormHandler = {
+  role: 'admin',
+  async run({ values, actor, context }) {
+    const result = await sendPasswordResetEmail(context, actor, text(values.userId));
+    if (!result.ok) return result;
+    return { ok: true, value: { location: '/admin/users', notice: `A reset link was emailed to ${result.value.email}.` } };
   },
 };
 
@@ -60,6 +78,7 @@ export const addUserForm: FormHandler<IssuedLink> = {
   },
 };
 
+/** For a user who has no password yet (an invitation that expired or was lost). */
 export const passwordLinkForm: FormHandler<IssuedLink> = {
   role: 'admin',
   async run({ values, actor, context }) {

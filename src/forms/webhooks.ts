@@ -37,7 +37,7 @@ export async function registerWebhookFromForm(astro: FormRequest): Promise<Webho
       email: fieldText(values.email),
       componentIds: [values.componentIds ?? []].flat().map((item) => (typeof item === 'string' ? item : '')),
     },
-    astro.locals.clientAddress,
+    astro.locals.clientKey,
   );
   if (!result.ok) {
     const fieldErrors: Record<string, string> = {};

@@ -1,6 +1,7 @@
 import { expect, test, type APIRequestContext, type Browser } from '@playwright/test';
 import {
   OWNER,
+  SETUP_TOKEN,
   addComponent,
   addGroup,
   banner,
@@ -18,14 +19,14 @@ import { seed } from './support/seed';
  * The main journey: first-run setup, the components, then one incident from declaration through
  * an update to resolution, seen from the admin and from the public pages.
  *
- * The first two tests are about the fresh install this run's server starts with, and need it:
+ * The first four tests are about the fresh install this run's server starts with, and need it:
  * no account may exist yet. That cannot be made independent: all files share one server and one
  * database, there is no way to go back to "no accounts", and any other test (here or in another
  * file) creates the owner when it signs in (support/herald.ts, ensureOwner). So they come first
  * in this file, and this file must be the first to touch accounts (files run alphabetically: only
- * embed.spec.ts and health.spec.ts come before it, and they create nothing). Each of the two goes
- * to its own page and either passes alone on a fresh server; the check one must run before the
- * setup one when both run.
+ * embed.spec.ts and health.spec.ts come before it, and they create nothing). Each of them goes
+ * to its own page and each passes alone on a fresh server; the others must run before the setup
+ * one when they run together.
  *
  * Every later test signs in as the owner (made by setup, or by ensureOwner when run alone) and
  * creates what it needs itself, under unique names: its group and components, and its incident
@@ -42,8 +43,32 @@ test.describe('first run, on the fresh install', () => {
     await expect(page.getByRole('button', { name: 'Create owner account' })).toBeVisible();
   });
 
+  test('before setup, the public page claims nothing about the services', async ({ page }) => {
+    await page.goto('/');
+    await expect(banner(page, 'This status page is not set up yet.')).toBeVisible();
+    await expect(page.locator('body')).not.toContainText('All Systems Operational');
+  });
+
+  test('a wrong setup token is refused, and nothing is created', async ({ page }) => {
+    await page.goto('/setup');
+    await page.getByLabel('Setup token').fill('not-the-setup-token');
+    await page.getByLabel('Your name').fill('Mallory');
+    await page.getByLabel('Email').fill('mallory@herald.test');
+    await page.getByLabel('Password', { exact: true }).fill('mallory-password-123');
+    await page.getByLabel('Repeat password').fill('mallory-password-123');
+    await page.getByRole('button', { name: 'Create owner account' }).click();
+
+    await expect(page).toHaveURL(/\/setup$/);
+    await expect(page.getByRole('alert').first()).toContainText("The setup token is not right. It is printed in Herald's log at start.");
+    await expect(page.getByLabel('Setup token')).toHaveAttribute('aria-invalid', 'true');
+    // Still a fresh install: /admin leads to /setup, not to a sign-in.
+    await page.goto('/admin');
+    await expect(page).toHaveURL(/\/setup$/);
+  });
+
   test('setup creates the owner and lands in the admin', async ({ page }) => {
     await page.goto('/setup');
+    await page.getByLabel('Setup token').fill(SETUP_TOKEN);
     await page.getByLabel('Your name').fill(OWNER.name);
     await page.getByLabel('Email').fill(OWNER.email);
     await page.getByLabel('Password', { exact: true }).fill(OWNER.password);
@@ -55,6 +80,10 @@ test.describe('first run, on the fresh install', () => {
     await expect(page.getByRole('heading', { name: 'Components', level: 1 })).toBeVisible();
     await expect(page.getByRole('banner')).toContainText(`${OWNER.name} (Owner)`);
     await expect(page.getByRole('button', { name: 'Sign out' })).toBeVisible();
+
+    // The public page, kept by the edge while nobody was set up, is rendered anew.
+    await page.goto('/');
+    await expect(banner(page, 'This status page is not set up yet.')).toHaveCount(0);
   });
 });
 

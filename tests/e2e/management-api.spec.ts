@@ -1,5 +1,5 @@
 import { expect, test, type APIRequestContext, type BrowserContext, type Page } from '@playwright/test';
-import { addComponent, disableHttpCache, ensureOwner, publicComponent, signInOwner, unique } from './support/herald';
+import { addComponent, confirmItIsYou, disableHttpCache, ensureOwner, publicComponent, signInOwner, unique } from './support/herald';
 
 /**
  * The management API over real HTTP, as a deploy script uses it: an admin creates a key in the
@@ -27,6 +27,7 @@ test.describe('management API', () => {
 
   /** Creates a responder key through /admin/api-keys; the token shown once. */
   async function createKey(keyName: string): Promise<string> {
+    await confirmItIsYou(page);
     await page.goto('/admin/api-keys');
     await page.getByLabel('Name').fill(keyName);
     await page.getByLabel('Role').selectOption('responder');

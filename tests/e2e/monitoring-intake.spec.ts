@@ -1,5 +1,5 @@
 import { expect, test, type APIRequestContext, type BrowserContext, type Page } from '@playwright/test';
-import { addComponent, disableHttpCache, ensureOwner, publicComponent, signInOwner, unique } from './support/herald';
+import { addComponent, confirmItIsYou, disableHttpCache, ensureOwner, publicComponent, signInOwner, unique } from './support/herald';
 
 /**
  * Alert intake over real HTTP, as Prometheus Alertmanager sends it: an admin creates a responder
@@ -92,6 +92,7 @@ test.describe('alert intake', () => {
 
   /** Creates a responder key through /admin/api-keys; the token shown once. */
   async function createKey(): Promise<string> {
+    await confirmItIsYou(page);
     await page.goto('/admin/api-keys');
     await page.getByLabel('Name').fill(unique('alertmanager'));
     await page.getByLabel('Role').selectOption('responder');

@@ -14,8 +14,21 @@ import { hashSecret } from '../../src/lib/server/auth/tokens';
 import { openPglite, rowsOf } from '../../src/lib/server/db/client';
 import { auditLog } from '../../src/lib/server/db/schema';
 import { apiKey } from '../../src/lib/server/db/schema/automation';
-import { authenticateApiKey, createApiKey, listApiKeys, revokeApiKey } from '../../src/lib/server/services/access/api-keys';
-import { createUserWithPassword, labelOf, type StaffActor } from '../../src/lib/server/services/access/users';
+import { admit } from '../../src/lib/server/api/access';
+import {
+  authenticateApiKey,
+  createApiKey,
+  DEFAULT_API_KEY_EXPIRY_DAYS,
+  listApiKeys,
+  revokeApiKey,
+} from '../../src/lib/server/services/access/api-keys';
+import {
+  changeUserRole,
+  createUserWithPassword,
+  labelOf,
+  setUserDisabled,
+  type StaffActor,
+} from '../../src/lib/server/services/access/users';
 import { auditRowsFor, DAY, expectFailure, expectInvalid, expectOk, MINUTE, testActor } from '../support/factories';
 import { useTestContext } from '../support/test-database';
 
@@ -101,7 +114,14 @@ describe('creating a key', () => {
     expect(
       expectOk(await createApiKey(context, testActor, { name: 'days-blank', role: 'viewer', expiresInDays: '' })).key.expiresAt,
     ).toBeNull();
-    expect(expectOk(await createApiKey(context, testActor, { name: 'days-absent', role: 'viewer' })).key.expiresAt).toBeNull();
+    expect(
+      expectOk(await createApiKey(context, testActor, { name: 'days-null', role: 'viewer', expiresInDays: null })).key.expiresAt,
+    ).toBeNull();
+    // Without a word about it, a key works for 90 days.
+    expect(expectOk(await createApiKey(context, testActor, { name: 'days-absent', role: 'viewer' })).key.expiresAt).toEqual(
+      new Date(now + DEFAULT_API_KEY_EXPIRY_DAYS * DAY),
+    );
+    expect(DEFAULT_API_KEY_EXPIRY_DAYS).toBe(90);
 
     expect(expectInvalid(await createApiKey(context, testActor, { name: 'days-0', role: 'viewer', expiresInDays: 0 })).expiresInDays).toBe(
       'Enter at least 1 day.',
@@ -116,7 +136,13 @@ describe('creating a key', () => {
       expectInvalid(await createApiKey(context, testActor, { name: 'days-abc', role: 'viewer', expiresInDays: 'abc' })).expiresInDays,
     ).toBeDefined();
     const names = (await listApiKeys(context)).map((key) => key.name);
-    expect(names.filter((name) => name.startsWith('days-')).sort()).toEqual(['days-1', 'days-3650', 'days-absent', 'days-blank']);
+    expect(names.filter((name) => name.startsWith('days-')).sort()).toEqual([
+      'days-1',
+      'days-3650',
+      'days-absent',
+      'days-blank',
+      'days-null',
+    ]);
   });
 });
 
@@ -285,7 +311,18 @@ describe('the admin forms', () => {
       expectInvalid(await createApiKeyForm.run({ values: { name: 'form-owner', role: 'owner' }, actor: admin, context })).role,
     ).toBeDefined();
     expect(createApiKeyForm.role).toBe('admin');
+    expect(createApiKeyForm.reauthenticate).toBe(true);
     expect(revokeApiKeyForm.role).toBe('admin');
+
+    // "Never expires" wins over the days the field was pre-filled with.
+    const never = expectOk(
+      await createApiKeyForm.run({
+        values: { name: 'form-never', role: 'viewer', expiresInDays: '90', neverExpires: 'on' },
+        actor: admin,
+        context,
+      }),
+    );
+    expect('shown' in never && never.shown.expiresAt).toBeNull();
   });
 
   it('revoke redirects back to the list with a notice', async () => {
@@ -293,6 +330,69 @@ describe('the admin forms', () => {
     const done = expectOk(await revokeApiKeyForm.run({ values: { keyId: key.id }, actor: admin, context }));
     expect(done).toEqual({ location: '/admin/api-keys', notice: expect.stringContaining('"form-revoke" is revoked') });
     expectFailure(await revokeApiKeyForm.run({ values: { keyId: key.id }, actor: admin, context }), 'conflict');
+  });
+});
+
+describe('a key whose creator lost their standing', () => {
+  let ownerActor: StaffActor;
+  let creator: StaffActor;
+
+  beforeAll(async () => {
+    const made = (email: string, role: 'owner' | 'admin') =>
+      createUserWithPassword(context, testActor, { email, name: email.split('@')[0]!, role, password: 'a long password 1' });
+    const ownerUser = expectOk(await made('olga@example.com', 'owner'));
+    ownerActor = { userId: ownerUser.id, label: labelOf(ownerUser), role: 'owner' };
+    const creatorUser = expectOk(await made('carl@example.com', 'admin'));
+    creator = { userId: creatorUser.id, label: labelOf(creatorUser), role: 'admin' };
+  });
+
+  const problemOf = async (token: string) => {
+    const answer = await admit(
+      new Request('http://status.test/api/admin/v1/components', { headers: { Authorization: `Bearer ${token}` } }),
+      context,
+      {
+        role: 'viewer',
+        limitPerMinute: 100,
+      },
+    );
+    if (!(answer instanceof Response)) return null;
+    return { status: answer.status, detail: ((await answer.json()) as { detail?: string; title?: string }).detail };
+  };
+
+  it('stops working while its creator is disabled, with a clear 401, and works again once they are enabled', async () => {
+    const { token } = expectOk(await createApiKey(context, creator, { name: 'carl-disabled', role: 'responder' }));
+    expect((await authenticateApiKey(context, token)).ok).toBe(true);
+    clock.advance(MINUTE);
+    expectOk(await setUserDisabled(context, ownerActor, creator.userId, true));
+    expect(await authenticateApiKey(context, token)).toEqual({ ok: false, reason: 'creator_disabled' });
+    expect(await problemOf(token)).toEqual({ status: 401, detail: "This API key's creator is disabled." });
+    const listed = (await listApiKeys(context)).find((key) => key.name === 'carl-disabled')!;
+    expect(listed.creator).toEqual({ role: 'admin', disabledAt: clock.now() });
+    expect(listed.createdByLabel).toBe(creator.label);
+    clock.advance(MINUTE);
+    expectOk(await setUserDisabled(context, ownerActor, creator.userId, false));
+    expect((await authenticateApiKey(context, token)).ok).toBe(true);
+  });
+
+  it('stops working when its creator is demoted below its role; keys at or below their new role go on', async () => {
+    const admin = expectOk(await createApiKey(context, creator, { name: 'carl-admin', role: 'admin' }));
+    const responder = expectOk(await createApiKey(context, creator, { name: 'carl-responder', role: 'responder' }));
+    clock.advance(MINUTE);
+    expectOk(await changeUserRole(context, ownerActor, creator.userId, { role: 'responder' }));
+    expect(await authenticateApiKey(context, admin.token)).toEqual({ ok: false, reason: 'creator_demoted', keyRole: 'admin' });
+    expect(await problemOf(admin.token)).toEqual({ status: 401, detail: "This API key's creator no longer has the Admin role." });
+    expect((await authenticateApiKey(context, responder.token)).ok).toBe(true);
+    expect(await problemOf(responder.token)).toBeNull();
+    clock.advance(MINUTE);
+    expectOk(await changeUserRole(context, ownerActor, creator.userId, { role: 'admin' }));
+    expect((await authenticateApiKey(context, admin.token)).ok).toBe(true);
+  });
+
+  it('keeps a key made on the command line (no creator) working', async () => {
+    const { key, token } = expectOk(await createApiKey(context, testActor, { name: 'cli-made', role: 'admin' }));
+    expect(key.createdBy).toBeNull();
+    expect((await authenticateApiKey(context, token)).ok).toBe(true);
+    expect((await listApiKeys(context)).find((listed) => listed.id === key.id)!.creator).toBeNull();
   });
 });
 
@@ -351,6 +451,7 @@ describe('herald apikey (the command line, for real)', () => {
         [['--name', 'DEPLOY', '--role', 'viewer'], '--name'],
         [['--name', 'ops', '--role', 'viewer', '--expires-in-days', '0'], '--expires-in-days'],
         [['--name', 'ops', '--role', 'viewer', '--expires-in-days', 'soon'], '--expires-in-days'],
+        [['--name', 'ops', '--role', 'viewer', '--expires-in-days', '5', '--never-expires'], '--never-expires'],
       ] as const) {
         const refused = await herald(['apikey', 'create', ...args]);
         expect(refused.code, args.join(' ')).toBe(2);

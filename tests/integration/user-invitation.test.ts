@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { addUser, authenticate, createUserWithPassword, labelOf, setPasswordWithToken } from '../../src/lib/server/services/access/users';
+import { setPasswordWithToken } from '../../src/lib/server/services/access/passwords';
+import { addUser, authenticate, createUserWithPassword, labelOf } from '../../src/lib/server/services/access/users';
 import { expectOk, testActor } from '../support/factories';
 import { startMailWorkers, type MailWorkers } from '../support/mail-workers';
 import { startSmtpSink, type SmtpSink } from '../support/smtp-sink';
@@ -39,12 +40,27 @@ describe('inviting a user', () => {
     const emailed = /\/set-password\/(\S+)/.exec(mail!.parsed.text ?? '')![1]!;
     expect(emailed).not.toBe(added.passwordToken);
 
-    expectOk(await setPasswordWithToken(context, emailed, { password: 'nia-password-1', confirmPassword: 'nia-password-1' }));
+    expectOk(
+      await setPasswordWithToken(
+        context,
+        emailed,
+        { password: 'nia-password-1', confirmPassword: 'nia-password-1' },
+        { address: '192.0.2.7' },
+      ),
+    );
     expect(await authenticate(context, 'new@example.com', 'nia-password-1')).not.toBeNull();
-    const reuse = await setPasswordWithToken(context, added.passwordToken, {
-      password: 'other-password-1',
-      confirmPassword: 'other-password-1',
-    });
+    const reuse = await setPasswordWithToken(
+      context,
+      added.passwordToken,
+      { password: 'other-password-1', confirmPassword: 'other-password-1' },
+      { address: '192.0.2.7' },
+    );
     expect(reuse.ok).toBe(false);
+
+    // Her first password is confirmed to her by email: when, from where, and what to do if it was not her.
+    const [, confirmation] = await sink.waitFor(2);
+    expect(confirmation!.to).toBe('new@example.com');
+    expect(confirmation!.parsed.subject).toBe('[Herald] Your Herald password was set');
+    expect(confirmation!.parsed.text).toContain('from the address 192.0.2.7');
   });
 });

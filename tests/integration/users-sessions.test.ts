@@ -1,36 +1,33 @@
 import { eq } from 'drizzle-orm';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { consumeRateLimit, clearRateLimit, peekRateLimit } from '../../src/lib/server/auth/rate-limit';
-import {
-  createSession,
-  invalidateSession,
-  SESSION_ABSOLUTE_TIMEOUT_MS,
-  SESSION_IDLE_TIMEOUT_MS,
-  validateSessionToken,
-} from '../../src/lib/server/auth/session';
+import { createSession, validateSessionToken } from '../../src/lib/server/auth/session';
+import { DEFAULT_SESSION_POLICY } from '../../src/lib/domain/session-policy';
 import { hashSecret } from '../../src/lib/server/auth/tokens';
-import { auditLog, passwordToken, rateLimit, session, user } from '../../src/lib/server/db/schema';
+import { auditLog, passwordToken, rateLimit, user } from '../../src/lib/server/db/schema';
 import {
   addUser,
   authenticate,
   changeUserRole,
-  checkPasswordToken,
   countUsers,
-  createFirstOwner,
   issuePasswordLink,
   listUsers,
-  PASSWORD_LINK_TTL_MS,
-  setPasswordWithToken,
   setUserDisabled,
   type StaffActor,
 } from '../../src/lib/server/services/access/users';
+import { checkPasswordToken, INVITATION_LINK_TTL_MS, setPasswordWithToken } from '../../src/lib/server/services/access/passwords';
+import { createFirstOwner } from '../../src/lib/server/services/access/setup';
 import type { Role } from '../../src/lib/domain/roles';
-import { auditRowsFor, countRows, DAY, expectFailure, expectInvalid, expectOk, HOUR, MINUTE } from '../support/factories';
+import { auditRowsFor, countRows, expectFailure, expectInvalid, expectOk, HOUR, MINUTE } from '../support/factories';
 import { useTestContext } from '../support/test-database';
+import { notThrottled } from '../support/throttling';
 
 const { clock, handle, context } = useTestContext({ start: '2026-03-01T12:00:00.000Z' });
 
 const OWNER_PASSWORD = 'correct horse battery staple';
+/** Where the passwords of this file are set from, and the setup token its owner is made with. */
+const ORIGIN = { address: '192.0.2.10' };
+const SETUP = { clientKey: '192.0.2.10', configuredToken: 'users-sessions-setup-token' };
 
 let owner: StaffActor;
 
@@ -43,7 +40,7 @@ async function storedUser(id: string) {
 async function staff(email: string, role: Role, password = 'a long enough password'): Promise<StaffActor> {
   clock.advance(MINUTE);
   const added = expectOk(await addUser(context, owner, { email, name: email.split('@')[0]!, role }));
-  expectOk(await setPasswordWithToken(context, added.passwordToken, { password, confirmPassword: password }));
+  expectOk(await setPasswordWithToken(context, added.passwordToken, { password, confirmPassword: password }, ORIGIN));
   return { userId: added.user.id, label: email, role };
 }
 
@@ -51,39 +48,66 @@ describe('first owner', () => {
   it('is refused with mismatched passwords, created once, then refused as a conflict', async () => {
     expect(await countUsers(context)).toBe(0);
     const mismatch = expectInvalid(
-      await createFirstOwner(context, {
-        email: 'ada@example.com',
-        name: 'Ada',
-        password: OWNER_PASSWORD,
-        confirmPassword: 'something else',
-      }),
+      notThrottled(
+        await createFirstOwner(
+          context,
+          {
+            setupToken: SETUP.configuredToken,
+            email: 'ada@example.com',
+            name: 'Ada',
+            password: OWNER_PASSWORD,
+            confirmPassword: 'something else',
+          },
+          SETUP,
+        ),
+      ),
     );
     expect(mismatch).toHaveProperty('confirmPassword');
     expect(
       expectInvalid(
-        await createFirstOwner(context, { email: 'ada@example.com', name: 'Ada', password: 'short', confirmPassword: 'short' }),
+        notThrottled(
+          await createFirstOwner(
+            context,
+            { setupToken: SETUP.configuredToken, email: 'ada@example.com', name: 'Ada', password: 'short', confirmPassword: 'short' },
+            SETUP,
+          ),
+        ),
       ),
     ).toHaveProperty('password');
     expect(await countUsers(context)).toBe(0);
 
     const created = expectOk(
-      await createFirstOwner(context, {
-        email: ' Ada@Example.com ',
-        name: 'Ada',
-        password: OWNER_PASSWORD,
-        confirmPassword: OWNER_PASSWORD,
-      }),
+      notThrottled(
+        await createFirstOwner(
+          context,
+          {
+            setupToken: SETUP.configuredToken,
+            email: ' Ada@Example.com ',
+            name: 'Ada',
+            password: OWNER_PASSWORD,
+            confirmPassword: OWNER_PASSWORD,
+          },
+          SETUP,
+        ),
+      ),
     );
     expect(created).toMatchObject({ email: 'ada@example.com', name: 'Ada', role: 'owner', hasPassword: true, disabledAt: null });
     expect(created).not.toHaveProperty('passwordHash');
     owner = { userId: created.id, label: 'Ada <ada@example.com>', role: 'owner' };
 
-    const again = await createFirstOwner(context, {
-      email: 'eve@example.com',
-      name: 'Eve',
-      password: OWNER_PASSWORD,
-      confirmPassword: OWNER_PASSWORD,
-    });
+    const again = notThrottled(
+      await createFirstOwner(
+        context,
+        {
+          setupToken: SETUP.configuredToken,
+          email: 'eve@example.com',
+          name: 'Eve',
+          password: OWNER_PASSWORD,
+          confirmPassword: OWNER_PASSWORD,
+        },
+        SETUP,
+      ),
+    );
     expectFailure(again, 'conflict');
     expect(await countUsers(context)).toBe(1);
 
@@ -142,7 +166,7 @@ describe('password links', () => {
     const added = expectOk(await addUser(context, owner, { email: 'Linus@Example.com', name: 'Linus', role: 'responder' }));
     expect(added.user).toMatchObject({ email: 'linus@example.com', role: 'responder', hasPassword: false });
     expect(added.passwordToken).toMatch(/^[a-z0-9]{16}\.[a-z0-9]{24}$/);
-    expect(await checkPasswordToken(context, added.passwordToken)).toEqual({ email: 'linus@example.com' });
+    expect(await checkPasswordToken(context, added.passwordToken)).toEqual({ email: 'linus@example.com', purpose: 'invitation' });
 
     // Only the secret's hash is stored.
     const [id, secret] = added.passwordToken.split('.') as [string, string];
@@ -150,17 +174,29 @@ describe('password links', () => {
     expect(row!.userId).toBe(added.user.id);
     expect(Buffer.from(row!.secretHash).equals(Buffer.from(hashSecret(secret)))).toBe(true);
     expect(Buffer.from(row!.secretHash).toString('latin1')).not.toContain(secret);
-    expect(row!.expiresAt.getTime() - row!.createdAt.getTime()).toBe(PASSWORD_LINK_TTL_MS);
+    expect(row!.expiresAt.getTime() - row!.createdAt.getTime()).toBe(INVITATION_LINK_TTL_MS);
 
     clock.advance(HOUR);
-    const mismatch = await setPasswordWithToken(context, added.passwordToken, { password: 'linus password 1', confirmPassword: 'other' });
+    const mismatch = await setPasswordWithToken(
+      context,
+      added.passwordToken,
+      { password: 'linus password 1', confirmPassword: 'other' },
+      ORIGIN,
+    );
     expect(expectInvalid(mismatch)).toHaveProperty('confirmPassword');
     expect(
       expectOk(
-        await setPasswordWithToken(context, added.passwordToken, { password: 'linus password 1', confirmPassword: 'linus password 1' }),
+        await setPasswordWithToken(
+          context,
+          added.passwordToken,
+          { password: 'linus password 1', confirmPassword: 'linus password 1' },
+          ORIGIN,
+        ),
       ),
     ).toEqual({
       userId: added.user.id,
+      purpose: 'invitation',
+      hasSecondFactor: false,
     });
     expect((await authenticate(context, 'linus@example.com', 'linus password 1'))?.id).toBe(added.user.id);
     expect((await storedUser(added.user.id)).passwordHash).toMatch(/^\$argon2id\$/);
@@ -168,7 +204,12 @@ describe('password links', () => {
     // The link is spent.
     expect(await checkPasswordToken(context, added.passwordToken)).toBeNull();
     expectFailure(
-      await setPasswordWithToken(context, added.passwordToken, { password: 'linus password 2', confirmPassword: 'linus password 2' }),
+      await setPasswordWithToken(
+        context,
+        added.passwordToken,
+        { password: 'linus password 2', confirmPassword: 'linus password 2' },
+        ORIGIN,
+      ),
       'not_found',
     );
     expect(await authenticate(context, 'linus@example.com', 'linus password 2')).toBeNull();
@@ -178,12 +219,12 @@ describe('password links', () => {
   it('a link expires after 72 hours', async () => {
     clock.advance(MINUTE);
     const added = expectOk(await addUser(context, owner, { email: 'late@example.com', name: 'Late', role: 'viewer' }));
-    clock.advance(PASSWORD_LINK_TTL_MS - MINUTE);
-    expect(await checkPasswordToken(context, added.passwordToken)).toEqual({ email: 'late@example.com' });
+    clock.advance(INVITATION_LINK_TTL_MS - MINUTE);
+    expect(await checkPasswordToken(context, added.passwordToken)).toEqual({ email: 'late@example.com', purpose: 'invitation' });
     clock.advance(MINUTE);
     expect(await checkPasswordToken(context, added.passwordToken)).toBeNull();
     expectFailure(
-      await setPasswordWithToken(context, added.passwordToken, { password: 'late password 1', confirmPassword: 'late password 1' }),
+      await setPasswordWithToken(context, added.passwordToken, { password: 'late password 1', confirmPassword: 'late password 1' }, ORIGIN),
       'not_found',
     );
     expect((await storedUser(added.user.id)).passwordHash).toBeNull();
@@ -193,7 +234,7 @@ describe('password links', () => {
     const first = expectOk(await issuePasswordLink(context, owner, added.user.id));
     const second = expectOk(await issuePasswordLink(context, owner, added.user.id));
     expect(await checkPasswordToken(context, first)).toBeNull();
-    expectOk(await setPasswordWithToken(context, second, { password: 'late password 1', confirmPassword: 'late password 1' }));
+    expectOk(await setPasswordWithToken(context, second, { password: 'late password 1', confirmPassword: 'late password 1' }, ORIGIN));
     expect((await auditRowsFor(handle.db, added.user.id)).map((row) => row.action)).toEqual([
       'user.add',
       'user.password_link',
@@ -218,21 +259,22 @@ describe('password links', () => {
       id,
     ]) {
       expect(await checkPasswordToken(context, token)).toBeNull();
-      expectFailure(await setPasswordWithToken(context, token, input), 'not_found');
+      expectFailure(await setPasswordWithToken(context, token, input, ORIGIN), 'not_found');
     }
     expect((await storedUser(added.user.id)).passwordHash).toBeNull();
     // The real token still works afterwards.
-    expectOk(await setPasswordWithToken(context, added.passwordToken, input));
+    expectOk(await setPasswordWithToken(context, added.passwordToken, input, ORIGIN));
   });
 
-  it('setting a password ends the user’s sessions', async () => {
+  it('an admin cannot make a link for a user who has a password (they get a reset email instead)', async () => {
     const mia = await staff('mia@example.com', 'viewer', 'mia password 1');
     const { token } = await createSession(handle.db, mia.userId, clock.now());
-    expect(await validateSessionToken(handle.db, token, clock.now())).not.toBeNull();
     clock.advance(MINUTE);
-    const link = expectOk(await issuePasswordLink(context, owner, mia.userId));
-    expectOk(await setPasswordWithToken(context, link, { password: 'mia password 2', confirmPassword: 'mia password 2' }));
-    expect(await validateSessionToken(handle.db, token, clock.now())).toBeNull();
+    const refused = expectFailure(await issuePasswordLink(context, owner, mia.userId), 'conflict');
+    expect(refused.message).toContain('has a password already: send them a password reset email instead');
+    // Nothing changed: her session and her password stand.
+    expect(await validateSessionToken(handle.db, token, clock.now(), DEFAULT_SESSION_POLICY)).not.toBeNull();
+    expect((await authenticate(context, 'mia@example.com', 'mia password 1'))?.id).toBe(mia.userId);
   });
 
   it('refuses a second user with the same email', async () => {
@@ -243,107 +285,6 @@ describe('password links', () => {
     );
     expect(expectInvalid(await addUser(context, owner, { email: 'not-an-email', name: 'Nobody', role: 'viewer' }))).toHaveProperty('email');
     expect(await countUsers(context)).toBe(before);
-  });
-});
-
-describe('sessions', () => {
-  let userId: string;
-
-  beforeAll(async () => {
-    userId = (await staff('sam@example.com', 'responder')).userId;
-  });
-
-  it('a new session validates; a wrong secret does not (and does not end it)', async () => {
-    const start = clock.now();
-    const { token, times } = await createSession(handle.db, userId, start);
-    expect(times).toEqual({ createdAt: start, lastActiveAt: start });
-
-    const valid = await validateSessionToken(handle.db, token, start);
-    expect(valid).toMatchObject({ user: { id: userId, email: 'sam@example.com', role: 'responder' } });
-    expect(valid!.user).not.toHaveProperty('disabledAt');
-
-    const [id, secret] = token.split('.') as [string, string];
-    const wrong = `${id}.${(secret[0] === 'a' ? 'b' : 'a') + secret.slice(1)}`;
-    expect(await validateSessionToken(handle.db, wrong, start)).toBeNull();
-    expect(await validateSessionToken(handle.db, 'not-a-token', start)).toBeNull();
-    expect(await validateSessionToken(handle.db, token, start)).not.toBeNull();
-
-    // The row stores only a hash of the secret.
-    const [row] = await handle.db.select().from(session).where(eq(session.id, id));
-    expect(Buffer.from(row!.secretHash).equals(Buffer.from(hashSecret(secret)))).toBe(true);
-    expect(JSON.stringify(row)).not.toContain(secret);
-    expect(Buffer.from(row!.secretHash).toString('latin1')).not.toContain(secret);
-    expect(Buffer.from(row!.secretHash).toString('hex')).not.toContain(secret);
-
-    await invalidateSession(handle.db, id);
-    expect(await validateSessionToken(handle.db, token, start)).toBeNull();
-  });
-
-  it('ends after 24 hours idle and deletes the row', async () => {
-    const start = clock.now();
-    const { token } = await createSession(handle.db, userId, start);
-    const id = token.split('.')[0]!;
-    expect(await validateSessionToken(handle.db, token, new Date(start.getTime() + SESSION_IDLE_TIMEOUT_MS - MINUTE))).not.toBeNull();
-
-    // That use counted as activity, so another 23 h 59 min later it is still valid…
-    const lastUse = new Date(start.getTime() + SESSION_IDLE_TIMEOUT_MS - MINUTE);
-    const [afterUse] = await handle.db.select().from(session).where(eq(session.id, id));
-    expect(afterUse!.lastActiveAt).toEqual(lastUse);
-
-    // …but a full day without use ends it.
-    const idleUntil = new Date(lastUse.getTime() + SESSION_IDLE_TIMEOUT_MS);
-    expect(await validateSessionToken(handle.db, token, idleUntil)).toBeNull();
-    expect(await handle.db.select().from(session).where(eq(session.id, id))).toEqual([]);
-    // It stays ended even if the clock were to run back.
-    expect(await validateSessionToken(handle.db, token, lastUse)).toBeNull();
-  });
-
-  it('ends after 30 days however active', async () => {
-    const start = clock.now();
-    const { token } = await createSession(handle.db, userId, start);
-    let now = start;
-    for (let hours = 20; hours * HOUR < SESSION_ABSOLUTE_TIMEOUT_MS; hours += 20) {
-      now = new Date(start.getTime() + hours * HOUR);
-      const valid = await validateSessionToken(handle.db, token, now);
-      expect(valid, `still valid after ${hours} h`).not.toBeNull();
-      expect(valid!.times.lastActiveAt).toEqual(now);
-    }
-    expect(SESSION_ABSOLUTE_TIMEOUT_MS).toBe(30 * DAY);
-    const end = new Date(start.getTime() + SESSION_ABSOLUTE_TIMEOUT_MS);
-    expect(end.getTime() - now.getTime()).toBeLessThan(SESSION_IDLE_TIMEOUT_MS);
-    expect(await validateSessionToken(handle.db, token, end)).toBeNull();
-    expect(
-      await handle.db
-        .select()
-        .from(session)
-        .where(eq(session.id, token.split('.')[0]!)),
-    ).toEqual([]);
-  });
-
-  it('a disabled user has no valid session', async () => {
-    const { token } = await createSession(handle.db, userId, clock.now());
-    expect(await validateSessionToken(handle.db, token, clock.now())).not.toBeNull();
-    // Disabled directly in the database (as by another process): the session is refused and removed.
-    await handle.db.update(user).set({ disabledAt: clock.now() }).where(eq(user.id, userId));
-    expect(await validateSessionToken(handle.db, token, clock.now())).toBeNull();
-    expect(
-      await handle.db
-        .select()
-        .from(session)
-        .where(eq(session.id, token.split('.')[0]!)),
-    ).toEqual([]);
-    await handle.db.update(user).set({ disabledAt: null }).where(eq(user.id, userId));
-
-    // Disabled through the service: every session ends at once.
-    const one = await createSession(handle.db, userId, clock.now());
-    const two = await createSession(handle.db, userId, clock.now());
-    clock.advance(MINUTE);
-    expectOk(await setUserDisabled(context, owner, userId, true));
-    expect(await validateSessionToken(handle.db, one.token, clock.now())).toBeNull();
-    expect(await validateSessionToken(handle.db, two.token, clock.now())).toBeNull();
-    expect(await handle.db.select().from(session).where(eq(session.userId, userId))).toEqual([]);
-    clock.advance(MINUTE);
-    expectOk(await setUserDisabled(context, owner, userId, false));
   });
 });
 

@@ -1,5 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { SESSION_ABSOLUTE_TIMEOUT_MS, SESSION_IDLE_TIMEOUT_MS, sessionCookieExpiry, sessionState } from '../../src/lib/server/auth/session';
+import {
+  DEFAULT_SESSION_POLICY,
+  recentlyVerified,
+  SESSION_POLICY_BOUNDS,
+  sessionCookieExpiry,
+  sessionState,
+} from '../../src/lib/domain/session-policy';
 import { hashSecret, issueToken, parseToken, secretMatches } from '../../src/lib/server/auth/tokens';
 
 const HOUR = 60 * 60 * 1000;
@@ -11,59 +17,68 @@ const BASE32 = /^[a-z2-7]+$/;
 const ID = 'abcdefghijklmnop'; // 16 base32 characters
 const SECRET = 'qrstuvwxyz234567abcdefgh'; // 24 base32 characters
 
-describe('session constants', () => {
-  it('a session goes idle after 24 hours without use', () => {
-    expect(SESSION_IDLE_TIMEOUT_MS).toBe(24 * HOUR);
-  });
+const policy = DEFAULT_SESSION_POLICY;
+const MINUTE = 60 * 1000;
 
-  it('no session lives longer than 30 days', () => {
-    expect(SESSION_ABSOLUTE_TIMEOUT_MS).toBe(30 * DAY);
+describe('the session policy', () => {
+  it('defaults to ASVS level 2: 30 minutes idle, 12 hours at most', () => {
+    expect(DEFAULT_SESSION_POLICY).toEqual({ idleMinutes: 30, absoluteHours: 12 });
+    expect(SESSION_POLICY_BOUNDS.idleMinutes.max).toBe(30);
+    expect(SESSION_POLICY_BOUNDS.absoluteHours.max).toBe(12);
   });
 });
 
 describe('sessionState', () => {
   it('a session used a moment ago is active', () => {
-    expect(sessionState({ createdAt: created, lastActiveAt: created }, at(1000))).toBe('active');
+    expect(sessionState({ createdAt: created, lastActiveAt: created }, policy, at(1000))).toBe('active');
   });
 
-  it('a session idle for one millisecond short of 24 hours is still active', () => {
-    expect(sessionState({ createdAt: created, lastActiveAt: created }, at(24 * HOUR - 1))).toBe('active');
+  it('a session idle for one millisecond short of 30 minutes is still active', () => {
+    expect(sessionState({ createdAt: created, lastActiveAt: created }, policy, at(30 * MINUTE - 1))).toBe('active');
   });
 
-  it('a session idle for exactly 24 hours has idle-expired', () => {
-    expect(sessionState({ createdAt: created, lastActiveAt: created }, at(24 * HOUR))).toBe('idle_expired');
+  it('a session idle for exactly 30 minutes has idle-expired', () => {
+    expect(sessionState({ createdAt: created, lastActiveAt: created }, policy, at(30 * MINUTE))).toBe('idle_expired');
   });
 
-  it('activity keeps a session alive past 24 hours from creation', () => {
-    expect(sessionState({ createdAt: created, lastActiveAt: at(10 * DAY) }, at(10 * DAY + 23 * HOUR))).toBe('active');
+  it('activity keeps a session alive past 30 minutes from creation', () => {
+    expect(sessionState({ createdAt: created, lastActiveAt: at(5 * HOUR) }, policy, at(5 * HOUR + 29 * MINUTE))).toBe('active');
   });
 
-  it('a session 30 days old has expired even if it was used a second ago', () => {
-    const now = at(30 * DAY);
-    expect(sessionState({ createdAt: created, lastActiveAt: new Date(now.getTime() - 1000) }, now)).toBe('expired');
-  });
-
-  it('a session one millisecond short of 30 days old and recently used is active', () => {
-    const now = at(30 * DAY - 1);
-    expect(sessionState({ createdAt: created, lastActiveAt: new Date(now.getTime() - HOUR) }, now)).toBe('active');
+  it('a session 12 hours old has expired even if it was used a second ago', () => {
+    const now = at(12 * HOUR);
+    expect(sessionState({ createdAt: created, lastActiveAt: new Date(now.getTime() - 1000) }, policy, now)).toBe('expired');
   });
 
   it('the absolute limit wins over the idle limit when both have passed', () => {
-    expect(sessionState({ createdAt: created, lastActiveAt: created }, at(31 * DAY))).toBe('expired');
+    expect(sessionState({ createdAt: created, lastActiveAt: created }, policy, at(DAY))).toBe('expired');
+  });
+
+  it('follows a shorter policy chosen by the owner', () => {
+    const strict = { idleMinutes: 5, absoluteHours: 1 };
+    expect(sessionState({ createdAt: created, lastActiveAt: created }, strict, at(5 * MINUTE))).toBe('idle_expired');
+    expect(sessionState({ createdAt: created, lastActiveAt: at(59 * MINUTE) }, strict, at(HOUR))).toBe('expired');
   });
 });
 
 describe('sessionCookieExpiry', () => {
   it('for a fresh session the cookie ends when the idle limit does', () => {
-    expect(sessionCookieExpiry({ createdAt: created, lastActiveAt: created })).toEqual(at(24 * HOUR));
-  });
-
-  it('in mid-life the cookie ends 24 hours after the last activity', () => {
-    expect(sessionCookieExpiry({ createdAt: created, lastActiveAt: at(5 * DAY) })).toEqual(at(6 * DAY));
+    expect(sessionCookieExpiry({ createdAt: created, lastActiveAt: created }, policy)).toEqual(at(30 * MINUTE));
   });
 
   it('near the end of its life the cookie ends at the absolute limit, not later', () => {
-    expect(sessionCookieExpiry({ createdAt: created, lastActiveAt: at(29 * DAY + 12 * HOUR) })).toEqual(at(30 * DAY));
+    expect(sessionCookieExpiry({ createdAt: created, lastActiveAt: at(11 * HOUR + 50 * MINUTE) }, policy)).toEqual(at(12 * HOUR));
+  });
+});
+
+describe('recentlyVerified', () => {
+  it('holds for 5 minutes after the user proved who they are, not after', () => {
+    expect(recentlyVerified(created, at(5 * MINUTE - 1))).toBe(true);
+    expect(recentlyVerified(created, at(5 * MINUTE))).toBe(false);
+  });
+
+  it('a proof dated in the future (a clock run back) does not count', () => {
+    expect(recentlyVerified(at(MINUTE), created)).toBe(false);
   });
 });
 

@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
+import type { Role } from '../domain/roles';
 
 const portSchema = z.coerce
   .number({ error: 'must be a whole number from 1 to 65535' })
@@ -71,7 +72,45 @@ const environmentSchema = z.object({
     .enum(['true', 'false', '1', '0'], { error: 'must be true or false' })
     .default('false')
     .transform((value) => value === 'true' || value === '1'),
+  /** The one-time token /setup asks for; printed at the first start when unset. */
+  HERALD_SETUP_TOKEN: z.string().trim().min(16, 'must be at least 16 characters').max(200, 'must be at most 200 characters').optional(),
+  /** Single sign-on with OpenID Connect: the issuer, the client Herald is registered as, and how claims map to roles. */
+  OIDC_ISSUER: z.url({ protocol: /^https?$/, error: 'must be the https:// URL of your OpenID provider (its issuer)' }).optional(),
+  OIDC_CLIENT_ID: z.string().trim().min(1).optional(),
+  OIDC_CLIENT_SECRET: z.string().min(1).optional(),
+  /** The provider's name on the sign-in button ("Sign in with Okta"). */
+  OIDC_NAME: z.string().trim().min(1).max(60, 'must be at most 60 characters').default('single sign-on'),
+  /** The id-token (or userinfo) claim that holds the user's groups or roles. */
+  OIDC_ROLE_CLAIM: z.string().trim().min(1).max(200).default('groups'),
+  /** Comma-separated claim values that give each role; the highest match wins. */
+  OIDC_OWNER_VALUES: z.string().optional(),
+  OIDC_ADMIN_VALUES: z.string().optional(),
+  OIDC_RESPONDER_VALUES: z.string().optional(),
+  OIDC_VIEWER_VALUES: z.string().optional(),
+  /** Create a Herald user on a first SSO sign-in (otherwise only existing users, matched by email, may sign in). */
+  OIDC_CREATE_USERS: z
+    .enum(['true', 'false', '1', '0'], { error: 'must be true or false' })
+    .default('false')
+    .transform((value) => value === 'true' || value === '1'),
+  /** SSO only: passwords work only for owners with a second factor (the break-glass accounts). */
+  OIDC_ONLY: z
+    .enum(['true', 'false', '1', '0'], { error: 'must be true or false' })
+    .default('false')
+    .transform((value) => value === 'true' || value === '1'),
 });
+
+/** Single sign-on settings, present when OIDC_ISSUER, OIDC_CLIENT_ID and OIDC_CLIENT_SECRET are set. */
+export interface SsoConfig {
+  issuer: string;
+  clientId: string;
+  clientSecret: string;
+  name: string;
+  roleClaim: string;
+  /** The claim values that give each role. */
+  roleValues: Record<Role, string[]>;
+  createUsers: boolean;
+  only: boolean;
+}
 
 export interface Config {
   host: string;
@@ -90,6 +129,52 @@ export interface Config {
   jobs: { retryLimit: number; retryDelaySeconds: number; expireInSeconds: number };
   /** Requests per minute per API key. */
   apiRateLimit: number;
+  setupToken: string | undefined;
+  sso: SsoConfig | undefined;
+}
+
+const listOf = (value: string | undefined): string[] =>
+  (value ?? '')
+    .split(',')
+    .map((item) => item.trim())
+    .filter(Boolean);
+
+function ssoConfig(values: z.infer<typeof environmentSchema>): SsoConfig | undefined {
+  const parts = { OIDC_ISSUER: values.OIDC_ISSUER, OIDC_CLIENT_ID: values.OIDC_CLIENT_ID, OIDC_CLIENT_SECRET: values.OIDC_CLIENT_SECRET };
+  const missing = Object.entries(parts).filter(([, value]) => !value);
+  if (missing.length === 3) {
+    if (values.OIDC_ONLY)
+      throw new ConfigError(
+        'Invalid environment variable OIDC_ONLY: SSO-only mode needs OIDC_ISSUER, OIDC_CLIENT_ID and OIDC_CLIENT_SECRET',
+      );
+    return undefined;
+  }
+  const [firstMissing] = missing;
+  if (firstMissing)
+    throw new ConfigError(
+      `Invalid environment variable ${firstMissing[0]}: single sign-on needs OIDC_ISSUER, OIDC_CLIENT_ID and OIDC_CLIENT_SECRET together`,
+    );
+  const roleValues: Record<Role, string[]> = {
+    owner: listOf(values.OIDC_OWNER_VALUES),
+    admin: listOf(values.OIDC_ADMIN_VALUES),
+    responder: listOf(values.OIDC_RESPONDER_VALUES),
+    viewer: listOf(values.OIDC_VIEWER_VALUES),
+  };
+  if (Object.values(roleValues).every((list) => list.length === 0)) {
+    throw new ConfigError(
+      'Invalid environment variable OIDC_VIEWER_VALUES: map at least one claim value to a role (OIDC_OWNER_VALUES, OIDC_ADMIN_VALUES, OIDC_RESPONDER_VALUES or OIDC_VIEWER_VALUES)',
+    );
+  }
+  return {
+    issuer: values.OIDC_ISSUER ?? '',
+    clientId: values.OIDC_CLIENT_ID ?? '',
+    clientSecret: values.OIDC_CLIENT_SECRET ?? '',
+    name: values.OIDC_NAME,
+    roleClaim: values.OIDC_ROLE_CLAIM,
+    roleValues,
+    createUsers: values.OIDC_CREATE_USERS,
+    only: values.OIDC_ONLY,
+  };
 }
 
 export class ConfigError extends Error {}
@@ -147,6 +232,8 @@ export function parseConfig(environment: Record<string, string | undefined>): Co
       expireInSeconds: values.JOB_EXPIRE_SECONDS,
     },
     apiRateLimit: values.API_RATE_LIMIT,
+    setupToken: values.HERALD_SETUP_TOKEN,
+    sso: ssoConfig(values),
   };
 }
 

@@ -26,6 +26,9 @@ export const OWNER = {
   password: 'owner-password-123',
 } as const;
 
+/** The HERALD_SETUP_TOKEN playwright.config.ts gives the server: /setup asks for it. */
+export const SETUP_TOKEN = 'e2e-setup-token-0123456789';
+
 /** A name no other test (or earlier run on a reused database) has used. */
 export function unique(prefix: string): string {
   return `${prefix} ${Date.now().toString(36)}${Math.random().toString(36).slice(2, 6)}`;
@@ -46,7 +49,7 @@ export async function ensureOwner(request: APIRequestContext): Promise<void> {
   expect(setup.status(), 'GET /setup on a fresh install').toBe(200);
   const created = await request.post('/setup', {
     headers: sameOrigin(),
-    form: { name: OWNER.name, email: OWNER.email, password: OWNER.password, confirmPassword: OWNER.password },
+    form: { setupToken: SETUP_TOKEN, name: OWNER.name, email: OWNER.email, password: OWNER.password, confirmPassword: OWNER.password },
     maxRedirects: 0,
   });
   expect(created.status(), 'POST /setup creates the owner and redirects').toBe(303);
@@ -93,7 +96,26 @@ export async function signInThroughForm(page: Page, email: string, password: str
   await page.goto('/login');
   await page.getByLabel('Email').fill(email);
   await page.getByLabel('Password', { exact: true }).fill(password);
-  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.getByRole('button', { name: 'Sign in', exact: true }).click();
+}
+
+/**
+ * Proves again who the signed-in user is on /admin/confirm: sensitive changes (API keys, roles,
+ * second factors, sign-in settings) ask for it when the last proof is over 5 minutes old.
+ */
+export async function confirmItIsYou(page: Page, password: string = OWNER.password): Promise<void> {
+  await page.goto('/admin/confirm');
+  await page.getByLabel('Your password').fill(password);
+  await page.getByRole('button', { name: 'Confirm with password' }).click();
+  await expect(page).toHaveURL(/\/admin$/);
+}
+
+/**
+ * Options for `test.use` that make a spec's requests come from their own client address (the e2e
+ * server trusts X-Forwarded-For), so that sign-in limits per client stay within the spec.
+ */
+export function asClient(address: string) {
+  return { extraHTTPHeaders: { 'X-Forwarded-For': address } };
 }
 
 /** Creates a group on /admin/components as a signed-in admin. */

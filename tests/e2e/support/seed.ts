@@ -1,5 +1,5 @@
 import { expect, type APIRequestContext, type Browser } from '@playwright/test';
-import { baseUrl, signInOwner, unique } from './herald';
+import { baseUrl, confirmItIsYou, signInOwner, unique } from './herald';
 
 /**
  * Creating what a test needs without going through the pages it is not about: the server's
@@ -21,6 +21,7 @@ async function seedToken(browser: Browser): Promise<string> {
   try {
     await signInOwner(context);
     const page = await context.newPage();
+    await confirmItIsYou(page);
     await page.goto('/admin/api-keys');
     await page.getByLabel('Name').fill(unique('e2e-seed'));
     await page.getByLabel('Role').selectOption('admin');

@@ -1,21 +1,27 @@
-import { hasRole } from '../../domain/roles';
+import { hasRole, roleLabels } from '../../domain/roles';
 import { consumeRateLimit } from '../auth/rate-limit';
 import { authenticateApiKey, type ApiKeyRejection, type ApiPrincipal } from '../services/access/api-keys';
 import type { ServiceContext } from '../services/kernel/context';
 import { problem } from './problem';
 import type { ApiRole } from './route';
 
-const rejections: Record<ApiKeyRejection | 'missing', string> = {
+const rejections: Record<Exclude<ApiKeyRejection['reason'], 'creator_demoted'> | 'missing', string> = {
   missing: 'Send an API key: Authorization: Bearer herald_… (create one at /admin/api-keys).',
   malformed: 'The Authorization header does not hold a Herald API key (herald_<id>.<secret>).',
   unknown: 'This API key is not known.',
   revoked: 'This API key was revoked.',
   expired: 'This API key has expired.',
+  creator_disabled: "This API key's creator is disabled.",
 };
 
-const unauthorized = (reason: ApiKeyRejection | 'missing') =>
-  problem(401, rejections[reason], {
-    headers: { 'WWW-Authenticate': `Bearer realm="herald"${reason === 'missing' ? '' : ', error="invalid_token"'}` },
+const messageOf = (rejection: ApiKeyRejection | { reason: 'missing' }) =>
+  rejection.reason === 'creator_demoted'
+    ? `This API key's creator no longer has the ${roleLabels[rejection.keyRole]} role.`
+    : rejections[rejection.reason];
+
+const unauthorized = (rejection: ApiKeyRejection | { reason: 'missing' }) =>
+  problem(401, messageOf(rejection), {
+    headers: { 'WWW-Authenticate': `Bearer realm="herald"${rejection.reason === 'missing' ? '' : ', error="invalid_token"'}` },
   });
 
 export interface Admitted {
@@ -36,9 +42,9 @@ export async function admit(
 ): Promise<Admitted | Response> {
   const header = request.headers.get('authorization') ?? '';
   const token = /^Bearer\s+(\S+)\s*$/i.exec(header)?.[1];
-  if (!token) return unauthorized(header ? 'malformed' : 'missing');
+  if (!token) return unauthorized({ reason: header ? 'malformed' : 'missing' });
   const authenticated = await authenticateApiKey(context, token);
-  if (!authenticated.ok) return unauthorized(authenticated.reason);
+  if (!authenticated.ok) return unauthorized(authenticated);
   const { principal } = authenticated;
 
   const verdict = await consumeRateLimit(

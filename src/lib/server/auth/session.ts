@@ -1,35 +1,15 @@
-import { eq } from 'drizzle-orm';
+import { and, desc, eq, ne, sql } from 'drizzle-orm';
 import type { Role } from '../../domain/roles';
+import { sessionState, type SessionPolicy, type SessionTimes } from '../../domain/session-policy';
 import type { Database } from '../db';
-import { session, user } from '../db/schema';
+import { secondFactor, session, user, type SessionRow } from '../db/schema';
 import { issueToken, parseToken, secretMatches } from './tokens';
 
-/** A session unused for this long ends. */
-export const SESSION_IDLE_TIMEOUT_MS = 24 * 60 * 60 * 1000;
-/** No session lives longer than this, however active. */
-export const SESSION_ABSOLUTE_TIMEOUT_MS = 30 * 24 * 60 * 60 * 1000;
-/** Activity is written at most this often, to spare a write per request. */
-const ACTIVITY_WRITE_INTERVAL_MS = 5 * 60 * 1000;
+/** Activity is written at most this often, to spare a write per request (well under the shortest idle timeout). */
+const ACTIVITY_WRITE_INTERVAL_MS = 60 * 1000;
 
-export interface SessionTimes {
-  createdAt: Date;
-  lastActiveAt: Date;
-}
-
-export type SessionState = 'active' | 'idle_expired' | 'expired';
-
-export function sessionState(times: SessionTimes, now: Date): SessionState {
-  if (now.getTime() - times.createdAt.getTime() >= SESSION_ABSOLUTE_TIMEOUT_MS) return 'expired';
-  if (now.getTime() - times.lastActiveAt.getTime() >= SESSION_IDLE_TIMEOUT_MS) return 'idle_expired';
-  return 'active';
-}
-
-/** When the cookie should expire: the earlier of the idle and the absolute limit. */
-export function sessionCookieExpiry(times: SessionTimes): Date {
-  return new Date(
-    Math.min(times.lastActiveAt.getTime() + SESSION_IDLE_TIMEOUT_MS, times.createdAt.getTime() + SESSION_ABSOLUTE_TIMEOUT_MS),
-  );
-}
+/** How a session began, shown on the sessions page and in the audit log. */
+export type SignInMethod = 'password' | 'password+totp' | 'password+passkey' | 'password+recovery_code' | 'sso';
 
 export interface SessionUser {
   id: string;
@@ -42,16 +22,42 @@ export interface ValidSession {
   sessionId: string;
   user: SessionUser;
   times: SessionTimes;
+  verifiedAt: Date;
+  method: SignInMethod;
+  /** Whether the user has a confirmed second factor (for the owner's "required for these roles" rule). */
+  hasSecondFactor: boolean;
 }
 
-export async function createSession(db: Database, userId: string, now: Date): Promise<{ token: string; times: SessionTimes }> {
+/** Where and on what a session was started, for the "your sessions" page. */
+export interface SessionOrigin {
+  method: SignInMethod;
+  userAgent: string;
+  address: string;
+}
+
+export async function createSession(
+  db: Database,
+  userId: string,
+  now: Date,
+  origin: SessionOrigin = { method: 'password', userAgent: '', address: '' },
+): Promise<{ token: string; times: SessionTimes }> {
   const issued = issueToken();
-  await db.insert(session).values({ id: issued.id, userId, secretHash: issued.secretHash, createdAt: now, lastActiveAt: now });
+  await db.insert(session).values({
+    id: issued.id,
+    userId,
+    secretHash: issued.secretHash,
+    createdAt: now,
+    lastActiveAt: now,
+    verifiedAt: now,
+    method: origin.method,
+    userAgent: origin.userAgent.slice(0, 300),
+    address: origin.address.slice(0, 100),
+  });
   return { token: issued.token, times: { createdAt: now, lastActiveAt: now } };
 }
 
 /** The session a token names, if the secret matches, it has not expired and its user is enabled. */
-export async function validateSessionToken(db: Database, token: string, now: Date): Promise<ValidSession | null> {
+export async function validateSessionToken(db: Database, token: string, now: Date, policy: SessionPolicy): Promise<ValidSession | null> {
   const parts = parseToken(token);
   if (!parts) return null;
   const [row] = await db
@@ -60,13 +66,16 @@ export async function validateSessionToken(db: Database, token: string, now: Dat
       secretHash: session.secretHash,
       createdAt: session.createdAt,
       lastActiveAt: session.lastActiveAt,
+      verifiedAt: session.verifiedAt,
+      method: session.method,
       user: { id: user.id, email: user.email, name: user.name, role: user.role, disabledAt: user.disabledAt },
+      hasSecondFactor: sql<boolean>`exists (select 1 from ${secondFactor} where ${secondFactor.userId} = ${user.id} and ${secondFactor.confirmedAt} is not null)`,
     })
     .from(session)
     .innerJoin(user, eq(user.id, session.userId))
     .where(eq(session.id, parts.id));
   if (!row || !secretMatches(parts.secret, row.secretHash)) return null;
-  if (row.user.disabledAt !== null || sessionState(row, now) !== 'active') {
+  if (row.user.disabledAt !== null || sessionState(row, policy, now) !== 'active') {
     await db.delete(session).where(eq(session.id, row.id));
     return null;
   }
@@ -76,13 +85,54 @@ export async function validateSessionToken(db: Database, token: string, now: Dat
     await db.update(session).set({ lastActiveAt }).where(eq(session.id, row.id));
   }
   const { disabledAt: _disabled, ...sessionUser } = row.user;
-  return { sessionId: row.id, user: sessionUser, times: { createdAt: row.createdAt, lastActiveAt } };
+  return {
+    sessionId: row.id,
+    user: sessionUser,
+    times: { createdAt: row.createdAt, lastActiveAt },
+    verifiedAt: row.verifiedAt,
+    method: row.method as SignInMethod,
+    hasSecondFactor: row.hasSecondFactor,
+  };
+}
+
+/** Records that the session's user just proved who they are again (re-authentication). */
+export async function markSessionVerified(db: Database, sessionId: string, now: Date): Promise<void> {
+  await db.update(session).set({ verifiedAt: now }).where(eq(session.id, sessionId));
 }
 
 export async function invalidateSession(db: Database, sessionId: string): Promise<void> {
   await db.delete(session).where(eq(session.id, sessionId));
 }
 
-export async function invalidateUserSessions(db: Database, userId: string): Promise<void> {
-  await db.delete(session).where(eq(session.userId, userId));
+export async function invalidateUserSessions(db: Database, userId: string, options: { except?: string } = {}): Promise<void> {
+  const condition = options.except ? and(eq(session.userId, userId), ne(session.id, options.except)) : eq(session.userId, userId);
+  await db.delete(session).where(condition);
+}
+
+export type SessionSummary = Pick<SessionRow, 'id' | 'createdAt' | 'lastActiveAt' | 'method' | 'userAgent' | 'address'>;
+
+/** A user's live sessions, the most recently used first. */
+export async function listUserSessions(db: Database, userId: string, policy: SessionPolicy, now: Date): Promise<SessionSummary[]> {
+  const rows = await db
+    .select({
+      id: session.id,
+      createdAt: session.createdAt,
+      lastActiveAt: session.lastActiveAt,
+      method: session.method,
+      userAgent: session.userAgent,
+      address: session.address,
+    })
+    .from(session)
+    .where(eq(session.userId, userId))
+    .orderBy(desc(session.lastActiveAt));
+  return rows.filter((row) => sessionState(row, policy, now) === 'active');
+}
+
+/** Ends one of the user's own sessions; false when it is not theirs (or already gone). */
+export async function endUserSession(db: Database, userId: string, sessionId: string): Promise<boolean> {
+  const ended = await db
+    .delete(session)
+    .where(and(eq(session.userId, userId), eq(session.id, sessionId)))
+    .returning({ id: session.id });
+  return ended.length > 0;
 }

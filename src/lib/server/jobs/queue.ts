@@ -16,6 +16,10 @@ export interface JobData {
   'postmortem-check': { incidentId: string; kind: 'postmortem_reminder' | 'postmortem_overdue'; occasion: string };
   'team-alert': { incidentId: string; kind: TeamAlertKind; occasion: string };
   'user-invitation': { userId: string; invitedBy: string };
+  /** A reset link to email (minted when sent): asked for on /forgot-password from `address`, or sent by the admin `admin`. */
+  'password-reset': { userId: string; requestedBy: { address: string } | { admin: string } };
+  /** Tells a user their password was set, reset or changed, when (ISO time) and from which address. */
+  'password-changed': { userId: string; kind: PasswordChangeKind; at: string; address: string };
   /** `version` is the maintenance's scheduleVersion when queued: a rescheduled window ignores older jobs. */
   'maintenance-transition': { maintenanceId: string; transition: MaintenanceTransition; version: number };
   /** Webhook subscribers (services/webhooks/webhook-subscribers.ts): an event to fan out, one delivery to POST, a URL to verify, an owner to tell. */
@@ -25,6 +29,8 @@ export interface JobData {
   'webhook-notice': { subscriberId: string; reason: 'verification_failed' | 'disabled' };
 }
 export type MaintenanceTransition = 'reminder' | 'start' | 'end';
+/** A first password through an invitation or admin link, a reset through an emailed link, or a change on the account page. */
+type PasswordChangeKind = 'first' | 'reset' | 'change';
 export type JobName = keyof JobData;
 
 export interface QueueSettings {
@@ -59,6 +65,8 @@ export const jobNames: JobName[] = [
   'postmortem-check',
   'team-alert',
   'user-invitation',
+  'password-reset',
+  'password-changed',
   'maintenance-transition',
   'webhook-fan-out',
   'webhook-send',

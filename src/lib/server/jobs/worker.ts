@@ -9,6 +9,8 @@ import { sendDeliveries } from './handlers/send-deliveries';
 import { sendCustomerEmailIfDue } from './handlers/customer-email';
 import { checkPostmortem, checkUpdateCadence } from './handlers/plan-checks';
 import { sendUserInvitation } from './handlers/invitation';
+import { sendPasswordReset } from './handlers/password-reset';
+import { sendPasswordChanged } from './handlers/password-changed';
 import { sendTeamAlert } from './handlers/team-alert';
 import { runMaintenanceTransition } from './handlers/maintenance-transition';
 import type { JobData } from './queue';
@@ -109,6 +111,22 @@ export async function startWorkers(boss: PgBoss, dependencies: WorkerDependencie
     { ...polling, batchSize: 1 },
     eachJob(async (job) => {
       await sendUserInvitation(context, mailer, { ...job.data, publicUrl });
+    }),
+  );
+
+  // The emails about a staff member's own password: a reset link, and "your password was changed".
+  await boss.work<JobData['password-reset']>(
+    'password-reset',
+    { ...polling, batchSize: 1 },
+    eachJob(async (job) => {
+      await sendPasswordReset(context, mailer, { ...job.data, publicUrl });
+    }),
+  );
+  await boss.work<JobData['password-changed']>(
+    'password-changed',
+    { ...polling, batchSize: 1 },
+    eachJob(async (job) => {
+      await sendPasswordChanged(context, mailer, { ...job.data, publicUrl });
     }),
   );
 

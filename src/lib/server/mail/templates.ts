@@ -19,7 +19,7 @@ export interface RenderedMail {
  * One HTML layout for every email: a single column, inline styles (mail clients drop style
  * sheets), colours that read on light and dark backgrounds, and the links spelled out in full.
  */
-function layout(options: { pageName: string; preheader: string; body: string; footer: string }): string {
+export function layout(options: { pageName: string; preheader: string; body: string; footer: string }): string {
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
 <meta name="color-scheme" content="light dark"><meta name="supported-color-schemes" content="light dark">
@@ -34,7 +34,7 @@ function layout(options: { pageName: string; preheader: string; body: string; fo
 </table></td></tr></table></body></html>`;
 }
 
-const button = (href: string, label: string) =>
+export const button = (href: string, label: string) =>
   `<a href="${escapeHtml(href)}" style="display:inline-block;padding:10px 16px;border-radius:6px;background:#1d4ed8;color:#ffffff;text-decoration:none;font-weight:600">${escapeHtml(label)}</a>`;
 
 const paragraphs = (text: string) =>
@@ -248,30 +248,6 @@ export function teamAlertMail(content: TeamAlertMailContent): RenderedMail {
     footer: escapeHtml(content.reason),
   });
   return { subject: content.subject, html, text };
-}
-
-export function invitationMail(options: { pageName: string; name: string; invitedBy: string; setPasswordUrl: string }): RenderedMail {
-  const subject = `[${options.pageName}] You are invited to the status page admin`;
-  const text = [
-    `Hello ${options.name},`,
-    '',
-    `${options.invitedBy} added you to the ${options.pageName} status page admin. Choose a password to sign in:`,
-    '',
-    options.setPasswordUrl,
-    '',
-    'The link works once, for 72 hours. If you did not expect this, ignore this email.',
-  ].join('\n');
-  const html = layout({
-    pageName: options.pageName,
-    preheader: 'Choose a password to sign in.',
-    body: `<h1 style="margin:0 0 12px;font-size:20px">You are invited</h1>
-<p style="margin:0 0 12px">Hello ${escapeHtml(options.name)},</p>
-<p style="margin:0 0 16px">${escapeHtml(options.invitedBy)} added you to the ${escapeHtml(options.pageName)} status page admin. Choose a password to sign in.</p>
-<p style="margin:0 0 16px">${button(options.setPasswordUrl, 'Choose a password')}</p>
-<p style="margin:0 0 12px;font-size:13px;word-break:break-all">Or open this link: ${escapeHtml(options.setPasswordUrl)}</p>`,
-    footer: 'The link works once, for 72 hours. If you did not expect this, ignore this email.',
-  });
-  return { subject, html, text };
 }
 
 /**

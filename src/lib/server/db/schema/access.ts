@@ -12,12 +12,16 @@ export const user = pgTable(
     email: text().notNull(),
     name: text().notNull(),
     role: roleEnum().notNull(),
-    /** Null until the user sets a password through their one-time link. */
+    /** Null until the user sets a password through their one-time link (and for users who only sign in by SSO). */
     passwordHash: text(),
+    /** When the password was last set, shown on the account page. */
+    passwordChangedAt: timestamptz(),
+    /** `<issuer> <sub>` of the OpenID Connect account linked to this user, once they signed in by SSO. */
+    ssoSubject: text(),
     createdAt: timestamptz().notNull(),
     disabledAt: timestamptz(),
   },
-  (table) => [uniqueIndex('user_email_idx').on(sql`lower(${table.email})`)],
+  (table) => [uniqueIndex('user_email_idx').on(sql`lower(${table.email})`), uniqueIndex('user_sso_subject_idx').on(table.ssoSubject)],
 );
 export type UserRow = typeof user.$inferSelect;
 
@@ -32,9 +36,23 @@ export const session = pgTable(
     secretHash: bytea().notNull(),
     createdAt: timestamptz().notNull(),
     lastActiveAt: timestamptz().notNull(),
+    /** When the user last proved who they are in this session (sign-in or re-authentication). */
+    verifiedAt: timestamptz().notNull(),
+    /** How the session began: password, password+totp, password+passkey, recovery_code, sso. */
+    method: text().notNull().default('password'),
+    /** The browser's User-Agent and the client address at sign-in, for the "your sessions" page. */
+    userAgent: text().notNull().default(''),
+    address: text().notNull().default(''),
+    /** A WebAuthn challenge this session is answering (adding a passkey, re-authenticating). */
+    challenge: text(),
+    challengeExpiresAt: timestamptz(),
   },
   (table) => [index('session_user_id_idx').on(table.userId)],
 );
+export type SessionRow = typeof session.$inferSelect;
+
+/** Why a set-password link was made: a new user's invitation, or a forgotten password. */
+export const passwordTokenPurposes = ['invitation', 'reset'] as const;
 
 /** One-time links that let a new user (or one who lost it) set a password. */
 export const passwordToken = pgTable(
@@ -44,6 +62,7 @@ export const passwordToken = pgTable(
     userId: text()
       .notNull()
       .references(() => user.id, { onDelete: 'cascade' }),
+    purpose: text({ enum: passwordTokenPurposes }).notNull().default('invitation'),
     secretHash: bytea().notNull(),
     createdAt: timestamptz().notNull(),
     expiresAt: timestamptz().notNull(),

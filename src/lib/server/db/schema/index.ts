@@ -5,6 +5,7 @@
  */
 export * from './enums';
 export * from './access';
+export * from './sign-in';
 export * from './audit';
 export * from './settings';
 export * from './components';

@@ -1,8 +1,8 @@
 import type { Mailer } from '../../mail/transport';
-import { invitationMail } from '../../mail/templates';
+import { invitationMail } from '../../mail/account-templates';
 import type { ServiceContext } from '../../services/kernel/context';
 import { getPageSettings } from '../../services/settings/page-settings';
-import { mintInvitationLink } from '../../services/access/users';
+import { mintPasswordLink } from '../../services/access/passwords';
 
 /** Emails a new user their set-password link; nothing once they have set a password. */
 export async function sendUserInvitation(
@@ -10,7 +10,7 @@ export async function sendUserInvitation(
   mailer: Mailer,
   options: { userId: string; invitedBy: string; publicUrl: string },
 ): Promise<void> {
-  const link = await mintInvitationLink(context, options.userId);
+  const link = await mintPasswordLink(context, options.userId, 'invitation');
   if (!link) return;
   const page = await getPageSettings(context);
   const mail = invitationMail({
