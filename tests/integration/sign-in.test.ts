@@ -187,7 +187,7 @@ describe('authenticator app (TOTP)', () => {
     expectOk(await removeSecondFactor(context, bo, factor!.id));
     expect(await recoveryCodesLeft(handle.db, bo.userId)).toBe(0);
     expect((await signIn('bo@example.com', office)).kind).toBe('signed_in');
-    const actions = (await handle.db.select().from(auditLog).where(eq(auditLog.entityId, bo.userId))).map((row) => row.action);
+    const actions = (await handle.db.select().from(auditLog).where(eq(auditLog.actorUserId, bo.userId))).map((row) => row.action);
     expect(actions).toEqual(expect.arrayContaining(['factor.totp_add', 'factor.recovery_codes', 'factor.remove', 'auth.sign_in']));
   });
 });

@@ -20,6 +20,8 @@ export interface JobData {
   'password-reset': { userId: string; requestedBy: { address: string } | { admin: string } };
   /** Tells a user their password was set, reset or changed, when (ISO time) and from which address. */
   'password-changed': { userId: string; kind: PasswordChangeKind; at: string; address: string };
+  /** Tells a user a second factor of theirs was added or removed, or their recovery codes replaced (ISO time). */
+  'factor-changed': { userId: string; change: FactorChange; factorName: string; at: string };
   /** `version` is the maintenance's scheduleVersion when queued: a rescheduled window ignores older jobs. */
   'maintenance-transition': { maintenanceId: string; transition: MaintenanceTransition; version: number };
   /** Webhook subscribers (services/webhooks/webhook-subscribers.ts): an event to fan out, one delivery to POST, a URL to verify, an owner to tell. */
@@ -31,6 +33,7 @@ export interface JobData {
 export type MaintenanceTransition = 'reminder' | 'start' | 'end';
 /** A first password through an invitation or admin link, a reset through an emailed link, or a change on the account page. */
 type PasswordChangeKind = 'first' | 'reset' | 'change';
+type FactorChange = 'added' | 'removed' | 'recovery_codes';
 export type JobName = keyof JobData;
 
 export interface QueueSettings {
@@ -67,6 +70,7 @@ export const jobNames: JobName[] = [
   'user-invitation',
   'password-reset',
   'password-changed',
+  'factor-changed',
   'maintenance-transition',
   'webhook-fan-out',
   'webhook-send',

@@ -10,7 +10,7 @@ import { sendCustomerEmailIfDue } from './handlers/customer-email';
 import { checkPostmortem, checkUpdateCadence } from './handlers/plan-checks';
 import { sendUserInvitation } from './handlers/invitation';
 import { sendPasswordReset } from './handlers/password-reset';
-import { sendPasswordChanged } from './handlers/password-changed';
+import { sendFactorChanged, sendPasswordChanged } from './handlers/account-notices';
 import { sendTeamAlert } from './handlers/team-alert';
 import { runMaintenanceTransition } from './handlers/maintenance-transition';
 import type { JobData } from './queue';
@@ -114,7 +114,7 @@ export async function startWorkers(boss: PgBoss, dependencies: WorkerDependencie
     }),
   );
 
-  // The emails about a staff member's own password: a reset link, and "your password was changed".
+  // The emails about a staff member's own sign-in: a reset link, "your password was changed", "a second factor was added or removed".
   await boss.work<JobData['password-reset']>(
     'password-reset',
     { ...polling, batchSize: 1 },
@@ -127,6 +127,13 @@ export async function startWorkers(boss: PgBoss, dependencies: WorkerDependencie
     { ...polling, batchSize: 1 },
     eachJob(async (job) => {
       await sendPasswordChanged(context, mailer, { ...job.data, publicUrl });
+    }),
+  );
+  await boss.work<JobData['factor-changed']>(
+    'factor-changed',
+    { ...polling, batchSize: 1 },
+    eachJob(async (job) => {
+      await sendFactorChanged(context, mailer, { ...job.data, publicUrl });
     }),
   );
 

@@ -95,3 +95,37 @@ export function passwordChangedMail(options: {
   });
   return { subject, html, text };
 }
+
+const factorWords = {
+  added: (name: string) => `A second factor, “${name}”, was added to`,
+  removed: (name: string) => `The second factor “${name}” was removed from`,
+  recovery_codes: () => 'New recovery codes were made for',
+} as const;
+
+/** After a second factor was added or removed, or the recovery codes replaced (ASVS V2.2.3): what, when, and what to do if it was not them. */
+export function factorChangedMail(options: {
+  pageName: string;
+  name: string;
+  email: string;
+  change: keyof typeof factorWords;
+  factorName: string;
+  at: Date;
+  securityUrl: string;
+  forgotPasswordUrl: string;
+}): RenderedMail {
+  const subject = `[${options.pageName}] The second factors of your Herald account changed`;
+  const what = `${factorWords[options.change](options.factorName)} your account ${options.email} on the ${options.pageName} status page admin at ${formatUtc(options.at)}.`;
+  const notYou = `If this was not you, someone else is signed in as you: reset your password now at ${options.forgotPasswordUrl} (that signs everyone out), check your second factors at ${options.securityUrl}, and tell an owner of the status page.`;
+  const text = [`Hello ${options.name},`, '', what, '', notYou, '', 'If it was you, there is nothing to do.'].join('\n');
+  const html = layout({
+    pageName: options.pageName,
+    preheader: what,
+    body: `<h1 style="margin:0 0 12px;font-size:20px">Your second factors changed</h1>
+<p style="margin:0 0 12px">Hello ${escapeHtml(options.name)},</p>
+<p style="margin:0 0 12px">${escapeHtml(what)}</p>
+<p style="margin:0 0 16px"><strong>${escapeHtml(notYou)}</strong></p>
+<p style="margin:0 0 16px">${button(options.securityUrl, 'Review my second factors')}</p>`,
+    footer: 'If it was you, there is nothing to do.',
+  });
+  return { subject, html, text };
+}

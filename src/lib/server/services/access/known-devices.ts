@@ -1,4 +1,4 @@
-import { and, eq } from 'drizzle-orm';
+import { and, eq, lt } from 'drizzle-orm';
 import { issueToken, parseToken, secretMatches } from '../../auth/tokens';
 import type { Database } from '../../db';
 import { knownDevice } from '../../db/schema';
@@ -39,6 +39,10 @@ export async function recordDeviceFailure(db: Database, deviceId: string, now: D
  */
 export async function rememberDevice(db: Database, userId: string, previousDeviceId: string | null, now: Date): Promise<string> {
   if (previousDeviceId) await db.delete(knownDevice).where(eq(knownDevice.id, previousDeviceId));
+  // Browsers whose cookie is long gone (cleared, expired) are forgotten as the user signs in again.
+  await db
+    .delete(knownDevice)
+    .where(and(eq(knownDevice.userId, userId), lt(knownDevice.lastUsedAt, new Date(now.getTime() - KNOWN_DEVICE_TTL_MS))));
   const issued = issueToken();
   await db.insert(knownDevice).values({ id: issued.id, userId, secretHash: issued.secretHash, createdAt: now, lastUsedAt: now });
   return issued.token;

@@ -15,7 +15,7 @@ import { config } from '../../config';
 import type { Database } from '../../db';
 import { pendingSignIn, secondFactor, session } from '../../db/schema';
 import { newId } from '../../ids';
-import { recordAudit } from '../kernel/audit';
+import { recordFactorChange } from './second-factors';
 import type { ServiceContext } from '../kernel/context';
 import { conflict, invalid, success, type ServiceResult } from '../kernel/errors';
 import { insertOne, lockRow, type Transaction } from '../kernel/rows';
@@ -207,12 +207,7 @@ export async function addPasskey(
       createdAt: now,
       confirmedAt: now,
     });
-    await recordAudit(tx, actor, now, {
-      action: 'factor.passkey_add',
-      entityType: 'second_factor',
-      entityId: row.id,
-      after: { userId: row.userId, kind: row.kind, name: row.name, transports: row.transports },
-    });
+    await recordFactorChange(context, tx, actor, now, { action: 'factor.passkey_add', factor: row });
     return success({ id: row.id, name: row.name });
   });
 }

@@ -1,5 +1,5 @@
 import { eq } from 'drizzle-orm';
-import { consumeRateLimit } from '../../auth/rate-limit';
+import { consumeRateLimit, peekRateLimit } from '../../auth/rate-limit';
 import { markSessionVerified } from '../../auth/session';
 import { verifyPassword } from '../../auth/password';
 import { user } from '../../db/schema';
@@ -10,8 +10,8 @@ import { factorKindsOf, verifyTotpCode } from './second-factors';
 import { recordSignInEvent } from './sign-in-log';
 import { labelOf } from './users';
 
-/** Tries on the confirm page per user: enough for typos, too few for guessing. */
-const ATTEMPTS_PER_USER = { limit: 10, windowMs: 15 * 60 * 1000 };
+/** Wrong answers on the confirm page per user: enough for typos, too few for guessing. */
+const FAILURES_PER_USER = { limit: 10, windowMs: 15 * 60 * 1000 };
 
 export type IdentityProof =
   { method: 'password'; password: string } | { method: 'totp'; code: string } | { method: 'passkey'; credential: string };
@@ -48,12 +48,14 @@ export async function confirmIdentity(
   const now = context.clock.now();
   const [account] = await context.db.select().from(user).where(eq(user.id, signedIn.userId));
   if (!account) return notFound('Your account no longer exists.');
-  const budget = await consumeRateLimit(context.db, `reauth:${account.id}`, ATTEMPTS_PER_USER, now);
+  const key = `reauth:${account.id}`;
+  const budget = await peekRateLimit(context.db, key, FAILURES_PER_USER, now);
   if (!budget.allowed)
-    return invalid({ form: `Too many tries. Wait ${Math.ceil(budget.retryAfterSeconds / 60)} minutes.` }, 'Too many tries.');
+    return invalid({ form: `Too many wrong tries. Wait ${Math.ceil(budget.retryAfterSeconds / 60)} minutes.` }, 'Too many wrong tries.');
   const proved = await check(context, signedIn, proof, account.passwordHash, now);
   const [field, message] = wrongAnswer[proof.method];
   if (!proved) {
+    await consumeRateLimit(context.db, key, FAILURES_PER_USER, now);
     await recordSignInEvent(
       context.db,
       {
