@@ -2,39 +2,82 @@
  * Herald's server process, bundled by scripts/start.mjs into dist/herald-server.mjs: checks the
  * environment, serves the built site behind the public edge (src/lib/server/edge), and starts
  * the runtime (migrations, job queue, worker), trying again until PostgreSQL answers: meanwhile
- * the public pages are served from what was kept on disk. A bad environment variable stops
- * start-up with one line naming it.
+ * the public pages are served from what was kept on disk. A bad environment variable, an unusable
+ * DATA_DIR, a DATA_DIR another process holds (the embedded database), PostgreSQL refusing the URL's
+ * credentials or database, or a busy port stops start-up with one line naming it, before the
+ * worker starts.
  */
 import fs from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { ConfigError, config, type Config } from '../src/lib/server/config';
-import { closeProcessDatabase } from '../src/lib/server/db/client';
+import { checkDataDir, DataDirLockedError, DataDirUnusableError } from '../src/lib/server/data-dir-lock';
+import { closeProcessDatabase, processDatabase } from '../src/lib/server/db/client';
 import { createPublicEdge } from '../src/lib/server/edge/public-edge';
 import { isDatabaseReady } from '../src/lib/server/health';
 import { processRuntime, stopProcessRuntime, type Runtime } from '../src/lib/server/runtime';
 import { logger } from '../src/lib/server/logger';
 import { prepareSetupToken, type SetupTokenAnnouncement } from '../src/lib/server/services/access/setup';
+import { listenOn, probePostgres, StartupError } from '../src/lib/server/startup-checks';
 
 const root = process.cwd();
 const entry = path.join(root, 'dist/server/entry.mjs');
+
+/** Prints the one line of a start-up failure and exits, closing the database if it was opened. */
+async function stopStartup(line: string): Promise<never> {
+  console.error(line);
+  await closeProcessDatabase().catch(() => {});
+  process.exit(1);
+}
+
+/** An error from the checks and the embedded database's opening, as the one line for the console. */
+function startupLine(error: unknown): string | null {
+  const known = error instanceof StartupError || error instanceof DataDirLockedError || error instanceof DataDirUnusableError;
+  return known ? error.message : null;
+}
 
 async function main(): Promise<void> {
   let settings;
   try {
     settings = config();
   } catch (error) {
-    if (error instanceof ConfigError) {
-      console.error(error.message);
-      process.exit(1);
-    }
+    if (error instanceof ConfigError) return stopStartup(error.message);
     throw error;
   }
 
+  // Before anything starts: DATA_DIR, then the database (the embedded one is opened and
+  // migrated, which takes its lock), then the port; the worker only once all of them are fine.
+  try {
+    checkDataDir(settings.dataDir, settings.dataDirAsGiven);
+    if (!settings.databaseUrl) await processDatabase(settings);
+  } catch (error) {
+    const line = startupLine(error);
+    if (line) return stopStartup(line);
+    const [first] = String(error).split('\n');
+    return stopStartup(`The embedded database in ${settings.dataDirAsGiven} could not be opened: ${first ?? ''}`);
+  }
+  if (settings.databaseUrl) {
+    const probe = await probePostgres(settings.databaseUrl);
+    if (!probe.ok && probe.permanent) return stopStartup(probe.line);
+    // Unreachable at start is served through like an outage later: the public edge has kept pages.
+    if (!probe.ok) console.error(probe.line);
+  }
+  // Until the site is loaded, a request is asked to come back in a moment.
+  let listener: http.RequestListener = (_request, response) => {
+    response.writeHead(503, { 'Retry-After': '1', 'Content-Type': 'text/plain; charset=utf-8' });
+    response.end('Herald is starting.');
+  };
+  const server = http.createServer((request, response) => listener(request, response));
+  try {
+    await listenOn(server, settings.port, settings.host);
+  } catch (error) {
+    return stopStartup(startupLine(error) ?? String(error));
+  }
+
   if (!fs.existsSync(entry)) {
-    console.error('The site is not built: run `npm start` (it builds first) or `npm run build`.');
-    process.exit(1);
+    server.close();
+    return stopStartup('The site is not built: run `npm start` (it builds first) or `npm run build`.');
   }
 
   const log = logger();
@@ -48,16 +91,14 @@ async function main(): Promise<void> {
     log,
     databaseReady: isDatabaseReady,
   });
+  listener = edge.listener;
+  log.info(
+    { url: settings.publicUrl, host: settings.host, port: settings.port, database: settings.databaseUrl ? 'postgresql' : 'pglite' },
+    'Herald is serving',
+  );
+  console.log(`Herald is serving on ${settings.publicUrl}`);
   // On the embedded database a failed start is not a passing outage: it stops here, as before.
   if (!settings.databaseUrl) await announceSetup(await processRuntime(settings), settings);
-  const server = http.createServer(edge.listener);
-  server.listen(settings.port, settings.host, () => {
-    log.info(
-      { url: settings.publicUrl, host: settings.host, port: settings.port, database: settings.databaseUrl ? 'postgresql' : 'pglite' },
-      'Herald is serving',
-    );
-    console.log(`Herald is serving on ${settings.publicUrl}`);
-  });
   let stopping = false;
   if (settings.databaseUrl) void startWhenReachable(settings, () => stopping);
 

@@ -20,6 +20,7 @@ import { ConfigError, config } from './lib/server/config';
 import { closeProcessDatabase } from './lib/server/db/client';
 import { unfinishedJobCount } from './lib/server/jobs/queue';
 import { processRuntime, stopProcessRuntime } from './lib/server/runtime';
+import { runRetention } from './lib/server/services/retention/retention';
 import { seedDemo } from './lib/server/seed/demo';
 import { createApiKey, DEFAULT_API_KEY_EXPIRY_DAYS, listApiKeys, revokeApiKey } from './lib/server/services/access/api-keys';
 import { mintSetupToken } from './lib/server/services/access/setup';
@@ -36,7 +37,8 @@ const usage = `Usage:
   npm run herald -- apikey revoke <id>   (the id as shown by apikey list)
   npm run herald -- setup-token   (a new one-time token for /setup, printed on standard output, while no account exists)
   npm run herald -- seed demo
-  npm run herald -- worker [--exit-when-idle]`;
+  npm run herald -- worker [--exit-when-idle]
+  npm run herald -- retention run   (deletes expired rows once, as the daily job does, and prints the counts)`;
 
 async function readStandardInput(): Promise<string> {
   if (process.stdin.isTTY) process.stderr.write('Password (at least 12 characters, not a common one), then Enter: ');
@@ -212,6 +214,12 @@ async function run(args: string[]): Promise<number> {
     console.log(
       `Loaded the demo page: ${outcome.components} components, ${outcome.incidents} incidents, ${outcome.maintenances} maintenances.`,
     );
+    return 0;
+  }
+  if (area === 'retention' && verb === 'run') {
+    const { context } = await processRuntime(settings, { worker: false });
+    const counts = await runRetention(context);
+    for (const [family, removed] of Object.entries(counts)) console.log(`${family}: ${String(removed)} removed`);
     return 0;
   }
   if (area === 'worker') {

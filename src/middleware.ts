@@ -5,11 +5,11 @@ import { rateLimitBucket } from './lib/domain/client-bucket';
 import { sessionCookieExpiry } from './lib/domain/session-policy';
 import { getSecurityPolicy } from './lib/server/services/access/security-policy';
 import { config } from './lib/server/config';
-import { clientAddressOf, isSameOriginRequest, securityHeaders } from './lib/server/http';
+import { clientAddressOf, fromTrustedProxy, isSameOriginRequest, securityHeaders } from './lib/server/http';
 import { logger } from './lib/server/logger';
 import { countUsers } from './lib/server/services/access/users';
 import { allowedOrigins, requestContext } from './lib/server/web';
-import { renderErrorPage } from './lib/server/error-page';
+import { failureResponse, refusedInputResponse, refuseRequest } from './lib/server/refused-request';
 import { isDatabaseReady } from './lib/server/health';
 import { announcePublicChange } from './lib/server/public-cache';
 import { takeNotice } from './lib/server/notice';
@@ -34,18 +34,11 @@ const NOTICE_PATHS = /^\/(admin|login|logout|setup|set-password|forgot-password|
 /** Where a user whose role must have a second factor, and who has none, may go: enrolment, and signing out. */
 const ENROLMENT_PATHS = /^\/admin\/(account\/(security|passkeys)|confirm)(\/|$)/;
 
-/** The database cannot be reached: a passing outage, said as such, with when to try again. */
-function unavailablePage(requestId: string): Response {
-  const unavailable = renderErrorPage(503, requestId);
-  unavailable.headers.set('Retry-After', '5');
-  return unavailable;
-}
-
 export const onRequest = defineMiddleware(async (context, next) => {
   const started = performance.now();
   const settings = config();
   // A proxy's request id is kept (for log correlation) only behind a trusted proxy, and only if plain.
-  const offeredId = settings.trustProxy ? context.request.headers.get('x-request-id') : null;
+  const offeredId = fromTrustedProxy(safeClientAddress(), settings.proxyTrust) ? context.request.headers.get('x-request-id') : null;
   const requestId = offeredId && /^[A-Za-z0-9-]{1,64}$/.test(offeredId) ? offeredId : crypto.randomUUID();
   const { pathname } = context.url;
   const log = logger().child({ requestId });
@@ -56,8 +49,12 @@ export const onRequest = defineMiddleware(async (context, next) => {
   try {
     response = await handle();
   } catch (error) {
-    log.error({ err: error, method: context.request.method, path: pathname }, 'request failed');
-    response = (await isDatabaseReady()) ? renderErrorPage(500, requestId) : unavailablePage(requestId);
+    const refused = refusedInputResponse(error, pathname, requestId);
+    if (refused) response = refused;
+    else {
+      log.error({ err: error, method: context.request.method, path: pathname }, 'request failed');
+      response = failureResponse(pathname, requestId, await isDatabaseReady());
+    }
   }
   // Whatever a write changed, the next public read loads afresh, here and in every other process.
   if (!SAFE_METHODS.has(context.request.method) && serviceContext) {
@@ -78,16 +75,19 @@ export const onRequest = defineMiddleware(async (context, next) => {
 
   async function handle(): Promise<Response> {
     context.locals.requestId = requestId;
+    // An unknown method, or a control character in the path or query, is refused before any session or query.
+    const refused = refuseRequest(context.request.method, context.url, requestId);
+    if (refused) return refused;
     // Probes answer without a session or, for liveness, the database.
     if (PROBE_PATHS.has(pathname)) return next();
-    context.locals.clientAddress = clientAddressOf(context.request, safeClientAddress(), settings.trustProxy);
+    context.locals.clientAddress = clientAddressOf(context.request, safeClientAddress(), settings.proxyTrust);
     context.locals.clientKey = rateLimitBucket(context.locals.clientAddress);
     try {
       serviceContext = await requestContext();
     } catch (error) {
       // The database cannot be reached: the public edge answers with what it kept; staff wait.
       log.warn({ err: error, path: pathname }, 'database unreachable');
-      return unavailablePage(requestId);
+      return failureResponse(pathname, requestId, false);
     }
     context.locals.context = serviceContext;
     context.locals.user = null;

@@ -2,6 +2,8 @@ import type { AstroCookies } from 'astro';
 import type { FormFailure, FormValues } from './posted';
 import { hasRole, roleLabels, type Role } from '../lib/domain/roles';
 import { recentlyVerified } from '../lib/domain/session-policy';
+import { findForbiddenCharacter } from '../lib/domain/hostile-input';
+import { readBoundedBody, RefusedInput } from '../lib/server/request-body';
 import { setNotice } from '../lib/server/notice';
 import { statusOfFailure } from '../lib/server/http';
 import type { ServiceContext } from '../lib/server/services/kernel/context';
@@ -68,17 +70,29 @@ export function formToObject(form: FormData): FormValues {
   return result;
 }
 
-/** The posted form as an object; null when it is too large or not a form. */
+/**
+ * The posted form as an object; null when it is not a form. A body over 256 KB (read no further,
+ * chunked or not) or a field with a control character throws RefusedInput (413, or 422 naming
+ * the field), which the middleware answers before anything is stored.
+ */
 export async function readForm(request: Request): Promise<FormValues | null> {
-  const length = Number(request.headers.get('content-length') ?? '0');
-  if (length > MAX_FORM_BYTES) return null;
   const type = request.headers.get('content-type') ?? '';
   if (!type.startsWith('application/x-www-form-urlencoded') && !type.startsWith('multipart/form-data')) return null;
+  const body = await readBoundedBody(request, MAX_FORM_BYTES);
+  let form: FormData;
   try {
-    return formToObject(await request.formData());
+    form = await new Response(body, { headers: { 'content-type': type } }).formData();
   } catch {
     return null;
   }
+  for (const [name, entry] of form.entries()) {
+    const refused = findForbiddenCharacter(typeof entry === 'string' ? { [name]: entry } : name);
+    if (refused) {
+      const field = refused.field || name;
+      throw new RefusedInput(422, `The field ${JSON.stringify(field)} ${refused.message}`, { field, message: refused.message });
+    }
+  }
+  return formToObject(form);
 }
 
 /**

@@ -227,10 +227,16 @@ test.describe('email subscription', () => {
     const reply = await waitForMail(email, (mail) => mail.subject === `[${pageName}] Your subscription`, 'the "already subscribed" email');
     expect((await mailsTo(email)).length).toBe(before + 1);
     expect(reply.text).toContain('It is already subscribed.');
-    expect(reply.text).toMatch(new RegExp(`${escapeRegExp(baseUrl())}/subscription/\\S+`));
+    const newManageUrl = new RegExp(`${escapeRegExp(baseUrl())}/subscription/\\S+`).exec(reply.text)?.[0] ?? '';
+    expect(newManageUrl).not.toBe('');
 
-    // The request changed nothing: the choice is still the one saved on the manage page.
-    await visitorPage.goto(manageUrl);
+    // The new link replaces the old one, which no longer opens the subscription.
+    const old = await visitorPage.goto(manageUrl);
+    expect(old?.status()).toBe(404);
+    await expect(visitorPage.getByRole('heading', { name: 'This link is no longer valid', level: 1 })).toBeVisible();
+
+    // The request changed nothing else: the choice is still the one saved on the manage page.
+    await visitorPage.goto(newManageUrl);
     await expect(choice(visitorPage, second)).toBeChecked();
     await expect(choice(visitorPage, first)).not.toBeChecked();
   });

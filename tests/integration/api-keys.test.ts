@@ -3,7 +3,6 @@
  * authenticating a presented key; the admin form handlers; and `herald apikey …` run for real
  * on a temporary DATA_DIR.
  */
-import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -31,6 +30,7 @@ import {
 } from '../../src/lib/server/services/access/users';
 import { auditRowsFor, DAY, expectFailure, expectInvalid, expectOk, MINUTE, testActor } from '../support/factories';
 import { useTestContext } from '../support/test-database';
+import { childEnvironment, runTsx } from '../support/run-tsx';
 
 const TOKEN_SHAPE = /^herald_([a-z2-7]{16})\.([a-z2-7]{24})$/;
 
@@ -397,8 +397,6 @@ describe('a key whose creator lost their standing', () => {
 });
 
 describe('herald apikey (the command line, for real)', () => {
-  const root = process.cwd();
-  const tsx = path.join(root, 'node_modules', '.bin', 'tsx');
   let dataDir: string;
 
   beforeAll(() => {
@@ -409,28 +407,11 @@ describe('herald apikey (the command line, for real)', () => {
     fs.rmSync(dataDir, { recursive: true, force: true });
   });
 
-  function herald(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-    const environment: NodeJS.ProcessEnv = {};
-    for (const [key, value] of Object.entries(process.env)) {
-      if (!key.startsWith('VITEST') && key !== 'TEST_DATABASE_URL' && key !== 'NODE_OPTIONS') environment[key] = value;
-    }
-    Object.assign(environment, {
-      PATH: `${path.dirname(process.execPath)}${path.delimiter}${process.env.PATH ?? ''}`,
-      DATA_DIR: dataDir,
-      DATABASE_URL: '',
-      PUBLIC_URL: 'http://status.test',
-      LOG_LEVEL: 'silent',
-    });
-    return new Promise((resolve, reject) => {
-      const child = spawn(tsx, ['src/cli.ts', ...args], { cwd: root, env: environment, stdio: ['ignore', 'pipe', 'pipe'] });
-      let stdout = '';
-      let stderr = '';
-      child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-      child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-      child.once('error', reject);
-      child.once('close', (code) => resolve({ code, stdout, stderr }));
-    });
-  }
+  const herald = (args: string[]) =>
+    runTsx(
+      ['src/cli.ts', ...args],
+      childEnvironment({ DATA_DIR: dataDir, DATABASE_URL: '', PUBLIC_URL: 'http://status.test', LOG_LEVEL: 'silent' }),
+    );
 
   it(
     'creates a key printed once on standard output, lists it, refuses bad input with exit code 2, and revokes',

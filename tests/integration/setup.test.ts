@@ -4,7 +4,6 @@
  * one owner), `herald setup-token`, and the public page that says it is not set up until then,
  * rendered anew by the public edge once the owner exists.
  */
-import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -32,6 +31,7 @@ import { createTestDatabase } from '../support/database';
 import { expectFailure, expectInvalid, expectOk, MINUTE } from '../support/factories';
 import { useTestContext } from '../support/test-database';
 import { expectThrottled, notThrottled } from '../support/throttling';
+import { childEnvironment, runTsx } from '../support/run-tsx';
 
 const { clock, handle, context } = useTestContext({ start: '2026-03-01T12:00:00.000Z' });
 
@@ -219,26 +219,12 @@ describe('herald setup-token (the command line, for real)', () => {
   it('prints a new token alone on standard output and stores only its hash', { timeout: 120_000 }, async () => {
     const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'herald-setup-cli-'));
     try {
-      const environment: NodeJS.ProcessEnv = {};
-      for (const [key, value] of Object.entries(process.env)) {
-        if (!key.startsWith('VITEST') && key !== 'TEST_DATABASE_URL' && key !== 'NODE_OPTIONS' && key !== 'HERALD_SETUP_TOKEN')
-          environment[key] = value;
-      }
-      Object.assign(environment, { DATA_DIR: dataDir, DATABASE_URL: '', PUBLIC_URL: 'http://status.test', LOG_LEVEL: 'silent' });
-      const tsx = path.join(process.cwd(), 'node_modules', '.bin', 'tsx');
-      const run = await new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve, reject) => {
-        const child = spawn(tsx, ['src/cli.ts', 'setup-token'], {
-          cwd: process.cwd(),
-          env: environment,
-          stdio: ['ignore', 'pipe', 'pipe'],
-        });
-        let stdout = '';
-        let stderr = '';
-        child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-        child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-        child.once('error', reject);
-        child.once('close', (code) => resolve({ code, stdout, stderr }));
-      });
+      const run = await runTsx(
+        ['src/cli.ts', 'setup-token'],
+        childEnvironment({ DATA_DIR: dataDir, DATABASE_URL: '', PUBLIC_URL: 'http://status.test', LOG_LEVEL: 'silent' }, [
+          'HERALD_SETUP_TOKEN',
+        ]),
+      );
       expect(run.code, run.stderr).toBe(0);
       expect(run.stdout).toMatch(/^[a-z2-7]{24}\n$/);
       expect(run.stderr).toContain('Open http://status.test/setup and enter this setup token.');

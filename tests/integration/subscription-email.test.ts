@@ -30,7 +30,8 @@ import { useTestContext } from '../support/test-database';
 import { waitUntil } from '../support/wait';
 
 const PAGE = 'Acme Cloud';
-const TOKEN = '[a-z2-7]{16}\\.[a-z2-7]{24}';
+/** A signed link: the subscriber id, any bound numbers, and the HMAC. */
+const TOKEN = '[a-z2-7]{16}(?:\\.\\d+)*\\.[A-Za-z0-9_-]{43}';
 const confirmLink = new RegExp(`http://status\\.test/subscribe/confirm/(${TOKEN})`);
 const manageLink = new RegExp(`http://status\\.test/subscription/(${TOKEN})`);
 

@@ -15,7 +15,8 @@ import { and, asc, eq, sql } from 'drizzle-orm';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { webhookDelivery, webhookEvent, webhookSubscriber } from '../../src/lib/server/db/schema/webhooks';
 import { fanOutWebhookEvent } from '../../src/lib/server/jobs/handlers/webhook-fan-out';
-import { sendWebhookNotice } from '../../src/lib/server/jobs/handlers/webhook-notice';
+import { sendWebhookContactConfirmation, sendWebhookNotice } from '../../src/lib/server/jobs/handlers/webhook-notice';
+import { confirmWebhookContact } from '../../src/lib/server/services/webhooks/webhook-contact';
 import { sendWebhookDelivery } from '../../src/lib/server/jobs/handlers/webhook-send';
 import { verifyWebhookSubscriber } from '../../src/lib/server/jobs/handlers/webhook-verify';
 import { createMailer, type Mailer } from '../../src/lib/server/mail/transport';
@@ -35,7 +36,7 @@ import {
 } from '../../src/lib/server/services/webhooks/webhook-subscribers';
 import { FakeClock } from '../support/clock';
 import { createTestDatabase, type TestDatabase } from '../support/database';
-import { DAY, expectInvalid, expectOk, HOUR, MINUTE, testActor } from '../support/factories';
+import { DAY, expectFailure, expectInvalid, expectOk, HOUR, MINUTE, testActor } from '../support/factories';
 import { startMailWorkers, TEST_MAIL_FROM, TEST_PUBLIC_URL, type MailWorkers } from '../support/mail-workers';
 import { startSmtpSink, type SmtpSink } from '../support/smtp-sink';
 import { waitUntil } from '../support/wait';
@@ -238,6 +239,17 @@ async function subscriberRow(id: string) {
   return row;
 }
 
+/** The contact address's holder opens the confirmation email and presses the button. */
+async function confirmContactThroughEmail(subscriberId: string, address: string): Promise<void> {
+  const before = sink.received.length;
+  expect(await sendWebhookContactConfirmation(context, mailer, { subscriberId, publicUrl: TEST_PUBLIC_URL })).toBe('sent');
+  const [mail] = (await sink.waitFor(before + 1)).slice(before);
+  expect([mail!.to, mail!.parsed.subject]).toEqual([address, '[Acme] Confirm notices about a webhook']);
+  const token = /\/webhooks\/contact\/(\S+)/.exec(mail!.parsed.text ?? '')![1]!;
+  expectOk(await confirmWebhookContact(context, token));
+  expectFailure(await confirmWebhookContact(context, token), 'not_found');
+}
+
 describe('registration', () => {
   it('records no event while nobody listens', async () => {
     const component = await newComponent('Quiet');
@@ -289,7 +301,7 @@ describe('registration', () => {
     }
   });
 
-  it('verifies with a signed POST: a 2xx activates, anything else leaves it pending and tells the owner once', async () => {
+  it('verifies with a signed POST: a 2xx activates, anything else leaves it pending and tells the confirmed owner once', async () => {
     const good = await activeWebhook('/verify-ok');
     const [request] = receiver.on('/verify-ok');
     expect(request!.headers['content-type']).toBe('application/json');
@@ -318,15 +330,21 @@ describe('registration', () => {
       lastError: 'Verification failed: The receiver answered HTTP 404: no such hook',
     });
 
-    const before = sink.received.length;
     const notice = { subscriberId: registered.subscriberId, reason: 'verification_failed' as const, publicUrl: TEST_PUBLIC_URL };
+    // The address was typed by whoever registered the URL: nothing but a confirmation link until its holder confirms.
+    expect(await sendWebhookNotice(context, mailer, notice)).toBe('skipped');
+    await confirmContactThroughEmail(registered.subscriberId, 'owner@example.com');
+
+    const before = sink.received.length;
     expect(await sendWebhookNotice(context, mailer, notice)).toBe('sent');
     expect(await sendWebhookNotice(context, mailer, notice)).toBe('skipped');
     const mails = await sink.waitFor(before + 1);
     expect(mails.slice(before).map((mail) => [mail.to, mail.parsed.subject])).toEqual([
       ['owner@example.com', '[Acme] Your webhook could not be verified'],
     ]);
-    expect(mails.at(-1)!.parsed.text).toContain('HTTP 404');
+    // The receiver's answer is a third party's text: the email never quotes it.
+    expect(mails.at(-1)!.parsed.text).not.toContain('no such hook');
+    expect(mails.at(-1)!.parsed.html).not.toContain('no such hook');
   });
 
   it('reaches a host name through the address it vetted, and refuses it once private targets are not allowed', async () => {
@@ -624,6 +642,7 @@ describe('sending', () => {
         .where(and(eq(webhookDelivery.subscriberId, webhook.id), eq(webhookDelivery.state, 'queued'))),
     ).toEqual([]);
 
+    await confirmContactThroughEmail(webhook.id, 'ops@example.com');
     const before = sink.received.length;
     const notice = { subscriberId: webhook.id, reason: 'disabled' as const, publicUrl: TEST_PUBLIC_URL };
     expect(await sendWebhookNotice(context, mailer, notice)).toBe('sent');
@@ -632,6 +651,7 @@ describe('sending', () => {
     expect(mails.slice(before).map((mail) => [mail.to, mail.parsed.subject])).toEqual([
       ['ops@example.com', '[Acme] Your webhook was disabled'],
     ]);
+    expect(mails.at(-1)!.parsed.text).not.toContain('boom');
     expect(receiver.on('/dying')).toHaveLength(requests);
   });
 });

@@ -36,7 +36,7 @@ describe('parseConfig defaults', () => {
 
   it('logs at info and does not trust a proxy', () => {
     expect(config.logLevel).toBe('info');
-    expect(config.trustProxy).toBe(false);
+    expect(config.proxyTrust.kind).toBe('none');
   });
 });
 
@@ -82,8 +82,30 @@ describe('parseConfig values', () => {
     ['false', false],
     ['0', false],
   ])('TRUST_PROXY=%s means %s', (value, expected) => {
-    expect(parseConfig({ TRUST_PROXY: value }).trustProxy).toBe(expected);
+    expect(parseConfig({ TRUST_PROXY: value }).proxyTrust.kind).toBe(expected ? 'any' : 'none');
   });
+
+  it('TRUST_PROXY takes a comma-separated list of proxy addresses and CIDR ranges', () => {
+    const config = parseConfig({ TRUST_PROXY: ' 10.0.0.0/8 ,192.168.1.1, ::1, fd00::/8' });
+    const trust = config.proxyTrust;
+    expect(trust.kind).toBe('listed');
+    if (trust.kind !== 'listed') return;
+    expect(trust.proxies.check('10.200.0.1', 'ipv4')).toBe(true);
+    expect(trust.proxies.check('192.168.1.1', 'ipv4')).toBe(true);
+    expect(trust.proxies.check('192.168.1.2', 'ipv4')).toBe(false);
+    expect(trust.proxies.check('::1', 'ipv6')).toBe(true);
+    expect(trust.proxies.check('fd12::3', 'ipv6')).toBe(true);
+    expect(trust.proxies.check('2001:db8::1', 'ipv6')).toBe(false);
+  });
+
+  it.each(['10.0.0.0/33', '10.0.0.0/8/1', 'proxy.example.com', '10.0.0.1,', '::1/129', '10.0.0.0/x', '10.0.0.1, maybe'])(
+    'TRUST_PROXY=%s is refused with one line naming it',
+    (value) => {
+      const error = configError({ TRUST_PROXY: value });
+      expect(error.message).toMatch(/^Invalid environment variable TRUST_PROXY: must be true, false, or a comma-separated list/);
+      expect(error.message).not.toMatch(/[\r\n]/);
+    },
+  );
 
   it('PORT at the ends of its range is accepted', () => {
     expect(parseConfig({ PORT: '1' }).port).toBe(1);

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { parseConfig } from '../../src/lib/server/config';
 import { clientAddressOf, isSameOriginRequest, securityHeaders, statusOfFailure } from '../../src/lib/server/http';
 import type { ServiceFailure } from '../../src/lib/server/services/kernel/errors';
 
@@ -76,31 +77,71 @@ describe('isSameOriginRequest', () => {
 });
 
 describe('clientAddressOf', () => {
+  const trust = (value: string) => parseConfig({ TRUST_PROXY: value }).proxyTrust;
+  const none = trust('false');
+  const any = trust('true');
   const withForwarded = () => post({ 'x-forwarded-for': '203.0.113.7, 198.51.100.9' });
 
   it('without a trusted proxy, X-Forwarded-For is ignored and the socket address is used', () => {
-    expect(clientAddressOf(withForwarded(), '10.0.0.1', false)).toBe('10.0.0.1');
+    expect(clientAddressOf(withForwarded(), '10.0.0.1', none)).toBe('10.0.0.1');
   });
 
   it('behind a trusted proxy, the last X-Forwarded-For entry (added by that proxy) is used', () => {
-    expect(clientAddressOf(withForwarded(), '10.0.0.1', true)).toBe('198.51.100.9');
+    expect(clientAddressOf(withForwarded(), '10.0.0.1', any)).toBe('198.51.100.9');
   });
 
   it('a single forwarded entry is trimmed of spaces', () => {
-    expect(clientAddressOf(post({ 'x-forwarded-for': '  198.51.100.4  ' }), '10.0.0.1', true)).toBe('198.51.100.4');
+    expect(clientAddressOf(post({ 'x-forwarded-for': '  198.51.100.4  ' }), '10.0.0.1', any)).toBe('198.51.100.4');
   });
 
   it('behind a trusted proxy without X-Forwarded-For, the socket address is used', () => {
-    expect(clientAddressOf(post({}), '10.0.0.1', true)).toBe('10.0.0.1');
+    expect(clientAddressOf(post({}), '10.0.0.1', any)).toBe('10.0.0.1');
   });
 
   it('an empty last forwarded entry falls back to the socket address', () => {
-    expect(clientAddressOf(post({ 'x-forwarded-for': '203.0.113.7, ' }), '10.0.0.1', true)).toBe('10.0.0.1');
+    expect(clientAddressOf(post({ 'x-forwarded-for': '203.0.113.7, ' }), '10.0.0.1', any)).toBe('10.0.0.1');
   });
 
   it('with no address known at all the answer is "unknown"', () => {
-    expect(clientAddressOf(post({}), undefined, false)).toBe('unknown');
-    expect(clientAddressOf(post({}), undefined, true)).toBe('unknown');
+    expect(clientAddressOf(post({}), undefined, none)).toBe('unknown');
+    expect(clientAddressOf(post({}), undefined, any)).toBe('unknown');
+  });
+
+  describe('with a list of trusted proxies', () => {
+    const listed = trust('10.0.0.0/8, 192.168.1.1, fd00::/8');
+
+    it('believes X-Forwarded-For only when the socket peer is a listed proxy', () => {
+      expect(clientAddressOf(withForwarded(), '10.1.2.3', listed)).toBe('198.51.100.9');
+      expect(clientAddressOf(withForwarded(), '203.0.113.50', listed)).toBe('203.0.113.50');
+      expect(clientAddressOf(withForwarded(), '192.168.1.2', listed)).toBe('192.168.1.2');
+      expect(clientAddressOf(withForwarded(), '192.168.1.1', listed)).toBe('198.51.100.9');
+    });
+
+    it('takes the right-most address that is not a listed proxy, skipping a chain of them', () => {
+      const chain = post({ 'x-forwarded-for': '6.6.6.6, 198.51.100.9, 10.9.9.9, 10.8.8.8' });
+      expect(clientAddressOf(chain, '10.0.0.1', listed)).toBe('198.51.100.9');
+    });
+
+    it('a forged entry left of the client changes nothing; only proxies all the way gives the left-most', () => {
+      expect(clientAddressOf(post({ 'x-forwarded-for': '10.0.0.7, 198.51.100.9' }), '10.0.0.1', listed)).toBe('198.51.100.9');
+      expect(clientAddressOf(post({ 'x-forwarded-for': '10.0.0.7, 10.0.0.8' }), '10.0.0.1', listed)).toBe('10.0.0.7');
+    });
+
+    it('without X-Forwarded-For, or with an empty last entry, the trusted peer is the address', () => {
+      expect(clientAddressOf(post({}), '10.0.0.1', listed)).toBe('10.0.0.1');
+      expect(clientAddressOf(post({ 'x-forwarded-for': '203.0.113.7, ' }), '10.0.0.1', listed)).toBe('10.0.0.1');
+    });
+
+    it('knows IPv6 proxies, IPv4-mapped peers and zones', () => {
+      expect(clientAddressOf(withForwarded(), 'fd12::1', listed)).toBe('198.51.100.9');
+      expect(clientAddressOf(withForwarded(), '::ffff:10.0.0.1', listed)).toBe('198.51.100.9');
+      expect(clientAddressOf(withForwarded(), 'fe80::1%eth0', trust('fe80::/10'))).toBe('198.51.100.9');
+      expect(clientAddressOf(withForwarded(), '2001:db8::1', listed)).toBe('2001:db8::1');
+    });
+
+    it('with no address known at all the answer is "unknown"', () => {
+      expect(clientAddressOf(withForwarded(), undefined, listed)).toBe('unknown');
+    });
   });
 });
 

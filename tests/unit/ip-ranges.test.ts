@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { describeRange, forbiddenRangeOf, parseIpAddress } from '../../src/lib/domain/ip-ranges';
+import { describeRange, parseIpAddress } from '../../src/lib/domain/ip-ranges';
+import { forbiddenRangeOf } from '../../src/lib/server/services/webhooks/forbidden-addresses';
 import { guardedLookup, parseWebhookUrl, refusalOf, vetHost } from '../../src/lib/server/services/webhooks/webhook-targets';
 
 describe('parseIpAddress', () => {
@@ -69,6 +70,18 @@ describe('forbiddenRangeOf', () => {
     ['::ffff:0.0.0.0', 'unspecified'],
     ['::127.0.0.1', 'loopback'],
     ['64:ff9b::192.168.0.1', 'private'],
+    // 6to4 and Teredo tunnel to the IPv4 address inside them; 192.88.99.0/24 is 6to4's relay anycast.
+    ['2002:7f00:1::', 'tunnelled'],
+    ['2002:0a00:0001::1', 'tunnelled'],
+    ['2002:808:808::1', 'tunnelled'],
+    ['2001:0:4136:e378:8000:63bf:3fff:fdd2', 'tunnelled'],
+    ['2001::1', 'tunnelled'],
+    ['2001:0:ffff:ffff:ffff:ffff:ffff:ffff', 'tunnelled'],
+    ['192.88.99.1', 'relay'],
+    ['192.88.99.255', 'relay'],
+    ['::ffff:192.88.99.1', 'relay'],
+    ['::ffff:c058:6301', 'relay'],
+    ['64:ff9b::192.88.99.1', 'relay'],
     ['not an address', 'reserved'],
   ])('refuses %s as %s', (address, kind) => {
     expect(forbiddenRangeOf(address)).toBe(kind);
@@ -89,6 +102,12 @@ describe('forbiddenRangeOf', () => {
     '64:ff9b::8.8.8.8',
     'fe7f::1',
     '2a00::1',
+    '192.88.98.255',
+    '192.88.100.0',
+    '2001:1::1',
+    '2001:4860:4860::8888',
+    '2003::1',
+    '2001:db9::1',
   ])('lets %s through', (address) => {
     expect(forbiddenRangeOf(address)).toBeNull();
   });
@@ -96,6 +115,8 @@ describe('forbiddenRangeOf', () => {
   it('describes each kind in words', () => {
     expect(describeRange('private')).toBe('a private network address');
     expect(describeRange('loopback')).toBe('a loopback address');
+    expect(describeRange('tunnelled')).toBe('an IPv6 transition address (6to4 or Teredo) that can reach private IPv4 addresses');
+    expect(describeRange('relay')).toContain('6to4 relay');
   });
 });
 
@@ -128,6 +149,22 @@ describe('webhook targets', () => {
     );
     expect(refusalOf('169.254.169.254', { allowPrivate: false })).toBe('169.254.169.254, a link-local address');
     expect(refusalOf('169.254.169.254', { allowPrivate: true })).toBeNull();
+  });
+
+  it('refuses a host that resolves to a 6to4 or Teredo address, or the 6to4 relay, as it does a private one', async () => {
+    const resolver = async (host: string) =>
+      host === 'sixtofour.test'
+        ? [{ address: '2002:7f00:1::', family: 6 }]
+        : host === 'teredo.test'
+          ? [{ address: '2001:0:4136:e378:8000:63bf:3fff:fdd2', family: 6 }]
+          : [{ address: '192.88.99.1', family: 4 }];
+    await expect(vetHost('sixtofour.test', { allowPrivate: false }, resolver)).rejects.toThrow(
+      'The host sixtofour.test resolves to 2002:7f00:1::, an IPv6 transition address (6to4 or Teredo) that can reach private IPv4 addresses, which webhooks may not reach.',
+    );
+    await expect(vetHost('teredo.test', { allowPrivate: false }, resolver)).rejects.toThrow('6to4 or Teredo');
+    await expect(vetHost('relay.test', { allowPrivate: false }, resolver)).rejects.toThrow('192.88.99.1, a 6to4 relay address');
+    await expect(vetHost('[2002:7f00:1::]', { allowPrivate: false }, resolver)).rejects.toThrow('is not one webhooks may reach');
+    await expect(vetHost('teredo.test', { allowPrivate: true }, resolver)).resolves.toHaveLength(1);
   });
 
   it('refuses a host that does not resolve', async () => {

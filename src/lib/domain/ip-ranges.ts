@@ -1,7 +1,8 @@
 /**
- * Which IP addresses a webhook may not reach: the pure half of Herald's SSRF guard (the DNS half
- * is lib/server/services/webhooks/webhook-targets.ts). An address is written as Node and DNS give it:
- * dotted IPv4, or IPv6 in any of its textual forms (`::1`, `::ffff:127.0.0.1`, `fe80::1%eth0`).
+ * IP addresses in text, and the words for why a webhook may not reach one: the pure half of
+ * Herald's SSRF guard (the ranges are lib/server/services/webhooks/forbidden-addresses.ts, the DNS
+ * half webhook-targets.ts). An address is written as Node and DNS give it: dotted IPv4, or IPv6 in
+ * any of its textual forms (`::1`, `::ffff:127.0.0.1`, `fe80::1%eth0`).
  */
 
 type AddressFamily = 4 | 6;
@@ -14,13 +15,17 @@ export interface ParsedAddress {
 
 /** Why a range is refused, as shown to the person registering a webhook. */
 export type RangeKind =
-  'unspecified' | 'loopback' | 'private' | 'shared' | 'link-local' | 'unique-local' | 'multicast' | 'reserved' | 'documentation';
-
-interface Range {
-  prefix: bigint;
-  bits: number;
-  kind: RangeKind;
-}
+  | 'unspecified'
+  | 'loopback'
+  | 'private'
+  | 'shared'
+  | 'link-local'
+  | 'unique-local'
+  | 'multicast'
+  | 'reserved'
+  | 'documentation'
+  | 'tunnelled'
+  | 'relay';
 
 function parseIpv4(text: string): bigint | null {
   const parts = text.split('.');
@@ -86,72 +91,6 @@ export function parseIpAddress(text: string): ParsedAddress | null {
   return v6 === null ? null : { family: 6, value: v6 };
 }
 
-/** A range of the tables below; a malformed one is a bug in them, so it throws. */
-function rangeOf(cidr: string, kind: RangeKind, parse: (text: string) => bigint | null): Range {
-  const [address = '', bits] = cidr.split('/');
-  const prefix = parse(address);
-  if (prefix === null || bits === undefined) throw new Error(`Not a CIDR range: ${cidr}`);
-  return { prefix, bits: Number(bits), kind };
-}
-const v4 = (cidr: string, kind: RangeKind): Range => rangeOf(cidr, kind, parseIpv4);
-const v6 = (cidr: string, kind: RangeKind): Range => rangeOf(cidr, kind, parseIpv6);
-
-/** IPv4 ranges a webhook may not reach (RFC 6890's special-purpose registry, the parts that matter). */
-const IPV4_RANGES: readonly Range[] = [
-  v4('0.0.0.0/8', 'unspecified'),
-  v4('10.0.0.0/8', 'private'),
-  v4('100.64.0.0/10', 'shared'),
-  v4('127.0.0.0/8', 'loopback'),
-  v4('169.254.0.0/16', 'link-local'),
-  v4('172.16.0.0/12', 'private'),
-  v4('192.0.0.0/24', 'reserved'),
-  v4('192.0.2.0/24', 'documentation'),
-  v4('192.168.0.0/16', 'private'),
-  v4('198.18.0.0/15', 'reserved'),
-  v4('198.51.100.0/24', 'documentation'),
-  v4('203.0.113.0/24', 'documentation'),
-  v4('224.0.0.0/4', 'multicast'),
-  v4('240.0.0.0/4', 'reserved'),
-];
-
-const IPV6_RANGES: readonly Range[] = [
-  v6('::/128', 'unspecified'),
-  v6('::1/128', 'loopback'),
-  v6('100::/64', 'reserved'),
-  v6('2001:db8::/32', 'documentation'),
-  v6('fc00::/7', 'unique-local'),
-  v6('fe80::/10', 'link-local'),
-  v6('fec0::/10', 'reserved'),
-  v6('ff00::/8', 'multicast'),
-];
-
-/**
- * IPv6 ranges that carry an IPv4 address in their last 32 bits, which is what such an address
- * reaches: IPv4-mapped (`::ffff:10.0.0.1`), the old IPv4-compatible form (`::10.0.0.1`) and the
- * well-known NAT64 prefix (`64:ff9b::10.0.0.1`). The embedded address is judged as IPv4.
- */
-const IPV4_CARRIERS: readonly Range[] = [v6('::ffff:0:0/96', 'reserved'), v6('::/96', 'reserved'), v6('64:ff9b::/96', 'reserved')];
-
-function inRange(value: bigint, width: number, range: Range): boolean {
-  const shift = BigInt(width - range.bits);
-  return value >> shift === range.prefix >> shift;
-}
-
-/** The kind of range a refused address is in, or null when a webhook may reach it. */
-export function forbiddenRangeOf(address: string | ParsedAddress): RangeKind | null {
-  const parsed = typeof address === 'string' ? parseIpAddress(address) : address;
-  // What cannot be read as an address cannot be vetted: refused.
-  if (!parsed) return 'reserved';
-  if (parsed.family === 4) return IPV4_RANGES.find((range) => inRange(parsed.value, 32, range))?.kind ?? null;
-  // `::` and `::1` sit inside the IPv4-compatible block: judge them as themselves first.
-  const own = IPV6_RANGES.find((range) => inRange(parsed.value, 128, range));
-  if (own) return own.kind;
-  if (IPV4_CARRIERS.some((range) => inRange(parsed.value, 128, range))) {
-    return forbiddenRangeOf({ family: 4, value: parsed.value & 0xffffffffn });
-  }
-  return null;
-}
-
 const kindWords: Record<RangeKind, string> = {
   unspecified: 'an unspecified address',
   loopback: 'a loopback address',
@@ -162,6 +101,8 @@ const kindWords: Record<RangeKind, string> = {
   multicast: 'a multicast address',
   reserved: 'a reserved address',
   documentation: 'a documentation address',
+  tunnelled: 'an IPv6 transition address (6to4 or Teredo) that can reach private IPv4 addresses',
+  relay: 'a 6to4 relay address, a gateway into IPv6 transition tunnels',
 };
 
 /** "a private network address", for messages. */

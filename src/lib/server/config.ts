@@ -1,4 +1,5 @@
 import fs from 'node:fs';
+import { BlockList, isIP } from 'node:net';
 import path from 'node:path';
 import { z } from 'zod';
 import type { Role } from '../domain/roles';
@@ -11,6 +12,32 @@ const portSchema = z.coerce
 const urlWithoutTrailingSlash = z
   .url({ protocol: /^https?$/, error: 'must be an http:// or https:// URL' })
   .transform((value) => value.replace(/\/+$/, ''));
+
+/**
+ * Whose X-Forwarded-For is believed: nobody; whichever peer connects (`true`: right only when
+ * nothing but the proxy can reach Herald); or only the proxies listed (addresses and CIDR ranges).
+ */
+export type ProxyTrust = { kind: 'none' } | { kind: 'any' } | { kind: 'listed'; proxies: BlockList };
+
+/** TRUST_PROXY read: `true`/`1`, `false`/`0`, or `10.0.0.0/8, ::1`; a string says what is wrong. */
+function proxyTrustOf(text: string): ProxyTrust | string {
+  const value = text.trim();
+  if (value === 'true' || value === '1') return { kind: 'any' };
+  if (value === 'false' || value === '0') return { kind: 'none' };
+  const proxies = new BlockList();
+  const entries = value.split(',').map((entry) => entry.trim());
+  for (const entry of entries) {
+    const [address = '', bits, extra] = entry.split('/');
+    const family = isIP(address);
+    const width = family === 4 ? 32 : 128;
+    const prefix = bits === undefined ? width : /^\d{1,3}$/.test(bits) ? Number(bits) : NaN;
+    if (family === 0 || extra !== undefined || !(prefix >= 0 && prefix <= width)) {
+      return `must be true, false, or a comma-separated list of proxy addresses or CIDR ranges (such as 10.0.0.0/8,::1); ${JSON.stringify(entry)} is not one`;
+    }
+    proxies.addSubnet(address, prefix, family === 4 ? 'ipv4' : 'ipv6');
+  }
+  return { kind: 'listed', proxies };
+}
 
 const environmentSchema = z.object({
   HOST: z.string().min(1).default('localhost'),
@@ -67,11 +94,18 @@ const environmentSchema = z.object({
     .min(1, 'must be a whole number from 1 to 100000')
     .max(100_000, 'must be a whole number from 1 to 100000')
     .default(300),
-  /** Trust X-Forwarded-For for the client address (rate limits) when behind a reverse proxy. */
+  /** Trust X-Forwarded-For for the client address (rate limits) when behind a reverse proxy: any peer, or the ones listed. */
   TRUST_PROXY: z
-    .enum(['true', 'false', '1', '0'], { error: 'must be true or false' })
+    .string()
     .default('false')
-    .transform((value) => value === 'true' || value === '1'),
+    .transform((value, context) => {
+      const trust = proxyTrustOf(value);
+      if (typeof trust === 'string') {
+        context.addIssue({ code: 'custom', message: trust });
+        return z.NEVER;
+      }
+      return trust;
+    }),
   /** The one-time token /setup asks for; printed at the first start when unset. */
   HERALD_SETUP_TOKEN: z.string().trim().min(16, 'must be at least 16 characters').max(200, 'must be at most 200 characters').optional(),
   /** Single sign-on with OpenID Connect: the issuer, the client Herald is registered as, and how claims map to roles. */
@@ -117,9 +151,12 @@ export interface Config {
   port: number;
   publicUrl: string;
   dataDir: string;
+  /** DATA_DIR as the person gave it (relative if it was), for messages. */
+  dataDirAsGiven: string;
   databaseUrl: string | undefined;
   logLevel: z.infer<typeof environmentSchema>['LOG_LEVEL'];
-  trustProxy: boolean;
+  /** From which peers X-Forwarded-For (and X-Request-Id) is believed: none, any, or the listed proxies. */
+  proxyTrust: ProxyTrust;
   /** True when PUBLIC_URL is https: cookies get `Secure` and responses HSTS. */
   secure: boolean;
   smtpUrl: string | undefined;
@@ -215,9 +252,10 @@ export function parseConfig(environment: Record<string, string | undefined>): Co
     port: values.PORT,
     publicUrl,
     dataDir: path.resolve(values.DATA_DIR),
+    dataDirAsGiven: values.DATA_DIR,
     databaseUrl: values.DATABASE_URL,
     logLevel: values.LOG_LEVEL,
-    trustProxy: values.TRUST_PROXY,
+    proxyTrust: values.TRUST_PROXY,
     secure: publicUrl.startsWith('https://'),
     smtpUrl: values.SMTP_URL,
     mailFrom: values.MAIL_FROM ?? `updates@${new URL(publicUrl).hostname}`,

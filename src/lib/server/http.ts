@@ -1,3 +1,5 @@
+import { isIP } from 'node:net';
+import type { ProxyTrust } from './config';
 import type { ServiceFailure } from './services/kernel/errors';
 
 /** The one place service failures become HTTP statuses. */
@@ -14,16 +16,40 @@ export function statusOfFailure(failure: ServiceFailure): number {
   }
 }
 
+function isTrusted(address: string, proxies: Extract<ProxyTrust, { kind: 'listed' }>['proxies']): boolean {
+  // A zone (`%eth0`) names an interface, not another address.
+  const bare = address.replace(/%.*$/, '');
+  const family = isIP(bare);
+  return family !== 0 && proxies.check(bare, family === 4 ? 'ipv4' : 'ipv6');
+}
+
+/** Whether the socket's peer is a proxy Herald trusts (any peer with `TRUST_PROXY=true`, listed ones with a list). */
+export function fromTrustedProxy(socketAddress: string | undefined, trust: ProxyTrust): boolean {
+  if (trust.kind === 'any') return true;
+  return trust.kind === 'listed' && socketAddress !== undefined && isTrusted(socketAddress, trust.proxies);
+}
+
 /**
- * The client's address. X-Forwarded-For is believed only behind a trusted proxy, and then only
- * its last entry, the one that proxy added: earlier entries are whatever the client sent.
+ * The client's address. X-Forwarded-For is believed only from a trusted proxy. Trusting any peer
+ * (`TRUST_PROXY=true`), its last entry is the client: the one that proxy added, as earlier entries
+ * are whatever the client sent. Trusting listed proxies, it is believed only when the socket's peer
+ * is one of them, and the client is the right-most entry that is not (each listed proxy added the
+ * address of the one before it).
  */
-export function clientAddressOf(request: Request, socketAddress: string | undefined, trustProxy: boolean): string {
-  if (trustProxy) {
+export function clientAddressOf(request: Request, socketAddress: string | undefined, trust: ProxyTrust): string {
+  if (trust.kind === 'any') {
     const forwarded = request.headers.get('x-forwarded-for')?.split(',').at(-1)?.trim();
     if (forwarded) return forwarded;
   }
-  return socketAddress ?? 'unknown';
+  if (trust.kind !== 'listed' || socketAddress === undefined || !fromTrustedProxy(socketAddress, trust)) return socketAddress ?? 'unknown';
+  const hops = (request.headers.get('x-forwarded-for') ?? '').split(',').map((hop) => hop.trim());
+  let client = socketAddress;
+  for (const hop of hops.reverse()) {
+    if (!hop) break;
+    client = hop;
+    if (!isTrusted(hop, trust.proxies)) break;
+  }
+  return client;
 }
 
 /** A non-GET request is same-origin when its Origin (or, lacking one, its Referer) is ours. */

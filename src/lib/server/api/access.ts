@@ -1,4 +1,6 @@
+import { findForbiddenCharacter } from '../../domain/hostile-input';
 import { hasRole, roleLabels } from '../../domain/roles';
+import { readBoundedBody, RefusedInput } from '../request-body';
 import { consumeRateLimit } from '../auth/rate-limit';
 import { authenticateApiKey, type ApiKeyRejection, type ApiPrincipal } from '../services/access/api-keys';
 import type { ServiceContext } from '../services/kernel/context';
@@ -78,21 +80,24 @@ export async function admit(
 export const MAX_API_BODY_BYTES = 1024 * 1024;
 
 /**
- * Reads a JSON object body: 415 unless it is sent as JSON, 413 when too large, 400 when it is
- * not JSON or not an object. An empty body is an empty object.
+ * Reads a JSON object body: 415 unless it is sent as JSON, 413 when too large (read no further,
+ * chunked or not), 400 when it is not JSON or not an object, 422 naming the field (a dotted path,
+ * `components.0.name`) that holds a control character. An empty body is an empty object.
  */
 export async function readJsonObject(
   request: Request,
 ): Promise<{ ok: true; body: Record<string, unknown>; text: string } | { ok: false; response: Response }> {
-  const declared = Number(request.headers.get('content-length') ?? '0');
-  if (declared > MAX_API_BODY_BYTES) return { ok: false, response: problem(413, `The body is larger than ${MAX_API_BODY_BYTES} bytes.`) };
-  const text = await request.text();
+  let text: string;
+  try {
+    text = new TextDecoder().decode(await readBoundedBody(request, MAX_API_BODY_BYTES));
+  } catch (error) {
+    if (error instanceof RefusedInput) return { ok: false, response: problem(error.status, error.message) };
+    throw error;
+  }
   if (text.trim() === '') return { ok: true, body: {}, text: '' };
   const type = request.headers.get('content-type') ?? '';
   if (!/^application\/([a-z.+-]*\+)?json\b/i.test(type))
     return { ok: false, response: problem(415, 'Send the body as JSON (Content-Type: application/json).') };
-  if (Buffer.byteLength(text) > MAX_API_BODY_BYTES)
-    return { ok: false, response: problem(413, `The body is larger than ${MAX_API_BODY_BYTES} bytes.`) };
   let body: unknown;
   try {
     body = JSON.parse(text);
@@ -101,5 +106,7 @@ export async function readJsonObject(
   }
   if (typeof body !== 'object' || body === null || Array.isArray(body))
     return { ok: false, response: problem(400, 'The body must be a JSON object.') };
+  const refused = findForbiddenCharacter(body);
+  if (refused) return { ok: false, response: problem(422, `${refused.field}: ${refused.message}`, { errors: [refused] }) };
   return { ok: true, body: body as Record<string, unknown>, text };
 }

@@ -27,6 +27,8 @@ const titles: Record<number, string> = {
   415: 'Unsupported media type',
   422: 'Unprocessable content',
   429: 'Too many requests',
+  500: 'Internal server error',
+  503: 'Service unavailable',
 };
 
 const PROBLEM_CONTENT_TYPE = 'application/problem+json';

@@ -1,4 +1,3 @@
-import fs from 'node:fs';
 import path from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
 import { drizzle as drizzlePglite } from 'drizzle-orm/pglite';
@@ -7,6 +6,7 @@ import { drizzle as drizzlePostgres } from 'drizzle-orm/postgres-js';
 import { migrate as migratePostgres } from 'drizzle-orm/postgres-js/migrator';
 import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core';
 import postgres from 'postgres';
+import { lockDataDir } from '../data-dir-lock';
 import * as schema from './schema';
 
 export type Database = PgDatabase<PgQueryResultHKT, typeof schema>;
@@ -31,8 +31,12 @@ const migrationsFolder = path.resolve(process.cwd(), 'drizzle');
 /** An arbitrary constant naming Herald's migration lock among PostgreSQL advisory locks. */
 const MIGRATION_LOCK_KEY = 7_414_255_001;
 
-export function openPglite(dataDir?: string): DatabaseHandle {
-  if (dataDir) fs.mkdirSync(dataDir, { recursive: true });
+/**
+ * The embedded database: in memory, or in `dataDir`, which this process then holds alone
+ * (data-dir-lock.ts) until `close()`; `shownAs` is DATA_DIR as the person gave it, for the refusal.
+ */
+export function openPglite(dataDir?: string, shownAs?: string): DatabaseHandle {
+  const lock = dataDir ? lockDataDir(dataDir, shownAs) : undefined;
   const client = dataDir ? new PGlite(path.join(dataDir, 'pglite')) : new PGlite();
   const db = drizzlePglite({ client, schema, casing: 'snake_case' });
   return {
@@ -63,7 +67,13 @@ export function openPglite(dataDir?: string): DatabaseHandle {
       const unlisten = await client.listen(channel, () => onNotify());
       return () => unlisten();
     },
-    close: () => client.close(),
+    async close() {
+      try {
+        await client.close();
+      } finally {
+        lock?.release();
+      }
+    },
   };
 }
 
@@ -135,12 +145,16 @@ type GlobalWithDatabase = typeof globalThis & { [processHandleKey]?: Promise<Dat
  * because the start script and the built Astro server are separate module graphs in one
  * process, and PGlite allows a single open handle per data directory.
  */
-export function processDatabase(settings: { databaseUrl: string | undefined; dataDir: string }): Promise<DatabaseHandle> {
+export function processDatabase(settings: {
+  databaseUrl: string | undefined;
+  dataDir: string;
+  dataDirAsGiven?: string;
+}): Promise<DatabaseHandle> {
   const store = globalThis as GlobalWithDatabase;
   const existing = store[processHandleKey];
   if (existing) return existing;
   const opening = (async () => {
-    const handle = settings.databaseUrl ? openPostgres(settings.databaseUrl) : openPglite(settings.dataDir);
+    const handle = settings.databaseUrl ? openPostgres(settings.databaseUrl) : openPglite(settings.dataDir, settings.dataDirAsGiven);
     try {
       await handle.migrate();
     } catch (error) {

@@ -1,8 +1,11 @@
 import type http from 'node:http';
 import path from 'node:path';
+import { ALLOWED_METHODS, refusalOfRequest } from '../../domain/hostile-input';
 import { PUBLIC_FRESHNESS_CEILING_MS } from '../../domain/public-freshness';
 import { publicCacheKey } from '../../domain/public-routes';
 import type { Logger } from 'pino';
+import { config } from '../config';
+import { securityHeaders } from '../http';
 import { invalidatePublicReads, publicGeneration } from '../public-cache';
 import { captureResponse, syntheticRequest } from './captured-response';
 import { persistedResponses } from './persisted-responses';
@@ -114,13 +117,20 @@ export async function createPublicEdge(options: PublicEdgeOptions): Promise<Publ
     const url = req.url ?? '/';
     const queryAt = url.indexOf('?');
     const pathname = queryAt < 0 ? url : url.slice(0, queryAt);
-    if (req.method === 'GET' || req.method === 'HEAD') {
+    const query = queryAt < 0 ? '' : url.slice(queryAt);
+    const refusal = refusalOfRequest(req.method ?? '', pathname, query);
+    if (refusal?.status === 405) {
+      sendMethodNotAllowed(res, req.method ?? '', pathname);
+      return;
+    }
+    // A hostile path or query is never looked up or kept: the site's middleware answers it 400.
+    if (!refusal && (req.method === 'GET' || req.method === 'HEAD')) {
       const asset = assets.get(pathname);
       if (asset) {
         sendStored(req, res, asset);
         return;
       }
-      const key = publicCacheKey(pathname, queryAt < 0 ? '' : url.slice(queryAt));
+      const key = publicCacheKey(pathname, query);
       if (key) {
         store.serve(key, req, res).catch(fail(res));
         return;
@@ -139,6 +149,27 @@ export async function createPublicEdge(options: PublicEdgeOptions): Promise<Publ
       if (probe) clearInterval(probe);
     },
   };
+}
+
+/**
+ * A method Herald does not answer. Decided here because some (TRACE, TRACK, CONNECT) cannot even
+ * become a fetch Request, so they never reach the site's middleware, which refuses the others.
+ */
+function sendMethodNotAllowed(res: http.ServerResponse, method: string, pathname: string): void {
+  const message = `The ${method} method is not allowed here.`;
+  // The management API and the intake answer problem+json, whatever went wrong.
+  const api = /^\/api(\/|$)/.test(pathname);
+  const body = Buffer.from(
+    api ? JSON.stringify({ type: 'about:blank', title: 'Method not allowed', status: 405, detail: message }) : `${message}\n`,
+  );
+  res.writeHead(405, {
+    ...securityHeaders({ secure: config().secure, framable: false }),
+    allow: ALLOWED_METHODS.join(', '),
+    'content-type': api ? 'application/problem+json; charset=utf-8' : 'text/plain; charset=utf-8',
+    'content-length': body.length,
+    'cache-control': 'no-store',
+  });
+  res.end(body);
 }
 
 /** What a public URL answers when nothing good was ever rendered for it: the database has not been reached. */

@@ -29,6 +29,10 @@ export interface JobData {
   'webhook-send': { deliveryId: string };
   'webhook-verify': { subscriberId: string };
   'webhook-notice': { subscriberId: string; reason: 'verification_failed' | 'disabled' };
+  /** The one email a webhook's contact address gets before its holder confirms it wants the notices. */
+  'webhook-contact-confirmation': { subscriberId: string };
+  /** The daily prune of expired rows (services/retention), on pg-boss's schedule: no data. */
+  retention: null;
 }
 export type MaintenanceTransition = 'reminder' | 'start' | 'end';
 /** A first password through an invitation or admin link, a reset through an emailed link, or a change on the account page. */
@@ -76,7 +80,15 @@ export const jobNames: JobName[] = [
   'webhook-send',
   'webhook-verify',
   'webhook-notice',
+  'webhook-contact-confirmation',
+  'retention',
 ];
+
+/** When the retention job runs: daily at 03:17 UTC (off the hour, away from other schedules). */
+export const RETENTION_SCHEDULE = '17 3 * * *';
+
+/** Finished jobs are deleted by pg-boss's maintenance after 7 days (its default, set here on purpose). */
+const FINISHED_JOB_SECONDS = 7 * 24 * 60 * 60;
 
 /**
  * Plan jobs that must exist once per occasion: their queues use pg-boss's `short` policy (one
@@ -151,6 +163,7 @@ export async function startJobQueue(
     retryDelay: settings.retryDelaySeconds,
     retryBackoff: true,
     expireInSeconds: settings.expireInSeconds,
+    deleteAfterSeconds: FINISHED_JOB_SECONDS,
   };
   for (const name of jobNames) {
     if (await installer.getQueue(name)) await installer.updateQueue(name, queueOptions);
@@ -164,6 +177,8 @@ export async function startJobQueue(
   const boss = new PgBoss({
     ...base,
     supervise: options.maintenance ?? true,
+    // The clock that starts scheduled jobs (the daily retention) runs where maintenance does.
+    schedule: options.maintenance ?? true,
     migrate: false,
     superviseIntervalSeconds: superviseSeconds,
     monitorIntervalSeconds: superviseSeconds,

@@ -13,12 +13,13 @@ import { sendPasswordReset } from './handlers/password-reset';
 import { sendFactorChanged, sendPasswordChanged } from './handlers/account-notices';
 import { sendTeamAlert } from './handlers/team-alert';
 import { runMaintenanceTransition } from './handlers/maintenance-transition';
-import type { JobData } from './queue';
+import { RETENTION_SCHEDULE, type JobData } from './queue';
 import { announcePublicChange } from '../public-cache';
 import { fanOutWebhookEvent } from './handlers/webhook-fan-out';
 import { sendWebhookDelivery } from './handlers/webhook-send';
 import { verifyWebhookSubscriber } from './handlers/webhook-verify';
-import { sendWebhookNotice } from './handlers/webhook-notice';
+import { sendWebhookContactConfirmation, sendWebhookNotice } from './handlers/webhook-notice';
+import { runRetentionJob } from './handlers/retention';
 
 export interface WorkerDependencies {
   context: ServiceContext;
@@ -195,4 +196,18 @@ export async function startWorkers(boss: PgBoss, dependencies: WorkerDependencie
       await sendWebhookNotice(context, mailer, { ...job.data, publicUrl });
     }),
   );
+  await boss.work<JobData['webhook-contact-confirmation']>(
+    'webhook-contact-confirmation',
+    { ...polling, batchSize: 1 },
+    eachJob(async (job) => {
+      await sendWebhookContactConfirmation(context, mailer, { ...job.data, publicUrl });
+    }),
+  );
+
+  // The daily retention prune: pg-boss's clock sends the job (once, whichever process holds the
+  // schedule); the schedule is written again on every start, so its time follows the code.
+  await boss.work('retention', { ...polling, batchSize: 1 }, async () => {
+    await runRetentionJob(context, log);
+  });
+  await boss.schedule('retention', RETENTION_SCHEDULE, null, { tz: 'UTC' });
 }

@@ -1,12 +1,12 @@
 import { sql } from 'drizzle-orm';
 import { check, index, integer, pgEnum, pgTable, primaryKey, text, uniqueIndex } from 'drizzle-orm/pg-core';
-import { bytea, timestamptz } from './columns';
+import { timestamptz } from './columns';
 import { component } from './components';
 import { deliveryStateEnum } from './enums';
 import { incident, incidentUpdate } from './incidents';
 import { maintenance, maintenanceUpdate } from './maintenance';
 
-/** Email subscribers, the links in their emails, and the notifications and deliveries sent to them. */
+/** Email subscribers, and the notifications and deliveries sent to them. */
 
 export const subscriberStates = ['pending', 'confirmed'] as const;
 export const subscriberStateEnum = pgEnum('subscriber_state', subscriberStates);
@@ -23,6 +23,8 @@ export const subscriber = pgTable(
     createdAt: timestamptz().notNull(),
     confirmedAt: timestamptz(),
     updatedAt: timestamptz().notNull(),
+    /** Signs the manage links (services/subscribers/subscriber-tokens.ts); bumped to make every older one stop working. */
+    linkVersion: integer().notNull().default(0),
   },
   (table) => [uniqueIndex('subscriber_email_idx').on(sql`lower(${table.email})`), index('subscriber_state_idx').on(table.state)],
 );
@@ -43,27 +45,6 @@ export const subscriberComponent = pgTable(
     primaryKey({ columns: [table.subscriberId, table.componentId] }),
     index('subscriber_component_component_id_idx').on(table.componentId),
   ],
-);
-
-export const subscriberTokenPurposes = ['confirm', 'manage', 'unsubscribe'] as const;
-export const subscriberTokenPurposeEnum = pgEnum('subscriber_token_purpose', subscriberTokenPurposes);
-
-/** Links in emails: `<id>.<secret>`, one purpose each, only SHA-256(secret) stored. */
-export const subscriberToken = pgTable(
-  'subscriber_token',
-  {
-    id: text().primaryKey(),
-    subscriberId: text()
-      .notNull()
-      .references(() => subscriber.id, { onDelete: 'cascade' }),
-    purpose: subscriberTokenPurposeEnum().notNull(),
-    secretHash: bytea().notNull(),
-    createdAt: timestamptz().notNull(),
-    /** Null for links that stay valid while the subscription lasts (manage, unsubscribe). */
-    expiresAt: timestamptz(),
-    usedAt: timestamptz(),
-  },
-  (table) => [index('subscriber_token_subscriber_id_idx').on(table.subscriberId)],
 );
 
 /**

@@ -38,8 +38,12 @@ export const webhookSubscriber = pgTable(
     /** SHA-256 of the secret half of the unsubscribe token `<id>.<secret>` (see services/webhooks/webhook-subscribers.ts). */
     unsubscribeSecretHash: bytea().notNull(),
     state: webhookSubscriberStateEnum().notNull(),
-    /** Optional: where to say that verification failed or that the webhook was disabled. */
+    /** Optional: where to say that verification failed or that the webhook was disabled, once confirmed. */
     ownerEmail: text(),
+    /** SHA-256 of the secret of the link that confirms ownerEmail (minted when that email is sent). */
+    ownerEmailTokenHash: bytea(),
+    /** Herald emails ownerEmail only after its holder confirmed it wants these emails. */
+    ownerEmailConfirmedAt: timestamptz(),
     /** Failed deliveries since the last one that succeeded; at the limit the webhook is disabled. */
     consecutiveFailures: integer().notNull().default(0),
     /** The latest failure (verification or delivery) in words, for the registrant and admins. */

@@ -2,6 +2,7 @@ import { eq } from 'drizzle-orm';
 import { component, subscriber, subscriberComponent } from '../../db/schema';
 import { confirmationMail, subscribedAlreadyMail } from '../../mail/templates';
 import type { Mailer } from '../../mail/transport';
+import { withinRecipientCeiling } from '../../mail/recipient-ceiling';
 import type { ServiceContext } from '../../services/kernel/context';
 import { getPageSettings } from '../../services/settings/page-settings';
 import { mintSubscriberToken } from '../../services/subscribers/subscriber-tokens';
@@ -18,6 +19,8 @@ export async function sendSubscriberConfirmation(
 ): Promise<void> {
   const [row] = await context.db.select().from(subscriber).where(eq(subscriber.id, options.subscriberId));
   if (!row) return;
+  // The address was typed into a public form: within the per-recipient ceiling, or not at all.
+  if (!(await withinRecipientCeiling(context.db, row.email, 'subscription_confirmation', context.clock.now()))) return;
   const page = await getPageSettings(context);
   const now = context.clock.now();
   const host = new URL(options.publicUrl).hostname;

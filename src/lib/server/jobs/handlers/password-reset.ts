@@ -1,3 +1,6 @@
+import { eq } from 'drizzle-orm';
+import { user } from '../../db/schema';
+import { withinRecipientCeiling } from '../../mail/recipient-ceiling';
 import type { JobData } from '../queue';
 import type { Mailer } from '../../mail/transport';
 import { passwordResetMail } from '../../mail/account-templates';
@@ -15,6 +18,12 @@ export async function sendPasswordReset(
   mailer: Mailer,
   options: JobData['password-reset'] & { publicUrl: string },
 ): Promise<void> {
+  // Asked for on the public /forgot-password form: the per-recipient ceiling applies (checked
+  // before minting, so that a held-back request does not void the link of an earlier email).
+  if ('address' in options.requestedBy) {
+    const [account] = await context.db.select({ email: user.email }).from(user).where(eq(user.id, options.userId));
+    if (!account || !(await withinRecipientCeiling(context.db, account.email, 'password_reset', context.clock.now()))) return;
+  }
   const link = await mintPasswordLink(context, options.userId, 'reset');
   if (!link) return;
   const page = await getPageSettings(context);

@@ -2,7 +2,7 @@ import { and, eq, inArray, sql } from 'drizzle-orm';
 import { delivery } from '../../db/schema';
 import type { Mailer } from '../../mail/transport';
 import type { ServiceContext } from '../../services/kernel/context';
-import { issueToken } from '../../auth/tokens';
+import { subscriberLinkSigner } from '../../services/subscribers/subscriber-tokens';
 import { composeNotification } from './notification-message';
 import { rowsOf } from '../../db/client';
 
@@ -37,36 +37,26 @@ export async function sendDeliveries(
   const message = await composeNotification(context, options.notificationId, options.publicUrl);
   if (!message) return outcome;
 
+  const links = await subscriberLinkSigner(context.db, now());
   const sendOne = async (deliveryId: string) => {
-    const manage = issueToken();
-    const unsubscribe = issueToken();
-    // One round trip: claim the delivery (queued → sending) and mint its two links.
+    // Claim the delivery (queued → sending); its links are signed, so nothing else is written.
     const claimed = await context.db.execute(sql`
-      with claimed as (
-        update delivery d set state = 'sending', claimed_at = ${now().toISOString()}::timestamptz, attempts = d.attempts + 1
-        from subscriber s
-        where d.id = ${deliveryId} and d.state = 'queued' and s.id = d.subscriber_id and s.state = 'confirmed'
-        returning s.id as subscriber_id, s.email
-      ), minted as (
-        insert into subscriber_token (id, subscriber_id, purpose, secret_hash, created_at)
-        select link.id, claimed.subscriber_id, link.purpose::subscriber_token_purpose, decode(link.secret_hash, 'hex'), ${now().toISOString()}::timestamptz
-        from claimed, (values (${manage.id}, 'manage', ${toHex(manage.secretHash)}), (${unsubscribe.id}, 'unsubscribe', ${toHex(unsubscribe.secretHash)})) as link (id, purpose, secret_hash)
-        returning 1
-      )
-      select subscriber_id, email from claimed`);
-    const recipient = rowsOf(claimed)[0] as { subscriber_id: string; email: string } | undefined;
+      update delivery d set state = 'sending', claimed_at = ${now().toISOString()}::timestamptz, attempts = d.attempts + 1
+      from subscriber s
+      where d.id = ${deliveryId} and d.state = 'queued' and s.id = d.subscriber_id and s.state = 'confirmed'
+      returning s.id as subscriber_id, s.email, s.link_version`);
+    const recipient = rowsOf(claimed)[0] as { subscriber_id: string; email: string; link_version: number } | undefined;
     if (!recipient) return;
+    const signed = { subscriberId: recipient.subscriber_id, linkVersion: recipient.link_version };
+    const unsubscribeUrl = `${options.publicUrl}/unsubscribe/${links.sign('unsubscribe', signed)}`;
     try {
-      const mail = message.render({
-        manageUrl: `${options.publicUrl}/subscription/${manage.token}`,
-        unsubscribeUrl: `${options.publicUrl}/unsubscribe/${unsubscribe.token}`,
-      });
+      const mail = message.render({ manageUrl: `${options.publicUrl}/subscription/${links.sign('manage', signed)}`, unsubscribeUrl });
       await mailer.send({
         to: recipient.email,
         ...mail,
         ...message.threading,
         headers: {
-          'List-Unsubscribe': `<${options.publicUrl}/unsubscribe/${unsubscribe.token}>`,
+          'List-Unsubscribe': `<${unsubscribeUrl}>`,
           'List-Unsubscribe-Post': 'List-Unsubscribe=One-Click',
           'Auto-Submitted': 'auto-generated',
         },
@@ -95,5 +85,3 @@ export async function sendDeliveries(
   );
   return outcome;
 }
-
-const toHex = (bytes: Uint8Array) => Buffer.from(bytes).toString('hex');

@@ -1,13 +1,15 @@
 import { and, eq, isNull } from 'drizzle-orm';
 import { webhookSubscriber } from '../../db/schema/webhooks';
-import { webhookProblemMail } from '../../mail/templates';
+import { webhookContactConfirmationMail, webhookProblemMail } from '../../mail/webhook-templates';
+import { withinRecipientCeiling } from '../../mail/recipient-ceiling';
+import { mintContactConfirmation } from '../../services/webhooks/webhook-contact';
 import type { Mailer } from '../../mail/transport';
 import type { ServiceContext } from '../../services/kernel/context';
 import { getPageSettings } from '../../services/settings/page-settings';
 import { unsubscribeUrlOf } from '../../services/webhooks/webhook-subscribers';
 
 /**
- * Tells a webhook's owner (the email it gave, if any) that its verification failed or that it
+ * Tells a webhook's owner (the email it gave, once confirmed) that its verification failed or that it
  * was disabled: once per occasion. The message is claimed (ownerNotifiedAt) before it is sent;
  * a refused message gives the claim back and the job's retry tries again.
  */
@@ -18,7 +20,9 @@ export async function sendWebhookNotice(
 ): Promise<'sent' | 'skipped'> {
   const [row] = await context.db.select().from(webhookSubscriber).where(eq(webhookSubscriber.id, options.subscriberId));
   const stateWanted = options.reason === 'disabled' ? 'disabled' : 'pending';
-  if (!row?.ownerEmail || row.state !== stateWanted) return 'skipped';
+  // Only an address whose holder confirmed it wants these emails (services/webhooks/webhook-contact.ts).
+  if (!row?.ownerEmail || !row.ownerEmailConfirmedAt || row.state !== stateWanted) return 'skipped';
+  if (!(await withinRecipientCeiling(context.db, row.ownerEmail, 'webhook_notice', context.clock.now()))) return 'skipped';
   const [claimed] = await context.db
     .update(webhookSubscriber)
     .set({ ownerNotifiedAt: context.clock.now() })
@@ -31,7 +35,6 @@ export async function sendWebhookNotice(
     pageName: page.name,
     url: row.url,
     problem: options.reason,
-    detail: (options.reason === 'disabled' ? row.disabledReason : row.lastError) ?? 'No answer with a 2xx status.',
     manageUrl: unsubscribeUrlOf(publicUrl, row),
     subscribeUrl: `${publicUrl}/subscribe?via=webhook`,
   });
@@ -46,5 +49,35 @@ export async function sendWebhookNotice(
     await context.db.update(webhookSubscriber).set({ ownerNotifiedAt: null }).where(eq(webhookSubscriber.id, row.id));
     throw error;
   }
+  return 'sent';
+}
+
+/**
+ * The one email an unconfirmed contact address gets: a link to confirm that its holder wants to
+ * hear about this webhook. Within the per-recipient ceiling, like every email to a typed address.
+ */
+export async function sendWebhookContactConfirmation(
+  context: ServiceContext,
+  mailer: Mailer,
+  options: { subscriberId: string; publicUrl: string },
+): Promise<'sent' | 'skipped'> {
+  const [row] = await context.db.select().from(webhookSubscriber).where(eq(webhookSubscriber.id, options.subscriberId));
+  if (!row?.ownerEmail || row.ownerEmailConfirmedAt) return 'skipped';
+  if (!(await withinRecipientCeiling(context.db, row.ownerEmail, 'webhook_contact_confirmation', context.clock.now()))) return 'skipped';
+  const link = await mintContactConfirmation(context.db, row.id);
+  if (!link) return 'skipped';
+  const page = await getPageSettings(context);
+  const publicUrl = options.publicUrl.replace(/\/+$/, '');
+  const mail = webhookContactConfirmationMail({
+    pageName: page.name,
+    url: link.url,
+    confirmUrl: `${publicUrl}/webhooks/contact/${link.token}`,
+  });
+  await mailer.send({
+    to: link.email,
+    ...mail,
+    messageId: `<webhook-contact.${row.id}.${context.clock.now().getTime()}@${new URL(publicUrl).hostname}>`,
+    headers: { 'Auto-Submitted': 'auto-generated' },
+  });
   return 'sent';
 }

@@ -105,7 +105,7 @@ export async function sendWebhookDelivery(
       .returning({
         failures: webhookSubscriber.consecutiveFailures,
         state: webhookSubscriber.state,
-        ownerEmail: webhookSubscriber.ownerEmail,
+        ownerEmailConfirmedAt: webhookSubscriber.ownerEmailConfirmedAt,
       });
     if (counted && counted.state === 'active' && counted.failures >= MAX_CONSECUTIVE_FAILURES) {
       await tx
@@ -121,7 +121,8 @@ export async function sendWebhookDelivery(
         .update(webhookDelivery)
         .set({ state: 'failed', lastError: 'Not sent: the webhook was disabled.', failedAt: at })
         .where(and(eq(webhookDelivery.subscriberId, subscriber.id), eq(webhookDelivery.state, 'queued')));
-      if (counted.ownerEmail) await context.queue.send(tx, 'webhook-notice', { subscriberId: subscriber.id, reason: 'disabled' });
+      if (counted.ownerEmailConfirmedAt)
+        await context.queue.send(tx, 'webhook-notice', { subscriberId: subscriber.id, reason: 'disabled' });
     }
     return 'failed';
   });

@@ -57,8 +57,9 @@ export async function verifyWebhookSubscriber(
       .update(webhookSubscriber)
       .set({ lastError: `Verification failed: ${result.error}`, lastErrorAt: at, updatedAt: at })
       .where(pending)
-      .returning({ ownerEmail: webhookSubscriber.ownerEmail });
-    if (failed?.ownerEmail) await context.queue.send(tx, 'webhook-notice', { subscriberId: row.id, reason: 'verification_failed' });
+      .returning({ ownerEmailConfirmedAt: webhookSubscriber.ownerEmailConfirmedAt });
+    if (failed?.ownerEmailConfirmedAt)
+      await context.queue.send(tx, 'webhook-notice', { subscriberId: row.id, reason: 'verification_failed' });
   });
   return 'failed';
 }

@@ -8,7 +8,8 @@ import { recordAudit } from '../kernel/audit';
 import { publicComponentIds } from '../components/visibility';
 import type { Actor, ServiceContext } from '../kernel/context';
 import { invalid, notFound, success, type ServiceResult } from '../kernel/errors';
-import { CONFIRMATION_TTL_MS, checkSubscriberToken, mintSubscriberToken, spendSubscriberToken } from './subscriber-tokens';
+import { checkSubscriberToken, mintSubscriberToken } from './subscriber-tokens';
+import { pendingSubscriptionExpired } from '../../../domain/data-retention';
 import { insertOne, type Transaction } from '../kernel/rows';
 import { idSchema, parseInput } from '../kernel/validation';
 
@@ -81,8 +82,18 @@ export async function requestSubscription(
       .onConflictDoNothing();
     const row = await findByEmail(tx, parsed.value.email);
     if (!row) throw new Error('the subscriber row is missing after its insert');
-    // A confirmed subscriber's choice changes only through their own manage link.
-    if (row.state === 'pending') await replaceComponents(tx, row.id, choice.value);
+    // A confirmed subscriber's choice changes only through their own manage link. They are
+    // sent a new one, and every older manage link stops working.
+    if (row.state === 'confirmed')
+      await tx
+        .update(subscriber)
+        .set({ linkVersion: sql`${subscriber.linkVersion} + 1` })
+        .where(eq(subscriber.id, row.id));
+    else await replaceComponents(tx, row.id, choice.value);
+    // Asking again restarts the 7 days a pending subscription has to be confirmed.
+    if (row.state === 'pending' && pendingSubscriptionExpired(row.createdAt, now)) {
+      await tx.update(subscriber).set({ createdAt: now, updatedAt: now }).where(eq(subscriber.id, row.id));
+    }
     await context.queue.send(tx, 'subscriber-confirmation', { subscriberId: row.id });
   });
   return success({ kind: 'check_inbox' });
@@ -99,21 +110,21 @@ export async function confirmSubscription(
   return context.db.transaction(async (tx) => {
     const check = await checkSubscriberToken(tx, token, 'confirm', now);
     if (!check.ok) return check;
-    if (!(await spendSubscriberToken(tx, check.tokenId, now))) return { ok: false, reason: 'used' as const };
-    if (check.state === 'pending') {
-      await tx
-        .update(subscriber)
-        .set({ state: 'confirmed', confirmedAt: now, updatedAt: now })
-        .where(eq(subscriber.id, check.subscriberId));
-    }
+    // Only a pending subscription is confirmed: the first link used spends every other one.
+    const confirmed = await tx
+      .update(subscriber)
+      .set({ state: 'confirmed', confirmedAt: now, updatedAt: now })
+      .where(and(eq(subscriber.id, check.subscriberId), eq(subscriber.state, 'pending')))
+      .returning({ id: subscriber.id });
+    if (confirmed.length === 0) return { ok: false, reason: 'used' as const };
     const manageToken = await mintSubscriberToken(tx, { subscriberId: check.subscriberId, purpose: 'manage', now });
     return { ok: true, manageToken };
   });
 }
 
-/** A confirmation link for the subscriber, valid 48 hours (minted when the email is sent). */
+/** A confirmation link for the subscriber, valid 48 hours (signed when the email is sent). */
 export function mintConfirmationToken(db: Database, subscriberId: string, now: Date): Promise<string> {
-  return mintSubscriberToken(db, { subscriberId, purpose: 'confirm', now, expiresAt: new Date(now.getTime() + CONFIRMATION_TTL_MS) });
+  return mintSubscriberToken(db, { subscriberId, purpose: 'confirm', now });
 }
 
 export interface Subscription {

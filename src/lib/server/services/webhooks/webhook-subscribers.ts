@@ -162,6 +162,7 @@ export async function registerWebhook(
     if (componentIds.length > 0)
       await tx.insert(webhookSubscriberComponent).values(componentIds.map((componentId) => ({ subscriberId: id, componentId })));
     await context.queue.send(tx, 'webhook-verify', { subscriberId: id });
+    if (parsed.value.email) await context.queue.send(tx, 'webhook-contact-confirmation', { subscriberId: id });
     return true;
   });
   if (!created) {

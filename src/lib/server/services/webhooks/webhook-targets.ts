@@ -1,15 +1,16 @@
 import { lookup as dnsLookup, type LookupAddress } from 'node:dns';
 import type { LookupFunction } from 'node:net';
-import { describeRange, forbiddenRangeOf, parseIpAddress } from '../../../domain/ip-ranges';
+import { describeRange, parseIpAddress } from '../../../domain/ip-ranges';
 import type { ServiceContext } from '../kernel/context';
 import { getAllowPrivateWebhookTargets } from '../settings/page-settings';
+import { forbiddenRangeOf } from './forbidden-addresses';
 
 /**
  * Herald's guard against server-side request forgery through webhooks: a subscriber's or a
  * contact's URL must not make Herald POST into its own network. The host is resolved (every
  * address) when the URL is saved and again before every request, and refused when any address is
- * loopback, private, link-local, unique-local, unspecified, multicast or reserved (IPv4-mapped
- * IPv6 forms included), unless an admin allows private targets in settings. The request then
+ * loopback, private, link-local, unique-local, unspecified, multicast, reserved or a tunnel into
+ * IPv4 (6to4, Teredo; IPv4-mapped IPv6 forms included: forbidden-addresses.ts), unless an admin allows private targets in settings. The request then
  * connects through `guardedLookup`, which vets the addresses it hands to the socket itself, so
  * a DNS answer that changes between the check and the connection (DNS rebinding) cannot slip
  * an internal address in.
