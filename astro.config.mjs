@@ -2,6 +2,7 @@
 import { defineConfig } from 'astro/config';
 import node from '@astrojs/node';
 import tailwindcss from '@tailwindcss/vite';
+import packageJson from './package.json' with { type: 'json' };
 
 export default defineConfig({
   output: 'server',
@@ -13,6 +14,9 @@ export default defineConfig({
   security: { checkOrigin: false },
   vite: {
     plugins: [tailwindcss()],
-    ssr: { external: ['@electric-sql/pglite', '@node-rs/argon2', 'postgres', 'pino'] },
+    // The server build bundles everything but Herald's own runtime dependencies (package.json
+    // `dependencies`, installed in production), so Astro, the adapter and what they use need no
+    // install there: `npm install --omit=dev` then `npm run start:prod` runs dist/ alone.
+    ssr: { noExternal: true, external: Object.keys(packageJson.dependencies) },
   },
 });
