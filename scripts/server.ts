@@ -17,8 +17,12 @@ import { closeProcessDatabase, processDatabase } from '../src/lib/server/db/clie
 import { createPublicEdge } from '../src/lib/server/edge/public-edge';
 import { isDatabaseReady } from '../src/lib/server/health';
 import { processRuntime, stopProcessRuntime, type Runtime } from '../src/lib/server/runtime';
+import { serveControlSocket } from '../src/lib/server/services/backup/control-socket';
 import { logger } from '../src/lib/server/logger';
+import { withMetrics } from '../src/lib/server/metrics/instrumented-listener';
+import { processMetricsSources, startMetricsServer } from '../src/lib/server/metrics/metrics-server';
 import { prepareSetupToken, type SetupTokenAnnouncement } from '../src/lib/server/services/access/setup';
+import { drainableServer, onStopSignals, SHUTDOWN_GRACE_MS, stoppedLine } from '../src/lib/server/shutdown';
 import { listenOn, probePostgres, StartupError } from '../src/lib/server/startup-checks';
 
 const root = process.cwd();
@@ -68,10 +72,15 @@ async function main(): Promise<void> {
     response.writeHead(503, { 'Retry-After': '1', 'Content-Type': 'text/plain; charset=utf-8' });
     response.end('Herald is starting.');
   };
-  const server = http.createServer((request, response) => listener(request, response));
+  // Every request is counted by route kind; /metrics is answered before the edge, with METRICS_TOKEN only.
+  const metricsOptions = { token: settings.metrics.token, sources: processMetricsSources(settings) };
+  const server = http.createServer(withMetrics((request, response) => listener(request, response), metricsOptions));
+  const requests = drainableServer(server);
   try {
     await listenOn(server, settings.port, settings.host);
+    if (settings.metrics.port !== undefined) await startMetricsServer(settings.metrics.port, metricsOptions);
   } catch (error) {
+    server.close();
     return stopStartup(startupLine(error) ?? String(error));
   }
 
@@ -99,21 +108,37 @@ async function main(): Promise<void> {
   console.log(`Herald is serving on ${settings.publicUrl}`);
   // On the embedded database a failed start is not a passing outage: it stops here, as before.
   if (!settings.databaseUrl) await announceSetup(await processRuntime(settings), settings);
+  // The embedded database's DATA_DIR is held by this process: `herald backup` asks it over this socket.
+  const controlSocket = settings.databaseUrl
+    ? undefined
+    : await serveControlSocket({ dataDir: settings.dataDir, db: (await processRuntime(settings)).context.db }).catch((error: unknown) => {
+        log.warn({ err: error }, '`herald backup` cannot reach this server: the control socket did not open');
+        return undefined;
+      });
   let stopping = false;
   if (settings.databaseUrl) void startWhenReachable(settings, () => stopping);
 
-  const stop = async (signal: string) => {
+  // A clean stop: no new connections, the requests and jobs in flight finish (or the jobs hand
+  // back their unsent part) within the grace, then the database closes; a second signal stops at once.
+  onStopSignals(async (signal) => {
     stopping = true;
-    log.info({ signal }, 'stopping');
-    server.close();
+    log.info({ signal, graceSeconds: SHUTDOWN_GRACE_MS / 1000 }, 'stopping: finishing the requests and jobs in flight');
+    const [drained, jobs] = await Promise.all([
+      requests.drain(SHUTDOWN_GRACE_MS),
+      stopProcessRuntime(SHUTDOWN_GRACE_MS).catch((error: unknown) => {
+        log.error({ err: error }, 'the job worker did not stop cleanly');
+        return undefined;
+      }),
+    ]);
     edge.stop();
     await edge.flush();
-    await stopProcessRuntime().catch(() => {});
+    await controlSocket?.close();
     await closeProcessDatabase();
+    const line = stoppedLine({ requests: drained, jobs });
+    log.info({ requests: drained, jobs }, line);
+    console.log(line);
     process.exit(0);
-  };
-  process.once('SIGINT', () => void stop('SIGINT'));
-  process.once('SIGTERM', () => void stop('SIGTERM'));
+  });
 }
 
 /** Starts the runtime on PostgreSQL, trying again every few seconds while the server is unreachable. */

@@ -8,18 +8,23 @@
  *   setup-token   a new one-time token for /setup, while no account exists
  *   seed demo
  *   worker [--exit-when-idle]   run only the job worker (no web server)
+ *   backup [--out FILE], restore FILE   (src/cli/backup-commands.ts)
+ *   doctor   checks the configuration, database, migrations, SMTP, DKIM, PUBLIC_URL, disk and backups
  *
  * With the embedded database (no DATABASE_URL), stop the server first: one process at a time
  * may open DATA_DIR.
  */
 import { parseArgs } from 'node:util';
+import { backupCommand, restoreCommand } from './cli/backup-commands';
 import { apiKeyInputOf, apiKeyState } from './forms/api-keys';
 import { roleLabels } from './lib/domain/roles';
 import { formatUtc } from './lib/domain/time-format';
+import { doctorCommand } from './cli/doctor';
 import { ConfigError, config } from './lib/server/config';
 import { closeProcessDatabase } from './lib/server/db/client';
 import { unfinishedJobCount } from './lib/server/jobs/queue';
 import { processRuntime, stopProcessRuntime } from './lib/server/runtime';
+import { onStopSignals, stoppedLine } from './lib/server/shutdown';
 import { runRetention } from './lib/server/services/retention/retention';
 import { seedDemo } from './lib/server/seed/demo';
 import { createApiKey, DEFAULT_API_KEY_EXPIRY_DAYS, listApiKeys, revokeApiKey } from './lib/server/services/access/api-keys';
@@ -38,7 +43,10 @@ const usage = `Usage:
   npm run herald -- setup-token   (a new one-time token for /setup, printed on standard output, while no account exists)
   npm run herald -- seed demo
   npm run herald -- worker [--exit-when-idle]
-  npm run herald -- retention run   (deletes expired rows once, as the daily job does, and prints the counts)`;
+  npm run herald -- retention run   (deletes expired rows once, as the daily job does, and prints the counts)
+  npm run herald -- backup [--out FILE]   (every table into one file; works while the server runs)
+  npm run herald -- restore FILE   (into an empty database of either kind; stop the server first)
+  npm run herald -- doctor   (one line per check with its fix; exit code 1 when one fails)`;
 
 async function readStandardInput(): Promise<string> {
   if (process.stdin.isTTY) process.stderr.write('Password (at least 12 characters, not a common one), then Enter: ');
@@ -171,6 +179,8 @@ async function apiKeyCommand(verb: string | undefined, rest: string[], settings:
 
 async function run(args: string[]): Promise<number> {
   const [area, verb, ...rest] = args;
+  // Before config(): a configuration that does not parse is one of the doctor's findings.
+  if (area === 'doctor' && verb === undefined) return doctorCommand(process.env);
   const settings = config();
   if (area === 'user' && verb === 'create') {
     const { values } = parseArgs({
@@ -194,6 +204,8 @@ async function run(args: string[]): Promise<number> {
     return 0;
   }
   if (area === 'apikey') return apiKeyCommand(verb, rest, settings);
+  if (area === 'backup') return backupCommand(args.slice(1), settings);
+  if (area === 'restore') return restoreCommand(args.slice(1), settings);
   if (area === 'setup-token' && verb === undefined) {
     const { context } = await processRuntime(settings, { worker: false });
     const result = await mintSetupToken(context, settings.setupToken);
@@ -230,10 +242,15 @@ async function run(args: string[]): Promise<number> {
     const runtime = await processRuntime(settings, { worker: true });
     console.log(`Job worker running; mail goes to ${runtime.mailer.describe()}.`);
     if (!values['exit-when-idle']) {
-      await new Promise<void>((resolve) => {
-        process.once('SIGINT', resolve);
-        process.once('SIGTERM', resolve);
+      // The jobs in hand finish or hand back their unsent part; a second signal stops at once.
+      const signal = await new Promise<NodeJS.Signals>((resolve) => {
+        onStopSignals((received) => {
+          resolve(received);
+          return Promise.resolve();
+        });
       });
+      console.log(`${signal}: stopping the job worker.`);
+      console.log(stoppedLine({ jobs: await stopProcessRuntime() }));
       return 0;
     }
     // Returns once nothing is due: no job running, retrying, or waiting past its start time.

@@ -17,7 +17,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { eq, sql } from 'drizzle-orm';
-import postgres from 'postgres';
+import { createScratchPostgresDatabase } from '../support/database';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { systemClock } from '../../src/lib/server/clock';
 import { openPglite, openPostgres, type DatabaseHandle } from '../../src/lib/server/db/client';
@@ -64,16 +64,9 @@ beforeAll(async () => {
   // A slow server: each message is answered 20 ms after it arrives, so the kill lands mid-batch.
   sink = await startSmtpSink({ parse: false, acceptDelayMs: 20 });
   if (serverUrl) {
-    const name = `herald_test_${process.pid}_${Math.random().toString(36).slice(2, 10)}`;
-    const admin = postgres(serverUrl, { max: 1, onnotice: () => {} });
-    await admin.unsafe(`create database "${name}"`);
-    const url = new URL(serverUrl);
-    url.pathname = `/${name}`;
-    databaseUrl = url.toString();
-    dropDatabase = async () => {
-      await admin.unsafe(`drop database if exists "${name}" with (force)`);
-      await admin.end();
-    };
+    const scratch = await createScratchPostgresDatabase(serverUrl);
+    databaseUrl = scratch.url;
+    dropDatabase = scratch.drop;
   }
   handle = openDatabase();
   await handle.migrate();

@@ -3,6 +3,7 @@ import { BlockList, isIP } from 'node:net';
 import path from 'node:path';
 import { z } from 'zod';
 import type { Role } from '../domain/roles';
+import { DEFAULT_BACKUP_SCHEDULE, isBackupSchedule } from './services/backup/backup-schedule';
 
 const portSchema = z.coerce
   .number({ error: 'must be a whole number from 1 to 65535' })
@@ -108,6 +109,16 @@ const environmentSchema = z.object({
     }),
   /** The one-time token /setup asks for; printed at the first start when unset. */
   HERALD_SETUP_TOKEN: z.string().trim().min(16, 'must be at least 16 characters').max(200, 'must be at most 200 characters').optional(),
+  /** The bearer token a Prometheus scrape of /metrics must present; without it (or METRICS_PORT) there is no /metrics. */
+  METRICS_TOKEN: z
+    .string()
+    .trim()
+    .min(32, 'must be at least 32 characters')
+    .max(200, 'must be at most 200 characters')
+    .regex(/^\S+$/, 'must not contain spaces')
+    .optional(),
+  /** A port that serves only /metrics, on 127.0.0.1, for a Prometheus on the same machine. */
+  METRICS_PORT: portSchema.optional(),
   /** Single sign-on with OpenID Connect: the issuer, the client Herald is registered as, and how claims map to roles. */
   OIDC_ISSUER: z.url({ protocol: /^https?$/, error: 'must be the https:// URL of your OpenID provider (its issuer)' }).optional(),
   OIDC_CLIENT_ID: z.string().trim().min(1).optional(),
@@ -131,6 +142,21 @@ const environmentSchema = z.object({
     .enum(['true', 'false', '1', '0'], { error: 'must be true or false' })
     .default('false')
     .transform((value) => value === 'true' || value === '1'),
+  /** Where the scheduled backups go (default `<DATA_DIR>/backups`). */
+  BACKUP_DIR: z.string().trim().min(1).optional(),
+  /** How many verified backups are kept. */
+  BACKUP_KEEP: z.coerce
+    .number({ error: 'must be a whole number from 1 to 365' })
+    .int('must be a whole number from 1 to 365')
+    .min(1, 'must be a whole number from 1 to 365')
+    .max(365, 'must be a whole number from 1 to 365')
+    .default(7),
+  /** When the backup runs: a five-field cron expression in UTC (default daily at 03:17). */
+  BACKUP_SCHEDULE: z
+    .string()
+    .trim()
+    .default(DEFAULT_BACKUP_SCHEDULE)
+    .refine(isBackupSchedule, 'must be a cron expression of five fields in UTC, such as "17 3 * * *" (daily at 03:17)'),
 });
 
 /** Single sign-on settings, present when OIDC_ISSUER, OIDC_CLIENT_ID and OIDC_CLIENT_SECRET are set. */
@@ -168,6 +194,10 @@ export interface Config {
   apiRateLimit: number;
   setupToken: string | undefined;
   sso: SsoConfig | undefined;
+  /** /metrics: on the main port with the bearer token, and/or on a port of its own bound to 127.0.0.1. */
+  metrics: { token: string | undefined; port: number | undefined };
+  /** The scheduled backup: its folder (absolute), how many verified files are kept, and its cron (UTC). */
+  backup: { dir: string; keep: number; schedule: string };
 }
 
 const listOf = (value: string | undefined): string[] =>
@@ -247,6 +277,9 @@ export function parseConfig(environment: Record<string, string | undefined>): Co
       `Invalid environment variable ${missing[0]}: DKIM signing needs DKIM_DOMAIN, DKIM_SELECTOR and DKIM_PRIVATE_KEY together`,
     );
   }
+  if (values.METRICS_PORT !== undefined && values.METRICS_PORT === values.PORT) {
+    throw new ConfigError('Invalid environment variable METRICS_PORT: must be another port than PORT');
+  }
   return {
     host: values.HOST,
     port: values.PORT,
@@ -272,6 +305,12 @@ export function parseConfig(environment: Record<string, string | undefined>): Co
     apiRateLimit: values.API_RATE_LIMIT,
     setupToken: values.HERALD_SETUP_TOKEN,
     sso: ssoConfig(values),
+    metrics: { token: values.METRICS_TOKEN, port: values.METRICS_PORT },
+    backup: {
+      dir: path.resolve(values.BACKUP_DIR ?? path.join(values.DATA_DIR, 'backups')),
+      keep: values.BACKUP_KEEP,
+      schedule: values.BACKUP_SCHEDULE,
+    },
   };
 }
 

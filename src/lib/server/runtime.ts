@@ -2,11 +2,12 @@ import { systemClock } from './clock';
 import type { Config } from './config';
 import { processDatabase, type DatabaseHandle } from './db/client';
 import { startJobQueue, type StartedQueue } from './jobs/queue';
-import { startWorkers } from './jobs/worker';
+import { startWorkers, type RunningWorkers, type WorkerStopReport } from './jobs/worker';
 import { logger } from './logger';
 import { invalidatePublicReads, PUBLIC_CHANGES_CHANNEL } from './public-cache';
 import { createMailer, type Mailer } from './mail/transport';
 import type { ServiceContext } from './services/kernel/context';
+import { SHUTDOWN_GRACE_MS } from './shutdown';
 
 /** Everything one Herald process shares: database, job queue, mailer, and the context built on them. */
 export interface Runtime {
@@ -14,7 +15,12 @@ export interface Runtime {
   jobs: StartedQueue;
   mailer: Mailer;
   context: ServiceContext;
-  stop(): Promise<void>;
+  /**
+   * Stops cleanly: the worker claims nothing more, the jobs in hand get up to `graceMs` to finish
+   * or hand back their unsent part, then the queue and the mailer close. Says what happened to
+   * the jobs (undefined when this process ran no worker).
+   */
+  stop(graceMs?: number): Promise<WorkerStopReport | undefined>;
 }
 
 const runtimeKey = Symbol.for('herald.runtime');
@@ -38,8 +44,9 @@ export function processRuntime(settings: Config, options: { worker?: boolean } =
     jobs.boss.on('error', (error) => log.error({ err: error }, 'job queue error'));
     // Another process's write clears this process's public read cache too.
     const unlisten = await handle.listen(PUBLIC_CHANGES_CHANNEL, invalidatePublicReads);
+    let workers: RunningWorkers | undefined;
     if (options.worker ?? settings.runWorker) {
-      await startWorkers(jobs.boss, { context, mailer, publicUrl: settings.publicUrl, log });
+      workers = await startWorkers(jobs.boss, { context, mailer, publicUrl: settings.publicUrl, log, backup: settings.backup });
       log.info({ mail: mailer.describe() }, 'job worker started');
     }
     return {
@@ -47,11 +54,13 @@ export function processRuntime(settings: Config, options: { worker?: boolean } =
       jobs,
       mailer,
       context,
-      async stop() {
+      async stop(graceMs = SHUTDOWN_GRACE_MS) {
         await unlisten();
-        await jobs.stop();
+        workers?.beginStop();
+        await jobs.stop(graceMs);
         mailer.close();
         store[runtimeKey] = undefined;
+        return workers?.report();
       },
     };
   })();
@@ -63,8 +72,8 @@ export function processRuntime(settings: Config, options: { worker?: boolean } =
   return starting;
 }
 
-/** Stops the process's runtime if one was started. */
-export async function stopProcessRuntime(): Promise<void> {
+/** Stops the process's runtime if one was started (see Runtime.stop). */
+export async function stopProcessRuntime(graceMs?: number): Promise<WorkerStopReport | undefined> {
   const pending = (globalThis as GlobalWithRuntime)[runtimeKey];
-  if (pending) await (await pending).stop();
+  return pending ? (await pending).stop(graceMs) : undefined;
 }

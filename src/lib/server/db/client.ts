@@ -83,9 +83,12 @@ function asJsonIfPlainObject(value: unknown): unknown {
   return plain ? JSON.stringify(value) : value;
 }
 
+/** Connections a process's PostgreSQL pool may open (the metrics report it). */
+export const POSTGRES_POOL_SIZE = 10;
+
 export function openPostgres(url: string, options: { max?: number } = {}): DatabaseHandle {
   const client = postgres(url, {
-    max: options.max ?? 10,
+    max: options.max ?? POSTGRES_POOL_SIZE,
     onnotice: () => {},
     // While the server is away a query fails within seconds instead of waiting out postgres.js's
     // default backoff (up to 20 s between tries) and connect timeout (30 s): the public edge then

@@ -6,6 +6,7 @@ import { publicCacheKey } from '../../domain/public-routes';
 import type { Logger } from 'pino';
 import { config } from '../config';
 import { securityHeaders } from '../http';
+import { countCacheOutcome } from '../metrics/registry';
 import { invalidatePublicReads, publicGeneration } from '../public-cache';
 import { captureResponse, syntheticRequest } from './captured-response';
 import { persistedResponses } from './persisted-responses';
@@ -77,6 +78,9 @@ function watchDatabase(databaseReady: () => Promise<boolean>, store: ResponseSto
 /** A failed render is logged at most this often: with the database down every key fails each second. */
 const FAILURE_LOG_INTERVAL_MS = 10_000;
 
+/** Answers of the site sent as they are made: large files, already compressed, never kept. */
+const STREAMED_PATHS = new Set(['/admin/settings/backups/download']);
+
 export async function createPublicEdge(options: PublicEdgeOptions): Promise<PublicEdge> {
   const { site, log } = options;
   const now = options.now ?? Date.now;
@@ -100,6 +104,7 @@ export async function createPublicEdge(options: PublicEdgeOptions): Promise<Publ
       log.warn({ key, err: error }, 'could not render a public answer: serving the last good one');
     },
     sendUnavailable,
+    onServed: countCacheOutcome,
   });
   for (const { key, stored } of await persisted.load()) store.preload(key, stored);
   const assets = await loadStaticAssets(options.clientDirectory);
@@ -136,6 +141,12 @@ export async function createPublicEdge(options: PublicEdgeOptions): Promise<Publ
         return;
       }
     }
+    // A backup download can be as large as the database: it streams through, never held in memory.
+    if (STREAMED_PATHS.has(pathname)) {
+      site(req, res);
+      return;
+    }
+    if (req.method === 'GET' || req.method === 'HEAD') countCacheOutcome('uncacheable');
     captureResponse(site, req)
       .then((captured) => sendCompressed(req, res, captured))
       .catch(fail(res));

@@ -31,6 +31,8 @@ export interface ResponseStoreOptions {
   onFailure?(key: string, error: unknown): void;
   /** Answers a request that has nothing to be served with. */
   sendUnavailable(res: http.ServerResponse): void;
+  /** Told how each request was answered: kept and fresh, rendered for it, kept but stale, or nothing to send. */
+  onServed?(outcome: 'hit' | 'miss' | 'stale' | 'unavailable'): void;
 }
 
 interface Slot {
@@ -79,7 +81,9 @@ export class ResponseStore {
     const stored = slot.stored;
     if (stored && slot.generation === this.options.generation()) {
       if (now >= stored.freshUntil) void this.refresh(slot);
-      sendStored(req, res, stored, this.staleHeaders(slot, stored, now));
+      const stale = this.staleHeaders(slot, stored, now);
+      sendStored(req, res, stored, stale);
+      this.options.onServed?.(stale ? 'stale' : 'hit');
       return;
     }
     // Out of date by a write, or never rendered: wait for the new answer, within a budget.
@@ -87,6 +91,7 @@ export class ResponseStore {
     if (fresh) sendStored(req, res, fresh);
     else if (stored) sendStored(req, res, stored, { 'herald-stale': this.ageOf(stored) });
     else this.options.sendUnavailable(res);
+    this.options.onServed?.(fresh ? 'miss' : stored ? 'stale' : 'unavailable');
   }
 
   /** Puts an answer read from disk in place; it counts as out of date until rendered again. */

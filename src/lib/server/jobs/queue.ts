@@ -33,6 +33,10 @@ export interface JobData {
   'webhook-contact-confirmation': { subscriberId: string };
   /** The daily prune of expired rows (services/retention), on pg-boss's schedule: no data. */
   retention: null;
+  /** A backup run (services/backup/scheduled-backup.ts): null on pg-boss's schedule, the owner who asked for "Back up now". */
+  backup: { requestedBy: { userId: string | null; label: string } } | null;
+  /** Emails every owner that the backup run `runId` failed; `backupDir` is the folder the run wrote to. */
+  'backup-failure': { runId: string; backupDir: string };
 }
 export type MaintenanceTransition = 'reminder' | 'start' | 'end';
 /** A first password through an invitation or admin link, a reset through an emailed link, or a change on the account page. */
@@ -82,6 +86,8 @@ export const jobNames: JobName[] = [
   'webhook-notice',
   'webhook-contact-confirmation',
   'retention',
+  'backup',
+  'backup-failure',
 ];
 
 /** When the retention job runs: daily at 03:17 UTC (off the hour, away from other schedules). */
@@ -100,7 +106,12 @@ const onePerKey: { [Name in JobName]?: (data: JobData[Name]) => string } = {
   'postmortem-check': (data) => `${data.incidentId}:${data.kind}:${data.occasion}`,
   'team-alert': (data) => `${data.incidentId}:${data.kind}:${data.occasion}`,
   'maintenance-transition': (data) => `${data.maintenanceId}:${data.transition}:${data.version}`,
+  // One backup waiting at a time: "Back up now" pressed twice, or beside the schedule, queues one run.
+  backup: () => 'backup',
 };
+
+/** Jobs that may run for long (writing and verifying a backup of a large page): not taken for dead before this many seconds. */
+const LONG_JOB_SECONDS: { [Name in JobName]?: number } = { backup: 6 * 60 * 60 };
 
 /**
  * Drops the maintenance's transition jobs that have not run yet, in the caller's transaction:
@@ -141,7 +152,8 @@ function drizzleExecutor(db: Database): SqlExecutor {
 export interface StartedQueue {
   boss: PgBoss;
   queue: JobQueue;
-  stop(): Promise<void>;
+  /** Stops taking jobs and waits up to `timeoutMs` for those in hand; pg-boss fails (for a retry) any still running. */
+  stop(timeoutMs?: number): Promise<void>;
 }
 
 /**
@@ -166,8 +178,9 @@ export async function startJobQueue(
     deleteAfterSeconds: FINISHED_JOB_SECONDS,
   };
   for (const name of jobNames) {
-    if (await installer.getQueue(name)) await installer.updateQueue(name, queueOptions);
-    else await installer.createQueue(name, { ...queueOptions, policy: onePerKey[name] ? 'short' : 'standard' });
+    const options = { ...queueOptions, expireInSeconds: Math.max(settings.expireInSeconds, LONG_JOB_SECONDS[name] ?? 0) };
+    if (await installer.getQueue(name)) await installer.updateQueue(name, options);
+    else await installer.createQueue(name, { ...options, policy: onePerKey[name] ? 'short' : 'standard' });
   }
   await installer.stop({ graceful: false, close: false });
 
@@ -194,5 +207,5 @@ export async function startJobQueue(
       });
     },
   };
-  return { boss, queue, stop: () => boss.stop({ graceful: true, close: false, timeout: 5_000 }) };
+  return { boss, queue, stop: (timeoutMs = 5_000) => boss.stop({ graceful: true, close: false, timeout: timeoutMs }) };
 }

@@ -1,5 +1,6 @@
 import type { Logger } from 'pino';
 import type { PgBoss } from 'pg-boss';
+import type { Config } from '../config';
 import type { Mailer } from '../mail/transport';
 import type { ServiceContext } from '../services/kernel/context';
 import { guardedHttp, type OutboundHttp } from '../services/webhooks/outbound-http';
@@ -20,6 +21,13 @@ import { sendWebhookDelivery } from './handlers/webhook-send';
 import { verifyWebhookSubscriber } from './handlers/webhook-verify';
 import { sendWebhookContactConfirmation, sendWebhookNotice } from './handlers/webhook-notice';
 import { runRetentionJob } from './handlers/retention';
+import { runBackupJob, sendBackupFailure } from './handlers/backup';
+import {
+  countEmailDeliveries,
+  countWebhookDelivery,
+  observeCustomerEmailLateness,
+  observeMaintenanceLateness,
+} from '../metrics/job-metrics';
 
 export interface WorkerDependencies {
   context: ServiceContext;
@@ -30,26 +38,63 @@ export interface WorkerDependencies {
   http?: OutboundHttp;
   /** Send jobs worked at once in this process. */
   sendConcurrency?: number;
+  /** The scheduled backup's folder, count and cron; without it this process runs no backups. */
+  backup?: Config['backup'];
 }
 
 const polling = { pollingIntervalSeconds: 0.5 };
 /** Webhook POSTs worked at once in this process. */
 const WEBHOOK_SEND_WORKERS = 4;
 
-/**
- * Wraps a handler of one job for pg-boss, which hands handlers a batch: every queue here is
- * worked with batchSize 1, so the batch holds that one job.
- */
-function eachJob<T>(handle: (job: T) => Promise<void>): (jobs: T[]) => Promise<void> {
-  return async (jobs) => {
-    for (const job of jobs) await handle(job);
-  };
+/** What became of the jobs this process held when it began to stop. */
+export interface WorkerStopReport {
+  /** Jobs that ran to the end after the stop began. */
+  finished: number;
+  /** Jobs whose unsent part went back to the queue, to run again here after a restart or in another worker. */
+  handedBack: number;
+  /** Jobs still running when the grace ran out: pg-boss fails them, so they are retried. */
+  interrupted: number;
+}
+
+export interface RunningWorkers {
+  /** Stops claiming new work inside the jobs in hand (a send batch claims no further delivery); pg-boss's stop waits for them. */
+  beginStop(): void;
+  report(): WorkerStopReport;
+}
+
+/** Counts the jobs in hand and, once stopping, how each one ended. */
+function jobTracker() {
+  const state = { stopping: false, running: 0, finished: 0, handedBack: 0 };
+  /**
+   * Wraps a handler of one job for pg-boss, which hands handlers a batch: every queue here is
+   * worked with batchSize 1, so the batch holds that one job.
+   */
+  const eachJob =
+    <T>(handle: (job: T) => Promise<void>): ((jobs: T[]) => Promise<void>) =>
+    async (jobs) => {
+      for (const job of jobs) {
+        const handedBackBefore = state.handedBack;
+        state.running += 1;
+        try {
+          await handle(job);
+        } catch (error) {
+          // A job that throws goes back to pg-boss for a retry.
+          if (state.stopping) state.handedBack += 1;
+          throw error;
+        } finally {
+          state.running -= 1;
+        }
+        if (state.stopping && state.handedBack === handedBackBefore) state.finished += 1;
+      }
+    };
+  return { state, eachJob };
 }
 
 /** Registers a handler for every job; each process that calls this shares the queue's work. */
-export async function startWorkers(boss: PgBoss, dependencies: WorkerDependencies): Promise<void> {
+export async function startWorkers(boss: PgBoss, dependencies: WorkerDependencies): Promise<RunningWorkers> {
   const { context, mailer, publicUrl, log } = dependencies;
   const http = dependencies.http ?? guardedHttp;
+  const { state, eachJob } = jobTracker();
 
   await boss.work<JobData['notification-fan-out']>(
     'notification-fan-out',
@@ -65,11 +110,22 @@ export async function startWorkers(boss: PgBoss, dependencies: WorkerDependencie
       { ...polling, batchSize: 1, includeMetadata: true },
       eachJob(async (job) => {
         const lastAttempt = job.retryCount >= job.retryLimit;
-        const outcome = await sendDeliveries(context, mailer, { ...job.data, publicUrl, lastAttempt });
-        log.info({ notificationId: job.data.notificationId, attempt: job.retryCount + 1, ...outcome }, 'delivery batch');
+        const outcome = await sendDeliveries(context, mailer, { ...job.data, publicUrl, lastAttempt, stopping: () => state.stopping });
+        const { sent, retrying, failed } = outcome;
+        countEmailDeliveries(outcome);
+        log.info({ notificationId: job.data.notificationId, attempt: job.retryCount + 1, sent, retrying, failed }, 'delivery batch');
+        if (state.stopping && outcome.leftQueued.length > 0) {
+          // Stopping: what this batch did not send becomes a new job, whatever attempt this one was on.
+          await context.queue.send(context.db, 'delivery-send', {
+            notificationId: job.data.notificationId,
+            deliveryIds: outcome.leftQueued,
+          });
+          state.handedBack += 1;
+          log.info({ notificationId: job.data.notificationId, deliveries: outcome.leftQueued.length }, 'delivery batch handed back');
+          return;
+        }
         // Throwing hands the job back to pg-boss, which retries it later with backoff and jitter.
-        if (outcome.retrying > 0)
-          throw new Error(`${outcome.retrying} of ${job.data.deliveryIds.length} messages were not accepted; retrying`);
+        if (retrying > 0) throw new Error(`${outcome.retrying} of ${job.data.deliveryIds.length} messages were not accepted; retrying`);
       }),
     );
   }
@@ -86,8 +142,12 @@ export async function startWorkers(boss: PgBoss, dependencies: WorkerDependencie
     'customer-email',
     { ...polling, batchSize: 1 },
     eachJob(async (job) => {
+      const startedAt = context.clock.now();
       const outcome = await sendCustomerEmailIfDue(context, job.data.incidentId);
-      if (outcome === 'sent') log.info({ incidentId: job.data.incidentId }, 'customer email due: sent');
+      if (outcome === 'sent') {
+        observeCustomerEmailLateness(job.data.dueAt, startedAt);
+        log.info({ incidentId: job.data.incidentId }, 'customer email due: sent');
+      }
     }),
   );
 
@@ -152,9 +212,16 @@ export async function startWorkers(boss: PgBoss, dependencies: WorkerDependencie
     'maintenance-transition',
     { ...polling, batchSize: 1 },
     eachJob(async (job) => {
+      const startedAt = context.clock.now();
       const outcome = await runMaintenanceTransition(context, job.data);
       // A window that moved changed the public page.
-      if (outcome === 'done') await announcePublicChange(context.db);
+      if (outcome === 'done') {
+        await announcePublicChange(context.db);
+        // Only a measurement: it must not send a transition already done back to be retried.
+        await observeMaintenanceLateness(context.db, job.data, startedAt).catch((error: unknown) => {
+          log.warn({ err: error }, 'could not measure the lateness of a maintenance transition');
+        });
+      }
       log.info({ ...job.data, outcome }, 'maintenance transition');
     }),
   );
@@ -175,6 +242,7 @@ export async function startWorkers(boss: PgBoss, dependencies: WorkerDependencie
       eachJob(async (job) => {
         const lastAttempt = job.retryCount >= job.retryLimit;
         const outcome = await sendWebhookDelivery(context, { deliveryId: job.data.deliveryId, lastAttempt, http });
+        countWebhookDelivery(outcome);
         log.info({ deliveryId: job.data.deliveryId, attempt: job.retryCount + 1, outcome }, 'webhook delivery');
         // Throwing hands the job back to pg-boss, which retries it later with backoff and jitter.
         if (outcome === 'retrying') throw new Error('The webhook was not accepted; retrying');
@@ -206,8 +274,40 @@ export async function startWorkers(boss: PgBoss, dependencies: WorkerDependencie
 
   // The daily retention prune: pg-boss's clock sends the job (once, whichever process holds the
   // schedule); the schedule is written again on every start, so its time follows the code.
-  await boss.work('retention', { ...polling, batchSize: 1 }, async () => {
-    await runRetentionJob(context, log);
-  });
+  await boss.work(
+    'retention',
+    { ...polling, batchSize: 1 },
+    eachJob(async () => {
+      await runRetentionJob(context, log);
+    }),
+  );
   await boss.schedule('retention', RETENTION_SCHEDULE, null, { tz: 'UTC' });
+
+  // The owners' email about a failed backup run.
+  await boss.work<JobData['backup-failure']>(
+    'backup-failure',
+    { ...polling, batchSize: 1 },
+    eachJob(async (job) => {
+      await sendBackupFailure(context, mailer, { ...job.data, publicUrl });
+    }),
+  );
+  // The backup itself, on BACKUP_SCHEDULE and on "Back up now", where the runtime hands its settings.
+  const backup = dependencies.backup;
+  if (backup) {
+    await boss.work<JobData['backup']>(
+      'backup',
+      { ...polling, batchSize: 1 },
+      eachJob(async (job) => {
+        await runBackupJob(context, { backup }, job.data, log);
+      }),
+    );
+    await boss.schedule('backup', backup.schedule, null, { tz: 'UTC' });
+  }
+
+  return {
+    beginStop() {
+      state.stopping = true;
+    },
+    report: () => ({ finished: state.finished, handedBack: state.handedBack, interrupted: state.running }),
+  };
 }

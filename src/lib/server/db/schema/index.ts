@@ -16,3 +16,4 @@ export * from './status-history';
 export * from './subscribers';
 export * from './webhooks';
 export * from './automation';
+export * from './backups';

@@ -14,25 +14,40 @@ export interface SendOutcome {
   /** Failed this attempt and left queued for the next. */
   retrying: number;
   failed: number;
+  /** Found mid-send by this attempt (their worker stopped) and marked failed, never resent. */
+  interrupted: number;
+  /** Deliveries this batch left queued: failed this attempt, or not claimed because the worker was stopping. */
+  leftQueued: string[];
 }
 
 /**
  * Sends one batch of deliveries. Each is claimed (queued → sending) just before its message goes
  * out and marked sent once the server accepts it, so a crash can leave at most the messages in
  * flight undecided. Those are never resent: a later attempt marks them failed, because the
- * server may already have accepted them and nobody may get an email twice.
+ * server may already have accepted them and nobody may get an email twice. A clean stop
+ * (`stopping`) claims nothing more and lets the messages on the wire finish, so it leaves none
+ * undecided: the rest stays queued, in `leftQueued`, for the worker to hand back.
  */
 export async function sendDeliveries(
   context: ServiceContext,
   mailer: Mailer,
-  options: { notificationId: string; deliveryIds: string[]; publicUrl: string; lastAttempt: boolean },
+  options: {
+    notificationId: string;
+    deliveryIds: string[];
+    publicUrl: string;
+    lastAttempt: boolean;
+    /** True once the worker is stopping: nothing more is claimed, and what is on the wire finishes. */
+    stopping?: () => boolean;
+  },
 ): Promise<SendOutcome> {
-  const outcome: SendOutcome = { sent: 0, retrying: 0, failed: 0 };
+  const stopping = options.stopping ?? (() => false);
   const now = () => context.clock.now();
-  await context.db
+  const interrupted = await context.db
     .update(delivery)
     .set({ state: 'failed', lastError: 'Interrupted while sending (the worker stopped); not resent, to avoid a duplicate.' })
-    .where(and(inArray(delivery.id, options.deliveryIds), eq(delivery.state, 'sending')));
+    .where(and(inArray(delivery.id, options.deliveryIds), eq(delivery.state, 'sending')))
+    .returning({ id: delivery.id });
+  const outcome: SendOutcome = { sent: 0, retrying: 0, failed: 0, interrupted: interrupted.length, leftQueued: [] };
 
   const message = await composeNotification(context, options.notificationId, options.publicUrl);
   if (!message) return outcome;
@@ -70,7 +85,10 @@ export async function sendDeliveries(
         .set({ state: options.lastAttempt ? 'failed' : 'queued', lastError: message })
         .where(and(eq(delivery.id, deliveryId), eq(delivery.state, 'sending')));
       if (options.lastAttempt) outcome.failed += 1;
-      else outcome.retrying += 1;
+      else {
+        outcome.retrying += 1;
+        outcome.leftQueued.push(deliveryId);
+      }
       return;
     }
     await context.db.update(delivery).set({ state: 'sent', sentAt: now(), lastError: null }).where(eq(delivery.id, deliveryId));
@@ -80,7 +98,10 @@ export async function sendDeliveries(
   const pending = [...options.deliveryIds];
   await Promise.all(
     Array.from({ length: Math.min(SEND_CONCURRENCY, pending.length) }, async () => {
-      for (let next = pending.shift(); next !== undefined; next = pending.shift()) await sendOne(next);
+      for (let next = pending.shift(); next !== undefined; next = pending.shift()) {
+        if (stopping()) outcome.leftQueued.push(next);
+        else await sendOne(next);
+      }
     }),
   );
   return outcome;
