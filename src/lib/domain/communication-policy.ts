@@ -1,4 +1,4 @@
-import type { Severity } from './statuses';
+import { isIncidentOpen, type IncidentStatus, type Severity } from './statuses';
 
 /** The company's incident communication plan, with the defaults of the plan; editable in settings. */
 export interface CommunicationPolicy {
@@ -68,6 +68,11 @@ export function customerEmailDueAt(policy: CommunicationPolicy, startedAt: Date)
 /** When staff owe the next public update of an open incident. */
 export function nextUpdateDueAt(policy: CommunicationPolicy, lastPublicUpdateAt: Date): Date {
   return new Date(lastPublicUpdateAt.getTime() + policy.updateCadenceMinutes * 60_000);
+}
+
+/** The next update customers are promised, after the latest public one: none once the incident is resolved. */
+export function promisedNextUpdateAt(policy: CommunicationPolicy, latest: { status: IncidentStatus; displayAt: Date }): Date | null {
+  return isIncidentOpen(latest.status) ? nextUpdateDueAt(policy, latest.displayAt) : null;
 }
 
 export function owesPostmortem(policy: CommunicationPolicy, severity: Severity): boolean {

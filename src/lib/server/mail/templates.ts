@@ -37,7 +37,7 @@ export function layout(options: { pageName: string; preheader: string; body: str
 export const button = (href: string, label: string) =>
   `<a href="${escapeHtml(href)}" style="display:inline-block;padding:10px 16px;border-radius:6px;background:#1d4ed8;color:#ffffff;text-decoration:none;font-weight:600">${escapeHtml(label)}</a>`;
 
-const paragraphs = (text: string) =>
+export const paragraphs = (text: string) =>
   text
     .split(/\n{2,}/)
     .map((part) => `<p style="margin:0 0 12px">${escapeHtml(part).replace(/\n/g, '<br>')}</p>`)
@@ -66,20 +66,20 @@ export function confirmationMail(options: { pageName: string; confirmUrl: string
 }
 
 /** What every subscriber email ends with: why it came, and the links to manage or leave. */
-interface SubscriberLinks {
+export interface SubscriberLinks {
   pageName: string;
   manageUrl: string;
   unsubscribeUrl: string;
 }
 
-const subscriberFooterText = (links: SubscriberLinks) => [
+export const subscriberFooterText = (links: SubscriberLinks) => [
   '--',
   `You get this email because you subscribed to the ${links.pageName} status page.`,
   `Choose components or unsubscribe: ${links.manageUrl}`,
   `Unsubscribe now: ${links.unsubscribeUrl}`,
 ];
 
-const subscriberFooterHtml = (
+export const subscriberFooterHtml = (
   links: SubscriberLinks,
 ) => `You get this email because you subscribed to the ${escapeHtml(links.pageName)} status page.<br>
 <a href="${escapeHtml(links.manageUrl)}" style="color:#2563eb">Choose components or unsubscribe</a> · <a href="${escapeHtml(links.unsubscribeUrl)}" style="color:#2563eb">Unsubscribe now</a>`;

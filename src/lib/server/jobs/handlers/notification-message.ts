@@ -1,11 +1,14 @@
 import { asc, eq } from 'drizzle-orm';
+import { promisedNextUpdateAt } from '../../../domain/communication-policy';
 import { maintenanceStatusLabels } from '../../../domain/maintenance';
 import { impactOfSeverity } from '../../../domain/statuses';
 import { formatWindow } from '../../../domain/time-format';
-import { notification, type NotificationRow } from '../../db/schema';
+import { notification, type IncidentRow, type NotificationRow } from '../../db/schema';
+import { incidentFollowUpMail, incidentStoryMail } from '../../mail/incident-story';
 import { incidentUpdateMail, maintenanceMail, type RenderedMail } from '../../mail/templates';
 import type { ServiceContext } from '../../services/kernel/context';
 import { getPublicMaintenance } from '../../services/maintenance/maintenance-queries';
+import { getCommunicationPolicy } from '../../services/plan/policy';
 import { getPublicIncident } from '../../services/public/public-incidents';
 import { getPageSettings } from '../../services/settings/page-settings';
 
@@ -61,6 +64,16 @@ const maintenanceHeadlines: Record<string, string> = {
   cancelled: 'Cancelled',
 };
 
+/**
+ * Which email an incident notification sends: the customer email of an outage tells the whole
+ * story, the ones after it in the thread stay short; any other incident's emails carry their update.
+ */
+function incidentEmailForm(row: NotificationRow, about: IncidentRow): 'story' | 'follow_up' | 'update' {
+  if (row.id === about.customerEmailNotificationId) return 'story';
+  const sentAt = about.customerEmailState === 'sent' ? about.customerEmailSentAt : null;
+  return sentAt && row.createdAt >= sentAt ? 'follow_up' : 'update';
+}
+
 /** The email a notification sends, or undefined when what it was about is gone. */
 export async function composeNotification(
   context: ServiceContext,
@@ -74,23 +87,41 @@ export async function composeNotification(
   const threading = await threadingOf(context, row, subject, new URL(publicUrl).hostname);
 
   if (subject.kind === 'incident') {
-    const detail = await getPublicIncident(context, subject.id);
-    const update = detail?.updates.find((item) => item.id === row.incidentUpdateId);
+    const [detail, policy] = await Promise.all([getPublicIncident(context, subject.id), getCommunicationPolicy(context)]);
+    // Newest first: the updates from the one this notification carries back to the first are the story so far.
+    const position = detail?.updates.findIndex((item) => item.id === row.incidentUpdateId) ?? -1;
+    const update = detail?.updates[position];
     if (!detail || !update) return undefined;
+    const form = incidentEmailForm(row, detail.incident);
+    const facts = {
+      pageName: page.name,
+      incidentTitle: detail.incident.title,
+      impact: impactOfSeverity(detail.incident.severity),
+      components: detail.components.map(({ name, status }) => ({ name, status })),
+      incidentUrl: `${publicUrl}/incidents/${detail.incident.id}`,
+    };
+    const told = (item: { status: IncidentRow['status']; displayAt: Date; body: string }) => ({
+      status: item.status,
+      postedAt: item.displayAt,
+      body: item.body,
+    });
     return {
       threading,
-      render: (links) =>
-        incidentUpdateMail({
-          pageName: page.name,
-          incidentTitle: detail.incident.title,
-          status: update.status,
-          impact: impactOfSeverity(detail.incident.severity),
-          body: update.body,
-          postedAt: update.displayAt,
-          components: detail.components.map(({ name, status }) => ({ name, status })),
-          incidentUrl: `${publicUrl}/incidents/${detail.incident.id}`,
-          ...links,
-        }),
+      render: (links) => {
+        if (form === 'story') {
+          return incidentStoryMail({
+            ...facts,
+            ...links,
+            startedAt: detail.incident.startedAt,
+            updates: [told(update), ...detail.updates.slice(position + 1).map(told)],
+            nextUpdateAt: promisedNextUpdateAt(policy, update),
+          });
+        }
+        if (form === 'follow_up') {
+          return incidentFollowUpMail({ ...facts, ...links, startedAt: detail.incident.startedAt, update: told(update) });
+        }
+        return incidentUpdateMail({ ...facts, ...links, status: update.status, body: update.body, postedAt: update.displayAt });
+      },
     };
   }
 
