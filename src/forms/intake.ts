@@ -1,5 +1,6 @@
 import { alertSourceLabels, type AlertSource } from '../lib/domain/alert-intake';
 import type { IntakeOutcome } from '../lib/domain/alert-intake-log';
+import { wordingKinds, type WordingTemplates } from '../lib/domain/public-wording';
 import type { ServiceResult } from '../lib/server/services/kernel/errors';
 import { confirmDraft, dismissDraft } from '../lib/server/services/intake/intake-drafts';
 import { updateIntakeSettings, type IntakeMode } from '../lib/server/services/intake/intake-settings';
@@ -45,6 +46,12 @@ function onFormRows<T>(result: ServiceResult<T>, sent: RuleRow[]): ServiceResult
   return { ok: false, failure: { ...result.failure, fieldErrors } };
 }
 
+/** The posted wording templates, `wording.<kind>` (blank when not sent: the service then uses the default). */
+export function postedWording(value: unknown): WordingTemplates {
+  const fields = typeof value === 'object' && value !== null ? (value as Record<string, unknown>) : {};
+  return Object.fromEntries(wordingKinds.map((kind) => [kind, text(fields[kind])])) as WordingTemplates;
+}
+
 const SETTINGS_PAGE = '/admin/settings/intake';
 const INTAKE_PAGE = '/admin/intake';
 
@@ -63,6 +70,7 @@ export const updateIntakeSettingsForm: FormHandler = {
           value: row.value,
           componentId: row.componentId === '' ? (undefined as unknown as string) : row.componentId,
         })),
+        wording: postedWording(values.wording),
       }),
       sent,
     );

@@ -107,7 +107,8 @@ test.describe('alert intake', () => {
     const token = await createKey();
     const group = `{}:{alertname="${alertname}", run="${unique('e2e')}"}`;
     const labels = { alertname, component: componentName, severity: 'critical' };
-    return { token, componentName, group, labels, title: `${componentName}: ${alertname}` };
+    // The default title template: severity=critical sets the component to a major outage.
+    return { token, componentName, group, labels, title: `A major outage of ${componentName}` };
   }
 
   /** Sends the firing alert of the group; the incident it declared (resolved after the test). */
@@ -177,7 +178,7 @@ test.describe('alert intake', () => {
   });
 
   test('the resolved alert posts a monitoring update on the public incident page', async ({ request, browser }) => {
-    const { token, group, labels } = await setUp();
+    const { token, componentName, group, labels } = await setUp();
     const incidentId = await fire(request, token, group, labels, 'e2e0000000000001');
     const response = await send(request, token, alertmanagerPayload('resolved', group, labels, 'e2e0000000000001'));
     expect(response.status()).toBe(200);
@@ -190,7 +191,9 @@ test.describe('alert intake', () => {
     const readerPage = await reader.newPage();
     await readerPage.goto(`/incidents/${incidentId}`);
     await expect(readerPage.locator('main')).toContainText('Monitoring');
-    await expect(readerPage.locator('main')).toContainText('The alert has cleared; we are monitoring.');
+    await expect(readerPage.locator('main')).toContainText(
+      `A fix is in place for ${componentName} and we are watching to make sure it holds.`,
+    );
     await reader.close();
   });
 
@@ -222,7 +225,9 @@ test.describe('alert intake', () => {
   });
 
   test('in draft mode a firing alert proposes a draft that a responder confirms', async ({ request, browser }) => {
-    const { token, componentName, group: draftGroup, title: draftTitle } = await setUp('PaymentsLatency');
+    const { token, componentName, group: draftGroup } = await setUp('PaymentsLatency');
+    // severity=warning: degraded performance.
+    const draftTitle = `Degraded performance of ${componentName}`;
     const labels = { alertname: 'PaymentsLatency', component: componentName, severity: 'warning' };
     draftModeOn = true;
     await setMode('Propose a draft that a responder confirms');

@@ -7,6 +7,7 @@ import { createComponent, getComponent, removeComponent, setComponentStatus } fr
 import { postIncidentUpdate } from '../../src/lib/server/services/incidents/incident-commands';
 import { getIncidentDetail } from '../../src/lib/server/services/incidents/incident-detail';
 import type { IntakeResult } from '../../src/lib/domain/alert-intake-log';
+import { defaultWording } from '../../src/lib/domain/public-wording';
 import { receiveAlerts } from '../../src/lib/server/services/intake/receive-alerts';
 import { confirmDraft, dismissDraft, listOpenDrafts } from '../../src/lib/server/services/intake/intake-drafts';
 import { listIntakeEvents } from '../../src/lib/server/services/intake/intake-log';
@@ -116,7 +117,7 @@ describe('a firing Alertmanager alert', () => {
     expect(declared.outcome).toBe('declared');
     const row = await incidentRow(declared.incidentId!);
     expect(row).toMatchObject({
-      title: 'Search: HighErrorRate',
+      title: 'A major outage of Search',
       status: 'investigating',
       // error_rate 12.4 % trips both signals; the worst (Critical) sets the component's status.
       severity: 'critical',
@@ -129,7 +130,7 @@ describe('a firing Alertmanager alert', () => {
     expect(await statusOf(search)).toBe('major_outage');
     const updates = await updatesOf(row.id);
     expect(updates).toHaveLength(1);
-    expect(updates[0]!.body).toBe('We are investigating an issue affecting Search. Our monitoring raised an alert at 11:58 UTC.');
+    expect(updates[0]!.body).toBe('We are investigating a major outage of Search. We will post an update as soon as we know more.');
 
     const [declareAudit] = (await auditRowsFor(handle.db, row.id)).filter((entry) => entry.action === 'incident.declare');
     expect(declareAudit!.actorLabel).toBe('API key "alertmanager"');
@@ -173,7 +174,7 @@ describe('a firing Alertmanager alert', () => {
     expect(updates).toHaveLength(2);
     expect(updates[1]).toMatchObject({
       status: 'investigating',
-      body: 'The issue now also affects API. Our monitoring raised a further alert at 12:01 UTC.',
+      body: 'We are investigating a partial outage of API. We will post an update as soon as we know more.',
     });
     expect(updates[1]!.componentChanges).toEqual([
       { componentId: api.id, name: 'API', oldStatus: 'operational', newStatus: 'partial_outage' },
@@ -193,7 +194,10 @@ describe('a firing Alertmanager alert', () => {
     const row = await incidentRow(declared.incidentId!);
     expect(row.status).toBe('monitoring');
     const updates = await updatesOf(row.id);
-    expect(updates.at(-1)).toMatchObject({ status: 'monitoring', body: 'The alert has cleared; we are monitoring.' });
+    expect(updates.at(-1)).toMatchObject({
+      status: 'monitoring',
+      body: 'A fix is in place for Search and API and we are watching to make sure it holds.',
+    });
     // Responders decide when it is over: the components keep their status.
     expect(await statusOf(search)).toBe('major_outage');
     expect(await openLinks(groupKey)).toMatchObject([{ incidentId: row.id, status: 'resolved', firing: [] }]);
@@ -212,7 +216,7 @@ describe('a firing Alertmanager alert', () => {
     expect(row.status).toBe('investigating');
     expect((await updatesOf(row.id)).at(-1)).toMatchObject({
       status: 'investigating',
-      body: 'Our monitoring raised the alert again. We are investigating.',
+      body: 'The issue affecting Search and API has come back. We are investigating.',
     });
 
     expect((await sendOk('alertmanager', alertmanager(groupKey, [errorAlert({ status: 'resolved' })]))).outcome).toBe('monitoring');
@@ -261,7 +265,7 @@ describe('severity', () => {
     // The component was already affected: the new alert's update names it without changing it.
     const updates = await updatesOf(row.id);
     expect(updates).toHaveLength(2);
-    expect(updates[1]!.body).toBe('Our monitoring raised a further alert affecting Database at 11:58 UTC.');
+    expect(updates[1]!.body).toBe('We are investigating degraded performance of Database. We will post an update as soon as we know more.');
     expect(await statusOf(database)).toBe('degraded_performance');
     await resolveIncident(row.id);
   });
@@ -293,7 +297,7 @@ describe('auto-resolve', () => {
     expect(row.status).toBe('resolved');
     expect((await updatesOf(row.id)).at(-1)).toMatchObject({
       status: 'resolved',
-      body: 'The alert has cleared and the issue is resolved.',
+      body: 'The issue affecting API is resolved and everything is working normally again.',
     });
     expect(await statusOf(api)).toBe('operational');
     expect(await openLinks(groupKey)).toHaveLength(0);
@@ -361,7 +365,7 @@ describe('components', () => {
     expect(result.outcome).toBe('declared');
     const detail = (await getIncidentDetail(context, result.incidentId!))!;
     expect(detail.incident).toMatchObject({
-      title: 'API, Web: PaymentsLatency',
+      title: 'A major outage of API and Web',
       severity: 'critical',
       severitySignals: ['response_time_above_2s'],
     });
@@ -436,7 +440,12 @@ describe('intake settings', () => {
         rules: [{ label: 'team', value: ' search ', componentId: search.id }],
       }),
     );
-    expect(saved).toEqual({ mode: 'draft', autoResolve: true, rules: [{ label: 'team', value: 'search', componentId: search.id }] });
+    expect(saved).toEqual({
+      mode: 'draft',
+      autoResolve: true,
+      rules: [{ label: 'team', value: 'search', componentId: search.id }],
+      wording: defaultWording,
+    });
     expect(await getIntakeSettings(context)).toMatchObject({ ...saved, updatedAt: clock.now() });
     expect(expectOk(await updateIntakeSettings(context, testActor, { mode: 'incident', autoResolve: false })).autoResolve).toBe(false);
     expect(expectOk(await updateIntakeSettings(context, testActor, { mode: 'incident' })).autoResolve).toBe(false);
@@ -469,7 +478,7 @@ describe('draft mode', () => {
       id: drafted.draftId,
       source: 'alertmanager',
       groupKey,
-      title: 'Search: SearchSlow',
+      title: 'Degraded performance of Search',
       severity: 'medium',
       severityReason: 'Medium: degraded performance',
       signals: [],
@@ -477,14 +486,14 @@ describe('draft mode', () => {
       affected: [{ componentId: search.id, name: 'Search', status: 'degraded_performance' }],
       closedAt: null,
     });
-    expect(draft!.message).toBe('We are investigating an issue affecting Search. Our monitoring raised an alert at 11:58 UTC.');
+    expect(draft!.message).toBe('We are investigating degraded performance of Search. We will post an update as soon as we know more.');
 
     expect((await sendOk('alertmanager', alertmanager(groupKey, [slow]))).outcome).toBe('unchanged');
     const updated = await sendOk('alertmanager', alertmanager(groupKey, [slow, slowWeb]));
     expect(updated).toMatchObject({ outcome: 'draft_updated', draftId: drafted.draftId });
     [draft] = await listOpenDrafts(context);
     expect(draft).toMatchObject({
-      title: 'Search, Web: SearchSlow',
+      title: 'A partial outage of Search and Web',
       severity: 'high',
       components: [
         { componentId: search.id, status: 'degraded_performance' },
@@ -496,7 +505,7 @@ describe('draft mode', () => {
     const responder = { userId: null, label: 'Ada <ada@example.com>' };
     const confirmed = expectOk(await confirmDraft(context, responder, drafted.draftId!));
     expect(confirmed.incident).toMatchObject({
-      title: 'Search, Web: SearchSlow',
+      title: 'A partial outage of Search and Web',
       severity: 'high',
       severityOverrideReason: null,
       status: 'investigating',

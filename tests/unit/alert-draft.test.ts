@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { draftDiffers, draftProposal, grownDraftEvidence } from '../../src/lib/domain/alert-draft';
 import type { KnownComponent } from '../../src/lib/domain/alert-mapping';
+import { defaultWording } from '../../src/lib/domain/public-wording';
 
 const components = new Map<string, KnownComponent>([
   ['c-search', { id: 'c-search', name: 'Search', hidden: false, order: 0 }],
@@ -11,13 +12,15 @@ const alerts = [{ labels: { alertname: 'HighErrorRate' }, annotations: {}, start
 
 describe('what a draft proposes', () => {
   it('titles, classifies and words the draft from its alerts and components', () => {
-    expect(draftProposal(alerts, [{ componentId: 'c-api', status: 'partial_outage' }], ['cpu_above_80'], components, now)).toEqual({
-      title: 'API: HighErrorRate',
+    expect(
+      draftProposal(alerts, [{ componentId: 'c-api', status: 'partial_outage' }], ['cpu_above_80'], components, defaultWording, now),
+    ).toEqual({
+      title: 'A partial outage of API',
       severity: 'high',
       severityReason: 'High: a component in partial outage',
       signals: ['cpu_above_80'],
       components: [{ componentId: 'c-api', status: 'partial_outage' }],
-      message: 'We are investigating an issue affecting API. Our monitoring raised an alert at 14:05 UTC.',
+      message: 'We are investigating a partial outage of API. We will post an update as soon as we know more.',
     });
   });
 
@@ -43,7 +46,7 @@ describe('what a draft proposes', () => {
   });
 
   it('tells a changed proposal from the stored draft, whatever key order jsonb kept', () => {
-    const proposal = draftProposal(alerts, [{ componentId: 'c-api', status: 'partial_outage' }], [], components, now);
+    const proposal = draftProposal(alerts, [{ componentId: 'c-api', status: 'partial_outage' }], [], components, defaultWording, now);
     const stored = { ...proposal, components: [{ status: 'partial_outage' as const, componentId: 'c-api' }] };
     expect(draftDiffers(proposal, stored)).toBe(false);
     expect(draftDiffers(proposal, { ...stored, title: 'Other' })).toBe(true);

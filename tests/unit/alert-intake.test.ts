@@ -10,7 +10,6 @@ import {
   storedGroupKey,
 } from '../../src/lib/domain/alert-intake';
 import { parseMetricValue, type ThresholdMetric } from '../../src/lib/domain/alert-thresholds';
-import { alertTime, newAlertsMessage, publicMessage, publicTitle } from '../../src/lib/domain/alert-wording';
 import { classifySeverity } from '../../src/lib/domain/severity-classifier';
 import { alertmanagerPayload, grafanaPayload, literalAlertmanagerFiring } from '../support/alert-payloads';
 
@@ -279,68 +278,5 @@ describe('severity and component status', () => {
       severitySource: 'none',
       componentStatus: 'degraded_performance',
     });
-  });
-});
-
-describe('public text', () => {
-  const now = new Date('2026-03-01T14:07:00Z');
-  const alert = {
-    labels: { alertname: 'HighErrorRate', instance: 'search-7f9c:8080' },
-    annotations: {
-      summary: 'High error rate on search-api',
-      description: 'search-api answers 12% 5xx, see https://runbooks.internal.example/x',
-    },
-    startsAt: new Date('2026-03-01T14:05:31Z'),
-  };
-
-  it('titles by component names and alertname', () => {
-    expect(publicTitle([alert], ['Search', 'API'])).toBe('Search, API: HighErrorRate');
-    expect(publicTitle([{ labels: {}, annotations: {} }], ['Search'])).toBe('Search: alert');
-    expect(publicTitle([alert, { labels: { alertname: 'Latency' }, annotations: {} }], ['Search'])).toBe('Search: HighErrorRate, Latency');
-    expect(publicTitle([alert], [])).toBe('Service issue: HighErrorRate');
-  });
-
-  it('uses herald_title or public_title, trimmed to 200 characters', () => {
-    expect(publicTitle([{ ...alert, annotations: { public_title: 'Search is slow' } }], ['Search'])).toBe('Search is slow');
-    expect(publicTitle([{ ...alert, annotations: { herald_title: 'Search errors', public_title: 'Other' } }], ['Search'])).toBe(
-      'Search errors',
-    );
-    const long = publicTitle(
-      [alert],
-      Array.from({ length: 40 }, (_, index) => `Component number ${index}`),
-    );
-    expect(long).toHaveLength(200);
-    expect(long.endsWith('…')).toBe(true);
-  });
-
-  it('writes a neutral message that leaks nothing of the alert', () => {
-    const message = publicMessage([alert], ['Search', 'API'], now);
-    expect(message).toBe('We are investigating an issue affecting Search, API. Our monitoring raised an alert at 14:05 UTC.');
-    for (const text of [message, publicTitle([alert], ['Search'])]) {
-      expect(text).not.toContain('search-api');
-      expect(text).not.toContain('http');
-      expect(text).not.toContain('search-7f9c');
-    }
-  });
-
-  it('uses herald_message or public_message', () => {
-    expect(publicMessage([{ ...alert, annotations: { public_message: 'Searches may fail.' } }], ['Search'], now)).toBe(
-      'Searches may fail.',
-    );
-    expect(publicMessage([{ ...alert, annotations: { herald_message: 'Search is down.' } }], ['Search'], now)).toBe('Search is down.');
-  });
-
-  it('gives the date when the alert started on another day', () => {
-    expect(alertTime(new Date('2026-02-28T23:55:00Z'), now)).toBe('2026-02-28 23:55 UTC');
-    expect(alertTime(new Date('2026-03-01T00:01:00Z'), now)).toBe('00:01 UTC');
-  });
-
-  it('words an update for new alerts', () => {
-    expect(newAlertsMessage([alert], { added: ['Web'], concerned: ['Web'] }, now)).toBe(
-      'The issue now also affects Web. Our monitoring raised a further alert at 14:05 UTC.',
-    );
-    expect(newAlertsMessage([alert], { added: [], concerned: ['Search'] }, now)).toBe(
-      'Our monitoring raised a further alert affecting Search at 14:05 UTC.',
-    );
   });
 });

@@ -1,6 +1,7 @@
 import type { NormalisedAlert } from './alert-intake';
-import { orderedSignals, publicNames, worstStatusPerComponent, type ComponentChange, type KnownComponent } from './alert-mapping';
-import { publicMessage, publicTitle } from './alert-wording';
+import { orderedSignals, worstStatusPerComponent, type ComponentChange, type KnownComponent } from './alert-mapping';
+import { firingValues, publicMessage, publicTitle } from './alert-wording';
+import type { WordingTemplates } from './public-wording';
 import { classifySeverity, type SeveritySignalId } from './severity-classifier';
 import type { Severity } from './statuses';
 
@@ -21,27 +22,25 @@ export interface DraftProposal {
 
 /** What a draft should say for some alerts, components and signals. */
 export function draftProposal(
-  alerts: readonly Pick<NormalisedAlert, 'annotations' | 'labels' | 'startsAt'>[],
+  alerts: readonly Pick<NormalisedAlert, 'annotations' | 'startsAt'>[],
   changes: ComponentChange[],
   signals: SeveritySignalId[],
   components: ReadonlyMap<string, KnownComponent>,
+  wording: WordingTemplates,
   now: Date,
 ): DraftProposal {
   const suggestion = classifySeverity(
     signals,
     changes.map((change) => change.status),
   );
-  const names = publicNames(
-    changes.map((change) => change.componentId),
-    components,
-  );
+  const values = firingValues(alerts, changes, components, now);
   return {
-    title: publicTitle(alerts, names),
+    title: publicTitle(alerts, wording, values),
     severity: suggestion.severity,
     severityReason: suggestion.reason,
     signals,
     components: changes,
-    message: publicMessage(alerts, names, now),
+    message: publicMessage(alerts, wording, values),
   };
 }
 

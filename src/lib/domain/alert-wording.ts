@@ -1,10 +1,21 @@
 import type { NormalisedAlert } from './alert-intake';
+import { publicNames, type ComponentChange, type KnownComponent } from './alert-mapping';
+import {
+  componentPhrase,
+  renderWording,
+  statusPhrases,
+  type WordingKind,
+  type WordingTemplates,
+  type WordingValues,
+} from './public-wording';
+import { worstComponentStatus, type ComponentStatus } from './statuses';
 import { formatUtc } from './time-format';
 
 /**
- * The public text alert intake writes (issue 7): titles and messages from the alerts' own
- * `herald_*` / `public_*` annotations, else neutral sentences that name the affected components
- * and when monitoring raised the alert. Never an alert's summary, description or links.
+ * The public text alert intake writes (issues 7 and 16): titles and messages from the alerts' own
+ * `herald_*` / `public_*` annotations, else the intake settings' wording templates, filled in with
+ * the affected public components, their status and the start time. Never an alert's name,
+ * labels, summary, description or links.
  */
 
 /** The annotations that set the public title, first found wins. */
@@ -27,66 +38,69 @@ const firstAnnotation = (alerts: readonly Pick<NormalisedAlert, 'annotations'>[]
 
 const clip = (text: string, max: number) => (text.length <= max ? text : `${text.slice(0, max - 1).trimEnd()}…`);
 
-/** "Search, API", or a neutral phrase when every affected component is hidden from the public page. */
-function componentList(names: readonly string[], fallback: string): string {
-  return names.length > 0 ? names.join(', ') : fallback;
-}
-
-/**
- * The public title: a `herald_title` or `public_title` annotation, else
- * "<component names>: <alertname>" (alertnames joined when several), at most 200 characters.
- */
-export function publicTitle(alerts: readonly Pick<NormalisedAlert, 'annotations' | 'labels'>[], componentNames: readonly string[]): string {
-  const chosen = firstAnnotation(alerts, titleAnnotations);
-  if (chosen) return clip(chosen, PUBLIC_TITLE_MAX);
-  const names = [...new Set(alerts.map((alert) => alert.labels.alertname?.trim()).filter((name): name is string => Boolean(name)))];
-  return clip(`${componentList(componentNames, 'Service issue')}: ${names.length > 0 ? names.join(', ') : 'alert'}`, PUBLIC_TITLE_MAX);
-}
-
 /** "14:05 UTC", or "2026-03-01 14:05 UTC" when that is not today (UTC). */
 export function alertTime(at: Date, now: Date): string {
   const full = formatUtc(at);
   return formatUtc(now).slice(0, 10) === full.slice(0, 10) ? full.slice(11) : full;
 }
 
-const earliest = (alerts: readonly Pick<NormalisedAlert, 'startsAt'>[], fallback: Date) =>
-  alerts.reduce((first, alert) => (alert.startsAt < first ? alert.startsAt : first), alerts[0]?.startsAt ?? fallback);
+/** What the placeholders say: the public components' names, the worst of their statuses, and the start. */
+export function wordingValues(
+  facts: { names: readonly string[]; statuses: readonly ComponentStatus[]; started: Date },
+  now: Date,
+): WordingValues {
+  return {
+    components: componentPhrase(facts.names),
+    status: statusPhrases[worstComponentStatus(facts.statuses)],
+    started: alertTime(facts.started, now),
+  };
+}
+
+/** The placeholders for firing alerts: the public components they change, and the earliest alert's start. */
+export function firingValues(
+  alerts: readonly Pick<NormalisedAlert, 'startsAt'>[],
+  changes: readonly ComponentChange[],
+  components: ReadonlyMap<string, KnownComponent>,
+  now: Date,
+): WordingValues {
+  const shown = changes.filter((change) => components.get(change.componentId)?.hidden === false);
+  const started = alerts.reduce((first, alert) => (alert.startsAt < first ? alert.startsAt : first), alerts[0]?.startsAt ?? now);
+  return wordingValues(
+    {
+      names: publicNames(
+        changes.map((change) => change.componentId),
+        components,
+      ),
+      statuses: shown.map((change) => change.status),
+      started,
+    },
+    now,
+  );
+}
+
+/** A step's message from the templates, at most 10,000 characters. */
+export function wordedMessage(wording: WordingTemplates, kind: Exclude<WordingKind, 'title'>, values: WordingValues): string {
+  return clip(renderWording(wording, kind, values), PUBLIC_MESSAGE_MAX);
+}
+
+/** The public title: a `herald_title` or `public_title` annotation, else the title template; at most 200 characters. */
+export function publicTitle(
+  alerts: readonly Pick<NormalisedAlert, 'annotations'>[],
+  wording: WordingTemplates,
+  values: WordingValues,
+): string {
+  return clip(firstAnnotation(alerts, titleAnnotations) ?? renderWording(wording, 'title', values), PUBLIC_TITLE_MAX);
+}
 
 /**
- * The first public message: a `herald_message` or `public_message` annotation, else a neutral
- * sentence that names the affected components and when monitoring raised the alert. Never the
- * alert's summary, description or links.
+ * The message for firing alerts (the first one, and alerts that join an open incident): a
+ * `herald_message` or `public_message` annotation, else the firing template.
  */
 export function publicMessage(
-  alerts: readonly Pick<NormalisedAlert, 'annotations' | 'startsAt'>[],
-  componentNames: readonly string[],
-  now: Date,
+  alerts: readonly Pick<NormalisedAlert, 'annotations'>[],
+  wording: WordingTemplates,
+  values: WordingValues,
 ): string {
   const chosen = firstAnnotation(alerts, messageAnnotations);
-  if (chosen) return clip(chosen, PUBLIC_MESSAGE_MAX);
-  return `We are investigating an issue affecting ${componentList(componentNames, 'some of our services')}. Our monitoring raised an alert at ${alertTime(earliest(alerts, now), now)}.`;
+  return chosen ? clip(chosen, PUBLIC_MESSAGE_MAX) : wordedMessage(wording, 'firing', values);
 }
-
-/**
- * The update for alerts that joined an open incident: their own public message annotation,
- * else a neutral sentence naming the newly affected components (or, with none new, the
- * components the new alerts concern).
- */
-export function newAlertsMessage(
-  alerts: readonly Pick<NormalisedAlert, 'annotations' | 'startsAt'>[],
-  names: { added: readonly string[]; concerned: readonly string[] },
-  now: Date,
-): string {
-  const chosen = firstAnnotation(alerts, messageAnnotations);
-  if (chosen) return clip(chosen, PUBLIC_MESSAGE_MAX);
-  const at = alertTime(earliest(alerts, now), now);
-  if (names.added.length > 0)
-    return `The issue now also affects ${names.added.join(', ')}. Our monitoring raised a further alert at ${at}.`;
-  return `Our monitoring raised a further alert affecting ${componentList(names.concerned, 'our services')} at ${at}.`;
-}
-
-/** When the alerts of an incident in monitoring fire again. */
-export const ALERT_REFIRED_MESSAGE = 'Our monitoring raised the alert again. We are investigating.';
-
-export const ALERT_CLEARED_MESSAGE = 'The alert has cleared; we are monitoring.';
-export const ALERT_RESOLVED_MESSAGE = 'The alert has cleared and the issue is resolved.';

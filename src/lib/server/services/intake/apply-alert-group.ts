@@ -73,6 +73,7 @@ async function handleFiring(
     fingerprints: uniqueFingerprints(firing),
     lines,
     notes: [...call.notes, ...analysis.notes],
+    wording: settings.wording,
   };
 
   if (link && linkedIncident) return updateIncidentFromAlerts(mapped, link, linkedIncident);

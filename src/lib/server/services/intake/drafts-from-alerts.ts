@@ -29,7 +29,7 @@ const storedProposal = (draft: IncidentDraftRow): DraftProposal => ({
 export async function createDraftFromAlerts(call: FiringCall): Promise<IntakeResult> {
   const { context, principal, group, now, analysis, components } = call;
   const tx = context.db;
-  const fields = draftProposal(mappedAlerts(call), analysis.changes, analysis.signals, components, now);
+  const fields = draftProposal(mappedAlerts(call), analysis.changes, analysis.signals, components, call.wording, now);
   const draft = await insertOne(tx, incidentDraft, {
     id: newId(),
     source: group.source,
@@ -62,7 +62,7 @@ export async function updateDraftFromAlerts(call: FiringCall, link: AlertLinkRow
   const tx = context.db;
   const stored = storedProposal(draft);
   const { changes, signals } = grownDraftEvidence(stored, { components: analysis.changes, signals: analysis.signals }, components);
-  const fields = draftProposal(mappedAlerts(call), changes, signals, components, now);
+  const fields = draftProposal(mappedAlerts(call), changes, signals, components, call.wording, now);
   const changed = draftDiffers(fields, stored);
   const fresh = freshFingerprints(call.fingerprints, link.firing);
   if (changed) {

@@ -1,19 +1,16 @@
 import { eq } from 'drizzle-orm';
 import { isMoreSevere } from '../../../domain/alert-assessment';
 import { composeDetail, describeChanges, newAlertCount, type IntakeResult } from '../../../domain/alert-intake-log';
-import { freshFingerprints, publicNames } from '../../../domain/alert-mapping';
-import {
-  ALERT_CLEARED_MESSAGE,
-  ALERT_REFIRED_MESSAGE,
-  ALERT_RESOLVED_MESSAGE,
-  newAlertsMessage,
-  publicMessage,
-  publicTitle,
-} from '../../../domain/alert-wording';
+import { freshFingerprints } from '../../../domain/alert-mapping';
+import { firingValues, publicMessage, publicTitle, wordedMessage, wordingValues } from '../../../domain/alert-wording';
+import { componentsInOrder } from '../../../domain/component-sections';
+import type { WordingValues } from '../../../domain/public-wording';
 import { severityLabels, type IncidentUpdateStatus } from '../../../domain/statuses';
 import { incidentComponent, type IncidentRow } from '../../db/schema';
 import type { AlertLinkRow } from '../../db/schema/automation';
+import { listComponentTree } from '../components/catalog';
 import { declareIncident, postIncidentUpdate, updateIncidentDetails } from '../incidents/incident-commands';
+import type { ServiceContext } from '../kernel/context';
 import type { Transaction } from '../kernel/rows';
 import { closeLink, openLink, updateLink } from './alert-links';
 import { refusedStep, type FiringCall, type GroupCall } from './intake-call';
@@ -28,18 +25,15 @@ const mappedAlerts = (call: FiringCall) => call.analysis.mapped.map((item) => it
 
 /** A new group's firing alerts declare an incident (Investigating, subscribers notified) and link the group to it. */
 export async function declareFromAlerts(call: FiringCall): Promise<IntakeResult> {
-  const { context, principal, group, now, analysis, components } = call;
-  const names = publicNames(
-    analysis.changes.map((change) => change.componentId),
-    components,
-  );
+  const { context, principal, group, now, analysis, components, wording } = call;
   const alerts = mappedAlerts(call);
+  const values = firingValues(alerts, analysis.changes, components, now);
   const declared = await declareIncident(context, principal.actor, {
-    title: publicTitle(alerts, names),
+    title: publicTitle(alerts, wording, values),
     severity: analysis.suggestion.severity,
     signals: analysis.signals,
     status: 'investigating',
-    message: publicMessage(alerts, names, now),
+    message: publicMessage(alerts, wording, values),
     components: analysis.changes,
     notifySubscribers: true,
   });
@@ -69,6 +63,17 @@ async function affectedComponentIds(tx: Transaction, incidentId: string): Promis
   return rows.map((row) => row.componentId);
 }
 
+/** The placeholders for an open incident: its public components as they are now, and when it started. */
+async function incidentValues(context: ServiceContext, current: IncidentRow, now: Date): Promise<WordingValues> {
+  const [ids, tree] = await Promise.all([affectedComponentIds(context.db, current.id), listComponentTree(context)]);
+  const affected = new Set(ids);
+  const shown = componentsInOrder(tree).filter((item) => affected.has(item.id) && !item.hidden);
+  return wordingValues(
+    { names: shown.map((item) => item.name), statuses: shown.map((item) => item.status), started: current.startedAt },
+    now,
+  );
+}
+
 /**
  * The group fires again: the severity is raised (never lowered) when the alerts point higher,
  * and new alerts post an update adding their components. The same alerts again change nothing.
@@ -94,25 +99,15 @@ export async function updateIncidentFromAlerts(call: FiringCall, link: AlertLink
   if (freshMapped.length > 0) {
     const affected = new Set(await affectedComponentIds(context.db, current.id));
     const added = analysis.changes.filter((change) => !affected.has(change.componentId));
-    const message = newAlertsMessage(
-      freshMapped.map((item) => item.alert),
-      {
-        added: publicNames(
-          added.map((change) => change.componentId),
-          components,
-        ),
-        concerned: publicNames(
-          freshMapped.flatMap((item) => item.componentIds),
-          components,
-        ),
-      },
-      now,
-    );
     // Alerts that cleared (the incident went to monitoring) and fire again reopen the investigation.
     const refired = link.status === 'resolved' && current.status === 'monitoring';
+    const alerts = freshMapped.map((item) => item.alert);
+    // New components are worded as the alerts set them; otherwise the incident's components as they stand.
+    const values =
+      added.length > 0 && !refired ? firingValues(alerts, added, components, now) : await incidentValues(context, current, now);
     const posted = await postIncidentUpdate(context, principal.actor, current.id, {
       status: refired ? 'investigating' : (current.status as IncidentUpdateStatus),
-      message: refired ? ALERT_REFIRED_MESSAGE : message,
+      message: refired ? wordedMessage(call.wording, 'reopened', values) : publicMessage(alerts, call.wording, values),
       components: added,
     });
     if (!posted.ok) throw refusedStep(posted.failure, lines, notes);
@@ -157,7 +152,7 @@ export async function settleIncidentFromAlerts(
   const status = settings.autoResolve ? 'resolved' : 'monitoring';
   const posted = await postIncidentUpdate(context, principal.actor, linked.id, {
     status,
-    message: status === 'resolved' ? ALERT_RESOLVED_MESSAGE : ALERT_CLEARED_MESSAGE,
+    message: wordedMessage(settings.wording, status === 'resolved' ? 'resolved' : 'cleared', await incidentValues(context, linked, now)),
     components: [],
   });
   if (!posted.ok) throw refusedStep(posted.failure, lines, notes);

@@ -1,6 +1,7 @@
 import { composeDetail, failureDetail } from '../../../domain/alert-intake-log';
 import type { NormalisedAlertGroup } from '../../../domain/alert-intake';
 import type { AlertAnalysis, KnownComponent } from '../../../domain/alert-mapping';
+import type { WordingTemplates } from '../../../domain/public-wording';
 import type { ApiPrincipal } from '../access/api-keys';
 import type { ServiceContext } from '../kernel/context';
 import type { ServiceFailure } from '../kernel/errors';
@@ -26,6 +27,8 @@ export interface FiringCall extends GroupCall {
   fingerprints: string[];
   /** The log's line per alert. */
   lines: string[];
+  /** The intake settings' public wording. */
+  wording: WordingTemplates;
 }
 
 /** A call that must leave nothing behind but its log entry: thrown to roll the transaction back. */

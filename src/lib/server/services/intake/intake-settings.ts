@@ -1,5 +1,6 @@
 import { and, eq, inArray, isNull } from 'drizzle-orm';
 import { z } from 'zod';
+import { defaultWording, templateProblem, wordingKinds, type WordingKind } from '../../../domain/public-wording';
 import { component, setting } from '../../db/schema';
 import { recordAudit } from '../kernel/audit';
 import type { Actor, ServiceContext } from '../kernel/context';
@@ -9,7 +10,8 @@ import { checkboxDefaultOff, idSchema, parseInput } from '../kernel/validation';
 /**
  * Settings of alert intake (issue 7), stored under the `intake` key of the `setting` table:
  * whether a firing alert opens an incident or a draft, whether a resolved alert resolves the
- * incident, and rules that map alerts to components by a label's value.
+ * incident, rules that map alerts to components by a label's value, and the public wording
+ * (issue 16): the templates of the title and of each step's message.
  */
 
 const intakeModes = ['incident', 'draft'] as const;
@@ -58,15 +60,41 @@ const ruleList = z
     });
   });
 
+/** The longest template of a title and of a message (a message's placeholders may make it longer). */
+export const WORDING_MAX: Record<WordingKind, number> = { title: 200, firing: 2000, cleared: 2000, resolved: 2000, reopened: 2000 };
+
+/** One wording template: left blank it is the default; an unknown placeholder or stray brace is refused. */
+const wordingTemplate = (kind: WordingKind) =>
+  z
+    .string({ error: 'Expected text.' })
+    .trim()
+    .max(WORDING_MAX[kind], `Keep this under ${WORDING_MAX[kind].toLocaleString('en')} characters.`)
+    .superRefine((template, ctx) => {
+      const problem = templateProblem(template);
+      if (problem) ctx.addIssue({ code: 'custom', message: problem });
+    })
+    .transform((template) => template || defaultWording[kind])
+    .default(defaultWording[kind]);
+
+const wordingInput = z
+  .object(
+    Object.fromEntries(wordingKinds.map((kind) => [kind, wordingTemplate(kind)])) as Record<
+      WordingKind,
+      ReturnType<typeof wordingTemplate>
+    >,
+  )
+  .default(defaultWording);
+
 export const intakeSettingsInput = z.object({
   mode: z.enum(intakeModes, { error: 'Choose "incident" (open an incident) or "draft" (wait for a responder).' }).default('incident'),
   /** A resolved alert resolves its incident instead of moving it to monitoring. */
   autoResolve: checkboxDefaultOff,
   rules: z.preprocess(dropBlankRows, ruleList.optional()).transform((rules) => rules ?? []),
+  wording: wordingInput,
 });
 
 export type IntakeSettings = z.output<typeof intakeSettingsInput>;
-const defaultIntakeSettings: IntakeSettings = { mode: 'incident', autoResolve: false, rules: [] };
+const defaultIntakeSettings: IntakeSettings = { mode: 'incident', autoResolve: false, rules: [], wording: defaultWording };
 const INTAKE_KEY = 'intake';
 
 export async function getIntakeSettings(context: Pick<ServiceContext, 'db'>): Promise<IntakeSettings & { updatedAt: Date | null }> {
@@ -77,6 +105,7 @@ export async function getIntakeSettings(context: Pick<ServiceContext, 'db'>): Pr
     mode: value.mode ?? defaultIntakeSettings.mode,
     autoResolve: value.autoResolve ?? defaultIntakeSettings.autoResolve,
     rules: value.rules ?? defaultIntakeSettings.rules,
+    wording: value.wording ?? defaultIntakeSettings.wording,
     updatedAt: row?.updatedAt ?? null,
   };
 }
