@@ -21,7 +21,7 @@ function changesOf(rows: ComponentRow[]) {
  * Renumbers `components.<n>` field errors from the service's list (only the rows sent) back to
  * the form's own rows, so each message lands next to the row it is about.
  */
-function onFormRows<T>(result: ServiceResult<T>, sent: ComponentRow[]): ServiceResult<T> {
+export function onFormRows<T>(result: ServiceResult<T>, sent: ComponentRow[]): ServiceResult<T> {
   if (result.ok || result.failure.kind !== 'invalid') return result;
   const fieldErrors: Record<string, string> = {};
   for (const [key, message] of Object.entries(result.failure.fieldErrors)) {

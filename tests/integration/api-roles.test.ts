@@ -11,6 +11,7 @@ import type { ApiRoute } from '../../src/lib/server/api/route';
 import { apiKeyRoles, createApiKey, revokeApiKey } from '../../src/lib/server/services/access/api-keys';
 import { createComponent, createGroup } from '../../src/lib/server/services/components/catalog';
 import { declareIncident } from '../../src/lib/server/services/incidents/incident-commands';
+import { createIncidentTemplate } from '../../src/lib/server/services/incidents/incident-templates';
 import { scheduleMaintenance } from '../../src/lib/server/services/maintenance/maintenance-schedule-commands';
 import { addSubscriberByAdmin } from '../../src/lib/server/services/subscribers/subscribers';
 import { apiClient } from '../support/api-client';
@@ -86,6 +87,10 @@ beforeAll(async () => {
   ids.set('incidents', incident.id);
   ids.set('maintenances', maintenance!.id);
   ids.set('subscribers', subscriber.id);
+  const template = expectOk(
+    await createIncidentTemplate(context, testActor, { name: 'API down', title: 'API errors', status: 'investigating' }),
+  );
+  ids.set('incident-templates', template.id);
 });
 
 function concretePath(route: ApiRoute): string {

@@ -10,6 +10,7 @@ import { API_PREFIX, apiRoutes } from '../../src/lib/server/api/router';
 import { createApiKey } from '../../src/lib/server/services/access/api-keys';
 import { createComponent, createGroup } from '../../src/lib/server/services/components/catalog';
 import { declareIncident, postIncidentUpdate } from '../../src/lib/server/services/incidents/incident-commands';
+import { createIncidentTemplate } from '../../src/lib/server/services/incidents/incident-templates';
 import { startMaintenanceNow } from '../../src/lib/server/services/maintenance/maintenance-action-commands';
 import { scheduleMaintenance } from '../../src/lib/server/services/maintenance/maintenance-schedule-commands';
 import { addSubscriberByAdmin } from '../../src/lib/server/services/subscribers/subscribers';
@@ -136,6 +137,8 @@ describe('every operation answers as documented', () => {
         }),
       )[0]!.id;
     const subscriber = async (email: string) => expectOk(await addSubscriberByAdmin(context, testActor, { email, componentIds: [] })).id;
+    const template = async (name: string) =>
+      expectOk(await createIncidentTemplate(context, testActor, { name, title: 'API errors', status: 'investigating' })).id;
 
     // A valid request per operation, each on its own resource where it changes one.
     samples = {
@@ -162,6 +165,18 @@ describe('every operation answers as documented', () => {
       },
       sendCustomerEmailNow: async () => ({ id: await declare('Emailed') }),
       holdCustomerEmail: async () => ({ id: await declare('Held'), body: { holdReason: 'Legal review.' } }),
+      listIncidentTemplates: async () => ({}),
+      createIncidentTemplate: async () => ({
+        body: {
+          name: 'API down',
+          title: 'API unavailable',
+          status: 'investigating',
+          components: [{ componentId: api.id, status: 'major_outage' }],
+        },
+      }),
+      getIncidentTemplate: async () => ({ id: await template('Read') }),
+      updateIncidentTemplate: async () => ({ id: await template('Edited'), body: { severity: 'high' } }),
+      deleteIncidentTemplate: async () => ({ id: await template('Deleted') }),
       listMaintenances: async () => ({ query: { state: 'upcoming' } }),
       scheduleMaintenance: async () => ({
         body: {

@@ -6,13 +6,21 @@ import { claimIdempotencyKey } from './idempotency';
 import { problem, problemOfFailure } from './problem';
 import type { ApiRoute } from './route';
 import { componentRoutes } from './routes/components';
+import { incidentTemplateRoutes } from './routes/incident-templates';
 import { incidentRoutes } from './routes/incidents';
 import { maintenanceRoutes } from './routes/maintenances';
 import { settingsRoutes } from './routes/settings';
 import { subscriberRoutes } from './routes/subscribers';
 
 /** Every route of the management API, under /api/admin/v1. */
-export const apiRoutes: ApiRoute[] = [...componentRoutes, ...incidentRoutes, ...maintenanceRoutes, ...subscriberRoutes, ...settingsRoutes];
+export const apiRoutes: ApiRoute[] = [
+  ...componentRoutes,
+  ...incidentRoutes,
+  ...incidentTemplateRoutes,
+  ...maintenanceRoutes,
+  ...subscriberRoutes,
+  ...settingsRoutes,
+];
 
 export const API_PREFIX = '/api/admin/v1';
 

@@ -17,3 +17,4 @@ export * from './subscribers';
 export * from './webhooks';
 export * from './automation';
 export * from './backups';
+export * from './incident-templates';
