@@ -10,6 +10,10 @@ import { incidentStatusEnum, severityEnum } from './enums';
 export const customerEmailStates = ['not_required', 'scheduled', 'sent', 'skipped', 'held', 'cancelled'] as const;
 export const customerEmailStateEnum = pgEnum('customer_email_state', customerEmailStates);
 
+/** What staff decided when the rollback criteria held: see lib/domain/rollback-criteria.ts. */
+export const rollbackDecisions = ['rolled_back', 'declined'] as const;
+export const rollbackDecisionEnum = pgEnum('rollback_decision', rollbackDecisions);
+
 export const incident = pgTable(
   'incident',
   {
@@ -40,6 +44,13 @@ export const incident = pgTable(
     customerEmailNote: text(),
     postmortemBody: text(),
     postmortemPublishedAt: timestamptz(),
+    /** The ids of the rollback criteria staff or the alert intake found to hold, in the order met. */
+    rollbackCriteriaMet: jsonb().$type<string[]>().notNull().default([]),
+    /** Whether a rollback was done or declined, why, when and by whom; null while undecided. */
+    rollbackDecision: rollbackDecisionEnum(),
+    rollbackDecisionReason: text(),
+    rollbackDecidedAt: timestamptz(),
+    rollbackDecidedBy: text().references(() => user.id, { onDelete: 'set null' }),
   },
   (table) => [index('incident_started_at_idx').on(table.startedAt), index('incident_status_idx').on(table.status)],
 );
@@ -86,6 +97,8 @@ export const incidentUpdate = pgTable(
     /** Set when staff corrected the text after posting. */
     editedAt: timestamptz(),
     createdBy: text().references(() => user.id, { onDelete: 'set null' }),
+    /** The "next update by" time this update promised customers; null when it promised none. */
+    nextUpdateBy: timestamptz(),
   },
   (table) => [index('incident_update_incident_id_display_at_idx').on(table.incidentId, table.displayAt)],
 );

@@ -18,3 +18,5 @@ export * from './webhooks';
 export * from './automation';
 export * from './backups';
 export * from './incident-templates';
+export * from './maintenance-templates';
+export * from './action-items';

@@ -18,7 +18,14 @@ export const contact = pgTable('contact', {
 });
 export type ContactRow = typeof contact.$inferSelect;
 
-export const teamAlertKinds = ['declared', 'severity_raised', 'update_overdue', 'postmortem_reminder', 'postmortem_overdue'] as const;
+export const teamAlertKinds = [
+  'declared',
+  'severity_raised',
+  'update_overdue',
+  'postmortem_reminder',
+  'postmortem_overdue',
+  'rollback_criteria_met',
+] as const;
 export const teamAlertKindEnum = pgEnum('team_alert_kind', teamAlertKinds);
 
 /**
