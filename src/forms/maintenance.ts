@@ -23,7 +23,7 @@ const optional = (value: unknown): string | undefined => (text(value).trim() ===
 const maintenancePage = (maintenanceId: string) => `/admin/maintenance/${maintenanceId}`;
 
 /** The on/off switches of a maintenance form, by field name. */
-const maintenanceSwitchNames = [
+export const maintenanceSwitchNames = [
   'setsUnderMaintenance',
   'notifySubscribers',
   'notifyOnSchedule',

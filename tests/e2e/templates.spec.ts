@@ -3,11 +3,14 @@ import { addComponent, asClient, baseUrl, disableHttpCache, sameOrigin, signInOw
 import { seed } from './support/seed';
 
 /**
- * Incident templates: an admin writes a declaration ahead of time (name, title, message, status,
+ * Templates. Incident templates: an admin writes a declaration ahead of time (name, title, message, status,
  * severity, a component's status, the notify choice), edits it, and may not give two templates
  * one name; a responder starts the declare form from it, changes the title and declares, and the
  * public incident page shows what the template said; responders and viewers cannot add, change
  * or delete templates; a deleted template is gone from the list and from the declare form.
+ * Maintenance templates: an admin writes a window ahead of time; a responder may not add one, but
+ * starts the schedule form from it with a start, finds it filled (the end the template's duration
+ * later), changes the title and schedules.
  *
  * Each test makes its own people (added by the owner, signed in through their set-password link
  * in a browser of their own), component and template, with unique names, so any test runs alone
@@ -87,10 +90,10 @@ async function staffPage(browser: Browser, ownerContext: BrowserContext, role: S
   return page;
 }
 
-/** The "Add a template" form on /admin/templates. */
-const addForm = (page: Page): Locator => page.getByRole('region', { name: 'Add a template' });
+/** The "Add an incident template" form on /admin/templates. */
+const addForm = (page: Page): Locator => page.getByRole('region', { name: 'Add an incident template' });
 
-/** Fills a template form (the "Add a template" form or the edit page's). */
+/** Fills an incident template form (the "Add an incident template" form or the edit page's). */
 async function fillTemplate(form: Locator, template: Template): Promise<void> {
   await form.getByLabel('Template name').fill(template.name);
   await form.getByLabel('Incident title').fill(template.title);
@@ -108,15 +111,15 @@ async function fillTemplate(form: Locator, template: Template): Promise<void> {
 async function addTemplate(page: Page, template: Template): Promise<void> {
   await page.goto('/admin/templates');
   await fillTemplate(addForm(page), template);
-  await addForm(page).getByRole('button', { name: 'Add template' }).click();
+  await addForm(page).getByRole('button', { name: 'Add incident template' }).click();
   await expect(page).toHaveURL(/\/admin\/templates$/);
   await expect(page.getByRole('status')).toContainText(`Template “${template.name}” added.`);
 }
 
-/** A template's entry in the list on /admin/templates, found by its name. */
-function listed(page: Page, name: string): Locator {
+/** A template's entry in a list on /admin/templates (incident templates unless told), found by its name. */
+function listed(page: Page, name: string, list = 'Incident templates'): Locator {
   return page
-    .getByRole('region', { name: 'Templates', exact: true })
+    .getByRole('region', { name: list, exact: true })
     .getByRole('listitem')
     .filter({ has: page.getByText(name, { exact: true }) });
 }
@@ -193,7 +196,7 @@ test('an admin adds a template, sees it listed, edits its title, and may not giv
   const answer = admin.waitForResponse(
     (response) => response.request().method() === 'POST' && new URL(response.url()).pathname === '/admin/templates',
   );
-  await addForm(admin).getByRole('button', { name: 'Add template' }).click();
+  await addForm(admin).getByRole('button', { name: 'Add incident template' }).click();
   expect((await answer).status()).toBe(422);
   await expect(admin.getByRole('alert')).toContainText('Please correct the highlighted fields.');
   const name = addForm(admin).getByLabel('Template name');
@@ -205,7 +208,7 @@ test('an admin adds a template, sees it listed, edits its title, and may not giv
 
   // Nothing was saved: still one template of that name, with the edited title.
   await unchanged(admin, { ...template, title: newTitle });
-  await expect(admin.getByRole('region', { name: 'Templates', exact: true })).not.toContainText(duplicate.title);
+  await expect(admin.getByRole('region', { name: 'Incident templates', exact: true })).not.toContainText(duplicate.title);
 });
 
 test('a responder starts the declare form from a template, changes the title and declares; the public page shows the rest', async ({
@@ -263,6 +266,7 @@ async function postsAreRefused(page: Page, id: string, refusal: { create: string
   const name = unique('Posted by someone who may not');
   const posts = [
     { path: '/admin/templates', intent: 'create', expected: refusal.create },
+    { path: '/admin/templates', intent: 'create-maintenance', expected: refusal.create },
     { path: `/admin/templates/${id}`, intent: 'save', expected: refusal.change },
     { path: `/admin/templates/${id}`, intent: 'delete', expected: refusal.change },
   ];
@@ -276,6 +280,8 @@ async function postsAreRefused(page: Page, id: string, refusal: { create: string
         message: 'Posted message.',
         status: 'investigating',
         severity: 'low',
+        description: 'Posted description.',
+        durationMinutes: '30',
       },
       maxRedirects: 0,
     });
@@ -290,10 +296,10 @@ test('a responder sees the templates but no form to add or edit one, and posting
   const responder = await staffPage(browser, context, 'Responder');
 
   await responder.getByRole('navigation', { name: 'Admin' }).getByRole('link', { name: 'Templates', exact: true }).click();
-  await expect(responder.getByRole('heading', { name: 'Incident templates', level: 1 })).toBeVisible();
+  await expect(responder.getByRole('heading', { name: 'Templates', level: 1 })).toBeVisible();
   await expect(listed(responder, template.name)).toContainText(`“${template.title}”`);
   await expect(addForm(responder)).toHaveCount(0);
-  await expect(responder.getByRole('button', { name: 'Add template' })).toHaveCount(0);
+  await expect(responder.getByRole('button', { name: /^Add .* template$/ })).toHaveCount(0);
   await expect(listed(responder, template.name).getByRole('link', { name: /^Edit/ })).toHaveCount(0);
 
   const edit = await responder.goto(`/admin/templates/${id}`);
@@ -308,7 +314,7 @@ test('a responder sees the templates but no form to add or edit one, and posting
     change: 'Not allowed',
   });
   await unchanged(admin, template);
-  await expect(listed(admin, posted)).toHaveCount(0);
+  await expect(admin.getByRole('main')).not.toContainText(posted);
 });
 
 test('a viewer gets neither the templates page nor the edit page, and posting the forms is refused', async ({ browser, context }) => {
@@ -329,7 +335,7 @@ test('a viewer gets neither the templates page nor the edit page, and posting th
 
   const posted = await postsAreRefused(viewer, id, { create: 'Not allowed', change: 'Not allowed' });
   await unchanged(admin, template);
-  await expect(listed(admin, posted)).toHaveCount(0);
+  await expect(admin.getByRole('main')).not.toContainText(posted);
 });
 
 test('the admin deletes a template: it is gone from the list and from the declare form', async ({ browser, context }) => {
@@ -352,4 +358,63 @@ test('the admin deletes a template: it is gone from the list and from the declar
   await expect(admin.getByText('That template does not exist (it may have been deleted).')).toBeVisible();
   await expect(admin.getByLabel('Title')).toHaveValue('');
   expect((await admin.goto(`/admin/templates/${id}`))?.status()).toBe(404);
+});
+
+test('an admin adds a maintenance template; a responder schedules from it, the form filled and its end set by the duration', async ({
+  browser,
+  context,
+}) => {
+  const admin = await staffPage(browser, context, 'Admin');
+  const component = unique('Billing API');
+  await addComponent(admin, component);
+  const name = unique('Billing database upgrade');
+  const title = unique('Billing is read-only');
+  const description = 'We upgrade the billing database. Invoices cannot be changed for up to 90 minutes.';
+
+  await admin.goto('/admin/templates');
+  const form = admin.getByRole('region', { name: 'Add a maintenance template' });
+  await form.getByLabel('Template name').fill(name);
+  await form.getByLabel('Maintenance title').fill(title);
+  await form.getByLabel('Description').fill(description);
+  await form.getByLabel('Duration (minutes)').fill('90');
+  await form.getByRole('checkbox', { name: component, exact: true }).check();
+  await form.getByRole('checkbox', { name: '60 minutes before it starts (reminder)' }).uncheck();
+  await form.getByRole('button', { name: 'Add maintenance template' }).click();
+  await expect(admin.getByRole('status')).toContainText(`Maintenance template “${name}” added.`);
+  const entry = listed(admin, name, 'Maintenance templates');
+  await expect(entry).toContainText(`“${title}” · Lasts 1 h 30 min · Sets components to Under maintenance`);
+  await expect(entry).toContainText(`Components: ${component}`);
+
+  // Responders use the templates (posting one is refused, above).
+  const responder = await staffPage(browser, context, 'Responder');
+  await responder.goto('/admin/maintenance/new');
+  await responder.getByRole('combobox', { name: 'Start from a template' }).selectOption({ label: name });
+  // A day far ahead, in June: no daylight-saving change in any zone the page may be set to.
+  await responder.getByLabel(/^Start of the window, in /).fill('2030-06-03T10:00');
+  await responder.getByRole('button', { name: 'Fill in the form' }).click();
+  await expect(responder).toHaveURL(/\/admin\/maintenance\/new\?template=[a-z0-9]+&startsAt=2030-06-03T10%3A00$/);
+  await expect(
+    responder.getByText(`Filled in from “${name}”, a window of 1 h 30 min. The end is set 1 h 30 min after the start.`),
+  ).toBeVisible();
+
+  // The form holds the template's values and the window, none of them scheduled yet.
+  await expect(responder.getByLabel('Title', { exact: true })).toHaveValue(title);
+  await expect(responder.getByLabel('Description', { exact: true })).toHaveValue(description);
+  await expect(responder.getByRole('checkbox', { name: component, exact: true })).toBeChecked();
+  await expect(responder.getByLabel('Start', { exact: true })).toHaveValue('2030-06-03T10:00');
+  await expect(responder.getByLabel('End', { exact: true })).toHaveValue('2030-06-03T11:30');
+  await expect(responder.getByRole('checkbox', { name: '60 minutes before it starts (reminder)' })).not.toBeChecked();
+
+  const scheduledTitle = unique('Billing read-only for an upgrade');
+  await responder.getByLabel('Title', { exact: true }).fill(scheduledTitle);
+  await responder.getByRole('button', { name: 'Schedule maintenance' }).click();
+  await expect(responder).toHaveURL(/\/admin\/maintenance\/[a-z0-9]+$/);
+  await expect(responder.getByRole('status')).toContainText('Maintenance scheduled.');
+  await expect(responder.getByRole('heading', { level: 1 })).toHaveText(scheduledTitle);
+  await expect(responder.getByRole('main')).toContainText(component);
+
+  // A link to a template that is gone fills in nothing, and says why.
+  await responder.goto('/admin/maintenance/new?template=nosuchtemplate');
+  await expect(responder.getByText('That template does not exist (it may have been deleted).')).toBeVisible();
+  await expect(responder.getByLabel('Title', { exact: true })).toHaveValue('');
 });
