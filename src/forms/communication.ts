@@ -1,4 +1,5 @@
 import { holdCustomerEmail, reassignIncidentOwner, sendCustomerEmailNow } from '../lib/server/services/plan/communication-plan';
+import { severities } from '../lib/domain/statuses';
 import { updateCommunicationPolicy } from '../lib/server/services/plan/policy';
 import { type FormHandler } from './form';
 import { fieldText as text, type FormValues } from './posted';
@@ -47,12 +48,33 @@ export function holdCustomerEmailForm(incidentId: string): FormHandler {
   };
 }
 
+/** A nested group of posted fields (`updateCadence.high.everyMinutes`), or nothing. */
+const group = (value: unknown): FormValues =>
+  typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as FormValues) : {};
+
+/** Each severity's cadence as posted; a blank number stays undefined, which the service reads as "none". */
+function postedCadence(values: FormValues) {
+  return Object.fromEntries(
+    severities.map((severity) => {
+      const fields = group(group(values.updateCadence)[severity]);
+      return [
+        severity,
+        {
+          everyMinutes: typedNumber(fields.everyMinutes),
+          forFirstMinutes: typedNumber(fields.forFirstMinutes),
+          thenEveryMinutes: typedNumber(fields.thenEveryMinutes),
+        },
+      ];
+    }),
+  );
+}
+
 /** The posted policy form, as the service's input (the service validates and converts it). */
 export function communicationPolicyValues(values: FormValues) {
   return {
     customerEmailDelaySeconds: typedNumber(values.customerEmailDelaySeconds),
     outageSeverities: ticked(values.outageSeverities),
-    updateCadenceMinutes: typedNumber(values.updateCadenceMinutes),
+    updateCadence: postedCadence(values),
     postmortemSeverities: ticked(values.postmortemSeverities),
     postmortemWindowHours: typedNumber(values.postmortemWindowHours),
     postmortemReminderHours: typedNumber(values.postmortemReminderHours),

@@ -1,4 +1,5 @@
 import { classifySeverity, severitySignalIds, type SeveritySignalId, type SeveritySuggestion } from '../lib/domain/severity-classifier';
+import { zonedTimeToUtc } from '../lib/domain/recurrence';
 import { componentStatuses, type ComponentStatus, type IncidentUpdateStatus, type Severity } from '../lib/domain/statuses';
 import type { ServiceResult } from '../lib/server/services/kernel/errors';
 import {
@@ -41,6 +42,13 @@ function utcDateTime(value: unknown): Date | undefined {
   return new Date(Number.NaN);
 }
 
+/** "Next update by": a `datetime-local` value in the zone the form names; blank leaves the cadence's time. */
+function nextUpdateTime(values: Record<string, unknown>): Date | undefined {
+  const input = text(values.nextUpdateBy).trim();
+  if (input === '') return undefined;
+  return zonedTimeToUtc(input, text(values.nextUpdateTimeZone)) ?? new Date(Number.NaN);
+}
+
 /**
  * The signal checkboxes of the declare form (`name="signals"`, one value per ticked box). Always a
  * list, possibly empty: the form always asks, so the service always compares with its suggestion.
@@ -79,6 +87,8 @@ export const declareIncidentForm: FormHandler = {
         components: changesOf(sent),
         startedAt: utcDateTime(values.startedAt),
         notifySubscribers: notifyChecked(values.notifySubscribers),
+        rollbackCriteria: textList(values.rollbackCriteria),
+        nextUpdateBy: nextUpdateTime(values),
       }),
       sent,
     );
@@ -115,6 +125,8 @@ export function postIncidentUpdateForm(incidentId: string): FormHandler {
           message: text(values.message),
           components: changesOf(sent),
           notifySubscribers: notifyChecked(values.notifySubscribers),
+          rollbackCriteria: textList(values.rollbackCriteria),
+          nextUpdateBy: nextUpdateTime(values),
         }),
         sent,
       );

@@ -17,6 +17,7 @@ import { inArray } from 'drizzle-orm';
 import { openPglite } from '../../src/lib/server/db/client';
 import { incident } from '../../src/lib/server/db/schema';
 import { createComponent } from '../../src/lib/server/services/components/catalog';
+import { defaultCommunicationPolicy } from '../../src/lib/domain/communication-policy';
 import { updateCommunicationPolicy } from '../../src/lib/server/services/plan/policy';
 import { addSubscriberByAdmin } from '../../src/lib/server/services/subscribers/subscribers';
 import { benchActor, createOwnerSession, prepareDatabase, unwrap } from './support/bench-database';
@@ -52,7 +53,7 @@ await runBenchmark(async () => {
       await updateCommunicationPolicy(context, benchActor, {
         customerEmailDelaySeconds: DELAY_SECONDS,
         outageSeverities: ['critical', 'high'],
-        updateCadenceMinutes: 30,
+        updateCadence: defaultCommunicationPolicy.updateCadence,
         postmortemSeverities: ['critical', 'high'],
         postmortemWindowHours: 24,
         postmortemReminderHours: 4,

@@ -13,7 +13,10 @@ import { createComponent, createGroup } from '../../src/lib/server/services/comp
 import { declareIncident } from '../../src/lib/server/services/incidents/incident-commands';
 import { createIncidentTemplate } from '../../src/lib/server/services/incidents/incident-templates';
 import { scheduleMaintenance } from '../../src/lib/server/services/maintenance/maintenance-schedule-commands';
+import { createMaintenanceTemplate } from '../../src/lib/server/services/maintenance/maintenance-templates';
 import { addSubscriberByAdmin } from '../../src/lib/server/services/subscribers/subscribers';
+import { createUserWithPassword } from '../../src/lib/server/services/access/users';
+import { addActionItem } from '../../src/lib/server/services/plan/action-items';
 import { apiClient } from '../support/api-client';
 import { DAY, expectOk, testActor } from '../support/factories';
 import { useTestContext } from '../support/test-database';
@@ -91,6 +94,20 @@ beforeAll(async () => {
     await createIncidentTemplate(context, testActor, { name: 'API down', title: 'API errors', status: 'investigating' }),
   );
   ids.set('incident-templates', template.id);
+  const maintenanceTemplate = expectOk(
+    await createMaintenanceTemplate(context, testActor, { name: 'Upgrade', title: 'Upgrade', description: 'Work.', durationMinutes: 60 }),
+  );
+  ids.set('maintenance-templates', maintenanceTemplate.id);
+  const staff = expectOk(
+    await createUserWithPassword(context, testActor, {
+      email: 'ines@example.com',
+      name: 'Ines',
+      role: 'responder',
+      password: 'a long enough passphrase',
+    }),
+  );
+  const item = expectOk(await addActionItem(context, testActor, incident.id, { title: 'Alert on errors', ownerId: staff.id }));
+  ids.set('action-items', item.id);
 });
 
 function concretePath(route: ApiRoute): string {

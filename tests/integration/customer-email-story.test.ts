@@ -76,9 +76,12 @@ async function post(
   status: 'investigating' | 'identified' | 'monitoring' | 'resolved',
   message: string,
   components: { componentId: string; status: ComponentStatus }[] = [],
+  nextUpdateBy?: Date,
 ) {
   at(row, offset);
-  return expectOk(await postIncidentUpdate(context, testActor, row.id, { status, message, components, notifySubscribers: true }));
+  return expectOk(
+    await postIncidentUpdate(context, testActor, row.id, { status, message, components, notifySubscribers: true, nextUpdateBy }),
+  );
 }
 
 /** Every message the subscriber got about the incident, once all its notifications are sent. */
@@ -96,14 +99,20 @@ async function mailsAbout(row: IncidentRow): Promise<ReceivedMail[]> {
 const storyText = (mail: ReceivedMail) => mail.parsed.text!.split('\n--\n')[0]!.trimEnd();
 
 describe('the customer email at the delay', () => {
-  it('tells a Critical incident that went to monitoring before 5:00 from the start: components now, three updates, next update', async () => {
+  it('tells a Critical incident that went to monitoring before 5:00 from the start: components now, three updates, the promised next update', async () => {
     const row = await declare({ title: 'Payouts outage', severity: 'critical', message: 'Payouts are failing for some merchants.' });
     await post(row, 2 * MINUTE, 'identified', 'A bad deploy broke the payout queue.', [
       { componentId: payouts.id, status: 'major_outage' },
     ]);
-    await post(row, 4 * MINUTE, 'monitoring', 'The alert has cleared; we are monitoring.', [
-      { componentId: payouts.id, status: 'degraded_performance' },
-    ]);
+    // Staff promised the next update for 14:45 rather than the cadence's 14:26.
+    await post(
+      row,
+      4 * MINUTE,
+      'monitoring',
+      'The alert has cleared; we are monitoring.',
+      [{ componentId: payouts.id, status: 'degraded_performance' }],
+      new Date('2026-03-02T14:45:00.000Z'),
+    );
     at(row, 4 * MINUTE + 59_000);
     expect(await sendCustomerEmailIfDue(context, row.id)).toBe('not_due');
 
@@ -134,7 +143,7 @@ describe('the customer email at the delay', () => {
         'Investigating · 2026-03-02 14:02 UTC',
         'Payouts are failing for some merchants.',
         '',
-        'Next update by 14:36 UTC',
+        'Next update by 14:45 UTC',
         '',
         `Follow this incident: http://status.test/incidents/${row.id}`,
       ].join('\n'),
@@ -145,7 +154,7 @@ describe('the customer email at the delay', () => {
       'Critical',
       '2026-03-02 14:02 UTC',
       'Payouts: Degraded performance',
-      'Next update by 14:36 UTC',
+      'Next update by 14:45 UTC',
       `href="http://status.test/incidents/${row.id}"`,
     ]) {
       expect(html).toContain(part);
@@ -253,6 +262,9 @@ describe('later emails of the thread', () => {
         '',
         'The payout queue is stuck; we are draining it.',
         '',
+        // Critical, 12 minutes in: every 20 minutes.
+        'Next update by 14:34 UTC',
+        '',
         'Payouts outage since 14:02 UTC · Critical · Affects: Payouts (major outage), API (degraded performance)',
         '',
         `Follow this incident: http://status.test/incidents/${row.id}`,
@@ -281,6 +293,8 @@ describe('incidents that are not outages', () => {
         'Investigating · 2026-03-07 14:02 UTC · Impact: Minor',
         '',
         'The dashboard is slow.',
+        '',
+        'Next update by 15:02 UTC',
         '',
         'Affected components:',
         '- Payouts: Degraded performance',

@@ -11,9 +11,12 @@ import { createApiKey } from '../../src/lib/server/services/access/api-keys';
 import { createComponent, createGroup } from '../../src/lib/server/services/components/catalog';
 import { declareIncident, postIncidentUpdate } from '../../src/lib/server/services/incidents/incident-commands';
 import { createIncidentTemplate } from '../../src/lib/server/services/incidents/incident-templates';
+import { createMaintenanceTemplate } from '../../src/lib/server/services/maintenance/maintenance-templates';
 import { startMaintenanceNow } from '../../src/lib/server/services/maintenance/maintenance-action-commands';
 import { scheduleMaintenance } from '../../src/lib/server/services/maintenance/maintenance-schedule-commands';
 import { addSubscriberByAdmin } from '../../src/lib/server/services/subscribers/subscribers';
+import { createUserWithPassword } from '../../src/lib/server/services/access/users';
+import { addActionItem } from '../../src/lib/server/services/plan/action-items';
 import { apiClient, TEST_PUBLIC_URL, type ApiClient } from '../support/api-client';
 import { expectOk, testActor } from '../support/factories';
 import { useTestContext } from '../support/test-database';
@@ -139,6 +142,18 @@ describe('every operation answers as documented', () => {
     const subscriber = async (email: string) => expectOk(await addSubscriberByAdmin(context, testActor, { email, componentIds: [] })).id;
     const template = async (name: string) =>
       expectOk(await createIncidentTemplate(context, testActor, { name, title: 'API errors', status: 'investigating' })).id;
+    const { id: staff } = expectOk(
+      await createUserWithPassword(context, testActor, {
+        email: 'ines@example.com',
+        name: 'Ines',
+        role: 'responder',
+        password: 'a long enough passphrase',
+      }),
+    );
+    const actionItem = async (title: string) =>
+      expectOk(await addActionItem(context, testActor, await declare(title), { title, ownerId: staff })).id;
+    const maintenanceTemplate = async (name: string) =>
+      expectOk(await createMaintenanceTemplate(context, testActor, { name, title: 'Patch', description: 'Work.', durationMinutes: 9 })).id;
 
     // A valid request per operation, each on its own resource where it changes one.
     samples = {
@@ -165,6 +180,18 @@ describe('every operation answers as documented', () => {
       },
       sendCustomerEmailNow: async () => ({ id: await declare('Emailed') }),
       holdCustomerEmail: async () => ({ id: await declare('Held'), body: { holdReason: 'Legal review.' } }),
+      decideRollback: async () => {
+        const id = await declare('Rolled back');
+        expectOk(
+          await postIncidentUpdate(context, testActor, id, { status: 'identified', message: 'Errors.', rollbackCriteria: ['error_rate'] }),
+        );
+        return { id, body: { decision: 'rolled_back', reason: 'Errors over 5 %.' } };
+      },
+      listIncidentActionItems: async () => ({ id: await declare('Followed up') }),
+      addActionItem: async () => ({ id: await declare('Learned from'), body: { title: 'Alert on errors', ownerId: staff } }),
+      listActionItems: async () => ({ query: { state: 'open', overdue: 'false' } }),
+      updateActionItem: async () => ({ id: await actionItem('Rescheduled'), body: { dueDate: '2026-04-30' } }),
+      changeActionItemState: async () => ({ id: await actionItem('Finished'), body: { state: 'done' } }),
       listIncidentTemplates: async () => ({}),
       createIncidentTemplate: async () => ({
         body: {
@@ -196,6 +223,13 @@ describe('every operation answers as documented', () => {
         return { id, body: { message: 'Done.' } };
       },
       cancelMaintenance: async () => ({ id: await schedule('Cancelled'), body: {} }),
+      listMaintenanceTemplates: async () => ({}),
+      createMaintenanceTemplate: async () => ({
+        body: { name: 'DB upgrade', title: 'Database upgrade', description: 'Work.', durationMinutes: 90, components: [api.id] },
+      }),
+      getMaintenanceTemplate: async () => ({ id: await maintenanceTemplate('Read') }),
+      updateMaintenanceTemplate: async () => ({ id: await maintenanceTemplate('Edited'), body: { durationMinutes: 30 } }),
+      deleteMaintenanceTemplate: async () => ({ id: await maintenanceTemplate('Deleted') }),
       listSubscribers: async () => ({ query: { state: 'confirmed' } }),
       addSubscriber: async () => ({ body: { email: 'new@example.com', componentIds: [api.id] } }),
       removeSubscriber: async () => ({ id: await subscriber('gone@example.com') }),
@@ -203,6 +237,15 @@ describe('every operation answers as documented', () => {
       updatePageSettings: async () => ({ body: { name: 'Acme Status' } }),
       getCommunicationPolicy: async () => ({}),
       updateCommunicationPolicy: async () => ({ body: { customerEmailDelaySeconds: 120 } }),
+      getRollbackCriteria: async () => ({}),
+      updateRollbackCriteria: async () => ({
+        body: {
+          criteria: [
+            { id: 'error_rate', label: 'Errors over 5 %' },
+            { id: 'performance_degradation', label: 'Slow' },
+          ],
+        },
+      }),
     };
   });
 

@@ -1,5 +1,6 @@
 /**
- * The plan's reminders to staff: an overdue public update (every 30 minutes without one) and the
+ * The plan's reminders to staff: an overdue public update (at the time the latest one promised,
+ * then by the severity's cadence) and the
  * post-mortem (a reminder 4 h before its 24 h deadline, and at the deadline). The clock is a
  * FakeClock and the check handlers are called directly at chosen moments; the team-alert jobs
  * they queue are read from pg-boss's table and run with a real SMTP sink.
@@ -7,14 +8,14 @@
 import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Severity } from '../../src/lib/domain/statuses';
-import { incident, user, type IncidentRow } from '../../src/lib/server/db/schema';
+import { incident, incidentUpdate, user, type IncidentRow } from '../../src/lib/server/db/schema';
 import { newId } from '../../src/lib/server/ids';
 import { checkPostmortem, checkUpdateCadence } from '../../src/lib/server/jobs/handlers/plan-checks';
 import { sendTeamAlert, teamAlertsOf, type TeamAlertKind } from '../../src/lib/server/jobs/handlers/team-alert';
 import { createMailer, type Mailer } from '../../src/lib/server/mail/transport';
 import { guardedHttp } from '../../src/lib/server/services/webhooks/outbound-http';
 import { createContact } from '../../src/lib/server/services/plan/contacts';
-import { declareIncident, postIncidentUpdate } from '../../src/lib/server/services/incidents/incident-commands';
+import { declareIncident, postIncidentUpdate, updateIncidentDetails } from '../../src/lib/server/services/incidents/incident-commands';
 import { updatePageSettings } from '../../src/lib/server/services/settings/page-settings';
 import { DAY, expectOk, HOUR, MINUTE, testActor } from '../support/factories';
 import { TEST_MAIL_FROM, TEST_PUBLIC_URL } from '../support/mail-workers';
@@ -106,37 +107,43 @@ function mailsAbout(row: IncidentRow, headline: string): ReceivedMail[] {
 const recipients = (rows: { recipientEmail: string }[]) => rows.map((item) => item.recipientEmail).sort();
 const minutes = (count: number, seconds = 0) => count * MINUTE + seconds * SECOND;
 
-describe('the 30-minute update cadence', () => {
-  it('queues the first check for thirty minutes after the start', async () => {
+describe('the update cadence by severity, and the promised next update', () => {
+  const checksOf = async (row: IncidentRow) => (await queuedJobs(handle, 'update-cadence-check', row.id)).map((job) => job.startAfter);
+  const occasionsOf = async (row: IncidentRow) => (await alertJobs(row, 'update_overdue')).map((job) => job.data.occasion);
+  const after = (row: IncidentRow, offset: number) => new Date(row.startedAt.getTime() + offset);
+  const latestUpdate = async (row: IncidentRow) =>
+    (await handle.db.select().from(incidentUpdate).where(eq(incidentUpdate.incidentId, row.id))).sort(
+      (a, b) => b.createdAt.getTime() - a.createdAt.getTime(),
+    )[0]!;
+
+  it('promises a High incident’s next update 30 min after the start, and checks then', async () => {
     const row = await declare('high');
-    const checks = await queuedJobs(handle, 'update-cadence-check', row.id);
-    expect(checks.map((job) => job.startAfter)).toEqual([new Date(row.startedAt.getTime() + minutes(30))]);
+    expect((await latestUpdate(row)).nextUpdateBy).toEqual(after(row, minutes(30)));
+    expect(await checksOf(row)).toEqual([after(row, minutes(30))]);
   });
 
   it('reminds the contacts and the owner once at 30:00, not at 29:59, and not again at 30:10', async () => {
     const row = await declare('high');
-    const dueAt = new Date(row.startedAt.getTime() + minutes(30));
+    const dueAt = after(row, minutes(30));
 
     at(row, minutes(29, 59));
     await checkUpdateCadence(context, row.id);
     expect(await alertJobs(row, 'update_overdue')).toEqual([]);
-    await runAlertJobs(row, 'update_overdue');
-    expect(await alertRows(row, 'update_overdue')).toEqual([]);
 
     at(row, minutes(30));
     await checkUpdateCadence(context, row.id);
-    const jobs = await alertJobs(row, 'update_overdue');
-    expect(jobs.map((job) => job.data)).toEqual([{ incidentId: row.id, kind: 'update_overdue', occasion: dueAt.toISOString() }]);
+    expect((await alertJobs(row, 'update_overdue')).map((job) => job.data)).toEqual([
+      { incidentId: row.id, kind: 'update_overdue', occasion: dueAt.toISOString() },
+    ]);
     await runAlertJobs(row, 'update_overdue');
     const rows = await alertRows(row, 'update_overdue');
     expect(recipients(rows)).toEqual(['ada@example.com', 'olga@example.com']);
     expect(rows.every((item) => item.channel === 'email' && item.sentAt !== null && item.occasion === dueAt.toISOString())).toBe(true);
     const mails = mailsAbout(row, 'Update overdue');
     expect(mails.map((mail) => mail.to).sort()).toEqual(['ada@example.com', 'olga@example.com']);
-    expect(mails[0]!.parsed.subject).toBe(`[${PAGE}] Update overdue: ${row.title} (no public update for 30 min)`);
-    // The next check is queued for the next missed cadence.
-    const nextAt = new Date(row.startedAt.getTime() + minutes(60));
-    expect((await queuedJobs(handle, 'update-cadence-check', row.id)).map((job) => job.startAfter)).toContainEqual(nextAt);
+    expect(mails[0]!.parsed.subject).toBe(`[${PAGE}] Update overdue: ${row.title} (no public update by the time it was due)`);
+    // The next missed cadence is checked for.
+    expect(await checksOf(row)).toContainEqual(after(row, minutes(60)));
 
     at(row, minutes(30, 10));
     await checkUpdateCadence(context, row.id);
@@ -145,39 +152,32 @@ describe('the 30-minute update cadence', () => {
     expect(mailsAbout(row, 'Update overdue')).toHaveLength(2);
   });
 
-  it('reminds again, once, for each further half hour without an update', async () => {
+  it('reminds about a silent Critical incident every 20 min for 2 h, then every 60 min, once per deadline', async () => {
     const row = await declare('critical');
-    at(row, minutes(30));
+    expect(await checksOf(row)).toEqual([after(row, minutes(20))]);
+    at(row, minutes(20));
     await checkUpdateCadence(context, row.id);
+    await checkUpdateCadence(context, row.id);
+    expect(await checksOf(row)).toContainEqual(after(row, minutes(40)));
     await runAlertJobs(row, 'update_overdue');
-    expect(await alertRows(row, 'update_overdue')).toHaveLength(3);
+    expect(recipients(await alertRows(row, 'update_overdue'))).toEqual(['ada@example.com', 'olga@example.com', 'sam@example.com']);
 
-    at(row, minutes(60));
+    // The worker was away from 0:20 to 2:10: one reminder, for the latest deadline missed (2:00), then the hourly one.
+    at(row, minutes(130));
     await checkUpdateCadence(context, row.id);
-    await checkUpdateCadence(context, row.id);
+    expect(await occasionsOf(row)).toEqual([after(row, minutes(20)).toISOString(), after(row, minutes(120)).toISOString()]);
+    expect(await checksOf(row)).toContainEqual(after(row, minutes(180)));
     await runAlertJobs(row, 'update_overdue');
-    const rows = await alertRows(row, 'update_overdue');
-    expect(rows).toHaveLength(6);
-    expect(new Set(rows.map((item) => item.occasion))).toEqual(
-      new Set([
-        new Date(row.startedAt.getTime() + minutes(30)).toISOString(),
-        new Date(row.startedAt.getTime() + minutes(60)).toISOString(),
-      ]),
-    );
-    expect(
-      recipients(rows.filter((item) => item.occasion.endsWith(new Date(row.startedAt.getTime() + minutes(60)).toISOString()))),
-    ).toEqual(['ada@example.com', 'olga@example.com', 'sam@example.com']);
     expect(mailsAbout(row, 'Update overdue')).toHaveLength(6);
   });
 
   it('starts counting again from an update posted at 20:00', async () => {
     const row = await declare('high');
     await post(row, minutes(20));
-    expect((await queuedJobs(handle, 'update-cadence-check', row.id)).map((job) => job.startAfter)).toContainEqual(
-      new Date(row.startedAt.getTime() + minutes(50)),
-    );
+    expect((await latestUpdate(row)).nextUpdateBy).toEqual(after(row, minutes(50)));
+    expect(await checksOf(row)).toContainEqual(after(row, minutes(50)));
 
-    // The check queued at the start still runs at 30:00: the update made it a no-op.
+    // The check queued at the start still runs at 30:00: the update moved the deadline.
     at(row, minutes(30));
     await checkUpdateCadence(context, row.id);
     at(row, minutes(49, 59));
@@ -186,16 +186,78 @@ describe('the 30-minute update cadence', () => {
 
     at(row, minutes(50));
     await checkUpdateCadence(context, row.id);
-    expect((await alertJobs(row, 'update_overdue')).map((job) => job.data.occasion)).toEqual([
-      new Date(row.startedAt.getTime() + minutes(50)).toISOString(),
-    ]);
-    await runAlertJobs(row, 'update_overdue');
-    expect(recipients(await alertRows(row, 'update_overdue'))).toEqual(['ada@example.com', 'olga@example.com']);
+    expect(await occasionsOf(row)).toEqual([after(row, minutes(50)).toISOString()]);
   });
 
-  it('reminds nobody about a resolved incident', async () => {
+  it('reminds at the time staff promised, then follows the cadence', async () => {
+    const row = await declare('high');
+    at(row, minutes(10));
+    const promise = after(row, minutes(45));
+    expectOk(await postIncidentUpdate(context, owner, row.id, { status: 'identified', message: 'Found it.', nextUpdateBy: promise }));
+    expect((await latestUpdate(row)).nextUpdateBy).toEqual(promise);
+    expect(await checksOf(row)).toContainEqual(promise);
+
+    at(row, minutes(40));
+    await checkUpdateCadence(context, row.id);
+    expect(await alertJobs(row, 'update_overdue')).toEqual([]);
+    at(row, minutes(45));
+    await checkUpdateCadence(context, row.id);
+    expect(await occasionsOf(row)).toEqual([promise.toISOString()]);
+    expect(await checksOf(row)).toContainEqual(after(row, minutes(75)));
+  });
+
+  it('refuses a promise in the past or more than a day ahead, and posts nothing', async () => {
+    const row = await declare('high');
+    at(row, minutes(10));
+    const refused = async (nextUpdateBy: Date | string) => {
+      const result = await postIncidentUpdate(context, owner, row.id, { status: 'identified', message: 'Found it.', nextUpdateBy });
+      expect(result.ok).toBe(false);
+      return result.ok ? {} : result.failure.kind === 'invalid' ? result.failure.fieldErrors : {};
+    };
+    expect(await refused(after(row, minutes(5)))).toEqual({ nextUpdateBy: 'The next update time must be in the future.' });
+    expect(await refused(after(row, minutes(10) + 24 * HOUR + SECOND))).toEqual({
+      nextUpdateBy: 'Promise the next update within 24 hours.',
+    });
+    expect(await refused('not a time')).toEqual({ nextUpdateBy: 'Enter a valid date and time.' });
+    expect(await handle.db.select().from(incidentUpdate).where(eq(incidentUpdate.incidentId, row.id))).toHaveLength(1);
+  });
+
+  it('owes a Low incident no update, unless staff promise one: then one reminder at it and none after', async () => {
+    const row = await declare('low');
+    expect((await latestUpdate(row)).nextUpdateBy).toBeNull();
+    expect(await checksOf(row)).toEqual([]);
+
+    at(row, minutes(5));
+    const promise = after(row, HOUR);
+    expectOk(await postIncidentUpdate(context, owner, row.id, { status: 'identified', message: 'Found it.', nextUpdateBy: promise }));
+    at(row, 5 * HOUR);
+    await checkUpdateCadence(context, row.id);
+    expect(await occasionsOf(row)).toEqual([promise.toISOString()]);
+    expect(await checksOf(row)).toEqual([promise]);
+  });
+
+  it('keeps the promise when the severity changes, and follows the new severity’s cadence after it', async () => {
+    const row = await declare('medium');
+    expect(await checksOf(row)).toEqual([after(row, HOUR)]);
+    at(row, minutes(10));
+    expectOk(await updateIncidentDetails(context, owner, row.id, { title: row.title, severity: 'critical', severityReason: 'Worse.' }));
+    at(row, HOUR);
+    await checkUpdateCadence(context, row.id);
+    expect(await occasionsOf(row)).toEqual([after(row, HOUR).toISOString()]);
+    // Critical after the promise: 20 min on (still within its first 2 h).
+    expect(await checksOf(row)).toContainEqual(after(row, minutes(80)));
+
+    // A Low incident raised to High owes its first update at once, as High would have.
+    const quiet = await declare('low');
+    at(quiet, 2 * HOUR);
+    expectOk(await updateIncidentDetails(context, owner, quiet.id, { title: quiet.title, severity: 'high', severityReason: 'Spreading.' }));
+    expect(await checksOf(quiet)).toEqual([after(quiet, minutes(30))]);
+  });
+
+  it('reminds nobody about a resolved incident, whose last update promises nothing', async () => {
     const row = await declare('high');
     await post(row, minutes(10), 'resolved');
+    expect((await latestUpdate(row)).nextUpdateBy).toBeNull();
     at(row, minutes(30));
     await checkUpdateCadence(context, row.id);
     at(row, minutes(90));

@@ -175,27 +175,32 @@ describe('a Critical incident, step by step', () => {
     expect(counted.customerEmail).toMatchObject({ state: 'done', recipients: 2 });
   });
 
-  it('owes the next public update 30 min after the last one, then is overdue, until an update is posted', async () => {
-    expect((await statusAt(row.id, at(START, 29 * MINUTE))).nextUpdate).toEqual({
+  it('owes the next public update by the time the last one promised (Critical: 20 min), then is overdue, until an update is posted', async () => {
+    expect((await statusAt(row.id, at(START, 19 * MINUTE))).nextUpdate).toEqual({
       state: 'pending',
-      dueAt: at(START, 30 * MINUTE),
+      dueAt: at(START, 20 * MINUTE),
+      promised: true,
       lastPublicUpdateAt: new Date(START),
-      cadenceMinutes: 30,
+      cadence: 'every 20 min for the first 2 h, then every 60 min',
     });
-    expect((await statusAt(row.id, at(START, 30 * MINUTE))).nextUpdate.state).toBe('overdue');
+    expect((await statusAt(row.id, at(START, 20 * MINUTE))).nextUpdate.state).toBe('overdue');
 
-    const list = await nextUpdateDueForOpenIncidents(context, at(START, 31 * MINUTE));
-    expect(list.get(row.id)).toEqual({ dueAt: at(START, 30 * MINUTE), overdue: true, lastPublicUpdateAt: new Date(START) });
+    const list = await nextUpdateDueForOpenIncidents(context, at(START, 21 * MINUTE));
+    expect(list.get(row.id)).toEqual({ dueAt: at(START, 20 * MINUTE), overdue: true, lastPublicUpdateAt: new Date(START) });
 
-    clock.set(at(START, 31 * MINUTE));
-    expectOk(await postIncidentUpdate(context, ada, row.id, { status: 'identified', message: 'A bad deploy; rolling back.' }));
+    clock.set(at(START, 21 * MINUTE));
+    const promise = at(START, 50 * MINUTE);
+    expectOk(
+      await postIncidentUpdate(context, ada, row.id, {
+        status: 'identified',
+        message: 'A bad deploy; rolling back.',
+        nextUpdateBy: promise,
+      }),
+    );
     const after = await statusAt(row.id, at(START, 32 * MINUTE));
-    expect(after.nextUpdate).toMatchObject({ state: 'pending', dueAt: at(START, 61 * MINUTE) });
+    expect(after.nextUpdate).toMatchObject({ state: 'pending', dueAt: promise, promised: true });
     expect(after.publicPost.updateCount).toBe(2);
-    expect((await nextUpdateDueForOpenIncidents(context, clock.now())).get(row.id)).toMatchObject({
-      dueAt: at(START, 61 * MINUTE),
-      overdue: false,
-    });
+    expect((await nextUpdateDueForOpenIncidents(context, clock.now())).get(row.id)).toMatchObject({ dueAt: promise, overdue: false });
   });
 
   it('owes a post-mortem: after resolution while open, then due 24 h after it, then overdue, then published', async () => {
@@ -386,14 +391,38 @@ describe('an edited policy', () => {
         testActor,
         communicationPolicyValues({
           customerEmailDelaySeconds: '',
-          updateCadenceMinutes: '0',
+          updateCadence: { critical: { everyMinutes: '0' }, high: { everyMinutes: '30', forFirstMinutes: '99999' } },
           postmortemWindowHours: 'x',
           postmortemReminderHours: '4',
           outageSeverities: 'critical',
         }) as Parameters<typeof updateCommunicationPolicy>[2],
       ),
     );
-    expect(Object.keys(errors).sort()).toEqual(['customerEmailDelaySeconds', 'postmortemWindowHours', 'updateCadenceMinutes']);
+    expect(errors).toEqual({
+      customerEmailDelaySeconds: 'The delay must be a whole number.',
+      'updateCadence.critical.everyMinutes': 'The cadence must be at least 1.',
+      'updateCadence.high.forFirstMinutes': 'The first period must be at most 10080.',
+      postmortemWindowHours: 'The post-mortem window must be a whole number.',
+    });
+    // A later cadence needs its first period (and a first cadence), whatever else holds.
+    const halfCadence = {
+      customerEmailDelaySeconds: '300',
+      updateCadence: { high: { everyMinutes: '30', thenEveryMinutes: '60' }, low: { forFirstMinutes: '60', thenEveryMinutes: '60' } },
+      postmortemWindowHours: '24',
+      postmortemReminderHours: '4',
+    };
+    expect(
+      expectInvalid(
+        await updateCommunicationPolicy(
+          context,
+          testActor,
+          communicationPolicyValues(halfCadence) as Parameters<typeof updateCommunicationPolicy>[2],
+        ),
+      ),
+    ).toEqual({
+      'updateCadence.high.forFirstMinutes': 'Say how long the first cadence lasts before the later one applies.',
+      'updateCadence.low.everyMinutes': 'Set how often updates are owed, or clear the later cadence too.',
+    });
     expect(await getCommunicationPolicy(context)).toEqual(defaultCommunicationPolicy);
 
     expectOk(
@@ -403,7 +432,7 @@ describe('an edited policy', () => {
         communicationPolicyValues({
           customerEmailDelaySeconds: '120',
           outageSeverities: ['high', 'critical'],
-          updateCadenceMinutes: '10',
+          updateCadence: { critical: { everyMinutes: '10' }, high: { everyMinutes: '30' }, medium: { everyMinutes: '' } },
           postmortemSeverities: 'critical',
           postmortemWindowHours: '48',
           postmortemReminderHours: '6',
@@ -414,7 +443,8 @@ describe('an edited policy', () => {
     const row = await declareAt(START);
     const status = await statusAt(row.id, at(START, MINUTE));
     expect(status.customerEmail).toEqual({ state: 'pending', reason: 'scheduled', dueAt: at(START, 2 * MINUTE) });
-    expect(status.nextUpdate).toMatchObject({ state: 'pending', dueAt: at(START, 10 * MINUTE), cadenceMinutes: 10 });
+    expect(status.nextUpdate).toMatchObject({ state: 'pending', dueAt: at(START, 10 * MINUTE), cadence: 'every 10 min' });
+    expect(status.policy.updateCadence.medium).toEqual({ everyMinutes: null, forFirstMinutes: null, thenEveryMinutes: null });
     expect(status.policy.outageSeverities).toEqual(['critical', 'high']);
     await resolveAt(row.id, at(START, HOUR).toISOString());
     expect((await statusAt(row.id, at(START, 2 * HOUR))).postmortem).toEqual({

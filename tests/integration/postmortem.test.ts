@@ -14,6 +14,10 @@ import {
   savePostmortemDraft,
 } from '../../src/lib/server/services/plan/postmortem';
 import { getPublicIncident } from '../../src/lib/server/services/public/public-incidents';
+import { getPostmortemTemplate } from '../../src/lib/server/services/plan/postmortem-timeline';
+import { updateIncidentDetails } from '../../src/lib/server/services/incidents/incident-commands';
+import { postmortemTemplateForm } from '../../src/forms/postmortem';
+import { formatInZone } from '../../src/lib/domain/time-format';
 import type { Severity } from '../../src/lib/domain/statuses';
 import { auditRowsFor, countRows, expectFailure, expectInvalid, expectOk, HOUR, MINUTE, testActor } from '../support/factories';
 import { incidentHelpers } from '../support/incident-helpers';
@@ -253,5 +257,37 @@ describe('validation', () => {
     expect(atLimit.replace(/\r\n/g, '\n').length).toBe(POSTMORTEM_MAX_CHARS);
     const saved = expectOk(await savePostmortemDraft(context, testActor, row.id, { body: atLimit }));
     expect(saved.postmortemBody!.length).toBe(POSTMORTEM_MAX_CHARS);
+  });
+});
+
+describe('the template a post-mortem starts from', () => {
+  it('holds the timeline of updates and plan events, and goes only into an empty editor', async () => {
+    const row = await declare('high');
+    clock.advance(MINUTE);
+    expectOk(
+      await updateIncidentDetails(context, testActor, row.id, { title: row.title, severity: 'critical', severityReason: 'Payments down' }),
+    );
+    await helpers.post(row.id, { status: 'identified', message: 'We found the cause.\nA bad deploy.' });
+    await resolve(row.id);
+
+    const template = await getPostmortemTemplate(context, row.id);
+    const timeline = template!.split('## Timeline\n\n')[1]!.split('\n\n')[1]!.split('\n');
+    expect(timeline).toEqual([
+      `- ${formatInZone(row.createdAt, 'UTC')}: Incident declared (High)`,
+      expect.stringMatching(/: Public update, Investigating: We are investigating\.$/),
+      expect.stringMatching(/: Severity changed from High to Critical$/),
+      expect.stringMatching(/: Public update, Identified: We found the cause\.$/),
+      expect.stringMatching(/: Public update, Resolved: Resolved\.$/),
+      expect.stringMatching(/: Customer email not sent: resolved after \d+ m \d+ s$/),
+    ]);
+    expect(await getPostmortemTemplate(context, 'nosuchincident')).toBeUndefined();
+
+    const form = postmortemTemplateForm(row.id);
+    const run = (body: string) =>
+      form.run({ values: { body }, actor: { userId: 'responder', label: 'Responder', role: 'responder' }, context });
+    expect(expectOk(await run(' \n '))).toEqual({ shown: { body: template, notifySubscribers: false, rendered: false } });
+    expect(expectInvalid(await run('My own words.')).body).toBe(
+      'The template goes only into an empty post-mortem: clear the text first, or keep writing.',
+    );
   });
 });

@@ -149,6 +149,7 @@ describe('team alerts', () => {
           startedAt: row.startedAt.toISOString(),
           adminUrl,
         },
+        rollbackCriteriaMet: [],
       },
     });
 
@@ -211,7 +212,7 @@ describe('team alerts', () => {
     expect(await alert(row, 'update_overdue', occasion)).toEqual({ sent: 4, failed: 0 });
     const overdue = mailsAbout(row).filter((mail) => mail.parsed.subject?.includes('Update overdue'));
     expect(recipientsOf(overdue)).toEqual(['ada@example.com', 'olga@example.com', 'sam@example.com']);
-    expect(overdue[0]!.parsed.subject).toBe(`[${PAGE}] Update overdue: ${row.title} (no public update for 30 min)`);
+    expect(overdue[0]!.parsed.subject).toBe(`[${PAGE}] Update overdue: ${row.title} (no public update by the time it was due)`);
     expect(overdue.find((mail) => mail.to === 'olga@example.com')!.parsed.text).toContain('you own this incident');
     const hook = hooksAbout(row).at(-1)!;
     expect(hook.body.kind).toBe('update_overdue');

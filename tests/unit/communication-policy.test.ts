@@ -1,19 +1,25 @@
 import { describe, expect, it } from 'vitest';
 import {
   allowedRangeText,
+  cadenceFromUniformMinutes,
+  cadenceMinutesAt,
+  cadenceProblems,
+  cadenceText,
   communicationPolicyBounds,
   customerEmailDueAt,
   defaultCommunicationPolicy,
   emailsUpdate,
   isOutageSeverity,
+  nextUpdateByFor,
   nextUpdateDueAt,
   owesPostmortem,
   postmortemDeadline,
   postmortemDueAt,
   postmortemReminderAt,
+  updateDeadlinesAround,
   type CommunicationPolicy,
 } from '../../src/lib/domain/communication-policy';
-import { severities } from '../../src/lib/domain/statuses';
+import { severities, type Severity } from '../../src/lib/domain/statuses';
 
 const SECOND = 1000;
 const MINUTE = 60 * SECOND;
@@ -24,11 +30,16 @@ const at = (milliseconds: number) => new Date(start.getTime() + milliseconds);
 const policy = (changes: Partial<CommunicationPolicy>): CommunicationPolicy => ({ ...defaultCommunicationPolicy, ...changes });
 
 describe('the default plan', () => {
-  it('is the company plan: email after 5 min for Critical and High, an update every 30 min, a post-mortem in 24 h with a reminder 4 h before', () => {
+  it('is the company plan: email after 5 min for Critical and High, updates by severity, a post-mortem in 24 h with a reminder 4 h before', () => {
     expect(defaultCommunicationPolicy).toEqual({
       customerEmailDelaySeconds: 300,
       outageSeverities: ['critical', 'high'],
-      updateCadenceMinutes: 30,
+      updateCadence: {
+        critical: { everyMinutes: 20, forFirstMinutes: 120, thenEveryMinutes: 60 },
+        high: { everyMinutes: 30, forFirstMinutes: null, thenEveryMinutes: null },
+        medium: { everyMinutes: 60, forFirstMinutes: null, thenEveryMinutes: null },
+        low: { everyMinutes: null, forFirstMinutes: null, thenEveryMinutes: null },
+      },
       postmortemSeverities: ['critical', 'high'],
       postmortemWindowHours: 24,
       postmortemReminderHours: 4,
@@ -79,14 +90,105 @@ describe('customerEmailDueAt', () => {
   });
 });
 
-describe('nextUpdateDueAt', () => {
-  it('is thirty minutes after the last public update', () => {
-    expect(nextUpdateDueAt(defaultCommunicationPolicy, at(20 * MINUTE))).toEqual(at(50 * MINUTE));
+describe('the update cadence by severity', () => {
+  const plan = defaultCommunicationPolicy;
+  const incident = (severity: Severity) => ({ severity, startedAt: start });
+
+  it('is every 20 min for the first 2 h of a Critical incident, then every 60 min; High 30, Medium 60, Low none', () => {
+    expect(cadenceMinutesAt(plan, 'critical', 0)).toBe(20);
+    expect(cadenceMinutesAt(plan, 'critical', 2 * HOUR - 1)).toBe(20);
+    expect(cadenceMinutesAt(plan, 'critical', 2 * HOUR)).toBe(60);
+    expect(cadenceMinutesAt(plan, 'critical', 30 * HOUR)).toBe(60);
+    expect(severities.map((severity) => cadenceMinutesAt(plan, severity, 5 * HOUR))).toEqual([60, 30, 60, null]);
   });
 
-  it('follows the configured cadence', () => {
-    expect(nextUpdateDueAt(policy({ updateCadenceMinutes: 1 }), start)).toEqual(at(MINUTE));
-    expect(nextUpdateDueAt(policy({ updateCadenceMinutes: 1_440 }), start)).toEqual(at(24 * HOUR));
+  it('owes the next update one cadence after the last, by the cadence of that moment', () => {
+    expect(nextUpdateDueAt(plan, incident('high'), at(20 * MINUTE))).toEqual(at(50 * MINUTE));
+    expect(nextUpdateDueAt(plan, incident('critical'), at(110 * MINUTE))).toEqual(at(130 * MINUTE));
+    expect(nextUpdateDueAt(plan, incident('critical'), at(2 * HOUR))).toEqual(at(3 * HOUR));
+    expect(nextUpdateDueAt(plan, incident('low'), at(HOUR))).toBeNull();
+    const custom = policy({
+      updateCadence: { ...plan.updateCadence, low: { everyMinutes: 1_440, forFirstMinutes: null, thenEveryMinutes: null } },
+    });
+    expect(nextUpdateDueAt(custom, incident('low'), start)).toEqual(at(24 * HOUR));
+  });
+
+  it('walks the missed deadlines: the promise, then the cadence, across the 2-hour switch', () => {
+    // A Critical incident promised 1:50 in; nobody posts. Then 2:10 (20 min, still within 2 h), then 3:10, 4:10 (60 min).
+    expect(updateDeadlinesAround(plan, incident('critical'), at(110 * MINUTE), at(110 * MINUTE - 1))).toEqual({
+      lastMissedAt: null,
+      nextAt: at(110 * MINUTE),
+    });
+    expect(updateDeadlinesAround(plan, incident('critical'), at(110 * MINUTE), at(110 * MINUTE))).toEqual({
+      lastMissedAt: at(110 * MINUTE),
+      nextAt: at(130 * MINUTE),
+    });
+    expect(updateDeadlinesAround(plan, incident('critical'), at(110 * MINUTE), at(4 * HOUR))).toEqual({
+      lastMissedAt: at(190 * MINUTE),
+      nextAt: at(250 * MINUTE),
+    });
+    // A severity without cadence owes only what was promised.
+    expect(updateDeadlinesAround(plan, incident('low'), at(HOUR), at(9 * HOUR))).toEqual({ lastMissedAt: at(HOUR), nextAt: null });
+  });
+
+  it('reads in words', () => {
+    expect(severities.map((severity) => cadenceText(plan.updateCadence[severity]))).toEqual([
+      'every 20 min for the first 2 h, then every 60 min',
+      'every 30 min',
+      'every 60 min',
+      'no update cadence',
+    ]);
+    expect(cadenceText({ everyMinutes: 15, forFirstMinutes: 90, thenEveryMinutes: 45 })).toBe(
+      'every 15 min for the first 90 min, then every 45 min',
+    );
+  });
+
+  it('holds together only with a first cadence, and a later one with its first period', () => {
+    expect(severities.map((severity) => cadenceProblems(plan.updateCadence[severity]))).toEqual([{}, {}, {}, {}]);
+    expect(cadenceProblems({ everyMinutes: null, forFirstMinutes: null, thenEveryMinutes: 60 })).toHaveProperty('everyMinutes');
+    expect(cadenceProblems({ everyMinutes: 20, forFirstMinutes: null, thenEveryMinutes: 60 })).toEqual({
+      forFirstMinutes: 'Say how long the first cadence lasts before the later one applies.',
+    });
+    expect(cadenceProblems({ everyMinutes: 20, forFirstMinutes: 120, thenEveryMinutes: null })).toEqual({
+      thenEveryMinutes: 'Say how often updates are owed after the first period, or clear the period.',
+    });
+  });
+
+  it('reads a plan stored with one cadence for all as that cadence for every severity', () => {
+    const uniform = cadenceFromUniformMinutes(45);
+    expect(severities.map((severity) => cadenceMinutesAt(policy({ updateCadence: uniform }), severity, 5 * HOUR))).toEqual([
+      45, 45, 45, 45,
+    ]);
+  });
+});
+
+describe('nextUpdateByFor: the "next update by" a new update carries', () => {
+  const plan = defaultCommunicationPolicy;
+  const now = at(10 * MINUTE);
+  const high = { severity: 'high' as const, startedAt: start };
+
+  it('defaults to the cadence from now, none for a severity without one, none when resolving', () => {
+    expect(nextUpdateByFor(plan, high, { status: 'investigating', chosen: undefined }, now)).toEqual({ ok: true, value: at(40 * MINUTE) });
+    expect(nextUpdateByFor(plan, high, { status: 'identified', chosen: null }, now)).toEqual({ ok: true, value: at(40 * MINUTE) });
+    expect(nextUpdateByFor(plan, { ...high, severity: 'low' }, { status: 'identified', chosen: undefined }, now)).toEqual({
+      ok: true,
+      value: null,
+    });
+    expect(nextUpdateByFor(plan, high, { status: 'resolved', chosen: at(HOUR) }, now)).toEqual({ ok: true, value: null });
+  });
+
+  it('keeps a time staff chose in the next 24 hours, and refuses the past, now, and later than a day', () => {
+    expect(nextUpdateByFor(plan, high, { status: 'monitoring', chosen: at(3 * HOUR) }, now)).toEqual({ ok: true, value: at(3 * HOUR) });
+    expect(nextUpdateByFor(plan, high, { status: 'monitoring', chosen: new Date(now.getTime() + 24 * HOUR) }, now).ok).toBe(true);
+    expect(nextUpdateByFor(plan, high, { status: 'monitoring', chosen: now }, now)).toEqual({
+      ok: false,
+      message: 'The next update time must be in the future.',
+    });
+    expect(nextUpdateByFor(plan, high, { status: 'monitoring', chosen: at(MINUTE) }, now).ok).toBe(false);
+    expect(nextUpdateByFor(plan, high, { status: 'monitoring', chosen: new Date(now.getTime() + 24 * HOUR + 1) }, now)).toEqual({
+      ok: false,
+      message: 'Promise the next update within 24 hours.',
+    });
   });
 });
 
@@ -120,15 +222,25 @@ describe('the bounds of the plan', () => {
   it('allows an email from at once to a day, an update every minute to every day, and post-mortem hours up to 30 days', () => {
     expect(communicationPolicyBounds).toEqual({
       customerEmailDelaySeconds: { min: 0, max: 86_400 },
-      updateCadenceMinutes: { min: 1, max: 1_440 },
       postmortemWindowHours: { min: 1, max: 720 },
       postmortemReminderHours: { min: 0, max: 720 },
+      everyMinutes: { min: 1, max: 1_440 },
+      forFirstMinutes: { min: 1, max: 10_080 },
+      thenEveryMinutes: { min: 1, max: 1_440 },
     });
   });
 
   it('holds the default plan', () => {
-    for (const [name, { min, max }] of Object.entries(communicationPolicyBounds)) {
-      const value = defaultCommunicationPolicy[name as keyof typeof communicationPolicyBounds];
+    const cadenceNumbers = severities.flatMap((severity) => Object.entries(defaultCommunicationPolicy.updateCadence[severity]));
+    const numbers = [
+      ...(['customerEmailDelaySeconds', 'postmortemWindowHours', 'postmortemReminderHours'] as const).map(
+        (name) => [name, defaultCommunicationPolicy[name]] as const,
+      ),
+      ...cadenceNumbers,
+    ];
+    for (const [name, value] of numbers) {
+      if (value === null) continue;
+      const { min, max } = communicationPolicyBounds[name as keyof typeof communicationPolicyBounds];
       expect(value).toBeGreaterThanOrEqual(min);
       expect(value).toBeLessThanOrEqual(max);
     }
@@ -136,7 +248,8 @@ describe('the bounds of the plan', () => {
 
   it('reads to staff with thousands separated', () => {
     expect(allowedRangeText('customerEmailDelaySeconds')).toBe('0 to 86,400');
-    expect(allowedRangeText('updateCadenceMinutes')).toBe('1 to 1,440');
+    expect(allowedRangeText('everyMinutes')).toBe('1 to 1,440');
+    expect(allowedRangeText('forFirstMinutes')).toBe('1 to 10,080');
     expect(allowedRangeText('postmortemReminderHours')).toBe('0 to 720');
   });
 });

@@ -1,21 +1,28 @@
 import { describe, expect, it } from 'vitest';
 import { defaultCommunicationPolicy, promisedNextUpdateAt } from '../../src/lib/domain/communication-policy';
-import { unresolvedIncidentStatuses } from '../../src/lib/domain/statuses';
 
 const MINUTE = 60_000;
+const startedAt = new Date('2026-03-01T14:00:00.000Z');
 const postedAt = new Date('2026-03-01T14:06:00.000Z');
+const open = { severity: 'high' as const, startedAt, open: true };
 
-describe('the next update customers are promised', () => {
-  it.each(unresolvedIncidentStatuses)('is the cadence after the latest public update while the incident is %s', (status) => {
-    expect(promisedNextUpdateAt(defaultCommunicationPolicy, { status, displayAt: postedAt })).toEqual(new Date('2026-03-01T14:36:00.000Z'));
+describe('when the next update is owed after the latest public one', () => {
+  it('is the time the update promised, whatever the cadence', () => {
+    const promise = new Date('2026-03-01T15:00:00.000Z');
+    expect(promisedNextUpdateAt(defaultCommunicationPolicy, open, { postedAt, nextUpdateBy: promise })).toEqual(promise);
+    expect(promisedNextUpdateAt(defaultCommunicationPolicy, { ...open, severity: 'low' }, { postedAt, nextUpdateBy: promise })).toEqual(
+      promise,
+    );
   });
 
-  it('follows the cadence the plan sets', () => {
-    const policy = { ...defaultCommunicationPolicy, updateCadenceMinutes: 90 };
-    expect(promisedNextUpdateAt(policy, { status: 'identified', displayAt: postedAt })).toEqual(new Date(postedAt.getTime() + 90 * MINUTE));
+  it('is the cadence after the update when it promised nothing (an update posted before promises existed), none without cadence', () => {
+    expect(promisedNextUpdateAt(defaultCommunicationPolicy, open, { postedAt, nextUpdateBy: null })).toEqual(
+      new Date(postedAt.getTime() + 30 * MINUTE),
+    );
+    expect(promisedNextUpdateAt(defaultCommunicationPolicy, { ...open, severity: 'low' }, { postedAt, nextUpdateBy: null })).toBeNull();
   });
 
-  it('is none once the incident is resolved', () => {
-    expect(promisedNextUpdateAt(defaultCommunicationPolicy, { status: 'resolved', displayAt: postedAt })).toBeNull();
+  it('is none once the incident is closed', () => {
+    expect(promisedNextUpdateAt(defaultCommunicationPolicy, { ...open, open: false }, { postedAt, nextUpdateBy: postedAt })).toBeNull();
   });
 });

@@ -1,34 +1,54 @@
 import { describe, expect, it } from 'vitest';
-import { defaultCommunicationPolicy, type CommunicationPolicy } from '../../src/lib/domain/communication-policy';
+import { defaultCommunicationPolicy } from '../../src/lib/domain/communication-policy';
 import { nextUpdateStep, postmortemStep, teamAlertStepState } from '../../src/lib/domain/plan-steps';
 
 const MINUTE = 60_000;
 const HOUR = 60 * MINUTE;
 const start = new Date('2026-03-01T12:00:00.000Z');
 const at = (milliseconds: number) => new Date(start.getTime() + milliseconds);
-const policy = (changes: Partial<CommunicationPolicy>): CommunicationPolicy => ({ ...defaultCommunicationPolicy, ...changes });
 
 describe('nextUpdateStep', () => {
-  const open = { open: true, lastPublicUpdateAt: start, resolvedAt: null };
+  const open = { open: true, severity: 'high' as const, startedAt: start, resolvedAt: null };
+  const latest = { postedAt: start, nextUpdateBy: null };
 
   it('owes the next update one cadence after the last, and is pending until then', () => {
-    expect(nextUpdateStep(defaultCommunicationPolicy, open, at(29 * MINUTE))).toEqual({
+    expect(nextUpdateStep(defaultCommunicationPolicy, open, latest, at(29 * MINUTE))).toEqual({
       state: 'pending',
       dueAt: at(30 * MINUTE),
+      promised: false,
       lastPublicUpdateAt: start,
-      cadenceMinutes: 30,
+      cadence: 'every 30 min',
+    });
+  });
+
+  it('owes it by the time the latest update promised, when it promised one', () => {
+    const promised = { postedAt: start, nextUpdateBy: at(45 * MINUTE) };
+    expect(nextUpdateStep(defaultCommunicationPolicy, open, promised, at(40 * MINUTE))).toMatchObject({
+      state: 'pending',
+      dueAt: at(45 * MINUTE),
+      promised: true,
+    });
+    expect(nextUpdateStep(defaultCommunicationPolicy, { ...open, severity: 'low' }, promised, at(45 * MINUTE))).toMatchObject({
+      state: 'overdue',
+      cadence: 'no update cadence',
     });
   });
 
   it('is overdue from the due moment itself', () => {
-    expect(nextUpdateStep(defaultCommunicationPolicy, open, at(30 * MINUTE)).state).toBe('overdue');
-    expect(nextUpdateStep(policy({ updateCadenceMinutes: 60 }), open, at(45 * MINUTE)).state).toBe('pending');
+    expect(nextUpdateStep(defaultCommunicationPolicy, open, latest, at(30 * MINUTE)).state).toBe('overdue');
+    expect(nextUpdateStep(defaultCommunicationPolicy, { ...open, severity: 'medium' }, latest, at(45 * MINUTE)).state).toBe('pending');
+  });
+
+  it('owes nothing for a severity without cadence when nothing was promised', () => {
+    expect(nextUpdateStep(defaultCommunicationPolicy, { ...open, severity: 'low' }, latest, at(5 * HOUR))).toEqual({
+      state: 'not_required',
+      severity: 'low',
+      cadence: 'no update cadence',
+    });
   });
 
   it('is done once the incident is closed, with when it closed', () => {
-    expect(
-      nextUpdateStep(defaultCommunicationPolicy, { open: false, lastPublicUpdateAt: start, resolvedAt: at(HOUR) }, at(5 * HOUR)),
-    ).toEqual({
+    expect(nextUpdateStep(defaultCommunicationPolicy, { ...open, open: false, resolvedAt: at(HOUR) }, latest, at(5 * HOUR))).toEqual({
       state: 'done',
       closedAt: at(HOUR),
     });

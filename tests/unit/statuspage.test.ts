@@ -103,6 +103,8 @@ function updateContract(statuses: readonly [string, ...string[]]): Contract {
     ['deliver_notifications', z.boolean()],
     ['custom_tweet', z.null()],
     ['tweet_id', z.null()],
+    // Herald's own, last: Statuspage clients ignore fields they do not know.
+    ['herald_next_update_by', timestamp.nullable()],
   ];
 }
 
@@ -225,6 +227,7 @@ function update(overrides: Partial<IncidentUpdateInput> = {}): IncidentUpdateInp
     createdAt: T0,
     displayAt: T0,
     editedAt: null,
+    nextUpdateBy: null,
     ...overrides,
   };
 }
@@ -591,6 +594,11 @@ describe('incidents', () => {
     expect(corrected.updated_at).toBe('2026-03-01T10:15:00.000Z');
   });
 
+  it('carries the next update it promised in Herald’s own field, null when it promised none', () => {
+    expect(serializeIncidentUpdate(update({ nextUpdateBy: at(30) }), PAGE).herald_next_update_by).toBe('2026-03-01T10:30:00.000Z');
+    expect(serializeIncidentUpdate(update(), PAGE).herald_next_update_by).toBeNull();
+  });
+
   it.each(incidentStatuses)('resolved_at is set exactly when the status is resolved or postmortem: %s', (status: IncidentStatus) => {
     // A reopened incident may still carry its old resolution time; it must not show.
     const item = serializeIncident(incident({ status, resolvedAt: at(60), updatedAt: at(90) }), PAGE);
@@ -709,6 +717,7 @@ describe('scheduled maintenances', () => {
       deliver_notifications: false,
       custom_tweet: null,
       tweet_id: null,
+      herald_next_update_by: null,
     });
   });
 });

@@ -75,9 +75,14 @@ export const isThresholdMetric = (name: string): name is ThresholdMetric => Obje
  * metric's unit (percent, seconds or a count); null when it cannot be read.
  */
 export function parseMetricValue(metric: ThresholdMetric, raw: string): number | null {
+  return parseMeasurement(thresholdMetricUnits[metric], raw);
+}
+
+/** A measurement in a unit ("97.5 %" in percent, "2500ms" in seconds); null when it cannot be read. */
+export function parseMeasurement(unit: MeasurementUnit, raw: string): number | null {
   const match = /^([+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:e[+-]?\d+)?)\s*([a-z%]*)$/i.exec(raw.trim());
   if (!match) return null;
-  const factor = measurementUnits[thresholdMetricUnits[metric]].factors[(match[2] ?? '').toLowerCase()];
+  const factor = measurementUnits[unit].factors[(match[2] ?? '').toLowerCase()];
   if (factor === undefined) return null;
   const value = Number(match[1]) * factor;
   return Number.isFinite(value) ? value : null;

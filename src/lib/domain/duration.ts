@@ -10,3 +10,11 @@ export function formatDuration(milliseconds: number): string {
   if (minutes > 0) return `${minutes} m ${seconds} s`;
   return `${seconds} s`;
 }
+
+/** A length as people say a rule's limit: "5 min", "24 h", else as formatDuration ("90 s" is "1 m 30 s"). */
+export function formatPlainDuration(milliseconds: number): string {
+  const seconds = Math.round(milliseconds / 1000);
+  if (seconds % 3600 === 0 && seconds >= 3600) return `${seconds / 3600} h`;
+  if (seconds % 60 === 0 && seconds >= 60) return `${seconds / 60} min`;
+  return formatDuration(milliseconds);
+}

@@ -1,4 +1,5 @@
-import { nextUpdateDueAt, owesPostmortem, postmortemDueAt, type CommunicationPolicy } from './communication-policy';
+import { cadenceText, owesPostmortem, postmortemDueAt, promisedNextUpdateAt, type CommunicationPolicy } from './communication-policy';
+import type { RollbackDecision } from './rollback-criteria';
 import type { Severity } from './statuses';
 
 /**
@@ -17,9 +18,13 @@ export const planStepStateLabels: Record<PlanStepState, string> = {
   failed: 'Failed',
 };
 
-/** When the next public update of an incident is owed, or that none is (it is closed). */
+/**
+ * When the next public update of an incident is owed (the time its latest update promised, or the
+ * cadence), with the severity's cadence in words; or that none is owed (closed, or no cadence).
+ */
 export type NextUpdateStep =
-  | { state: 'pending' | 'overdue'; dueAt: Date; lastPublicUpdateAt: Date; cadenceMinutes: number }
+  | { state: 'pending' | 'overdue'; dueAt: Date; promised: boolean; lastPublicUpdateAt: Date; cadence: string }
+  | { state: 'not_required'; severity: Severity; cadence: string }
   | { state: 'done'; closedAt: Date | null };
 
 /** Whether a post-mortem is owed, when, and whether it is out. */
@@ -29,19 +34,23 @@ export type PostmortemStep =
   | { state: 'pending' | 'overdue'; reason: 'due'; dueAt: Date }
   | { state: 'done'; reason: 'published'; publishedAt: Date };
 
-/** The next public update is owed one cadence after the last one, and late from that moment on. */
+/** The next public update is owed by the time the latest one promised (or one cadence after it), and late from then on. */
 export function nextUpdateStep(
   policy: CommunicationPolicy,
-  incident: { open: boolean; lastPublicUpdateAt: Date; resolvedAt: Date | null },
+  incident: { open: boolean; severity: Severity; startedAt: Date; resolvedAt: Date | null },
+  latest: { postedAt: Date; nextUpdateBy: Date | null },
   now: Date,
 ): NextUpdateStep {
   if (!incident.open) return { state: 'done', closedAt: incident.resolvedAt };
-  const dueAt = nextUpdateDueAt(policy, incident.lastPublicUpdateAt);
+  const cadence = cadenceText(policy.updateCadence[incident.severity]);
+  const dueAt = promisedNextUpdateAt(policy, incident, latest);
+  if (!dueAt) return { state: 'not_required', severity: incident.severity, cadence };
   return {
     state: now >= dueAt ? 'overdue' : 'pending',
     dueAt,
-    lastPublicUpdateAt: incident.lastPublicUpdateAt,
-    cadenceMinutes: policy.updateCadenceMinutes,
+    promised: latest.nextUpdateBy !== null,
+    lastPublicUpdateAt: latest.postedAt,
+    cadence,
   };
 }
 
@@ -60,7 +69,7 @@ export function postmortemStep(
 }
 
 /** The plan says "within seconds": an alert still not recorded after this long is late. */
-const TEAM_ALERT_LATE_AFTER_MS = 60_000;
+export const TEAM_ALERT_LATE_AFTER_MS = 60_000;
 
 /**
  * Where the team alert of a declared incident stands, from its messages (email or webhook):
@@ -80,4 +89,26 @@ export function teamAlertStepState(
   if (messages.sent === 0 && messages.waiting === 0) return 'failed';
   if (messages.sent === 0) return 'pending';
   return 'done';
+}
+
+/** "Consider rollback": owed once a rollback criterion holds, done when staff record a decision. */
+export type RollbackStep =
+  | { state: 'pending'; criteria: string[] }
+  | { state: 'done'; criteria: string[]; decision: RollbackDecision; reason: string; decidedAt: Date; decidedBy: string | null };
+
+/** The rollback step of an incident; null (not shown) while no criterion holds. */
+export function rollbackStep(
+  criteria: string[],
+  decision: { decision: RollbackDecision | null; reason: string | null; decidedAt: Date | null; decidedBy: string | null },
+): RollbackStep | null {
+  if (criteria.length === 0) return null;
+  if (!decision.decision || !decision.decidedAt) return { state: 'pending', criteria };
+  return {
+    state: 'done',
+    criteria,
+    decision: decision.decision,
+    reason: decision.reason ?? '',
+    decidedAt: decision.decidedAt,
+    decidedBy: decision.decidedBy,
+  };
 }

@@ -54,7 +54,7 @@ export interface IncidentInput {
 export interface CommunicationPolicy {
   customerEmailDelaySeconds: number;
   outageSeverities: string[];
-  updateCadenceMinutes: number;
+  updateCadence: Record<string, { everyMinutes: number | null; forFirstMinutes: number | null; thenEveryMinutes: number | null }>;
   postmortemSeverities: string[];
   postmortemWindowHours: number;
   postmortemReminderHours: number;

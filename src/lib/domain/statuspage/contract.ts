@@ -110,6 +110,8 @@ export interface IncidentUpdateInput {
   displayAt: Date;
   /** Set when staff corrected the text after posting. */
   editedAt: Date | null;
+  /** The next update this one promised customers; null when none. */
+  nextUpdateBy: Date | null;
 }
 
 export interface IncidentInput {
@@ -208,6 +210,8 @@ export interface StatuspageIncidentUpdate {
   deliver_notifications: boolean;
   custom_tweet: null;
   tweet_id: null;
+  /** Herald's own, after Statuspage's fields (its clients ignore unknown ones): when the next update is promised; null when none. */
+  herald_next_update_by: string | null;
 }
 
 export interface StatuspageIncident {

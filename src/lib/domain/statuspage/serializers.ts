@@ -137,10 +137,11 @@ export function serializeIncidentUpdate(update: IncidentUpdateInput, page: PageR
     deliver_notifications: update.notifySubscribers,
     custom_tweet: null,
     tweet_id: null,
+    herald_next_update_by: update.nextUpdateBy ? formatTimestamp(update.nextUpdateBy, page.timeZone) : null,
   };
 }
 
-/** A maintenance's update in the incident update shape: it changes no component itself. */
+/** A maintenance's update in the incident update shape: it changes no component itself; it promises no next update. */
 function serializeMaintenanceUpdate(
   update: MaintenanceUpdateInput & { status: PublicMaintenanceStatus },
   page: PageRef,
@@ -158,6 +159,7 @@ function serializeMaintenanceUpdate(
     deliver_notifications: update.notifySubscribers,
     custom_tweet: null,
     tweet_id: null,
+    herald_next_update_by: null,
   };
 }
 

@@ -5,7 +5,7 @@ import type { IncidentSummary } from '../services/incidents/incident-lists';
 import type { IncidentDetail } from '../services/incidents/incident-detail';
 import type { MaintenanceDetail, MaintenanceSummary } from '../services/maintenance/maintenance-queries';
 import type { SubscriberListItem } from '../services/subscribers/subscribers';
-import { customerEmailStates, subscriberStates, type ComponentGroupRow, type ComponentRow } from '../db/schema';
+import { customerEmailStates, rollbackDecisions, subscriberStates, type ComponentGroupRow, type ComponentRow } from '../db/schema';
 
 /**
  * The JSON the management API answers with: one zod schema per resource (documented in the
@@ -90,6 +90,8 @@ const incidentUpdateResource = z.object({
   displayAt: time,
   createdAt: time,
   editedAt: nullableTime,
+  /** The next update this one promised customers; null when none. */
+  nextUpdateBy: nullableTime,
 });
 
 export const incidentResource = z.object({
@@ -110,6 +112,9 @@ export const incidentResource = z.object({
   severityOverrideReason: z.string().nullable(),
   customerEmail: z.object({ state: z.enum(customerEmailStates), dueAt: nullableTime, sentAt: nullableTime, note: z.string().nullable() }),
   postmortemPublishedAt: nullableTime,
+  /** Ids of the rollback criteria met, in the order met; the decision once staff record one. */
+  rollbackCriteriaMet: z.array(z.string()),
+  rollbackDecision: z.object({ decision: z.enum(rollbackDecisions), reason: z.string().nullable(), decidedAt: nullableTime }).nullable(),
   components: z.array(componentRef),
   url: z.string(),
   /** Newest first; only when one incident is read. */
@@ -146,6 +151,10 @@ function incidentCore(
       note: row.customerEmailNote,
     },
     postmortemPublishedAt: isoOrNull(row.postmortemPublishedAt),
+    rollbackCriteriaMet: row.rollbackCriteriaMet,
+    rollbackDecision: row.rollbackDecision
+      ? { decision: row.rollbackDecision, reason: row.rollbackDecisionReason, decidedAt: isoOrNull(row.rollbackDecidedAt) }
+      : null,
     components,
     url: `${publicUrl}/incidents/${row.id}`,
   };
@@ -171,6 +180,7 @@ export function incidentDetailJson(detail: IncidentDetail, publicUrl: string) {
       displayAt: iso(update.displayAt),
       createdAt: iso(update.createdAt),
       editedAt: isoOrNull(update.editedAt),
+      nextUpdateBy: isoOrNull(update.nextUpdateBy),
     })),
   };
 }

@@ -5,9 +5,11 @@ import { admit, readJsonObject } from './access';
 import { claimIdempotencyKey } from './idempotency';
 import { problem, problemOfFailure } from './problem';
 import type { ApiRoute } from './route';
+import { actionItemRoutes } from './routes/action-items';
 import { componentRoutes } from './routes/components';
 import { incidentTemplateRoutes } from './routes/incident-templates';
 import { incidentRoutes } from './routes/incidents';
+import { maintenanceTemplateRoutes } from './routes/maintenance-templates';
 import { maintenanceRoutes } from './routes/maintenances';
 import { settingsRoutes } from './routes/settings';
 import { subscriberRoutes } from './routes/subscribers';
@@ -17,7 +19,9 @@ export const apiRoutes: ApiRoute[] = [
   ...componentRoutes,
   ...incidentRoutes,
   ...incidentTemplateRoutes,
+  ...actionItemRoutes,
   ...maintenanceRoutes,
+  ...maintenanceTemplateRoutes,
   ...subscriberRoutes,
   ...settingsRoutes,
 ];

@@ -37,6 +37,10 @@ export interface JobData {
   backup: { requestedBy: { userId: string | null; label: string } } | null;
   /** Emails every owner that the backup run `runId` failed; `backupDir` is the folder the run wrote to. */
   'backup-failure': { runId: string; backupDir: string };
+  /** The hourly sweep for overdue action items (handlers/action-item-reminders.ts), on pg-boss's schedule: no data. */
+  'action-item-reminders': null;
+  /** Reminds the owner of one action item that is overdue for its due date `dueAt` (ISO time). */
+  'action-item-reminder': { actionItemId: string; incidentId: string; dueAt: string };
 }
 export type MaintenanceTransition = 'reminder' | 'start' | 'end';
 /** A first password through an invitation or admin link, a reset through an emailed link, or a change on the account page. */
@@ -88,10 +92,15 @@ export const jobNames: JobName[] = [
   'retention',
   'backup',
   'backup-failure',
+  'action-item-reminders',
+  'action-item-reminder',
 ];
 
 /** When the retention job runs: daily at 03:17 UTC (off the hour, away from other schedules). */
 export const RETENTION_SCHEDULE = '17 3 * * *';
+
+/** When overdue action items are looked for: hourly at minute 41 (UTC), so an owner hears within the hour. */
+export const ACTION_ITEM_REMINDER_SCHEDULE = '41 * * * *';
 
 /** Finished jobs are deleted by pg-boss's maintenance after 7 days (its default, set here on purpose). */
 const FINISHED_JOB_SECONDS = 7 * 24 * 60 * 60;
@@ -106,6 +115,7 @@ const onePerKey: { [Name in JobName]?: (data: JobData[Name]) => string } = {
   'postmortem-check': (data) => `${data.incidentId}:${data.kind}:${data.occasion}`,
   'team-alert': (data) => `${data.incidentId}:${data.kind}:${data.occasion}`,
   'maintenance-transition': (data) => `${data.maintenanceId}:${data.transition}:${data.version}`,
+  'action-item-reminder': (data) => `${data.actionItemId}:${data.dueAt}`,
   // One backup waiting at a time: "Back up now" pressed twice, or beside the schedule, queues one run.
   backup: () => 'backup',
 };

@@ -14,7 +14,7 @@ import { sendPasswordReset } from './handlers/password-reset';
 import { sendFactorChanged, sendPasswordChanged } from './handlers/account-notices';
 import { sendTeamAlert } from './handlers/team-alert';
 import { runMaintenanceTransition } from './handlers/maintenance-transition';
-import { RETENTION_SCHEDULE, type JobData } from './queue';
+import { ACTION_ITEM_REMINDER_SCHEDULE, RETENTION_SCHEDULE, type JobData } from './queue';
 import { announcePublicChange } from '../public-cache';
 import { fanOutWebhookEvent } from './handlers/webhook-fan-out';
 import { sendWebhookDelivery } from './handlers/webhook-send';
@@ -22,6 +22,7 @@ import { verifyWebhookSubscriber } from './handlers/webhook-verify';
 import { sendWebhookContactConfirmation, sendWebhookNotice } from './handlers/webhook-notice';
 import { runRetentionJob } from './handlers/retention';
 import { runBackupJob, sendBackupFailure } from './handlers/backup';
+import { queueActionItemReminders, sendActionItemReminder } from './handlers/action-item-reminders';
 import {
   countEmailDeliveries,
   countWebhookDelivery,
@@ -282,6 +283,24 @@ export async function startWorkers(boss: PgBoss, dependencies: WorkerDependencie
     }),
   );
   await boss.schedule('retention', RETENTION_SCHEDULE, null, { tz: 'UTC' });
+
+  // Owners of overdue action items: the hourly sweep queues one reminder per item and due date.
+  await boss.work(
+    'action-item-reminders',
+    { ...polling, batchSize: 1 },
+    eachJob(async () => {
+      const queued = await queueActionItemReminders(context);
+      if (queued > 0) log.info({ queued }, 'action item reminders queued');
+    }),
+  );
+  await boss.work<JobData['action-item-reminder']>(
+    'action-item-reminder',
+    { ...polling, batchSize: 1 },
+    eachJob(async (job) => {
+      await sendActionItemReminder(context, mailer, { ...job.data, publicUrl });
+    }),
+  );
+  await boss.schedule('action-item-reminders', ACTION_ITEM_REMINDER_SCHEDULE, null, { tz: 'UTC' });
 
   // The owners' email about a failed backup run.
   await boss.work<JobData['backup-failure']>(

@@ -10,7 +10,9 @@ import {
 import { formatUtc } from '../../domain/time-format';
 import {
   button,
+  clockTimeUtc,
   layout,
+  nextUpdateLine,
   paragraphs,
   subscriberFooterHtml,
   subscriberFooterText,
@@ -18,11 +20,12 @@ import {
   type SubscriberLinks,
 } from './templates';
 
-/** One public update as an email tells it. */
+/** One public update as an email tells it, with the next update it promised (null: none). */
 interface StoryUpdate {
   status: IncidentStatus;
   postedAt: Date;
   body: string;
+  nextUpdateBy: Date | null;
 }
 
 /** What an outage's customer emails tell: the incident as it stands, and its public updates. */
@@ -35,20 +38,12 @@ interface IncidentStoryFacts extends SubscriberLinks {
 }
 
 interface IncidentStoryContent extends IncidentStoryFacts {
-  /** Every public update so far, newest first. */
+  /** Every public update so far, newest first; the newest one's promise is the next update customers are told of. */
   updates: [StoryUpdate, ...StoryUpdate[]];
-  /** The next update customers are promised; null once the incident is resolved. */
-  nextUpdateAt: Date | null;
 }
 
 interface IncidentFollowUpContent extends IncidentStoryFacts {
   update: StoryUpdate;
-}
-
-/** "14:32 UTC" when on the same UTC day as `reference`, else the full "2026-03-01 14:32 UTC". */
-function clockTimeUtc(time: Date, reference: Date): string {
-  const full = formatUtc(time);
-  return formatUtc(reference).slice(0, 10) === full.slice(0, 10) ? full.slice(11) : full;
 }
 
 const componentLine = (item: { name: string; status: ComponentStatus }) => `${item.name}: ${componentStatusLabels[item.status]}`;
@@ -70,7 +65,7 @@ export function incidentStoryMail(content: IncidentStoryContent): RenderedMail {
     ['Started', formatUtc(content.startedAt)],
   ];
   const componentLines = content.components.map(componentLine);
-  const nextUpdate = content.nextUpdateAt ? `Next update by ${clockTimeUtc(content.nextUpdateAt, latest.postedAt)}` : null;
+  const nextUpdate = nextUpdateLine(latest.nextUpdateBy, latest.postedAt);
   const text = [
     content.incidentTitle,
     ...facts.map(([label, value]) => `${label}: ${value}`),
@@ -131,12 +126,14 @@ function contextLine(content: IncidentFollowUpContent): string {
 /** A later email of an outage's thread, after the customer email: the new update and one line of context. */
 export function incidentFollowUpMail(content: IncidentFollowUpContent): RenderedMail {
   const context = contextLine(content);
+  const nextUpdate = nextUpdateLine(content.update.nextUpdateBy, content.update.postedAt);
   const text = [
     content.incidentTitle,
     updateHeading(content.update),
     '',
     content.update.body,
     '',
+    ...(nextUpdate ? [nextUpdate, ''] : []),
     context,
     '',
     `Follow this incident: ${content.incidentUrl}`,
@@ -149,6 +146,7 @@ export function incidentFollowUpMail(content: IncidentFollowUpContent): Rendered
     body: `<h1 style="margin:0 0 4px;font-size:20px">${escapeHtml(content.incidentTitle)}</h1>
 <p style="margin:0 0 16px;font-size:14px;color:#64748b"><strong>${escapeHtml(incidentStatusLabels[content.update.status])}</strong> · ${escapeHtml(formatUtc(content.update.postedAt))}</p>
 ${paragraphs(content.update.body)}
+${nextUpdate ? `<p style="margin:16px 0;font-weight:600">${escapeHtml(nextUpdate)}</p>` : ''}
 <p style="margin:16px 0;font-size:14px;color:#64748b">${escapeHtml(context)}</p>
 <p style="margin:16px 0">${button(content.incidentUrl, 'Follow this incident')}</p>`,
     footer: subscriberFooterHtml(content),

@@ -84,6 +84,16 @@ export const subscriberFooterHtml = (
 ) => `You get this email because you subscribed to the ${escapeHtml(links.pageName)} status page.<br>
 <a href="${escapeHtml(links.manageUrl)}" style="color:#2563eb">Choose components or unsubscribe</a> · <a href="${escapeHtml(links.unsubscribeUrl)}" style="color:#2563eb">Unsubscribe now</a>`;
 
+/** "14:32 UTC" when on the same UTC day as `reference`, else the full "2026-03-01 14:32 UTC". */
+export function clockTimeUtc(time: Date, reference: Date): string {
+  const full = formatUtc(time);
+  return formatUtc(reference).slice(0, 10) === full.slice(0, 10) ? full.slice(11) : full;
+}
+
+/** "Next update by 14:30 UTC": the promise an update made, as its email prints it (null when it made none). */
+export const nextUpdateLine = (nextUpdateBy: Date | null, postedAt: Date): string | null =>
+  nextUpdateBy ? `Next update by ${clockTimeUtc(nextUpdateBy, postedAt)}` : null;
+
 export interface IncidentMailContent {
   pageName: string;
   incidentTitle: string;
@@ -91,6 +101,8 @@ export interface IncidentMailContent {
   impact: Impact;
   body: string;
   postedAt: Date;
+  /** The next update this one promised; null when none. */
+  nextUpdateBy: Date | null;
   components: { name: string; status: ComponentStatus }[];
   incidentUrl: string;
   manageUrl: string;
@@ -101,12 +113,14 @@ export function incidentUpdateMail(content: IncidentMailContent): RenderedMail {
   const statusLabel = incidentStatusLabels[content.status];
   const subject = `[${content.pageName}] ${content.incidentTitle}: ${statusLabel}`;
   const componentLines = content.components.map((item) => `${item.name}: ${componentStatusLabels[item.status]}`);
+  const nextUpdate = nextUpdateLine(content.nextUpdateBy, content.postedAt);
   const text = [
     content.incidentTitle,
     `${statusLabel} · ${formatUtc(content.postedAt)} · Impact: ${impactLabels[content.impact]}`,
     '',
     content.body,
     '',
+    ...(nextUpdate ? [nextUpdate, ''] : []),
     ...(componentLines.length > 0 ? ['Affected components:', ...componentLines.map((line) => `- ${line}`), ''] : []),
     `Follow this incident: ${content.incidentUrl}`,
     '',
@@ -124,6 +138,7 @@ export function incidentUpdateMail(content: IncidentMailContent): RenderedMail {
     body: `<h1 style="margin:0 0 4px;font-size:20px">${escapeHtml(content.incidentTitle)}</h1>
 <p style="margin:0 0 16px;font-size:14px;color:#64748b"><strong>${escapeHtml(statusLabel)}</strong> · ${escapeHtml(formatUtc(content.postedAt))} · Impact: ${escapeHtml(impactLabels[content.impact])}</p>
 ${paragraphs(content.body)}
+${nextUpdate ? `<p style="margin:16px 0;font-weight:600">${escapeHtml(nextUpdate)}</p>` : ''}
 ${componentsHtml}
 <p style="margin:16px 0">${button(content.incidentUrl, 'Follow this incident')}</p>`,
     footer: subscriberFooterHtml(content),
@@ -212,6 +227,8 @@ export interface TeamAlertMailContent {
   statusLabel: string;
   startedAt: Date;
   adminUrl: string;
+  /** The rollback criteria met, in words; none, and the email does not mention rollback. */
+  rollbackCriteria?: string[];
 }
 
 /** An alert to the team (a paged contact or the incident's owner); never sent to subscribers. */
@@ -220,6 +237,7 @@ export function teamAlertMail(content: TeamAlertMailContent): RenderedMail {
     ['Severity', content.severityLabel],
     ['Status', content.statusLabel],
     ['Started', formatUtc(content.startedAt)],
+    ...(content.rollbackCriteria?.length ? [['Rollback criteria met', content.rollbackCriteria.join('; ')] as [string, string]] : []),
   ];
   const text = [
     content.headline,

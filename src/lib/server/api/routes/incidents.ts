@@ -14,6 +14,7 @@ import {
 } from '../../services/incidents/incident-commands';
 import { getIncidentDetail } from '../../services/incidents/incident-detail';
 import { publishPostmortem, publishPostmortemInput } from '../../services/plan/postmortem';
+import { decideRollback, rollbackDecisionInput } from '../../services/plan/rollback';
 import { incidentDetailJson, incidentResource, incidentSummaryJson, pageOf } from '../resources';
 import { pathId, route, type ApiCall } from '../route';
 
@@ -154,6 +155,21 @@ export const incidentRoutes = [
       incidentAfter(
         call,
         await publishPostmortem(call.context, call.principal.actor, pathId(call), call.body as z.input<typeof publishPostmortemInput>),
+      ),
+  }),
+  route({
+    method: 'POST',
+    path: '/incidents/{id}/rollback-decision',
+    operationId: 'decideRollback',
+    summary: 'Record whether a rollback was done or declined, with a reason (once a rollback criterion holds)',
+    tag: 'Incidents',
+    role: 'responder',
+    body: rollbackDecisionInput,
+    response: { status: 200, description: 'The incident with its rollback decision', schema: incidentResource },
+    handle: async (call) =>
+      incidentAfter(
+        call,
+        await decideRollback(call.context, call.principal.actor, pathId(call), call.body as z.input<typeof rollbackDecisionInput>),
       ),
   }),
   route({

@@ -1,7 +1,13 @@
 import { z } from 'zod';
-import { communicationPolicyInput, getCommunicationPolicy, updateCommunicationPolicy } from '../../services/plan/policy';
+import {
+  cadenceBySeverityInput,
+  communicationPolicyInput,
+  getCommunicationPolicy,
+  updateCommunicationPolicy,
+} from '../../services/plan/policy';
 import { success } from '../../services/kernel/errors';
 import { getPageSettings, pageSettingsInput, updatePageSettings } from '../../services/settings/page-settings';
+import { getRollbackCriteria, rollbackCriteriaInput, updateRollbackCriteria } from '../../services/plan/rollback';
 import { patched, route } from '../route';
 
 const pageSettingsResource = z.object({
@@ -11,14 +17,20 @@ const pageSettingsResource = z.object({
   upcomingMaintenanceDays: z.number().int(),
 });
 
+const minutesOrNone = z.number().int().nullable();
+const cadenceResource = z.object({ everyMinutes: minutesOrNone, forFirstMinutes: minutesOrNone, thenEveryMinutes: minutesOrNone });
+
 const communicationPolicyResource = z.object({
   customerEmailDelaySeconds: z.number().int(),
   outageSeverities: z.array(z.string()),
-  updateCadenceMinutes: z.number().int(),
+  /** By severity: every `everyMinutes` (null: none), or that often for `forFirstMinutes` of the incident, then every `thenEveryMinutes`. */
+  updateCadence: z.object({ critical: cadenceResource, high: cadenceResource, medium: cadenceResource, low: cadenceResource }),
   postmortemSeverities: z.array(z.string()),
   postmortemWindowHours: z.number().int(),
   postmortemReminderHours: z.number().int(),
 });
+
+const rollbackCriteriaResource = z.object({ criteria: z.array(z.object({ id: z.string(), label: z.string() })) });
 
 async function pageSettings(context: Parameters<typeof getPageSettings>[0]) {
   const { updatedAt: _updatedAt, ...settings } = await getPageSettings(context);
@@ -58,7 +70,7 @@ export const settingsRoutes = [
     method: 'GET',
     path: '/settings/communication',
     operationId: 'getCommunicationPolicy',
-    summary: 'The communication plan: customer-email delay (seconds), outage severities, update cadence, post-mortem window',
+    summary: 'The communication plan: customer-email delay (seconds), outage severities, update cadence by severity, post-mortem window',
     tag: 'Settings',
     role: 'viewer',
     response: { status: 200, description: 'The communication policy', schema: communicationPolicyResource },
@@ -68,18 +80,46 @@ export const settingsRoutes = [
     method: 'PATCH',
     path: '/settings/communication',
     operationId: 'updateCommunicationPolicy',
-    summary: 'Change the communication plan (fields left out keep their values)',
+    summary: 'Change the communication plan (fields left out, and severities left out of the cadence, keep their values)',
     tag: 'Settings',
     role: 'admin',
-    body: communicationPolicyInput.partial(),
+    body: communicationPolicyInput.extend({ updateCadence: cadenceBySeverityInput.partial() }).partial(),
     response: { status: 200, description: 'The communication policy as saved', schema: communicationPolicyResource },
     async handle({ context, principal, body }) {
+      const current = await getCommunicationPolicy(context);
+      const cadence = typeof body.updateCadence === 'object' && body.updateCadence !== null ? body.updateCadence : {};
       const result = await updateCommunicationPolicy(
         context,
         principal.actor,
-        patched({ ...(await getCommunicationPolicy(context)) }, body) as z.input<typeof communicationPolicyInput>,
+        patched({ ...current }, { ...body, updateCadence: { ...current.updateCadence, ...cadence } }) as z.input<
+          typeof communicationPolicyInput
+        >,
       );
       return result.ok ? success(result.value) : result;
+    },
+  }),
+  route({
+    method: 'GET',
+    path: '/settings/rollback-criteria',
+    operationId: 'getRollbackCriteria',
+    summary: 'The rollback criteria incidents may tick (their ids go in `rollbackCriteria`)',
+    tag: 'Settings',
+    role: 'viewer',
+    response: { status: 200, description: 'The rollback criteria, in order', schema: rollbackCriteriaResource },
+    handle: async ({ context }) => success({ criteria: await getRollbackCriteria(context) }),
+  }),
+  route({
+    method: 'PATCH',
+    path: '/settings/rollback-criteria',
+    operationId: 'updateRollbackCriteria',
+    summary: 'Replace the rollback criteria: an item with an id keeps (renames) it, one without is new; the measured two stay',
+    tag: 'Settings',
+    role: 'admin',
+    body: rollbackCriteriaInput,
+    response: { status: 200, description: 'The rollback criteria as saved', schema: rollbackCriteriaResource },
+    async handle({ context, principal, body }) {
+      const result = await updateRollbackCriteria(context, principal.actor, body as z.input<typeof rollbackCriteriaInput>);
+      return result.ok ? success({ criteria: result.value }) : result;
     },
   }),
 ];

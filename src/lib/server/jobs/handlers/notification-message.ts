@@ -1,5 +1,4 @@
 import { asc, eq } from 'drizzle-orm';
-import { promisedNextUpdateAt } from '../../../domain/communication-policy';
 import { maintenanceStatusLabels } from '../../../domain/maintenance';
 import { impactOfSeverity } from '../../../domain/statuses';
 import { formatWindow } from '../../../domain/time-format';
@@ -8,7 +7,6 @@ import { incidentFollowUpMail, incidentStoryMail } from '../../mail/incident-sto
 import { incidentUpdateMail, maintenanceMail, type RenderedMail } from '../../mail/templates';
 import type { ServiceContext } from '../../services/kernel/context';
 import { getPublicMaintenance } from '../../services/maintenance/maintenance-queries';
-import { getCommunicationPolicy } from '../../services/plan/policy';
 import { getPublicIncident } from '../../services/public/public-incidents';
 import { getPageSettings } from '../../services/settings/page-settings';
 
@@ -87,7 +85,7 @@ export async function composeNotification(
   const threading = await threadingOf(context, row, subject, new URL(publicUrl).hostname);
 
   if (subject.kind === 'incident') {
-    const [detail, policy] = await Promise.all([getPublicIncident(context, subject.id), getCommunicationPolicy(context)]);
+    const detail = await getPublicIncident(context, subject.id);
     // Newest first: the updates from the one this notification carries back to the first are the story so far.
     const position = detail?.updates.findIndex((item) => item.id === row.incidentUpdateId) ?? -1;
     const update = detail?.updates[position];
@@ -100,10 +98,11 @@ export async function composeNotification(
       components: detail.components.map(({ name, status }) => ({ name, status })),
       incidentUrl: `${publicUrl}/incidents/${detail.incident.id}`,
     };
-    const told = (item: { status: IncidentRow['status']; displayAt: Date; body: string }) => ({
+    const told = (item: { status: IncidentRow['status']; displayAt: Date; body: string; nextUpdateBy: Date | null }) => ({
       status: item.status,
       postedAt: item.displayAt,
       body: item.body,
+      nextUpdateBy: item.nextUpdateBy,
     });
     return {
       threading,
@@ -114,13 +113,19 @@ export async function composeNotification(
             ...links,
             startedAt: detail.incident.startedAt,
             updates: [told(update), ...detail.updates.slice(position + 1).map(told)],
-            nextUpdateAt: promisedNextUpdateAt(policy, update),
           });
         }
         if (form === 'follow_up') {
           return incidentFollowUpMail({ ...facts, ...links, startedAt: detail.incident.startedAt, update: told(update) });
         }
-        return incidentUpdateMail({ ...facts, ...links, status: update.status, body: update.body, postedAt: update.displayAt });
+        return incidentUpdateMail({
+          ...facts,
+          ...links,
+          status: update.status,
+          body: update.body,
+          postedAt: update.displayAt,
+          nextUpdateBy: update.nextUpdateBy,
+        });
       },
     };
   }

@@ -1,40 +1,32 @@
-import { desc, eq, max } from 'drizzle-orm';
-import { owesPostmortem, postmortemDueAt, postmortemReminderAt } from '../../../domain/communication-policy';
+import { desc, eq } from 'drizzle-orm';
+import { owesPostmortem, postmortemDueAt, postmortemReminderAt, updateDeadlinesAround } from '../../../domain/communication-policy';
 import { isIncidentOpen } from '../../../domain/statuses';
-import { incident, incidentUpdate } from '../../db/schema';
+import { incident } from '../../db/schema';
+import { nextUpdateOwedAt } from '../../services/plan/next-update';
 import { getCommunicationPolicy } from '../../services/plan/policy';
 import type { ServiceContext } from '../../services/kernel/context';
 import type { JobData } from '../queue';
 
 /**
- * Runs when a public update falls due: while the incident is open and no update was posted for
- * a whole cadence, the owner and the contacts are alerted, once per missed cadence, and the
- * next check is queued. A newer update makes the check a no-op (its own check is queued).
+ * Runs when a public update falls due: while the incident is open and the time its latest update
+ * promised (or the cadence) has passed with no newer update, the owner and the contacts are
+ * alerted, once per missed deadline, and the next check is queued: later deadlines follow the
+ * severity's cadence as it is now. A newer update moves the deadline (its own check is queued).
  */
 export async function checkUpdateCadence(context: ServiceContext, incidentId: string): Promise<void> {
   const now = context.clock.now();
   const policy = await getCommunicationPolicy(context);
   const [row] = await context.db.select().from(incident).where(eq(incident.id, incidentId));
   if (!row || !isIncidentOpen(row.status)) return;
-  // When updates were posted (a backfilled one is displayed earlier than it was written).
-  const [latest] = await context.db
-    .select({ at: max(incidentUpdate.createdAt) })
-    .from(incidentUpdate)
-    .where(eq(incidentUpdate.incidentId, incidentId));
-  const lastPublicAt = latest?.at ?? row.createdAt;
-  const cadenceMs = policy.updateCadenceMinutes * 60_000;
-  const missed = Math.floor((now.getTime() - lastPublicAt.getTime()) / cadenceMs);
-  if (missed < 1) {
-    // Ran a moment early (the database clock leads ours): keep the chain alive.
-    const dueAt = new Date(lastPublicAt.getTime() + cadenceMs);
-    await context.queue.send(context.db, 'update-cadence-check', { incidentId, dueAt: dueAt.toISOString() }, { startAfter: dueAt });
-    return;
-  }
-  const dueAt = new Date(lastPublicAt.getTime() + missed * cadenceMs);
-  const nextAt = new Date(dueAt.getTime() + cadenceMs);
+  const firstDueAt = await nextUpdateOwedAt(context.db, policy, row);
+  if (!firstDueAt) return;
+  // Ran a moment early (the database clock leads ours), nothing is missed yet: the chain goes on.
+  const { lastMissedAt, nextAt } = updateDeadlinesAround(policy, row, firstDueAt, now);
   await context.db.transaction(async (tx) => {
-    await context.queue.send(tx, 'team-alert', { incidentId, kind: 'update_overdue', occasion: dueAt.toISOString() });
-    await context.queue.send(tx, 'update-cadence-check', { incidentId, dueAt: nextAt.toISOString() }, { startAfter: nextAt });
+    if (lastMissedAt) {
+      await context.queue.send(tx, 'team-alert', { incidentId, kind: 'update_overdue', occasion: lastMissedAt.toISOString() });
+    }
+    if (nextAt) await context.queue.send(tx, 'update-cadence-check', { incidentId, dueAt: nextAt.toISOString() }, { startAfter: nextAt });
   });
 }
 

@@ -1,4 +1,5 @@
 import { and, asc, desc, eq, isNull, or } from 'drizzle-orm';
+import { criteriaLabels } from '../../../domain/rollback-criteria';
 import { incidentStatusLabels, severityLabels, type Severity } from '../../../domain/statuses';
 import { incident, teamAlert, teamAlertKinds, user, type TeamAlertRow } from '../../db/schema';
 import { newId } from '../../ids';
@@ -7,6 +8,7 @@ import type { Mailer } from '../../mail/transport';
 import { getCommunicationPolicy } from '../../services/plan/policy';
 import { contactsForSeverity } from '../../services/plan/contacts';
 import type { ServiceContext } from '../../services/kernel/context';
+import { getRollbackCriteria } from '../../services/plan/rollback';
 import { getPageSettings } from '../../services/settings/page-settings';
 import type { OutboundHttp } from '../../services/webhooks/outbound-http';
 import { targetPolicy } from '../../services/webhooks/webhook-targets';
@@ -41,9 +43,11 @@ export interface TeamAlertOptions {
 export interface WebhookPayload {
   kind: TeamAlertKind;
   incident: { id: string; title: string; severity: Severity; status: string; startedAt: string; adminUrl: string };
+  /** The rollback criteria met so far, in the order met (empty when none holds). */
+  rollbackCriteriaMet: { id: string; label: string }[];
 }
 
-function wording(kind: TeamAlertKind, severity: Severity, policy: { updateCadenceMinutes: number; postmortemReminderHours: number }) {
+function wording(kind: TeamAlertKind, severity: Severity, policy: { postmortemReminderHours: number }) {
   const label = severityLabels[severity];
   switch (kind) {
     case 'declared':
@@ -51,11 +55,13 @@ function wording(kind: TeamAlertKind, severity: Severity, policy: { updateCadenc
     case 'severity_raised':
       return { headline: `Severity raised to ${label}`, suffix: '' };
     case 'update_overdue':
-      return { headline: 'Update overdue', suffix: ` (no public update for ${policy.updateCadenceMinutes} min)` };
+      return { headline: 'Update overdue', suffix: ' (no public update by the time it was due)' };
     case 'postmortem_reminder':
       return { headline: `Post-mortem due in ${policy.postmortemReminderHours} h`, suffix: '' };
     case 'postmortem_overdue':
       return { headline: 'Post-mortem overdue', suffix: '' };
+    case 'rollback_criteria_met':
+      return { headline: 'Rollback criteria met: consider rollback', suffix: '' };
   }
 }
 
@@ -84,7 +90,13 @@ export async function sendTeamAlert(
   const outcome = { sent: 0, failed: 0 };
   const [row] = await context.db.select().from(incident).where(eq(incident.id, options.incidentId));
   if (!row) return outcome;
-  const [page, policy, targets] = await Promise.all([getPageSettings(context), getCommunicationPolicy(context), targetPolicy(context)]);
+  const [page, policy, targets, criteria] = await Promise.all([
+    getPageSettings(context),
+    getCommunicationPolicy(context),
+    targetPolicy(context),
+    getRollbackCriteria(context),
+  ]);
+  const rollbackLabels = criteriaLabels(criteria, row.rollbackCriteriaMet);
   const publicUrl = options.publicUrl.replace(/\/+$/, '');
   const adminUrl = `${publicUrl}/admin/incidents/${row.id}`;
   const severityLabel = severityLabels[row.severity];
@@ -154,6 +166,7 @@ export async function sendTeamAlert(
       startedAt: row.startedAt.toISOString(),
       adminUrl,
     },
+    rollbackCriteriaMet: row.rollbackCriteriaMet.map((id, index) => ({ id, label: rollbackLabels[index] ?? id })),
   };
   let failedEmails = 0;
 
@@ -169,6 +182,7 @@ export async function sendTeamAlert(
         statusLabel,
         startedAt: row.startedAt,
         adminUrl,
+        rollbackCriteria: rollbackLabels,
       });
       await mailer.send({
         to: recipient.email,

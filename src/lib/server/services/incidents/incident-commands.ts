@@ -14,9 +14,11 @@ import { incident, incidentUpdate, type IncidentRow, type IncidentUpdateRow } fr
 import { newId } from '../../ids';
 import { recordAudit } from '../kernel/audit';
 import { writePublicUpdate } from './public-updates';
-import { emailsUpdate } from '../../../domain/communication-policy';
+import { emailsUpdate, nextUpdateByFor } from '../../../domain/communication-policy';
 import { applyCustomerEmailRule, scheduleCadenceCheck, schedulePostmortemChecks } from '../plan/communication-plan';
 import { getCommunicationPolicy } from '../plan/policy';
+import { alertNewCriteria, withTickedCriteria } from '../plan/rollback';
+import { tickedCriteriaInput } from '../../../domain/rollback-criteria';
 import { applyComponentChanges, componentsToRestore, knownComponents, unknownComponentErrors } from './incident-components';
 import type { Actor, ServiceContext } from '../kernel/context';
 import { invalid, success, type ServiceResult } from '../kernel/errors';
@@ -35,6 +37,9 @@ const componentChangesInput = z
   .refine((items) => new Set(items.map((item) => item.componentId)).size === items.length, 'A component is listed twice.');
 
 const messageInput = requiredText('Message', 10_000);
+
+/** The "next update by" promised with an update; left out, the cadence's default (see nextUpdateByFor). */
+const nextUpdateByInput = z.coerce.date({ error: 'Enter a valid date and time.' }).nullish();
 
 export const declareIncidentInput = z.object({
   title: requiredText('Title', 200),
@@ -59,6 +64,9 @@ export const declareIncidentInput = z.object({
   /** For a backfill: when the incident really began (not in the future). */
   startedAt: z.coerce.date({ error: 'Enter a valid date and time.' }).optional(),
   notifySubscribers: checkboxDefaultOn,
+  /** Ids of the rollback criteria that hold (see settings); they only add up. */
+  rollbackCriteria: tickedCriteriaInput,
+  nextUpdateBy: nextUpdateByInput,
 });
 
 export const postIncidentUpdateInput = z.object({
@@ -66,6 +74,8 @@ export const postIncidentUpdateInput = z.object({
   message: messageInput,
   components: componentChangesInput,
   notifySubscribers: checkboxDefaultOn,
+  rollbackCriteria: tickedCriteriaInput,
+  nextUpdateBy: nextUpdateByInput,
 });
 
 export const correctIncidentUpdateInput = z.object({ message: messageInput });
@@ -119,7 +129,16 @@ export async function declareIncident(
     );
     const unknown = unknownComponentErrors(values.components, known);
     if (Object.keys(unknown).length > 0) return invalid(unknown);
+    const rollback = await withTickedCriteria(tx, [], values.rollbackCriteria);
+    if (!rollback.ok) return rollback;
     const policy = await getCommunicationPolicy({ db: tx });
+    const promise = nextUpdateByFor(
+      policy,
+      { severity: values.severity, startedAt },
+      { status: values.status, chosen: values.nextUpdateBy },
+      now,
+    );
+    if (!promise.ok) return invalid({ nextUpdateBy: promise.message });
 
     const created = await insertOne(tx, incident, {
       id: newId(),
@@ -136,6 +155,7 @@ export async function declareIncident(
       severitySuggestionReason: suggestion.reason,
       severitySignals: values.signals ?? [],
       severityOverrideReason: values.severity === suggestion.severity ? null : values.severityOverrideReason,
+      rollbackCriteriaMet: rollback.value.met,
     });
     const emailed = emailsUpdate(created, policy, values.notifySubscribers);
     const applied = await applyComponentChanges(tx, {
@@ -154,9 +174,10 @@ export async function declareIncident(
       now,
       displayAt: startedAt,
       createdBy: actor.userId,
+      nextUpdateBy: promise.value,
     });
     await applyCustomerEmailRule(tx, context, created, policy, now);
-    await scheduleCadenceCheck(tx, context, created, policy, now);
+    await scheduleCadenceCheck(tx, context, created, policy);
     await context.queue.send(tx, 'team-alert', { incidentId: created.id, kind: 'declared', occasion: 'declared' });
     await recordAudit(tx, actor, now, {
       action: 'incident.declare',
@@ -190,8 +211,12 @@ export async function postIncidentUpdate(
     );
     const unknown = unknownComponentErrors(values.components, known);
     if (Object.keys(unknown).length > 0) return invalid(unknown);
+    const rollback = await withTickedCriteria(tx, before.rollbackCriteriaMet, values.rollbackCriteria);
+    if (!rollback.ok) return rollback;
 
     const policy = await getCommunicationPolicy({ db: tx });
+    const promise = nextUpdateByFor(policy, before, { status: values.status, chosen: values.nextUpdateBy }, now);
+    if (!promise.ok) return invalid({ nextUpdateBy: promise.message });
     const emailed = emailsUpdate(before, policy, values.notifySubscribers);
     const changes: { componentId: string; status: ComponentStatus; maintenanceId?: string }[] = [...values.components];
     if (values.status === 'resolved') changes.push(...(await componentsToRestore(tx, incidentId, changes)));
@@ -203,6 +228,7 @@ export async function postIncidentUpdate(
       updatedAt: now,
       monitoringAt: status === 'monitoring' ? (before.monitoringAt ?? now) : before.monitoringAt,
       resolvedAt: status === 'resolved' ? (before.resolvedAt ?? now) : isIncidentOpen(status) ? null : before.resolvedAt,
+      rollbackCriteriaMet: rollback.value.met,
     });
     const update = await writePublicUpdate(tx, context, {
       incidentId,
@@ -213,16 +239,18 @@ export async function postIncidentUpdate(
       now,
       displayAt: now,
       createdBy: actor.userId,
+      nextUpdateBy: promise.value,
     });
     await applyCustomerEmailRule(tx, context, after, policy, now);
-    await scheduleCadenceCheck(tx, context, after, policy, now);
+    await scheduleCadenceCheck(tx, context, after, policy);
     if (status === 'resolved' && before.status !== 'resolved') await schedulePostmortemChecks(tx, context, after, policy);
+    await alertNewCriteria(tx, context, after, rollback.value.added);
     await recordAudit(tx, actor, now, {
       action: status === 'resolved' ? 'incident.resolve' : 'incident.update',
       entityType: 'incident',
       entityId: incidentId,
       before: { status: before.status },
-      after: { status: after.status, message: values.message, components: applied },
+      after: { status: after.status, message: values.message, components: applied, rollbackCriteriaAdded: rollback.value.added },
     });
     return success(update);
   });
@@ -273,6 +301,8 @@ export async function updateIncidentDetails(
       const policy = await getCommunicationPolicy({ db: tx });
       await applyCustomerEmailRule(tx, context, after, policy, now);
       await schedulePostmortemChecks(tx, context, after, policy);
+      // Later deadlines follow the new severity's cadence (a severity newly with one starts owing updates).
+      await scheduleCadenceCheck(tx, context, after, policy);
       if (severityRank(details.severity) > severityRank(before.severity) && isIncidentOpen(after.status)) {
         await context.queue.send(tx, 'team-alert', {
           incidentId,

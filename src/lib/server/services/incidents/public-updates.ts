@@ -22,6 +22,8 @@ export async function writePublicUpdate(
     now: Date;
     displayAt: Date;
     createdBy: string | null;
+    /** The next update it promises customers; none when left out (a post-mortem's update). */
+    nextUpdateBy?: Date | null;
   },
 ): Promise<IncidentUpdateRow> {
   const row = await insertOne(tx, incidentUpdate, {
@@ -34,6 +36,7 @@ export async function writePublicUpdate(
     createdAt: update.now,
     displayAt: update.displayAt,
     createdBy: update.createdBy,
+    nextUpdateBy: update.nextUpdateBy ?? null,
   });
   if (update.emailed)
     await queueIncidentNotification(tx, context, { incidentId: update.incidentId, incidentUpdateId: row.id, now: update.now });

@@ -4,12 +4,14 @@ import { composeDetail, describeChanges, newAlertCount, type IntakeResult } from
 import { freshFingerprints } from '../../../domain/alert-mapping';
 import { firingValues, publicMessage, publicTitle, wordedMessage, wordingValues } from '../../../domain/alert-wording';
 import { componentsInOrder } from '../../../domain/component-sections';
+import { alertRollbackCriteria, criteriaLabels } from '../../../domain/rollback-criteria';
 import type { WordingValues } from '../../../domain/public-wording';
 import { severityLabels, type IncidentUpdateStatus } from '../../../domain/statuses';
 import { incidentComponent, type IncidentRow } from '../../db/schema';
 import type { AlertLinkRow } from '../../db/schema/automation';
 import { listComponentTree } from '../components/catalog';
 import { declareIncident, postIncidentUpdate, updateIncidentDetails } from '../incidents/incident-commands';
+import { getRollbackCriteria, tickRollbackCriteria } from '../plan/rollback';
 import type { ServiceContext } from '../kernel/context';
 import type { Transaction } from '../kernel/rows';
 import { closeLink, openLink, updateLink } from './alert-links';
@@ -28,6 +30,8 @@ export async function declareFromAlerts(call: FiringCall): Promise<IntakeResult>
   const { context, principal, group, now, analysis, components, wording } = call;
   const alerts = mappedAlerts(call);
   const values = firingValues(alerts, analysis.changes, components, now);
+  const rollback = alertRollbackCriteria(alerts);
+  call.notes.push(...rollback.notes);
   const declared = await declareIncident(context, principal.actor, {
     title: publicTitle(alerts, wording, values),
     severity: analysis.suggestion.severity,
@@ -36,6 +40,7 @@ export async function declareFromAlerts(call: FiringCall): Promise<IntakeResult>
     message: publicMessage(alerts, wording, values),
     components: analysis.changes,
     notifySubscribers: true,
+    rollbackCriteria: rollback.criteria,
   });
   if (!declared.ok) throw refusedStep(declared.failure, call.lines, call.notes);
   await openLink(context.db, now, {
@@ -44,15 +49,21 @@ export async function declareFromAlerts(call: FiringCall): Promise<IntakeResult>
     incidentId: declared.value.id,
     firing: call.fingerprints,
   });
+  const criteriaNote = rollback.criteria.length > 0 ? ` Rollback criteria met: ${await criteriaText(context, rollback.criteria)}.` : '';
   return {
     outcome: 'declared',
     incidentId: declared.value.id,
     detail: composeDetail(
-      `Declared incident "${declared.value.title}" (${analysis.suggestion.reason}) affecting ${describeChanges(analysis.changes, components)}.`,
+      `Declared incident "${declared.value.title}" (${analysis.suggestion.reason}) affecting ${describeChanges(analysis.changes, components)}.${criteriaNote}`,
       call.lines,
       call.notes,
     ),
   };
+}
+
+/** Rollback criteria in words for the intake log: "Error rate over 5 %; Performance degradation over 50 %". */
+async function criteriaText(context: ServiceContext, ids: readonly string[]): Promise<string> {
+  return criteriaLabels(await getRollbackCriteria(context), ids).join('; ');
 }
 
 async function affectedComponentIds(tx: Transaction, incidentId: string): Promise<string[]> {
@@ -92,6 +103,15 @@ export async function updateIncidentFromAlerts(call: FiringCall, link: AlertLink
     done.push(
       `raised the severity from ${severityLabels[current.severity]} to ${severityLabels[analysis.suggestion.severity]} (${analysis.suggestion.reason})`,
     );
+  }
+
+  // The alerts still firing may now measure past a rollback criterion: ticked once, announced once.
+  const rollback = alertRollbackCriteria(mappedAlerts(call));
+  notes.push(...rollback.notes);
+  if (rollback.criteria.length > 0) {
+    const ticked = await tickRollbackCriteria(context, principal.actor, current.id, rollback.criteria);
+    if (!ticked.ok) throw refusedStep(ticked.failure, lines, notes);
+    if (ticked.value.added.length > 0) done.push(`ticked the rollback criteria ${await criteriaText(context, ticked.value.added)}`);
   }
 
   const fresh = new Set(freshFingerprints(call.fingerprints, link.firing));

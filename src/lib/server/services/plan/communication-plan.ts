@@ -2,7 +2,6 @@ import { desc, eq } from 'drizzle-orm';
 import {
   customerEmailDueAt,
   isOutageSeverity,
-  nextUpdateDueAt,
   owesPostmortem,
   postmortemDueAt,
   postmortemReminderAt,
@@ -17,6 +16,7 @@ import type { Actor, ServiceContext } from '../kernel/context';
 import { invalid, success, type ServiceResult } from '../kernel/errors';
 import { withLockedRow, type Transaction } from '../kernel/rows';
 import { queueIncidentNotification } from '../subscribers/notifications';
+import { nextUpdateOwedAt } from './next-update';
 
 /**
  * The customer email rule, re-run after every change to an incident (in the change's
@@ -70,16 +70,19 @@ export async function applyCustomerEmailRule(
   }
 }
 
-/** Queues the reminders that follow a public update: the next update is due after the cadence. */
+/**
+ * Queues the check that reminds staff of the next update, at the time it is owed: the one the
+ * latest update promised, or the cadence (none for a closed incident or a severity without one).
+ * Called after a public update and after a change of severity.
+ */
 export async function scheduleCadenceCheck(
   tx: Transaction,
   context: ServiceContext,
   row: IncidentRow,
   policy: CommunicationPolicy,
-  postedAt: Date,
 ): Promise<void> {
-  if (!isIncidentOpen(row.status)) return;
-  const dueAt = nextUpdateDueAt(policy, postedAt);
+  const dueAt = await nextUpdateOwedAt(tx, policy, row);
+  if (!dueAt) return;
   await context.queue.send(tx, 'update-cadence-check', { incidentId: row.id, dueAt: dueAt.toISOString() }, { startAfter: dueAt });
 }
 

@@ -1,18 +1,23 @@
-import { and, asc, count, eq, inArray, max, min } from 'drizzle-orm';
-import { customerEmailDueAt, nextUpdateDueAt, type CommunicationPolicy } from '../../../domain/communication-policy';
+import { and, count, desc, eq, inArray, min } from 'drizzle-orm';
+import { customerEmailDueAt, promisedNextUpdateAt, type CommunicationPolicy } from '../../../domain/communication-policy';
 import { severitySignals } from '../../../domain/severity-classifier';
 import { isIncidentOpen, unresolvedIncidentStatuses, type Severity } from '../../../domain/statuses';
 import { incident, incidentUpdate, notification, teamAlert, user, type IncidentRow } from '../../db/schema';
+import { latestPostedUpdate, type PostedUpdate } from './next-update';
 import { getCommunicationPolicy } from './policy';
+import { getRollbackCriteria } from './rollback';
+import { criteriaLabels } from '../../../domain/rollback-criteria';
 import { contactsForSeverity } from './contacts';
 import type { ServiceContext } from '../kernel/context';
 import {
   nextUpdateStep,
   postmortemStep,
+  rollbackStep,
   teamAlertStepState,
   type NextUpdateStep,
   type PlanStepState,
   type PostmortemStep,
+  type RollbackStep,
 } from '../../../domain/plan-steps';
 
 interface SeverityStep {
@@ -72,6 +77,8 @@ export interface PlanStatus {
   customerEmail: CustomerEmailStep;
   nextUpdate: NextUpdateStep;
   postmortem: PostmortemStep;
+  /** "Consider rollback", with the labels of the criteria met; null while none holds. */
+  rollback: RollbackStep | null;
   /** Staff may send the customer email now, or hold it: it is scheduled or held, not yet sent. */
   customerEmailActionable: boolean;
   /** A post-mortem is owed and not yet published. */
@@ -132,14 +139,14 @@ async function declaredAlerts(context: Pick<ServiceContext, 'db'>, incidentId: s
 export async function getPlanStatus(context: ServiceContext, incidentId: string, now: Date): Promise<PlanStatus | undefined> {
   const [row] = await context.db.select().from(incident).where(eq(incident.id, incidentId));
   if (!row) return undefined;
-  const peopleIds = [row.declaredBy, row.ownerId].filter((id): id is string => id !== null);
-  const [policy, people, [updates], alerts, contacts, emailNotification] = await Promise.all([
+  const peopleIds = [row.declaredBy, row.ownerId, row.rollbackDecidedBy].filter((id): id is string => id !== null);
+  const [policy, people, [updates], alerts, contacts, emailNotification, criteria] = await Promise.all([
     getCommunicationPolicy(context),
     peopleIds.length > 0
       ? context.db.select({ id: user.id, name: user.name }).from(user).where(inArray(user.id, peopleIds))
       : Promise.resolve([]),
     context.db
-      .select({ latestPostedAt: max(incidentUpdate.createdAt), firstPostedAt: min(incidentUpdate.createdAt), count: count() })
+      .select({ firstPostedAt: min(incidentUpdate.createdAt), count: count() })
       .from(incidentUpdate)
       .where(eq(incidentUpdate.incidentId, incidentId)),
     declaredAlerts(context, incidentId),
@@ -150,6 +157,7 @@ export async function getPlanStatus(context: ServiceContext, incidentId: string,
           .from(notification)
           .where(eq(notification.id, row.customerEmailNotificationId))
       : Promise.resolve([]),
+    getRollbackCriteria(context),
   ]);
   const nameOf = (id: string | null) => (id ? (people.find((person) => person.id === id)?.name ?? null) : null);
   const open = isIncidentOpen(row.status);
@@ -186,11 +194,7 @@ export async function getPlanStatus(context: ServiceContext, incidentId: string,
 
   const customerEmail = customerEmailStep(row, policy, now, emailNotification[0]?.recipientCount ?? null);
 
-  const nextUpdate = nextUpdateStep(
-    policy,
-    { open, lastPublicUpdateAt: updates?.latestPostedAt ?? row.startedAt, resolvedAt: row.resolvedAt },
-    now,
-  );
+  const nextUpdate = nextUpdateStep(policy, { ...row, open }, await latestPostedUpdate(context.db, row), now);
   const postmortem = postmortemStep(
     policy,
     { severity: row.severity, open, resolvedAt: row.resolvedAt, postmortemPublishedAt: row.postmortemPublishedAt },
@@ -208,6 +212,12 @@ export async function getPlanStatus(context: ServiceContext, incidentId: string,
     customerEmail,
     nextUpdate,
     postmortem,
+    rollback: rollbackStep(criteriaLabels(criteria, row.rollbackCriteriaMet), {
+      decision: row.rollbackDecision,
+      reason: row.rollbackDecisionReason,
+      decidedAt: row.rollbackDecidedAt,
+      decidedBy: nameOf(row.rollbackDecidedBy),
+    }),
     customerEmailActionable: row.customerEmailState === 'scheduled' || row.customerEmailState === 'held',
     postmortemOwed: postmortem.state === 'pending' || postmortem.state === 'overdue',
     ownerId: row.ownerId,
@@ -250,25 +260,38 @@ export interface NextUpdateDue {
 }
 
 /**
- * For the incident list: when each open incident owes its next public update (the latest
- * update's time plus the cadence), and whether that time has passed. One query for them all.
+ * For the incident list: when each open incident owes its next public update (the time its latest
+ * update promised, or the cadence), and whether that time has passed; incidents owing none are
+ * left out. Two queries for them all.
  */
 export async function nextUpdateDueForOpenIncidents(context: ServiceContext, now: Date): Promise<Map<string, NextUpdateDue>> {
   const [policy, rows] = await Promise.all([
     getCommunicationPolicy(context),
     context.db
-      .select({ id: incident.id, startedAt: incident.startedAt, latestPostedAt: max(incidentUpdate.createdAt) })
+      .select({ id: incident.id, severity: incident.severity, startedAt: incident.startedAt, createdAt: incident.createdAt })
       .from(incident)
-      .leftJoin(incidentUpdate, eq(incidentUpdate.incidentId, incident.id))
-      .where(inArray(incident.status, [...unresolvedIncidentStatuses]))
-      .groupBy(incident.id, incident.startedAt)
-      .orderBy(asc(incident.id)),
+      .where(inArray(incident.status, [...unresolvedIncidentStatuses])),
   ]);
+  const updates =
+    rows.length === 0
+      ? []
+      : await context.db
+          .select({ incidentId: incidentUpdate.incidentId, postedAt: incidentUpdate.createdAt, nextUpdateBy: incidentUpdate.nextUpdateBy })
+          .from(incidentUpdate)
+          .where(
+            inArray(
+              incidentUpdate.incidentId,
+              rows.map((row) => row.id),
+            ),
+          )
+          .orderBy(desc(incidentUpdate.createdAt), desc(incidentUpdate.id));
+  const latestOf = new Map<string, PostedUpdate>();
+  for (const { incidentId, ...update } of updates) if (!latestOf.has(incidentId)) latestOf.set(incidentId, update);
   const result = new Map<string, NextUpdateDue>();
   for (const row of rows) {
-    const lastPublicUpdateAt = row.latestPostedAt ?? row.startedAt;
-    const dueAt = nextUpdateDueAt(policy, lastPublicUpdateAt);
-    result.set(row.id, { dueAt, overdue: now >= dueAt, lastPublicUpdateAt });
+    const latest = latestOf.get(row.id) ?? { postedAt: row.createdAt, nextUpdateBy: null };
+    const dueAt = promisedNextUpdateAt(policy, { ...row, open: true }, latest);
+    if (dueAt) result.set(row.id, { dueAt, overdue: now >= dueAt, lastPublicUpdateAt: latest.postedAt });
   }
   return result;
 }
