@@ -1,7 +1,8 @@
 import { readFile } from 'node:fs/promises';
 import { gunzipSync } from 'node:zlib';
-import { expect, test, type Browser, type BrowserContext, type Locator, type Page } from '@playwright/test';
-import { OWNER, asClient, baseUrl, signInOwner, unique } from './support/herald';
+import { expect, test, type BrowserContext, type Locator, type Page } from '@playwright/test';
+import { OWNER, asClient, signInOwner } from './support/herald';
+import { signedInStaff } from './support/staff';
 
 /**
  * The owner's backups page (/admin/settings/backups): "Back up now", the kept backups and their
@@ -90,28 +91,12 @@ test('a download name outside the backup pattern is a 404', async ({ page, conte
   await expect(page.getByRole('heading', { name: 'Page not found' })).toBeVisible();
 });
 
-/** A person of `role`, added by the owner, signed in through their set-password link in a browser of their own. */
-async function signedInStaff(browser: Browser, ownerContext: BrowserContext, role: 'Admin' | 'Responder'): Promise<Page> {
-  await signInOwner(ownerContext);
-  const owner = await ownerContext.newPage();
-  await owner.goto('/admin/users');
-  const form = owner.getByRole('region', { name: 'Add a user' });
-  await form.getByLabel('Email').fill(`${unique(role).replace(/\s+/g, '-').toLowerCase()}@herald.test`);
-  await form.getByLabel('Name').fill(unique(`Bea ${role}`));
-  await form.getByLabel('Role').selectOption({ label: role });
-  await form.getByRole('button', { name: 'Add user' }).click();
-  const link = await owner.getByRole('textbox', { name: /^One-time set-password link for / }).inputValue();
-  await owner.close();
+/** The staff members' own browser contexts, closed after each test. */
+const opened: BrowserContext[] = [];
 
-  const own = await browser.newContext({ baseURL: baseUrl(), ...asClient('198.51.100.81') });
-  const page = await own.newPage();
-  await page.goto(link);
-  await page.getByLabel('New password').fill('backup-password-12345');
-  await page.getByLabel('Repeat password').fill('backup-password-12345');
-  await page.getByRole('button', { name: 'Set password' }).click();
-  await expect(page).toHaveURL(/\/admin$/);
-  return page;
-}
+test.afterEach(async () => {
+  for (const item of opened.splice(0)) await item.close();
+});
 
 const downloads = ['/admin/settings/backups/download?fresh', `/admin/settings/backups/download?file=${SOME_BACKUP_NAME}`];
 
@@ -120,7 +105,7 @@ for (const [role, who] of [
   ['Responder', 'a responder'],
 ] as const) {
   test(`${who} gets neither the backups page nor a download`, async ({ browser, context }) => {
-    const page = await signedInStaff(browser, context, role);
+    const page = await signedInStaff(browser, context, role, { client: '198.51.100.81', opened });
     const response = await page.goto('/admin/settings/backups');
     expect(response?.status()).toBe(403);
     await expect(page.getByRole('heading', { name: 'Not allowed', level: 1 })).toBeVisible();

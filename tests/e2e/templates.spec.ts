@@ -1,6 +1,7 @@
 import { expect, test, type Browser, type BrowserContext, type Locator, type Page } from '@playwright/test';
-import { addComponent, asClient, baseUrl, disableHttpCache, sameOrigin, signInOwner, unique } from './support/herald';
+import { addComponent, asClient, baseUrl, disableHttpCache, sameOrigin, unique } from './support/herald';
 import { seed } from './support/seed';
+import { signedInStaff, type StaffRole } from './support/staff';
 
 /**
  * Templates. Incident templates: an admin writes a declaration ahead of time (name, title, message, status,
@@ -18,8 +19,6 @@ import { seed } from './support/seed';
  */
 
 test.use(asClient('198.51.100.91'));
-
-type StaffRole = 'Admin' | 'Responder' | 'Viewer';
 
 interface Template {
   name: string;
@@ -63,32 +62,9 @@ test.afterEach(async ({ browser, request }) => {
   for (const id of declared.splice(0)) await api.resolveIfOpen(id);
 });
 
-/** A person of `role`, added by the owner (in `ownerContext`), signed in through their link in a browser of their own. */
-async function staffPage(browser: Browser, ownerContext: BrowserContext, role: StaffRole): Promise<Page> {
-  await signInOwner(ownerContext);
-  const owner = await ownerContext.newPage();
-  await owner.goto('/admin/users');
-  const form = owner.getByRole('region', { name: 'Add a user' });
-  await form.getByLabel('Email').fill(`${unique(`template-${role}`).replace(/\s+/g, '-').toLowerCase()}@herald.test`);
-  await form.getByLabel('Name').fill(unique(`Tess ${role}`));
-  await form.getByLabel('Role').selectOption({ label: role });
-  await form.getByRole('button', { name: 'Add user' }).click();
-  const issued = owner.getByRole('status');
-  await expect(issued).toContainText(`was added as ${role}.`);
-  const link = await issued.getByRole('textbox', { name: /^One-time set-password link for / }).inputValue();
-  await owner.close();
-
-  const own = await browser.newContext({ baseURL: baseUrl(), ...asClient('198.51.100.91') });
-  opened.push(own);
-  const page = await own.newPage();
-  await page.goto(link);
-  await page.getByLabel('New password').fill('template-password-123');
-  await page.getByLabel('Repeat password').fill('template-password-123');
-  await page.getByRole('button', { name: 'Set password' }).click();
-  await expect(page).toHaveURL(/\/admin$/);
-  await expect(page.getByRole('banner')).toContainText(`(${role})`);
-  return page;
-}
+/** A person of `role`, signed in in a browser of their own (closed after the test). */
+const staffPage = (browser: Browser, ownerContext: BrowserContext, role: StaffRole): Promise<Page> =>
+  signedInStaff(browser, ownerContext, role, { client: '198.51.100.91', opened });
 
 /** The "Add an incident template" form on /admin/templates. */
 const addForm = (page: Page): Locator => page.getByRole('region', { name: 'Add an incident template' });
@@ -358,63 +334,4 @@ test('the admin deletes a template: it is gone from the list and from the declar
   await expect(admin.getByText('That template does not exist (it may have been deleted).')).toBeVisible();
   await expect(admin.getByLabel('Title')).toHaveValue('');
   expect((await admin.goto(`/admin/templates/${id}`))?.status()).toBe(404);
-});
-
-test('an admin adds a maintenance template; a responder schedules from it, the form filled and its end set by the duration', async ({
-  browser,
-  context,
-}) => {
-  const admin = await staffPage(browser, context, 'Admin');
-  const component = unique('Billing API');
-  await addComponent(admin, component);
-  const name = unique('Billing database upgrade');
-  const title = unique('Billing is read-only');
-  const description = 'We upgrade the billing database. Invoices cannot be changed for up to 90 minutes.';
-
-  await admin.goto('/admin/templates');
-  const form = admin.getByRole('region', { name: 'Add a maintenance template' });
-  await form.getByLabel('Template name').fill(name);
-  await form.getByLabel('Maintenance title').fill(title);
-  await form.getByLabel('Description').fill(description);
-  await form.getByLabel('Duration (minutes)').fill('90');
-  await form.getByRole('checkbox', { name: component, exact: true }).check();
-  await form.getByRole('checkbox', { name: '60 minutes before it starts (reminder)' }).uncheck();
-  await form.getByRole('button', { name: 'Add maintenance template' }).click();
-  await expect(admin.getByRole('status')).toContainText(`Maintenance template “${name}” added.`);
-  const entry = listed(admin, name, 'Maintenance templates');
-  await expect(entry).toContainText(`“${title}” · Lasts 1 h 30 min · Sets components to Under maintenance`);
-  await expect(entry).toContainText(`Components: ${component}`);
-
-  // Responders use the templates (posting one is refused, above).
-  const responder = await staffPage(browser, context, 'Responder');
-  await responder.goto('/admin/maintenance/new');
-  await responder.getByRole('combobox', { name: 'Start from a template' }).selectOption({ label: name });
-  // A day far ahead, in June: no daylight-saving change in any zone the page may be set to.
-  await responder.getByLabel(/^Start of the window, in /).fill('2030-06-03T10:00');
-  await responder.getByRole('button', { name: 'Fill in the form' }).click();
-  await expect(responder).toHaveURL(/\/admin\/maintenance\/new\?template=[a-z0-9]+&startsAt=2030-06-03T10%3A00$/);
-  await expect(
-    responder.getByText(`Filled in from “${name}”, a window of 1 h 30 min. The end is set 1 h 30 min after the start.`),
-  ).toBeVisible();
-
-  // The form holds the template's values and the window, none of them scheduled yet.
-  await expect(responder.getByLabel('Title', { exact: true })).toHaveValue(title);
-  await expect(responder.getByLabel('Description', { exact: true })).toHaveValue(description);
-  await expect(responder.getByRole('checkbox', { name: component, exact: true })).toBeChecked();
-  await expect(responder.getByLabel('Start', { exact: true })).toHaveValue('2030-06-03T10:00');
-  await expect(responder.getByLabel('End', { exact: true })).toHaveValue('2030-06-03T11:30');
-  await expect(responder.getByRole('checkbox', { name: '60 minutes before it starts (reminder)' })).not.toBeChecked();
-
-  const scheduledTitle = unique('Billing read-only for an upgrade');
-  await responder.getByLabel('Title', { exact: true }).fill(scheduledTitle);
-  await responder.getByRole('button', { name: 'Schedule maintenance' }).click();
-  await expect(responder).toHaveURL(/\/admin\/maintenance\/[a-z0-9]+$/);
-  await expect(responder.getByRole('status')).toContainText('Maintenance scheduled.');
-  await expect(responder.getByRole('heading', { level: 1 })).toHaveText(scheduledTitle);
-  await expect(responder.getByRole('main')).toContainText(component);
-
-  // A link to a template that is gone fills in nothing, and says why.
-  await responder.goto('/admin/maintenance/new?template=nosuchtemplate');
-  await expect(responder.getByText('That template does not exist (it may have been deleted).')).toBeVisible();
-  await expect(responder.getByLabel('Title', { exact: true })).toHaveValue('');
 });
