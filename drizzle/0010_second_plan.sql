@@ -43,6 +43,7 @@ ALTER TABLE "incident" ADD COLUMN "rollback_decision_reason" text;--> statement-
 ALTER TABLE "incident" ADD COLUMN "rollback_decided_at" timestamp with time zone;--> statement-breakpoint
 ALTER TABLE "incident" ADD COLUMN "rollback_decided_by" text;--> statement-breakpoint
 ALTER TABLE "incident_update" ADD COLUMN "next_update_by" timestamp with time zone;--> statement-breakpoint
+ALTER TABLE "incident_draft" ADD COLUMN "rollback_criteria" jsonb DEFAULT '[]'::jsonb NOT NULL;--> statement-breakpoint
 ALTER TABLE "maintenance_template_component" ADD CONSTRAINT "maintenance_template_component_template_id_maintenance_template_id_fk" FOREIGN KEY ("template_id") REFERENCES "public"."maintenance_template"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "maintenance_template_component" ADD CONSTRAINT "maintenance_template_component_component_id_component_id_fk" FOREIGN KEY ("component_id") REFERENCES "public"."component"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "action_item" ADD CONSTRAINT "action_item_incident_id_incident_id_fk" FOREIGN KEY ("incident_id") REFERENCES "public"."incident"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint

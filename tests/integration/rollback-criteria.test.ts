@@ -17,6 +17,8 @@ import { getPlanStatus } from '../../src/lib/server/services/plan/plan-status';
 import { decideRollback, getRollbackCriteria, updateRollbackCriteria } from '../../src/lib/server/services/plan/rollback';
 import { declareIncident, postIncidentUpdate } from '../../src/lib/server/services/incidents/incident-commands';
 import { receiveAlerts } from '../../src/lib/server/services/intake/receive-alerts';
+import { confirmDraft, listOpenDrafts } from '../../src/lib/server/services/intake/intake-drafts';
+import { updateIntakeSettings } from '../../src/lib/server/services/intake/intake-settings';
 import { alertmanagerPayload } from '../support/alert-payloads';
 import { apiClient } from '../support/api-client';
 import { auditRowsFor, countRows, expectFailure, expectInvalid, expectOk, MINUTE, testActor } from '../support/factories';
@@ -197,6 +199,32 @@ describe('rollback criteria from alert intake', () => {
     const result = expectOk(await receiveAlerts(context, principal, 'alertmanager', payload));
     expect(result.detail).toContain('could not read latency_degradation "slow"');
     expect((await incidentNow(result.incidentId!)).rollbackCriteriaMet).toEqual([]);
+  });
+
+  it('in draft mode, the draft keeps what its alerts measured and the confirmed incident starts with it', async () => {
+    expectOk(await updateIntakeSettings(context, testActor, { mode: 'draft' }));
+    try {
+      const draftFiring = (annotations: Record<string, string>) =>
+        alertmanagerPayload({
+          groupKey: '{}:{alertname="CheckoutDraft"}',
+          alerts: [{ labels: { alertname: 'CheckoutDraft', component: 'Checkout', severity: 'critical' }, annotations }],
+        });
+      clock.advance(MINUTE);
+      const drafted = expectOk(await receiveAlerts(context, principal, 'alertmanager', draftFiring({ error_rate: '9' })));
+      expect(drafted.outcome).toBe('drafted');
+      clock.advance(MINUTE);
+      const grown = expectOk(await receiveAlerts(context, principal, 'alertmanager', draftFiring({ latency_degradation: '60' })));
+      expect(grown.outcome).toBe('draft_updated');
+      const [open] = (await listOpenDrafts(context)).filter((draft) => draft.id === drafted.draftId);
+      expect(open?.rollbackCriteriaMet).toEqual(['Error rate over 5 %', 'Performance degradation over 50 %']);
+
+      const confirmed = expectOk(await confirmDraft(context, ada, drafted.draftId!));
+      expect(confirmed.incident.rollbackCriteriaMet).toEqual(['error_rate', 'performance_degradation']);
+      const plan = await getPlanStatus(context, confirmed.incident.id, clock.now());
+      expect(plan?.rollback).toMatchObject({ criteria: ['Error rate over 5 %', 'Performance degradation over 50 %'] });
+    } finally {
+      expectOk(await updateIntakeSettings(context, testActor, { mode: 'incident' }));
+    }
   });
 });
 

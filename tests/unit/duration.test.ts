@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { formatDuration } from '../../src/lib/domain/duration';
+import { formatDuration, formatPlainDuration } from '../../src/lib/domain/duration';
 
 const SECOND = 1000;
 const MINUTE = 60 * SECOND;
@@ -47,5 +47,17 @@ describe('formatDuration', () => {
     const start = new Date('2026-03-10T09:15:00Z');
     const end = new Date('2026-03-10T11:20:30Z');
     expect(formatDuration(end.getTime() - start.getTime())).toBe('2 h 5 m');
+  });
+});
+
+describe('formatPlainDuration', () => {
+  it.each([
+    [5 * 60_000, '5 min'],
+    [24 * 3_600_000, '24 h'],
+    [90 * 60_000, '90 min'],
+    [90_000, '1 m 30 s'],
+    [45_000, '45 s'],
+  ])('a limit of %d ms reads %s', (milliseconds, expected) => {
+    expect(formatPlainDuration(milliseconds)).toBe(expected);
   });
 });

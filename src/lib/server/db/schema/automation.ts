@@ -66,6 +66,8 @@ export const incidentDraft = pgTable('incident_draft', {
   signals: jsonb().$type<string[]>().notNull(),
   components: jsonb().$type<{ componentId: string; status: string }[]>().notNull(),
   message: text().notNull(),
+  /** The rollback criteria the alerts measured (ids), ticked on the incident when confirmed. */
+  rollbackCriteria: jsonb().$type<string[]>().notNull().default([]),
   createdAt: timestamptz().notNull(),
   updatedAt: timestamptz().notNull(),
   /** Set when a responder confirmed it (the incident it became) or dismissed it. */

@@ -2,6 +2,7 @@ import { eq } from 'drizzle-orm';
 import { draftDiffers, draftProposal, grownDraftEvidence, type DraftProposal } from '../../../domain/alert-draft';
 import { composeDetail, describeChanges, newAlertCount, type IntakeResult } from '../../../domain/alert-intake-log';
 import { freshFingerprints, type ComponentChange } from '../../../domain/alert-mapping';
+import { addCriteria, alertRollbackCriteria } from '../../../domain/rollback-criteria';
 import type { SeveritySignalId } from '../../../domain/severity-classifier';
 import { incidentDraft, type AlertLinkRow, type IncidentDraftRow } from '../../db/schema/automation';
 import { newId } from '../../ids';
@@ -25,16 +26,29 @@ const storedProposal = (draft: IncidentDraftRow): DraftProposal => ({
   components: draft.components as ComponentChange[],
 });
 
+/** What the audit log keeps of a draft's change. */
+const pick = ({ title, severity, components, signals, rollbackCriteria }: IncidentDraftRow) => ({
+  title,
+  severity,
+  components,
+  signals,
+  rollbackCriteria,
+});
+
 /** A new group's firing alerts propose a draft and link the group to it. */
 export async function createDraftFromAlerts(call: FiringCall): Promise<IntakeResult> {
   const { context, principal, group, now, analysis, components } = call;
   const tx = context.db;
-  const fields = draftProposal(mappedAlerts(call), analysis.changes, analysis.signals, components, call.wording, now);
+  const alerts = mappedAlerts(call);
+  const fields = draftProposal(alerts, analysis.changes, analysis.signals, components, call.wording, now);
+  const rollback = alertRollbackCriteria(alerts);
+  call.notes.push(...rollback.notes);
   const draft = await insertOne(tx, incidentDraft, {
     id: newId(),
     source: group.source,
     groupKey: group.groupKey,
     ...fields,
+    rollbackCriteria: rollback.criteria,
     createdAt: now,
     updatedAt: now,
   });
@@ -62,17 +76,26 @@ export async function updateDraftFromAlerts(call: FiringCall, link: AlertLinkRow
   const tx = context.db;
   const stored = storedProposal(draft);
   const { changes, signals } = grownDraftEvidence(stored, { components: analysis.changes, signals: analysis.signals }, components);
-  const fields = draftProposal(mappedAlerts(call), changes, signals, components, call.wording, now);
-  const changed = draftDiffers(fields, stored);
+  const alerts = mappedAlerts(call);
+  const fields = draftProposal(alerts, changes, signals, components, call.wording, now);
+  // Criteria only add up, as on an incident: an alert that measured one and cleared leaves it ticked.
+  const rollback = alertRollbackCriteria(alerts);
+  notes.push(...rollback.notes);
+  const criteria = addCriteria(draft.rollbackCriteria, rollback.criteria);
+  const changed = draftDiffers(fields, stored) || criteria.added.length > 0;
   const fresh = freshFingerprints(call.fingerprints, link.firing);
   if (changed) {
-    const after = await updateOne(tx, incidentDraft, eq(incidentDraft.id, draft.id), { ...fields, updatedAt: now });
+    const after = await updateOne(tx, incidentDraft, eq(incidentDraft.id, draft.id), {
+      ...fields,
+      rollbackCriteria: criteria.met,
+      updatedAt: now,
+    });
     await recordAudit(tx, principal.actor, now, {
       action: 'incident_draft.update',
       entityType: 'incident_draft',
       entityId: draft.id,
-      before: { title: draft.title, severity: draft.severity, components: draft.components, signals: draft.signals },
-      after: { title: after.title, severity: after.severity, components: after.components, signals: after.signals },
+      before: pick(draft),
+      after: pick(after),
     });
   }
   await updateLink(tx, link.id, now, { status: 'firing', firing: call.fingerprints });

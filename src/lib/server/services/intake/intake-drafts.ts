@@ -1,4 +1,5 @@
 import { and, desc, eq, isNull } from 'drizzle-orm';
+import { criteriaLabels } from '../../../domain/rollback-criteria';
 import type { SeveritySignalId } from '../../../domain/severity-classifier';
 import type { ComponentStatus } from '../../../domain/statuses';
 import { component, type IncidentRow } from '../../db/schema';
@@ -8,6 +9,7 @@ import type { Actor, ServiceContext } from '../kernel/context';
 import { conflict, notFound, success, type ServiceResult } from '../kernel/errors';
 import { lockRow, updateOne, type Transaction } from '../kernel/rows';
 import { declareIncident } from '../incidents/incident-commands';
+import { getRollbackCriteria } from '../plan/rollback';
 import { lockGroup } from './alert-links';
 import { IntakeRejection } from './intake-call';
 
@@ -16,13 +18,16 @@ import { IntakeRejection } from './intake-call';
 export interface OpenDraft extends IncidentDraftRow {
   /** The draft's components with their names (archived ones left out). */
   affected: { componentId: string; name: string; status: ComponentStatus }[];
+  /** The rollback criteria its alerts measured, in words. */
+  rollbackCriteriaMet: string[];
 }
 
 /** Drafts waiting for a responder, newest first. */
 export async function listOpenDrafts(context: ServiceContext): Promise<OpenDraft[]> {
-  const [rows, names] = await Promise.all([
+  const [rows, names, criteria] = await Promise.all([
     context.db.select().from(incidentDraft).where(isNull(incidentDraft.closedAt)).orderBy(desc(incidentDraft.createdAt)),
     context.db.select({ id: component.id, name: component.name }).from(component).where(isNull(component.archivedAt)),
+    getRollbackCriteria(context),
   ]);
   const nameOf = new Map(names.map((row) => [row.id, row.name]));
   return rows.map((row) => ({
@@ -31,6 +36,7 @@ export async function listOpenDrafts(context: ServiceContext): Promise<OpenDraft
       const name = nameOf.get(item.componentId);
       return name === undefined ? [] : [{ componentId: item.componentId, name, status: item.status as ComponentStatus }];
     }),
+    rollbackCriteriaMet: criteriaLabels(criteria, row.rollbackCriteria),
   }));
 }
 
@@ -83,6 +89,7 @@ export async function confirmDraft(
         message: draft.message,
         components: components.map((item) => ({ componentId: item.componentId, status: item.status as ComponentStatus })),
         notifySubscribers: true,
+        rollbackCriteria: draft.rollbackCriteria,
       });
       if (!declared.ok) throw new IntakeRejection(declared.failure, '');
       await tx
