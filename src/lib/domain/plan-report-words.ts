@@ -13,7 +13,7 @@ const askedBy: Record<PlanMeasureKey, (limit: string) => string> = {
 };
 
 export function measureAskedText(measure: PlanMeasure): string {
-  if (!measure.applies && measure.key !== 'actionItems') return 'Nothing';
+  if (!measure.applies && measure.key !== 'actionItems') return '—';
   return askedBy[measure.key](measure.limitMs === null ? '' : formatPlainDuration(measure.limitMs));
 }
 
