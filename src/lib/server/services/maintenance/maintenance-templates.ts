@@ -137,6 +137,30 @@ const rowValues = (values: ParsedTemplate) => ({
 
 const auditOf = (row: MaintenanceTemplateRow, components: string[]) => ({ ...row, components });
 
+/** Checks, writes and audits one template in the caller's transaction: a new one when `existing` is null. */
+async function saveTemplate(
+  tx: Transaction,
+  actor: Actor,
+  now: Date,
+  values: ParsedTemplate,
+  existing: { id: string; before: MaintenanceTemplate | undefined } | null,
+): Promise<ServiceResult<MaintenanceTemplateRow>> {
+  const errors = await refusals(tx, values, existing?.id ?? null);
+  if (Object.keys(errors).length > 0) return invalid(errors);
+  const saved = existing
+    ? await updateOne(tx, maintenanceTemplate, eq(maintenanceTemplate.id, existing.id), { ...rowValues(values), updatedAt: now })
+    : await insertOne(tx, maintenanceTemplate, { id: newId(), ...rowValues(values), createdAt: now, updatedAt: now });
+  await writeComponents(tx, saved.id, values.components);
+  await recordAudit(tx, actor, now, {
+    action: existing ? 'maintenance_template.update' : 'maintenance_template.create',
+    entityType: 'maintenance_template',
+    entityId: saved.id,
+    ...(existing && { before: existing.before }),
+    after: auditOf(saved, values.components),
+  });
+  return success(saved);
+}
+
 export async function createMaintenanceTemplate(
   context: ServiceContext,
   actor: Actor,
@@ -144,21 +168,7 @@ export async function createMaintenanceTemplate(
 ): Promise<ServiceResult<MaintenanceTemplate>> {
   const parsed = parseInput(maintenanceTemplateInput, input);
   if (!parsed.ok) return parsed;
-  const values = parsed.value;
-  const now = context.clock.now();
-  const result = await context.db.transaction(async (tx): Promise<ServiceResult<MaintenanceTemplateRow>> => {
-    const errors = await refusals(tx, values, null);
-    if (Object.keys(errors).length > 0) return invalid(errors);
-    const created = await insertOne(tx, maintenanceTemplate, { id: newId(), ...rowValues(values), createdAt: now, updatedAt: now });
-    await writeComponents(tx, created.id, values.components);
-    await recordAudit(tx, actor, now, {
-      action: 'maintenance_template.create',
-      entityType: 'maintenance_template',
-      entityId: created.id,
-      after: auditOf(created, values.components),
-    });
-    return success(created);
-  });
+  const result = await context.db.transaction((tx) => saveTemplate(tx, actor, context.clock.now(), parsed.value, null));
   return withComponents(context, result);
 }
 
@@ -170,28 +180,13 @@ export async function updateMaintenanceTemplate(
 ): Promise<ServiceResult<MaintenanceTemplate>> {
   const parsed = parseInput(maintenanceTemplateInput, input);
   if (!parsed.ok) return parsed;
-  const values = parsed.value;
-  const now = context.clock.now();
   const before = await getMaintenanceTemplate(context, id);
   const result = await withLockedRow(
     context.db,
     maintenanceTemplate,
     eq(maintenanceTemplate.id, id),
     'That maintenance template does not exist.',
-    async (tx) => {
-      const errors = await refusals(tx, values, id);
-      if (Object.keys(errors).length > 0) return invalid(errors);
-      const after = await updateOne(tx, maintenanceTemplate, eq(maintenanceTemplate.id, id), { ...rowValues(values), updatedAt: now });
-      await writeComponents(tx, id, values.components);
-      await recordAudit(tx, actor, now, {
-        action: 'maintenance_template.update',
-        entityType: 'maintenance_template',
-        entityId: id,
-        before,
-        after: auditOf(after, values.components),
-      });
-      return success(after);
-    },
+    (tx) => saveTemplate(tx, actor, context.clock.now(), parsed.value, { id, before }),
   );
   return withComponents(context, result);
 }
