@@ -1,34 +1,24 @@
-import { and, asc, desc, eq, isNull, or } from 'drizzle-orm';
+import { and, asc, desc, eq, isNull, lte, or } from 'drizzle-orm';
 import { criteriaLabels } from '../../../domain/rollback-criteria';
 import { incidentStatusLabels, severityLabels, type Severity } from '../../../domain/statuses';
-import { incident, teamAlert, teamAlertKinds, user, type TeamAlertRow } from '../../db/schema';
+import { incident, teamAlert, teamAlertKinds, type TeamAlertRow } from '../../db/schema';
 import { newId } from '../../ids';
 import { teamAlertMail } from '../../mail/templates';
 import type { Mailer } from '../../mail/transport';
 import { getCommunicationPolicy } from '../../services/plan/policy';
-import { contactsForSeverity } from '../../services/plan/contacts';
 import type { ServiceContext } from '../../services/kernel/context';
 import { getRollbackCriteria } from '../../services/plan/rollback';
 import { getPageSettings } from '../../services/settings/page-settings';
 import type { OutboundHttp } from '../../services/webhooks/outbound-http';
 import { targetPolicy } from '../../services/webhooks/webhook-targets';
+import { alertComponentsOf, channelKeyOf, deliverToChannel, type ChannelAlert } from './team-alert-channels';
+import { alertRecipients, type Recipient } from './team-alert-recipients';
 
 export type TeamAlertKind = (typeof teamAlertKinds)[number];
 
 /** Alerts sent at once: a slow webhook must not hold up everyone else's email. */
 const SEND_CONCURRENCY = 5;
 const MAX_ERROR_LENGTH = 500;
-
-/** Kinds about the incident's own follow-up, which its owner hears about as well as the paged contacts. */
-const OWNER_KINDS: readonly TeamAlertKind[] = ['update_overdue', 'postmortem_reminder', 'postmortem_overdue'];
-
-interface Recipient {
-  name: string;
-  email: string;
-  webhookUrl: string | null;
-  /** Why this person gets the alert, printed at the foot of the email. */
-  reason: string;
-}
 
 export interface TeamAlertOptions {
   incidentId: string;
@@ -38,6 +28,8 @@ export interface TeamAlertOptions {
   publicUrl: string;
   /** The guarded client contact webhooks go through, as subscriber webhooks do. */
   http: OutboundHttp;
+  /** PagerDuty's Events API endpoint; only tests change it, to their local receiver. */
+  pagerDutyUrl?: string;
 }
 
 export interface WebhookPayload {
@@ -47,21 +39,32 @@ export interface WebhookPayload {
   rollbackCriteriaMet: { id: string; label: string }[];
 }
 
+/** The alert's headline, the subject's suffix, and the communication-plan step that fired (for chat channels). */
 function wording(kind: TeamAlertKind, severity: Severity, policy: { postmortemReminderHours: number }) {
   const label = severityLabels[severity];
   switch (kind) {
     case 'declared':
-      return { headline: `${label} incident declared`, suffix: '' };
+      return { headline: `${label} incident declared`, suffix: '', planStep: 'Notify the technical team immediately.' };
     case 'severity_raised':
-      return { headline: `Severity raised to ${label}`, suffix: '' };
+      return { headline: `Severity raised to ${label}`, suffix: '', planStep: 'Tell the team when the severity is raised.' };
     case 'update_overdue':
-      return { headline: 'Update overdue', suffix: ' (no public update by the time it was due)' };
+      return {
+        headline: 'Update overdue',
+        suffix: ' (no public update by the time it was due)',
+        planStep: 'Post a public update by the time it is due.',
+      };
     case 'postmortem_reminder':
-      return { headline: `Post-mortem due in ${policy.postmortemReminderHours} h`, suffix: '' };
+      return {
+        headline: `Post-mortem due in ${policy.postmortemReminderHours} h`,
+        suffix: '',
+        planStep: 'Publish the post-mortem by its deadline.',
+      };
     case 'postmortem_overdue':
-      return { headline: 'Post-mortem overdue', suffix: '' };
+      return { headline: 'Post-mortem overdue', suffix: '', planStep: 'Publish the post-mortem by its deadline.' };
     case 'rollback_criteria_met':
-      return { headline: 'Rollback criteria met: consider rollback', suffix: '' };
+      return { headline: 'Rollback criteria met: consider rollback', suffix: '', planStep: 'Consider rollback once its criteria are met.' };
+    case 'resolved':
+      return { headline: 'Incident resolved', suffix: '', planStep: 'Resolve the page when the incident is resolved.' };
   }
 }
 
@@ -102,58 +105,51 @@ export async function sendTeamAlert(
   const severityLabel = severityLabels[row.severity];
   const statusLabel = incidentStatusLabels[row.status];
 
-  const recipients = new Map<string, Recipient>();
-  for (const item of await contactsForSeverity(context.db, row.severity)) {
-    const email = item.email.toLowerCase();
-    if (recipients.has(email)) continue;
-    recipients.set(email, {
-      name: item.name,
-      email,
-      webhookUrl: item.webhookUrl,
-      reason: `You get this alert because you are on the ${page.name} communication plan as ${item.role}, paged for ${severityLabel} incidents.`,
-    });
-  }
-  if (OWNER_KINDS.includes(options.kind) && row.ownerId) {
-    const [owner] = await context.db
-      .select()
-      .from(user)
-      .where(and(eq(user.id, row.ownerId), isNull(user.disabledAt)));
-    const email = owner?.email.toLowerCase();
-    if (owner && email && !recipients.has(email)) {
-      recipients.set(email, {
-        name: owner.name,
-        email,
-        webhookUrl: null,
-        reason: `You get this alert because you own this incident's communication on ${page.name}.`,
-      });
-    }
-  }
-
+  const { recipients, channelsOf } = await alertRecipients(context, { incident: row, kind: options.kind, pageName: page.name });
   const now = context.clock.now();
   const wanted = [...recipients.values()].flatMap((recipient) =>
-    (['email', 'webhook'] as const)
-      .filter((channel) => channel === 'email' || recipient.webhookUrl !== null)
-      .map((channel) => ({
-        id: newId(),
-        incidentId: row.id,
-        kind: options.kind,
-        occasion: options.occasion,
-        recipientEmail: recipient.email,
-        recipientName: recipient.name,
-        channel,
-        createdAt: now,
-      })),
+    channelsOf(recipient).map((channel) => ({
+      id: newId(),
+      incidentId: row.id,
+      kind: options.kind,
+      occasion: options.occasion,
+      recipientEmail: recipient.email,
+      recipientName: recipient.name,
+      channel,
+      createdAt: now,
+    })),
   );
   if (wanted.length > 0) await context.db.insert(teamAlert).values(wanted).onConflictDoNothing();
 
   const key = and(eq(teamAlert.incidentId, row.id), eq(teamAlert.kind, options.kind), eq(teamAlert.occasion, options.occasion));
-  // Unsent email is (re)tried, even after an earlier failure; a failed webhook is not.
+  // Unsent email is (re)tried, even after an earlier failure; a failed webhook or channel is not,
+  // and a channel that asked Herald to wait (429) is tried once its time has come.
   const pending = await context.db
     .select()
     .from(teamAlert)
-    .where(and(key, isNull(teamAlert.sentAt), or(eq(teamAlert.channel, 'email'), isNull(teamAlert.error))));
+    .where(
+      and(
+        key,
+        isNull(teamAlert.sentAt),
+        or(eq(teamAlert.channel, 'email'), isNull(teamAlert.error)),
+        or(isNull(teamAlert.retryAfter), lte(teamAlert.retryAfter, now)),
+      ),
+    );
 
-  const { headline, suffix } = wording(options.kind, row.severity, policy);
+  const { headline, suffix, planStep } = wording(options.kind, row.severity, policy);
+  const channelAlert: ChannelAlert = {
+    incident: row,
+    kind: options.kind,
+    headline,
+    planStep: rollbackLabels.length > 0 ? `${planStep} Met: ${rollbackLabels.join('; ')}.` : planStep,
+    adminUrl,
+    publicUrl,
+    components: await alertComponentsOf(context, row.id),
+    sender: { http: options.http, policy: targets, pagerDutyUrl: options.pagerDutyUrl },
+    pageName: page.name,
+  };
+  /** When channels that answered 429 may be tried again. */
+  const deferred: Date[] = [];
   const subject = `[${page.name}] ${headline}: ${row.title}${suffix}`;
   const host = new URL(publicUrl).hostname;
   const payload: WebhookPayload = {
@@ -170,7 +166,12 @@ export async function sendTeamAlert(
   };
   let failedEmails = 0;
 
-  const deliver = async (channel: string, recipient: Recipient, alertId: string): Promise<void> => {
+  const deliver = async (channel: string, recipient: Recipient, alertId: string): Promise<'sent' | { retryAt: Date }> => {
+    if (channel !== 'email' && channel !== 'webhook') {
+      const target = recipient.channels.find((item) => channelKeyOf(item) === channel);
+      if (!target) throw new Error('The channel was removed or disabled.');
+      return deliverToChannel(context, mailer, channelAlert, target, recipient);
+    }
     if (channel === 'email') {
       const mail = teamAlertMail({
         pageName: page.name,
@@ -190,7 +191,7 @@ export async function sendTeamAlert(
         messageId: `<team-alert.${alertId}@${host}>`,
         headers: { 'Auto-Submitted': 'auto-generated' },
       });
-      return;
+      return 'sent';
     }
     if (!recipient.webhookUrl) throw new Error('The contact no longer has a webhook.');
     // Refused targets (private addresses, unless allowed in settings), timeouts and redirects
@@ -202,6 +203,7 @@ export async function sendTeamAlert(
       policy: targets,
     });
     if (!result.ok) throw new Error(result.status === null ? result.error : `The webhook answered HTTP ${result.status}.`);
+    return 'sent';
   };
 
   const sendOne = async (alert: TeamAlertRow): Promise<void> => {
@@ -221,8 +223,9 @@ export async function sendTeamAlert(
       .where(and(eq(teamAlert.id, alert.id), isNull(teamAlert.sentAt)))
       .returning({ id: teamAlert.id });
     if (!claimed) return;
+    let delivered: 'sent' | { retryAt: Date };
     try {
-      await deliver(alert.channel, recipient, alert.id);
+      delivered = await deliver(alert.channel, recipient, alert.id);
     } catch (error) {
       await context.db
         .update(teamAlert)
@@ -230,6 +233,11 @@ export async function sendTeamAlert(
         .where(eq(teamAlert.id, alert.id));
       outcome.failed += 1;
       if (alert.channel === 'email') failedEmails += 1;
+      return;
+    }
+    if (delivered !== 'sent') {
+      await context.db.update(teamAlert).set({ sentAt: null, retryAfter: delivered.retryAt }).where(eq(teamAlert.id, alert.id));
+      deferred.push(delivered.retryAt);
       return;
     }
     await context.db.update(teamAlert).set({ sentAt: context.clock.now(), error: null }).where(eq(teamAlert.id, alert.id));
@@ -242,6 +250,15 @@ export async function sendTeamAlert(
       for (let next = queue.shift(); next !== undefined; next = queue.shift()) await sendOne(next);
     }),
   );
+  if (deferred.length > 0) {
+    const startAfter = new Date(Math.min(...deferred.map((at) => at.getTime())));
+    await context.queue.send(
+      context.db,
+      'team-alert',
+      { incidentId: row.id, kind: options.kind, occasion: options.occasion },
+      { startAfter },
+    );
+  }
   if (failedEmails > 0) throw new Error(`${failedEmails} team alert email(s) failed and will be retried (${outcome.sent} sent).`);
   return outcome;
 }

@@ -243,7 +243,11 @@ export async function postIncidentUpdate(
     });
     await applyCustomerEmailRule(tx, context, after, policy, now);
     await scheduleCadenceCheck(tx, context, after, policy);
-    if (status === 'resolved' && before.status !== 'resolved') await schedulePostmortemChecks(tx, context, after, policy);
+    if (status === 'resolved' && before.status !== 'resolved') {
+      await schedulePostmortemChecks(tx, context, after, policy);
+      // Resolves the PagerDuty alerts the incident triggered (the handler sends only to those).
+      await context.queue.send(tx, 'team-alert', { incidentId, kind: 'resolved', occasion: (after.resolvedAt ?? now).toISOString() });
+    }
     await alertNewCriteria(tx, context, after, rollback.value.added);
     await recordAudit(tx, actor, now, {
       action: status === 'resolved' ? 'incident.resolve' : 'incident.update',

@@ -1,6 +1,6 @@
 import { request as httpRequest } from 'node:http';
 import { request as httpsRequest } from 'node:https';
-import { guardedLookup, hostOf, vetHost, WebhookTargetError, type TargetPolicy } from './webhook-targets';
+import { guardedLookup, hostOf, vetHost, WebhookTargetError, type Resolver, type TargetPolicy } from './webhook-targets';
 
 /**
  * Herald's one outbound HTTP client, for webhook subscribers and the team's contact webhooks
@@ -22,13 +22,21 @@ interface OutboundRequest {
   policy: TargetPolicy;
 }
 
-export type PostOutcome = { ok: true; status: number } | { ok: false; status: number | null; error: string };
+/** A failure with an answer carries its first bytes and Retry-After, for callers that read them (chat platforms). */
+export type PostOutcome =
+  { ok: true; status: number } | { ok: false; status: number | null; error: string; answer?: { body: string; retryAfter: string | null } };
 
 export interface GuardedHttpOptions {
   /** A receiver must answer within this long (the webhook contract allows 30 s; Herald asks 10). */
   timeoutMs?: number;
   /** Extra certificate authorities to trust (PEM); tests use one for their local receiver. */
   ca?: string;
+  /**
+   * For tests only: resolves host names instead of the system's DNS, so a test can send to
+   * https://hooks.slack.com/... and land on its local receiver. What it returns is vetted by the
+   * same private-address rules (a test allows private targets in its policy).
+   */
+  resolve?: Resolver;
 }
 
 /** Of an answer's body, only this much is read (for the error message); the rest is dropped. */
@@ -59,12 +67,17 @@ function snippetOf(bytes: Buffer): string {
   return text.length > 200 ? `${text.slice(0, 200)}…` : text;
 }
 
-function outcomeOf(status: number, answer: Buffer): PostOutcome {
+function outcomeOf(status: number, answer: Buffer, retryAfter: string | null): PostOutcome {
   if (status >= 200 && status <= 299) return { ok: true, status };
   const said = snippetOf(answer);
   const what =
     status >= 300 && status <= 399 ? `HTTP ${status}, a redirect (Herald does not follow redirects: give the final URL)` : `HTTP ${status}`;
-  return { ok: false, status, error: `The receiver answered ${what}${said ? `: ${said}` : '.'}` };
+  return {
+    ok: false,
+    status,
+    error: `The receiver answered ${what}${said ? `: ${said}` : '.'}`,
+    answer: { body: answer.toString('utf8'), retryAfter },
+  };
 }
 
 /**
@@ -87,7 +100,7 @@ export function guardedHttpClient(options: GuardedHttpOptions = {}): OutboundHtt
       try {
         // Checked here for IP literals (Node looks nothing up for them) and for a clear message;
         // the lookup below checks again what the socket really connects to.
-        await vetHost(host, outbound.policy);
+        await vetHost(host, outbound.policy, options.resolve);
       } catch (error) {
         return { ok: false, status: null, error: describeFailure(error, timeoutMs) };
       }
@@ -99,6 +112,7 @@ export function guardedHttpClient(options: GuardedHttpOptions = {}): OutboundHtt
         let status: number | null = null;
         const chunks: Buffer[] = [];
         let received = 0;
+        let retryAfter: string | null = null;
         const finish = (outcome: PostOutcome) => {
           if (settled) return;
           settled = true;
@@ -107,7 +121,7 @@ export function guardedHttpClient(options: GuardedHttpOptions = {}): OutboundHtt
           resolve(outcome);
         };
         /** Once a status line came, whatever follows ends in an outcome of that status. */
-        const answered = (code: number) => finish(outcomeOf(code, Buffer.concat(chunks)));
+        const answered = (code: number) => finish(outcomeOf(code, Buffer.concat(chunks), retryAfter));
 
         const request = (secure ? httpsRequest : httpRequest)({
           hostname: host,
@@ -115,7 +129,7 @@ export function guardedHttpClient(options: GuardedHttpOptions = {}): OutboundHtt
           path: `${target.pathname}${target.search}`,
           method: 'POST',
           headers: { ...outbound.headers, 'Content-Type': 'application/json', 'Content-Length': String(payload.length) },
-          lookup: guardedLookup(outbound.policy),
+          lookup: guardedLookup(outbound.policy, options.resolve),
           // A fresh connection each time: a pooled socket could outlive the address check.
           agent: false,
           ...(secure && options.ca ? { ca: options.ca } : {}),
@@ -128,6 +142,7 @@ export function guardedHttpClient(options: GuardedHttpOptions = {}): OutboundHtt
         request.on('response', (response) => {
           const code = response.statusCode ?? 0;
           status = code;
+          retryAfter = response.headers['retry-after'] ?? null;
           // A 2xx is all Herald needs: its body is never read.
           if (code >= 200 && code <= 299) return answered(code);
           response.on('data', (chunk: Buffer) => {

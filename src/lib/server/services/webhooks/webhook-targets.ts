@@ -77,7 +77,8 @@ export function refusalOf(address: string, policy: TargetPolicy): string | null 
   return kind ? `${address}, ${describeRange(kind)}` : null;
 }
 
-type Resolver = (host: string) => Promise<LookupAddress[]>;
+/** Every address a host name resolves to; the system's DNS unless a test hands in its own. */
+export type Resolver = (host: string) => Promise<LookupAddress[]>;
 
 const systemResolver: Resolver = (host) =>
   new Promise((resolve, reject) => {
