@@ -1,5 +1,6 @@
 import { sql } from 'drizzle-orm';
 import { bigint, index, integer, jsonb, pgEnum, pgTable, primaryKey, text, uniqueIndex } from 'drizzle-orm/pg-core';
+import { chatPlatforms } from '../../../domain/chat/channel-kinds';
 import type { ComponentStatus } from '../../../domain/statuses';
 import type { PageStatus } from '../../../domain/rollup';
 import { bytea, timestamptz } from './columns';
@@ -111,6 +112,9 @@ export const webhookEvent = pgTable(
     /** Set once every recipient has a delivery row. */
     fannedOutAt: timestamptz(),
     recipientCount: integer(),
+    /** The same for chat subscribers, whose fan-out runs on its own. */
+    chatFannedOutAt: timestamptz(),
+    chatRecipientCount: integer(),
   },
   (table) => [uniqueIndex('webhook_event_key_idx').on(table.key), index('webhook_event_fanned_out_at_idx').on(table.fannedOutAt)],
 );
@@ -153,3 +157,94 @@ export const webhookDelivery = pgTable(
       .where(sql`${table.state} in ('queued', 'sending')`),
   ],
 );
+
+export const chatSubscriberPlatformEnum = pgEnum('chat_subscriber_platform', chatPlatforms);
+
+/**
+ * A Slack, Teams, Discord or Google Chat channel that subscribed on /subscribe through its
+ * incoming-webhook URL. `pending` until the visitor types the one-time code Herald posted to the
+ * channel (proving they can read it), then `active`; `disabled` after repeated failed deliveries
+ * (or by an admin). Events reach it from `webhook_event`, as they reach webhook subscribers.
+ */
+export const chatSubscriber = pgTable(
+  'chat_subscriber',
+  {
+    id: text().primaryKey(),
+    platform: chatSubscriberPlatformEnum().notNull(),
+    /** The incoming-webhook URL (a secret: it is all a sender needs), normalised; one subscription per URL. */
+    url: text().notNull(),
+    state: webhookSubscriberStateEnum().notNull(),
+    /** SHA-256 of the one-time code posted to the channel, its expiry, and the wrong tries so far. */
+    verificationCodeHash: bytea(),
+    verificationExpiresAt: timestamptz(),
+    verificationAttempts: integer().notNull().default(0),
+    /** SHA-256 of the secret half of the unsubscribe token in every message's footer link. */
+    unsubscribeSecretHash: bytea().notNull(),
+    /** Optional: told by email when the channel is disabled. */
+    ownerEmail: text(),
+    consecutiveFailures: integer().notNull().default(0),
+    lastError: text(),
+    lastErrorAt: timestamptz(),
+    lastSuccessAt: timestamptz(),
+    verifiedAt: timestamptz(),
+    disabledAt: timestamptz(),
+    disabledReason: text(),
+    ownerNotifiedAt: timestamptz(),
+    createdAt: timestamptz().notNull(),
+    updatedAt: timestamptz().notNull(),
+  },
+  (table) => [uniqueIndex('chat_subscriber_url_idx').on(table.url), index('chat_subscriber_state_idx').on(table.state)],
+);
+export type ChatSubscriberRow = typeof chatSubscriber.$inferSelect;
+
+/** The components a chat subscriber chose; none means every component. */
+export const chatSubscriberComponent = pgTable(
+  'chat_subscriber_component',
+  {
+    subscriberId: text()
+      .notNull()
+      .references(() => chatSubscriber.id, { onDelete: 'cascade' }),
+    componentId: text()
+      .notNull()
+      .references(() => component.id, { onDelete: 'cascade' }),
+  },
+  (table) => [
+    primaryKey({ columns: [table.subscriberId, table.componentId] }),
+    index('chat_subscriber_component_component_id_idx').on(table.componentId),
+  ],
+);
+
+/** One message of one event to one chat subscriber; unique per (subscriber, event key), like webhook deliveries. */
+export const chatDelivery = pgTable(
+  'chat_delivery',
+  {
+    id: text().primaryKey(),
+    subscriberId: text()
+      .notNull()
+      .references(() => chatSubscriber.id, { onDelete: 'cascade' }),
+    eventId: text()
+      .notNull()
+      .references(() => webhookEvent.id, { onDelete: 'cascade' }),
+    eventKey: text().notNull(),
+    state: deliveryStateEnum().notNull(),
+    attempts: integer().notNull().default(0),
+    lastError: text(),
+    lastStatusCode: integer(),
+    /** The JSON to POST, rendered for the platform once at fan-out. */
+    body: text().notNull(),
+    /** A platform that answered 429 is tried again from then. */
+    retryAfter: timestamptz(),
+    createdAt: timestamptz().notNull(),
+    claimedAt: timestamptz(),
+    sentAt: timestamptz(),
+    failedAt: timestamptz(),
+  },
+  (table) => [
+    uniqueIndex('chat_delivery_subscriber_id_event_key_idx').on(table.subscriberId, table.eventKey),
+    index('chat_delivery_event_id_idx').on(table.eventId),
+    index('chat_delivery_state_idx')
+      .on(table.state)
+      .where(sql`${table.state} in ('queued', 'sending')`),
+  ],
+);
+export type ChatDeliveryRow = typeof chatDelivery.$inferSelect;
