@@ -237,12 +237,15 @@ describe('hostile input fuzz', () => {
     const { requestReset } = await import('../../src/forms/password-recovery');
     const { setUpOwner } = await import('../../src/forms/auth');
     const { registerWebhookFromForm } = await import('../../src/forms/webhooks');
+    const { confirmChatFromForm, registerChatFromForm } = await import('../../src/forms/chat-subscriptions');
     const forms: { pathname: string; file: string; post: (astro: FormRequest) => Promise<unknown> }[] = [
       { pathname: '/login', file: 'sign-in.ts', post: (astro) => signIn(astro, null) },
       { pathname: '/subscribe', file: 'subscriptions.ts', post: subscribe },
       { pathname: '/forgot-password', file: 'password-recovery.ts', post: requestReset },
       { pathname: '/setup', file: 'auth.ts', post: setUpOwner },
       { pathname: '/webhooks', file: 'webhooks.ts', post: registerWebhookFromForm },
+      { pathname: '/subscribe', file: 'chat-subscriptions.ts', post: registerChatFromForm },
+      { pathname: '/subscribe', file: 'chat-subscriptions.ts', post: confirmChatFromForm },
     ];
     for (const { pathname, file, post } of forms) {
       const fields = [...new Set([...fieldsOf(fs.readFileSync(path.join(formsDirectory, file), 'utf8')), 'email', 'password'])];

@@ -31,6 +31,10 @@ export interface JobData {
   'webhook-notice': { subscriberId: string; reason: 'verification_failed' | 'disabled' };
   /** The one email a webhook's contact address gets before its holder confirms it wants the notices. */
   'webhook-contact-confirmation': { subscriberId: string };
+  /** Chat subscribers (services/chat-subscribers): an event to fan out, one message to POST, a disabled channel's owner to tell. */
+  'chat-fan-out': { eventId: string };
+  'chat-send': { deliveryIds: string[] };
+  'chat-notice': { subscriberId: string };
   /** The daily prune of expired rows (services/retention), on pg-boss's schedule: no data. */
   retention: null;
   /** A backup run (services/backup/scheduled-backup.ts): null on pg-boss's schedule, the owner who asked for "Back up now". */
@@ -89,6 +93,9 @@ export const jobNames: JobName[] = [
   'webhook-verify',
   'webhook-notice',
   'webhook-contact-confirmation',
+  'chat-fan-out',
+  'chat-send',
+  'chat-notice',
   'retention',
   'backup',
   'backup-failure',

@@ -20,6 +20,9 @@ import { fanOutWebhookEvent } from './handlers/webhook-fan-out';
 import { sendWebhookDelivery } from './handlers/webhook-send';
 import { verifyWebhookSubscriber } from './handlers/webhook-verify';
 import { sendWebhookContactConfirmation, sendWebhookNotice } from './handlers/webhook-notice';
+import { fanOutChatEvent } from './handlers/chat-fan-out';
+import { sendChatDeliveries } from './handlers/chat-send';
+import { sendChatNotice } from './handlers/chat-notice';
 import { runRetentionJob } from './handlers/retention';
 import { runBackupJob, sendBackupFailure } from './handlers/backup';
 import { queueActionItemReminders, sendActionItemReminder } from './handlers/action-item-reminders';
@@ -270,6 +273,37 @@ export async function startWorkers(boss: PgBoss, dependencies: WorkerDependencie
     { ...polling, batchSize: 1 },
     eachJob(async (job) => {
       await sendWebhookContactConfirmation(context, mailer, { ...job.data, publicUrl });
+    }),
+  );
+
+  // Chat subscribers: fan-out, one POST per job, and the owner's email when a channel is disabled.
+  // A platform's 429 re-queues the job for its Retry-After (chat-deliveries.ts): not a failure.
+  await boss.work<JobData['chat-fan-out']>(
+    'chat-fan-out',
+    { ...polling, batchSize: 1 },
+    eachJob(async (job) => {
+      await fanOutChatEvent(context, { eventId: job.data.eventId, publicUrl });
+    }),
+  );
+  for (let worker = 0; worker < WEBHOOK_SEND_WORKERS; worker += 1) {
+    await boss.work<JobData['chat-send']>(
+      'chat-send',
+      { ...polling, batchSize: 1, includeMetadata: true },
+      eachJob(async (job) => {
+        const lastAttempt = job.retryCount >= job.retryLimit;
+        const { deliveryIds } = job.data;
+        const { retrying } = await sendChatDeliveries(context, { deliveryIds, lastAttempt, http, stopping: () => state.stopping });
+        log.info({ deliveries: deliveryIds.length, attempt: job.retryCount + 1, retrying }, 'chat delivery batch');
+        // Throwing hands the job back to pg-boss, which retries what is still queued later, with backoff.
+        if (retrying > 0) throw new Error(`${retrying} of ${deliveryIds.length} chat messages were not sent; retrying`);
+      }),
+    );
+  }
+  await boss.work<JobData['chat-notice']>(
+    'chat-notice',
+    { ...polling, batchSize: 1 },
+    eachJob(async (job) => {
+      await sendChatNotice(context, mailer, { ...job.data, publicUrl });
     }),
   );
 

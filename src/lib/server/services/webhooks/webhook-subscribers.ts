@@ -8,6 +8,7 @@ import { hashSecret, parseToken, secretMatches } from '../../auth/tokens';
 import type { Database } from '../../db';
 import { component } from '../../db/schema';
 import {
+  chatSubscriber,
   webhookDelivery,
   webhookEvent,
   webhookSubscriber,
@@ -225,9 +226,12 @@ export async function requestVerificationAgain(
 // Events
 
 /** Events are recorded only while someone listens: an install without webhooks pays nothing. */
+/** Events are recorded only while someone would get them: an active webhook or chat subscriber. */
 async function anyActiveWebhook(db: Database): Promise<boolean> {
   const [row] = await db.select({ id: webhookSubscriber.id }).from(webhookSubscriber).where(eq(webhookSubscriber.state, 'active')).limit(1);
-  return row !== undefined;
+  if (row) return true;
+  const [chat] = await db.select({ id: chatSubscriber.id }).from(chatSubscriber).where(eq(chatSubscriber.state, 'active')).limit(1);
+  return chat !== undefined;
 }
 
 type EventValues = Omit<typeof webhookEvent.$inferInsert, 'id' | 'pageStatus' | 'createdAt'>;
@@ -256,7 +260,10 @@ export async function queueIncidentWebhooks(
     { key: `incident_update:${options.incidentUpdateId}`, incidentId: options.incidentId, incidentUpdateId: options.incidentUpdateId },
     options.now,
   );
-  if (eventId) await context.queue.send(db, 'webhook-fan-out', { eventId });
+  if (eventId) {
+    await context.queue.send(db, 'webhook-fan-out', { eventId });
+    await context.queue.send(db, 'chat-fan-out', { eventId });
+  }
 }
 
 /** Queues the webhooks of a public maintenance update, in the caller's transaction (writeMaintenanceUpdate). */
@@ -274,7 +281,10 @@ export async function queueMaintenanceWebhooks(
     },
     options.now,
   );
-  if (eventId) await context.queue.send(db, 'webhook-fan-out', { eventId });
+  if (eventId) {
+    await context.queue.send(db, 'webhook-fan-out', { eventId });
+    await context.queue.send(db, 'chat-fan-out', { eventId });
+  }
 }
 
 /**
@@ -298,7 +308,10 @@ export async function queueComponentWebhooks(
     },
     options.now,
   );
-  if (eventId) await queue.send(db, 'webhook-fan-out', { eventId });
+  if (eventId) {
+    await queue.send(db, 'webhook-fan-out', { eventId });
+    await queue.send(db, 'chat-fan-out', { eventId });
+  }
 }
 
 // ---------------------------------------------------------------------------------------------
