@@ -7,7 +7,7 @@ import { confirmChatSubscriber, registerChatSubscriber, unsubscribeChat } from '
 import type { ServiceFailure } from '../lib/server/services/kernel/errors';
 import { guardedHttp } from '../lib/server/services/webhooks/outbound-http';
 import { readForm, type FormRequest } from './form';
-import { fieldText, fieldTexts, type FormFailure, type FormValues } from './posted';
+import { fieldText, type FormFailure, type FormValues } from './posted';
 
 const UNREADABLE_FORM = 'The form could not be read. Please send it again.';
 
@@ -92,9 +92,4 @@ export async function chatUnsubscribeLink(astro: FormRequest, token: string): Pr
   if (astro.request.method === 'POST') return (await unsubscribeChat(context, token)) ? { kind: 'removed' } : { kind: 'gone' };
   const subscriber = await findChatSubscriberByToken(context.db, token);
   return subscriber ? { kind: 'showing', subscriber } : { kind: 'gone' };
-}
-
-/** The component ids a failed chat form posted, to tick the same boxes again. */
-export function postedChatComponents(failed: FormFailure | null): string[] {
-  return failed ? fieldTexts(failed.values.componentIds) : [];
 }

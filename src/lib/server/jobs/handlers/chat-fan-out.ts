@@ -9,7 +9,7 @@ import { chatContentOf } from './chat-event-message';
 
 /** Deliveries per send job (and per insert): a job's POSTs run a few at a time, and a retry resends only what is left. */
 const SEND_BATCH = 50;
-export const UNSUBSCRIBE_LABEL = 'Unsubscribe';
+const UNSUBSCRIBE_LABEL = 'Unsubscribe';
 
 /**
  * Writes one delivery per active chat subscriber that wants the event (it chose one of the event's

@@ -29,8 +29,8 @@ import { chatLinkSigner, findChatSubscriberByToken } from './chat-unsubscribe-li
  * lives in chat-deliveries.ts and jobs/handlers/chat-*.ts; the admin's side in chat-subscriber-admin.ts.
  */
 
-export const CODE_DIGITS = 6;
-export const CODE_TTL_MS = 30 * 60 * 1000;
+const CODE_DIGITS = 6;
+const CODE_TTL_MS = 30 * 60 * 1000;
 /** Wrong codes after which the code is void and the visitor asks for a new one. */
 export const MAX_CODE_ATTEMPTS = 5;
 
